@@ -1,0 +1,50 @@
+# The two commands: `make run` (the embedded demo) and `make test` (the whole suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test venv lint format typecheck migrations migrations-check bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/recall demo
+
+# SQLite + embedded Redis always; PostgreSQL/Redis too when their URLs are set.
+test: $(STAMP)
+	env -u RECALL_TEST_DATABASE_URL -u RECALL_TEST_REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -n "$$RECALL_TEST_DATABASE_URL$$RECALL_TEST_REDIS_URL" ]; then \
+		echo "== again on $${RECALL_TEST_DATABASE_URL:-SQLite} and $${RECALL_TEST_REDIS_URL:-embedded Redis}"; \
+		$(BIN)/pytest $(PYTEST_ARGS); \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# Generate a migration from table changes (auto migrations need PostgreSQL).
+migrations: $(STAMP)
+	bash .ci/migrations new
+
+migrations-check: $(STAMP)
+	bash .ci/migrations check
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks
+
+clean:
+	rm -rf $(VENV) .recall .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,200 @@
+"""Writing and checking the hash-chained audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from recall import clock, db
+from recall.audit.tables import AuditEntry
+
+if TYPE_CHECKING:
+    from recall.auth import Actor
+
+GENESIS_HASH = "0" * 64
+VERIFY_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class Change:
+    """One audited change: `old`/`new` hold only the fields that matter."""
+
+    entity: str
+    entity_id: str | int
+    action: str
+    old: dict[str, Any] | None = None
+    new: dict[str, Any] | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    at: datetime
+    actor_id: int | None
+    actor_name: str
+    entity: str
+    entity_id: str
+    action: str
+    old_values: dict[str, Any]
+    new_values: dict[str, Any]
+    reason: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    entries: int
+    first_bad: int | None
+    problem: str = ""
+
+
+def canonical(values: dict[str, Any] | None) -> str:
+    """Stable JSON text of a value dict (sorted keys, dates as ISO strings)."""
+    return json.dumps(values or {}, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def entry_hash(
+    seq: int,
+    at: datetime,
+    actor_id: int | None,
+    actor_name: str,
+    entity: str,
+    entity_id: str,
+    action: str,
+    old_values: str,
+    new_values: str,
+    reason: str,
+    prev_hash: str,
+) -> str:
+    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    material = [seq, stamp, actor_id, actor_name, entity, entity_id, action]
+    material += [old_values, new_values, reason, prev_hash]
+    return hashlib.sha256(json.dumps(material, ensure_ascii=False).encode()).hexdigest()
+
+
+async def record(actor: Actor, *changes: Change) -> None:
+    """Append entries for `changes`; must run inside the transaction that made them."""
+    if not changes:
+        return
+    if db.get_engine().current_transaction.get() is None:
+        raise RuntimeError("audit.record must run inside the transaction it audits")
+    # The upsert takes the head row's lock, so concurrent writers queue here.
+    head = await db.fetch(
+        "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, {}) "
+        "ON CONFLICT (id) DO UPDATE SET seq = audit_head.seq RETURNING seq, hash",
+        GENESIS_HASH,
+    )
+    seq, prev_hash = int(head[0]["seq"]), str(head[0]["hash"])
+    at = clock.now()
+    rows = []
+    for change in changes:
+        seq += 1
+        old, new = canonical(change.old), canonical(change.new)
+        entity_id = str(change.entity_id)
+        digest = entry_hash(
+            seq, at, actor.id, actor.display_name, change.entity, entity_id,
+            change.action, old, new, change.reason, prev_hash,
+        )  # fmt: skip
+        rows.append(
+            AuditEntry(
+                seq=seq,
+                at=at,
+                actor_id=actor.id,
+                actor_name=actor.display_name,
+                entity=change.entity,
+                entity_id=entity_id,
+                action=change.action,
+                old_values=old,
+                new_values=new,
+                reason=change.reason,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        prev_hash = digest
+    for start in range(0, len(rows), 1000):
+        await AuditEntry.insert(*rows[start : start + 1000])
+    await db.fetch("UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", seq, prev_hash)
+
+
+def _entry(row: dict[str, Any]) -> Entry:
+    return Entry(
+        seq=row["seq"],
+        at=row["at"],
+        actor_id=row["actor_id"],
+        actor_name=row["actor_name"],
+        entity=row["entity"],
+        entity_id=row["entity_id"],
+        action=row["action"],
+        old_values=json.loads(row["old_values"] or "{}"),
+        new_values=json.loads(row["new_values"] or "{}"),
+        reason=row["reason"],
+        hash=row["hash"],
+    )
+
+
+async def list_entries(
+    entity: str | None = None,
+    entity_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Entry], int]:
+    """Entries, newest first, optionally for one entity or one record."""
+    where = []
+    if entity:
+        where.append(AuditEntry.entity == entity)
+    if entity_id:
+        where.append(AuditEntry.entity_id == str(entity_id))
+    query = AuditEntry.select().order_by(AuditEntry.seq, ascending=False)
+    count = AuditEntry.count()
+    if where:
+        query = query.where(*where)
+        count = count.where(*where)
+    rows = await query.limit(limit).offset(offset)
+    return [_entry(row) for row in rows], await count
+
+
+async def history(entity: str, entity_id: str | int) -> list[Entry]:
+    """Every entry of one record, oldest first."""
+    rows = (
+        await AuditEntry.select()
+        .where(AuditEntry.entity == entity, AuditEntry.entity_id == str(entity_id))
+        .order_by(AuditEntry.seq)
+    )
+    return [_entry(row) for row in rows]
+
+
+async def verify() -> Verification:
+    """Recompute the whole chain; name the first entry that does not match."""
+    expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
+    while True:
+        rows = (
+            await AuditEntry.select()
+            .where(AuditEntry.seq >= expected_seq)
+            .order_by(AuditEntry.seq)
+            .limit(VERIFY_PAGE)
+        )
+        for row in rows:
+            if row["seq"] != expected_seq:
+                return Verification(False, count, expected_seq, "entry missing")
+            if row["prev_hash"] != expected_prev:
+                return Verification(False, count, row["seq"], "chain broken")
+            digest = entry_hash(
+                row["seq"], row["at"], row["actor_id"], row["actor_name"], row["entity"],
+                row["entity_id"], row["action"], row["old_values"], row["new_values"],
+                row["reason"], row["prev_hash"],
+            )  # fmt: skip
+            if digest != row["hash"]:
+                return Verification(False, count, row["seq"], "entry altered")
+            expected_prev, expected_seq, count = row["hash"], expected_seq + 1, count + 1
+        if len(rows) < VERIFY_PAGE:
+            break
+    head = await db.fetch("SELECT seq, hash FROM audit_head WHERE id = 1")
+    if head and (head[0]["seq"] != count or head[0]["hash"] != expected_prev):
+        return Verification(False, count, count + 1, "entries removed from the end")
+    return Verification(True, count, None)

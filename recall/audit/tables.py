@@ -1,0 +1,30 @@
+"""The append-only audit trail."""
+
+from piccolo.columns import BigInt, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class AuditEntry(Table, tablename="audit_entry"):
+    """One change to one record, chained by hash to the entry before it."""
+
+    id: Serial
+    seq = BigInt(unique=True, index=True)
+    at = Timestamptz()
+    actor_id = Integer(null=True)
+    actor_name = Varchar(length=150)
+    entity = Varchar(length=50, index=True)
+    entity_id = Varchar(length=50, index=True)
+    action = Varchar(length=50)
+    old_values = Text(default="{}")
+    new_values = Text(default="{}")
+    reason = Text(default="")
+    prev_hash = Varchar(length=64)
+    hash = Varchar(length=64)
+
+
+class AuditHead(Table, tablename="audit_head"):
+    """The single row holding the chain's tip; locking it orders concurrent writers."""
+
+    id: Serial
+    seq = BigInt(default=0)
+    hash = Varchar(length=64)

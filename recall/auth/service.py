@@ -1,0 +1,200 @@
+"""Use cases of identity: users, sign-in, tokens, API keys."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from recall import audit, clock, db
+from recall.auth.models import Actor, Role, User
+from recall.auth.passwords import check_password, hash_password
+from recall.auth.tables import ApiKey
+from recall.auth.tables import User as UserRow
+from recall.auth.tokens import (
+    api_key_matches,
+    api_key_prefix,
+    issue_token,
+    new_api_key,
+    user_id_from_token,
+)
+from recall.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,149}$")
+MIN_PASSWORD_LENGTH = 10
+
+
+def parse_roles(roles: list[str]) -> frozenset[Role]:
+    if not roles:
+        raise InvalidInput("roles", "at least one role is required")
+    allowed = {role.value for role in Role}
+    unknown = [role for role in roles if role not in allowed]
+    if unknown:
+        raise InvalidInput("roles", f"unknown role {unknown[0]!r}; one of {sorted(allowed)}")
+    return frozenset(Role(role) for role in roles)
+
+
+async def _consignee_id(code: str) -> int:
+    from recall.masterdata import consignee_by_code
+
+    consignee = await consignee_by_code(code, field="consignee_code")
+    return consignee.id
+
+
+async def create_user(
+    actor: Actor,
+    username: str,
+    password: str,
+    full_name: str,
+    roles: list[str],
+    consignee_code: str | None = None,
+    *,
+    enforce_password_policy: bool = True,
+) -> User:
+    """Create a user; a distributor must be bound to exactly one consignee."""
+    username = username.strip().lower()
+    if not USERNAME_PATTERN.match(username):
+        raise InvalidInput(
+            "username", "2-150 characters: lower-case letters, digits and . _ @ - only"
+        )
+    if enforce_password_policy and len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if not full_name.strip():
+        raise InvalidInput("full_name", "must not be empty")
+    role_set = parse_roles(roles)
+    if Role.DISTRIBUTOR in role_set and not consignee_code:
+        raise InvalidInput("consignee_code", "required for the distributor role")
+    if consignee_code and role_set != {Role.DISTRIBUTOR}:
+        raise InvalidInput("consignee_code", "only a distributor-only user is bound to a consignee")
+    consignee_id = await _consignee_id(consignee_code) if consignee_code else None
+    role_list = sorted(role.value for role in role_set)
+    async with db.transaction():
+        if await UserRow.exists().where(UserRow.username == username):
+            raise Conflict(f"username {username!r} is taken")
+        row = UserRow(
+            username=username,
+            password_hash=hash_password(password),
+            full_name=full_name.strip(),
+            roles=json.dumps(role_list),
+            consignee=consignee_id,
+            active=True,
+            created_at=clock.now(),
+        )
+        await row.save()
+        new = {"username": username, "full_name": row.full_name, "roles": role_list}
+        if consignee_code:
+            new["consignee_code"] = consignee_code
+        await audit.record(actor, audit.Change("user", row.id, "created", new=new))
+    return User(row.id, username, row.full_name, role_list, consignee_code, True)
+
+
+async def _user_row(**where: Any) -> dict[str, Any] | None:
+    query = UserRow.select(
+        *UserRow.all_columns(), UserRow.consignee.code.as_alias("consignee_code")
+    )
+    for column, value in where.items():
+        query = query.where(getattr(UserRow, column) == value)
+    row: dict[str, Any] | None = await query.first()
+    return row
+
+
+def _user(row: dict[str, Any]) -> User:
+    return User(
+        id=row["id"],
+        username=row["username"],
+        full_name=row["full_name"],
+        roles=json.loads(row["roles"]),
+        consignee_code=row["consignee_code"],
+        active=row["active"],
+    )
+
+
+def _actor(row: dict[str, Any]) -> Actor:
+    return Actor(
+        id=row["id"],
+        username=row["username"],
+        full_name=row["full_name"],
+        roles=frozenset(Role(role) for role in json.loads(row["roles"])),
+        consignee_id=row["consignee"],
+    )
+
+
+async def login(
+    username: str, password: str, secret_key: str, ttl_minutes: int
+) -> tuple[str, User]:
+    """A bearer token for correct credentials of an active user."""
+    row = await _user_row(username=username.strip().lower())
+    if not check_password(row["password_hash"] if row else None, password) or not row:
+        raise NotAuthenticated("username or password is wrong")
+    if not row["active"]:
+        raise NotAuthenticated("this account is disabled")
+    return issue_token(row["id"], secret_key, ttl_minutes), _user(row)
+
+
+async def actor_for_token(token: str, secret_key: str) -> Actor:
+    """The acting identity behind a bearer token or a consignee API key."""
+    if token.startswith("rk_"):
+        return await _actor_for_api_key(token)
+    row = await _user_row(id=user_id_from_token(token, secret_key))
+    if row is None or not row["active"]:
+        raise NotAuthenticated("account no longer active")
+    return _actor(row)
+
+
+async def _actor_for_api_key(key: str) -> Actor:
+    row = await (
+        ApiKey.select(
+            ApiKey.id, ApiKey.key_hash, ApiKey.revoked_at, ApiKey.consignee, ApiKey.consignee.code
+        )
+        .where(ApiKey.prefix == api_key_prefix(key))
+        .first()
+    )
+    if row is None or row["revoked_at"] is not None or not api_key_matches(key, row["key_hash"]):
+        raise NotAuthenticated("API key unknown or revoked")
+    code = row["consignee.code"]
+    return Actor(
+        id=None,
+        username=f"api-key:{code}",
+        full_name=f"API key of {code}",
+        roles=frozenset({Role.DISTRIBUTOR}),
+        consignee_id=row["consignee"],
+        via_api_key=True,
+    )
+
+
+async def create_api_key(actor: Actor, consignee_id: int) -> str:
+    """A new API key for a consignee; the key itself is returned once and never stored."""
+    from recall.masterdata import get_consignee
+
+    consignee = await get_consignee(consignee_id)
+    key, prefix, digest = new_api_key()
+    async with db.transaction():
+        row = ApiKey(
+            consignee=consignee.id,
+            prefix=prefix,
+            key_hash=digest,
+            created_at=clock.now(),
+            created_by=actor.username,
+        )
+        await row.save()
+        await audit.record(
+            actor,
+            audit.Change("consignee", consignee.id, "api_key_created", new={"prefix": prefix}),
+        )
+    return key
+
+
+async def check_signer(actor: Actor, password: str) -> None:
+    """Re-check the signer's password before an electronic signature."""
+    if actor.id is None:
+        raise Forbidden("only a signed-in person can sign")
+    row = await _user_row(id=actor.id)
+    if row is None or not check_password(row["password_hash"], password):
+        raise NotAuthenticated("password is wrong; nothing was signed")
+
+
+async def get_user(user_id: int) -> User:
+    row = await _user_row(id=user_id)
+    if row is None:
+        raise NotFound(f"user {user_id} not found")
+    return _user(row)

@@ -1,0 +1,32 @@
+"""Users and consignee API keys."""
+
+from piccolo.columns import JSON, Boolean, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
+from piccolo.table import Table
+
+from recall.db.tables import foreign_key
+
+CONSIGNEE = LazyTableReference("Consignee", module_path="recall.masterdata.tables")
+
+
+class User(Table, tablename="app_user"):
+    id: Serial
+    username = Varchar(length=150, unique=True, index=True)
+    password_hash = Text()
+    full_name = Varchar(length=200)
+    roles = JSON(default="[]")
+    consignee = foreign_key(CONSIGNEE, null=True)
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class ApiKey(Table, tablename="api_key"):
+    """A consignee's machine credential: only a SHA-256 of the key is kept."""
+
+    id: Serial
+    consignee = foreign_key(CONSIGNEE)
+    prefix = Varchar(length=16, unique=True, index=True)
+    key_hash = Varchar(length=64)
+    created_at = Timestamptz()
+    created_by = Varchar(length=150)
+    revoked_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,43 @@
+"""Complaints as logged by customer service."""
+
+from piccolo.columns import (
+    Boolean,
+    Date,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.reference import LazyTableReference
+from piccolo.table import Table
+
+from recall.db.tables import foreign_key
+
+MASTERDATA = "recall.masterdata.tables"
+
+
+class Complaint(Table, tablename="complaint"):
+    id: Serial
+    reference = Varchar(length=20, unique=True, index=True)
+    status = Varchar(length=20, index=True)
+    channel = Varchar(length=20)
+    reporter_name = Varchar(length=200)
+    reporter_kind = Varchar(length=20)
+    reporter_organization = Varchar(length=200, null=True, default=None)
+    reporter_contact = Varchar(length=200, null=True, default=None)
+    product = foreign_key(LazyTableReference("Product", module_path=MASTERDATA), null=True)
+    batch = foreign_key(LazyTableReference("Batch", module_path=MASTERDATA), null=True)
+    gtin = Varchar(length=14, null=True, default=None)
+    batch_no = Varchar(length=40, null=True, default=None, index=True)
+    expires_on = Date(null=True, default=None)
+    serial = Varchar(length=40, null=True, default=None)
+    barcode = Text(null=True, default=None)
+    description = Text()
+    adverse_event = Boolean(default=False)
+    sample_available = Boolean(default=False)
+    category = Varchar(length=30, null=True, default=None)
+    severity = Varchar(length=10, null=True, default=None)
+    received_at = Timestamptz(index=True)
+    created_by = Integer(null=True)
+    version = Integer(default=1)

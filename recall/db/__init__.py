@@ -1,0 +1,100 @@
+"""Persistence plumbing: the engine, write transactions, counters, pool life cycle."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+os.environ.setdefault("PICCOLO_CONF", "recall.db.piccolo_conf")
+
+from piccolo.engine import engine_finder
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+__all__ = [
+    "connect",
+    "disconnect",
+    "fetch",
+    "get_engine",
+    "next_number",
+    "ping",
+    "run_migrations",
+    "transaction",
+]
+
+
+def get_engine() -> Engine:
+    """The engine every table uses (built from RECALL_DATABASE_URL)."""
+    found = engine_finder()
+    if found is None:  # pragma: no cover - piccolo_conf always defines DB
+        raise RuntimeError("no Piccolo engine configured")
+    return found
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[None]:
+    """One write transaction; nested calls join the outer one.
+
+    On SQLite the transaction is IMMEDIATE so the write lock is taken up front
+    instead of failing with "database is locked" half-way through.
+    """
+    db = get_engine()
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with db.transaction():
+            yield
+
+
+async def fetch(sql: str, *values: Any) -> list[dict[str, Any]]:
+    """Run raw SQL with `{}` placeholders inside the current transaction, if any."""
+    rows = await get_engine().run_querystring(_querystring(sql, values))
+    return [dict(row) for row in rows or []]
+
+
+def _querystring(sql: str, values: tuple[Any, ...]) -> Any:
+    from piccolo.querystring import QueryString
+
+    return QueryString(sql, *values)
+
+
+async def next_number(name: str) -> int:
+    """Atomically take the next value of a named counter (unique under concurrency)."""
+    rows = await fetch(
+        "INSERT INTO counter (name, value) VALUES ({}, 1) "
+        "ON CONFLICT (name) DO UPDATE SET value = counter.value + 1 RETURNING value",
+        name,
+    )
+    return int(rows[0]["value"])
+
+
+async def ping() -> None:
+    """Raise when the database cannot answer a trivial query."""
+    await fetch("SELECT 1 AS ok")
+
+
+async def connect(max_size: int = 20) -> None:
+    """Start the PostgreSQL pool (a no-op on SQLite, which has none)."""
+    db = get_engine()
+    if isinstance(db, PostgresEngine) and db.pool is None:
+        await db.start_connection_pool(min_size=1, max_size=max_size)
+
+
+async def disconnect() -> None:
+    """Close the PostgreSQL pool if one was started."""
+    db = get_engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        await db.close_connection_pool()
+
+
+async def run_migrations() -> None:
+    """Apply every migration not yet applied (both databases)."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")

@@ -1,0 +1,118 @@
+"""One frozen Settings object read from RECALL_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
+
+
+@dataclass(frozen=True)
+class Smtp:
+    host: str = ""
+    port: int = 587
+    username: str = ""
+    password: str = ""
+    sender: str = "recall@localhost"
+    starttls: bool = True
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///.recall/recall.sqlite3"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: str = DEFAULT_SECRET_KEY
+    mode: str = "development"  # production | development | demo | test
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    data_dir: Path = Path(".recall")
+    time_zone: str = "Asia/Jakarta"
+    token_ttl_minutes: int = 12 * 60
+    login_attempts_per_minute: int = 10
+    max_body_bytes: int = 1024 * 1024
+    max_import_bytes: int = 64 * 1024 * 1024
+    smtp: Smtp = field(default_factory=Smtp)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> str:
+        """Path of the SQLite file: `sqlite:///relative` or `sqlite:////absolute`."""
+        return self.database_url.removeprefix("sqlite:///")
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode == "production"
+
+    def check(self) -> None:
+        """Refuse settings that are unsafe for the mode they run in."""
+        from recall.errors import ConfigurationError
+
+        if self.is_production and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ConfigurationError(
+                "RECALL_SECRET_KEY is the built-in development key; "
+                "set a long random value before running in production"
+            )
+        if self.is_production and len(self.secret_key) < 32:
+            raise ConfigurationError("RECALL_SECRET_KEY must be at least 32 characters")
+        if not self.database_url.startswith(("sqlite:///", "postgres://", "postgresql://")):
+            raise ConfigurationError(
+                "RECALL_DATABASE_URL must start with sqlite:///, postgres:// or postgresql://"
+            )
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"RECALL_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    from recall.errors import ConfigurationError
+
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"RECALL_{name} must be a whole number, not {raw!r}") from None
+
+
+def load_settings() -> Settings:
+    """Build Settings from the environment, without caching."""
+    data_dir = Path(_env("DATA_DIR", ".recall"))
+    port = _env_int("PORT", 8000)
+    return Settings(
+        database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'recall.sqlite3'}"),
+        redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        secret_key=_env("SECRET_KEY", DEFAULT_SECRET_KEY),
+        mode=_env("MODE", "production"),
+        host=_env("HOST", "127.0.0.1"),
+        port=port,
+        public_url=_env("PUBLIC_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+        data_dir=data_dir,
+        time_zone=_env("TIME_ZONE", "Asia/Jakarta"),
+        token_ttl_minutes=_env_int("TOKEN_TTL_MINUTES", 12 * 60),
+        login_attempts_per_minute=_env_int("LOGIN_ATTEMPTS_PER_MINUTE", 10),
+        smtp=Smtp(
+            host=_env("SMTP_HOST", ""),
+            port=_env_int("SMTP_PORT", 587),
+            username=_env("SMTP_USERNAME", ""),
+            password=_env("SMTP_PASSWORD", ""),
+            sender=_env("SMTP_SENDER", "recall@localhost"),
+            starttls=_env("SMTP_STARTTLS", "true").lower() in {"1", "true", "yes"},
+        ),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

@@ -1,0 +1,176 @@
+"""Test environment: a private database and Redis per run, cleaned after every test.
+
+By default the suite runs on a SQLite file and an embedded valkey server. With
+RECALL_TEST_DATABASE_URL (postgres://…) it creates a uniquely named database on
+that server; with RECALL_TEST_REDIS_URL it uses a free DB index of that Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import pytest_asyncio
+
+RUN_ID = uuid.uuid4().hex[:12]
+TMP = Path(tempfile.mkdtemp(prefix=f"recall-{RUN_ID[:6]}-"))
+SERVER_DATABASE_URL = os.environ.get("RECALL_TEST_DATABASE_URL", "")
+SERVER_REDIS_URL = os.environ.get("RECALL_TEST_REDIS_URL", "")
+TEST_DATABASE = f"recall_test_{RUN_ID}"
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+os.environ["RECALL_MODE"] = "test"
+os.environ["RECALL_SECRET_KEY"] = "test-secret-key-" + "x" * 32
+os.environ["RECALL_DATA_DIR"] = str(TMP)
+os.environ["RECALL_DATABASE_URL"] = (
+    _with_database(SERVER_DATABASE_URL, TEST_DATABASE)
+    if SERVER_DATABASE_URL
+    else f"sqlite:///{TMP / 'recall.sqlite3'}"
+)
+os.environ["PICCOLO_CONF"] = "recall.db.piccolo_conf"
+
+_embedded_redis = None
+
+
+async def _admin_execute(statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(_with_database(SERVER_DATABASE_URL, "postgres"))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def _free_redis_db(url: str) -> str:
+    """Claim an empty DB index on a shared Redis so parallel runs do not collide."""
+    import redis.asyncio as redis
+
+    for index in range(15, 0, -1):
+        candidate = urlunsplit(urlsplit(url)._replace(path=f"/{index}"))
+        client = redis.from_url(candidate)
+        try:
+            claimed = await client.set("recall:test-run", RUN_ID, nx=True, ex=3600)
+            if claimed and await client.dbsize() == 1:
+                return candidate
+            if claimed:
+                await client.delete("recall:test-run")
+        finally:
+            await client.aclose()
+    raise RuntimeError("no free Redis DB index for the test run")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _embedded_redis
+    if SERVER_DATABASE_URL:
+        asyncio.run(_admin_execute(f'CREATE DATABASE "{TEST_DATABASE}"'))
+    if SERVER_REDIS_URL:
+        os.environ["RECALL_REDIS_URL"] = asyncio.run(_free_redis_db(SERVER_REDIS_URL))
+    else:
+        from recall.embedded import start_redis
+
+        _embedded_redis = start_redis(TMP / "redis", persist=False)
+        os.environ["RECALL_REDIS_URL"] = _embedded_redis.url
+
+    from recall import db
+
+    with contextlib.redirect_stdout(io.StringIO()):  # piccolo prints progress
+        asyncio.run(db.run_migrations())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if SERVER_DATABASE_URL:
+        asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)'))
+    if SERVER_REDIS_URL:
+        import redis
+
+        client = redis.from_url(os.environ["RECALL_REDIS_URL"])
+        client.flushdb()
+        client.close()
+    if _embedded_redis is not None:
+        _embedded_redis.stop()
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+async def _clean_tables() -> None:
+    from recall import db
+    from recall.db.piccolo_app import APP_CONFIG
+
+    names = [table._meta.tablename for table in APP_CONFIG.table_classes]
+    if SERVER_DATABASE_URL:
+        await db.fetch(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+    else:
+        for name in names:
+            await db.fetch(f"DELETE FROM {name}")
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def clean_database() -> AsyncIterator[None]:
+    yield
+    await _clean_tables()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def settings() -> Iterator[object]:
+    from recall.settings import get_settings
+
+    yield get_settings()
+
+
+@pytest_asyncio.fixture
+async def client() -> AsyncIterator[object]:
+    import httpx
+
+    from web.app import create_app
+
+    # Same event loop as the test (Litestar's AsyncTestClient runs the app in a
+    # thread, where a PostgreSQL pool from the test loop cannot be used).
+    app = create_app()
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        running(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client,
+    ):
+        yield test_client
+
+
+@asynccontextmanager
+async def running(app: Any) -> AsyncIterator[None]:
+    """Hold the app's lifespan open in one task (fixture set-up and tear-down run in two)."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(hold())
+    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when="FIRST_COMPLETED")
+    if task.done():
+        task.result()  # start-up failed: raise its error
+    try:
+        yield
+    finally:
+        stop.set()
+        await task

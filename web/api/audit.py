@@ -1,0 +1,61 @@
+"""The audit trail, read-only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, get
+from litestar.params import Parameter
+
+from recall import audit
+from web.api.schemas import Limit, Offset, Page
+from web.security import AUDIT_READ
+
+
+class AuditEntryRead(msgspec.Struct):
+    seq: int
+    at: datetime
+    actor_id: int | None
+    actor_name: str
+    entity: str
+    entity_id: str
+    action: str
+    old_values: dict[str, Any]
+    new_values: dict[str, Any]
+    reason: str
+    hash: str
+
+
+class VerificationRead(msgspec.Struct):
+    ok: bool
+    entries: int
+    first_bad: int | None
+    problem: str
+
+
+def entry_read(entry: audit.Entry) -> AuditEntryRead:
+    return AuditEntryRead(**{f: getattr(entry, f) for f in AuditEntryRead.__struct_fields__})
+
+
+class AuditController(Controller):
+    path = "/api/audit"
+    tags = ["audit"]
+    guards = [AUDIT_READ]
+
+    @get("/", operation_id="ListAuditEntries")
+    async def list_entries(
+        self,
+        entity: Annotated[str | None, Parameter(max_length=50)] = None,
+        entity_id: Annotated[str | None, Parameter(max_length=50)] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Page[AuditEntryRead]:
+        entries, total = await audit.list_entries(entity, entity_id, limit, offset)
+        return Page(items=[entry_read(e) for e in entries], total=total)
+
+    @get("/verify", operation_id="VerifyAuditTrail")
+    async def verify(self) -> VerificationRead:
+        result = await audit.verify()
+        return VerificationRead(result.ok, result.entries, result.first_bad, result.problem)

@@ -1,0 +1,72 @@
+"""Bearer authentication (user tokens and consignee API keys) and role guards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import (
+    AbstractAuthenticationMiddleware,
+    AuthenticationResult,
+    DefineMiddleware,
+)
+
+from recall import auth
+from recall.auth import Actor, Role
+from recall.errors import NotAuthenticated
+from recall.settings import get_settings
+
+# Paths answered without a bearer token; everything else requires one.
+PUBLIC_PATHS = [
+    "^/health$",
+    "^/ready$",
+    "^/metrics$",
+    "^/schema",
+    "^/api/auth/login$",
+    "^/portal/",
+]
+
+
+class BearerAuthentication(AbstractAuthenticationMiddleware):
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthorizedException("sign in first: send Authorization: Bearer <token>")
+        try:
+            actor = await auth.actor_for_token(token.strip(), get_settings().secret_key)
+        except NotAuthenticated as exc:
+            raise NotAuthorizedException(exc.detail) from None
+        return AuthenticationResult(user=actor, auth=token)
+
+
+authentication = DefineMiddleware(BearerAuthentication, exclude=PUBLIC_PATHS)
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+
+def requires(*roles: Role) -> Guard:
+    """A guard letting through only actors holding one of `roles`."""
+    names = ", ".join(sorted(role.value for role in roles))
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        actor = connection.user
+        if not isinstance(actor, Actor) or not actor.has(*roles):
+            raise PermissionDeniedException(f"requires one of the roles: {names}")
+
+    guard.__name__ = f"requires_{'_or_'.join(sorted(role.value for role in roles))}"
+    return guard
+
+
+# Who may do what, in one place.
+READ_ALL = requires(Role.CS, Role.QA, Role.QA_MANAGER, Role.INSPECTOR, Role.ADMIN)
+MASTER_DATA_WRITE = requires(Role.QA, Role.ADMIN)
+MASTER_DATA_READ = requires(Role.QA, Role.QA_MANAGER, Role.INSPECTOR, Role.ADMIN)
+COMPLAINT_INTAKE = requires(Role.CS, Role.QA)
+AUDIT_READ = requires(Role.QA, Role.QA_MANAGER, Role.INSPECTOR, Role.ADMIN)
+ADMIN_ONLY = requires(Role.ADMIN)
