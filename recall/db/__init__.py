@@ -19,6 +19,7 @@ __all__ = [
     "disconnect",
     "fetch",
     "get_engine",
+    "is_unique_violation",
     "next_number",
     "ping",
     "run_migrations",
@@ -98,3 +99,14 @@ async def run_migrations() -> None:
     result = await run_forwards(app_name="all")
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}")
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """True for a duplicate-key error from either database."""
+    import sqlite3
+
+    import asyncpg
+
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return True
+    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)

@@ -1,6 +1,55 @@
 """Master data: products, batches, material lots, consignees, shipments, traceability."""
 
-from recall.masterdata.models import Consignee
-from recall.masterdata.service import consignee_by_code, get_consignee
+from recall.masterdata.models import (
+    Batch,
+    BatchMaterial,
+    Consignee,
+    ConsigneeKind,
+    MaterialLot,
+    Product,
+    Shipment,
+)
+from recall.masterdata.service import (
+    add_batch_material,
+    consignee_by_code,
+    create_batch,
+    create_consignee,
+    create_material_lot,
+    create_product,
+    find_batch,
+    get_batch,
+    get_consignee,
+    get_material_lot,
+    get_product,
+    list_batches,
+    list_consignees,
+    list_material_lots,
+    list_products,
+    product_by_gtin,
+)
 
-__all__ = ["Consignee", "consignee_by_code", "get_consignee"]
+__all__ = [
+    "Batch",
+    "BatchMaterial",
+    "Consignee",
+    "ConsigneeKind",
+    "MaterialLot",
+    "Product",
+    "Shipment",
+    "add_batch_material",
+    "consignee_by_code",
+    "create_batch",
+    "create_consignee",
+    "create_material_lot",
+    "create_product",
+    "find_batch",
+    "get_batch",
+    "get_consignee",
+    "get_material_lot",
+    "get_product",
+    "list_batches",
+    "list_consignees",
+    "list_material_lots",
+    "list_products",
+    "product_by_gtin",
+]

@@ -1,12 +1,266 @@
-"""Use cases of master data: products, batches, material lots, consignees, shipments."""
+"""Use cases of master data: products, batches, material lots and consignees."""
 
 from __future__ import annotations
 
+import base64
+import re
+import secrets
+from datetime import date
+from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
-from recall.errors import InvalidInput, NotFound
-from recall.masterdata.models import Consignee
-from recall.masterdata.tables import Consignee as ConsigneeRow
+from recall import audit, clock, db
+from recall.auth import Actor
+from recall.errors import Conflict, InvalidInput, NotFound
+from recall.gs1 import normalize_gtin
+from recall.masterdata import tables
+from recall.masterdata.models import (
+    Batch,
+    BatchMaterial,
+    Consignee,
+    ConsigneeKind,
+    MaterialLot,
+    Product,
+    check_batch_dates,
+    check_batch_no,
+    check_code,
+    check_positive,
+    normalize_nie,
+)
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _text(value: str, field: str, max_length: int = 200) -> str:
+    text = value.strip()
+    if not text:
+        raise InvalidInput(field, "must not be empty")
+    if len(text) > max_length:
+        raise InvalidInput(field, f"at most {max_length} characters")
+    return text
+
+
+# Products ------------------------------------------------------------------------
+
+
+def _product(row: dict[str, Any]) -> Product:
+    return Product(
+        row["id"], row["gtin"], row["nie"], row["name"], row["strength"], row["dosage_form"]
+    )
+
+
+async def create_product(
+    actor: Actor, gtin: str, nie: str, name: str, strength: str, dosage_form: str
+) -> Product:
+    values: dict[str, Any] = {
+        "gtin": normalize_gtin(gtin),
+        "nie": normalize_nie(nie),
+        "name": _text(name, "name"),
+        "strength": _text(strength, "strength", 100),
+        "dosage_form": _text(dosage_form, "dosage_form", 100),
+    }
+    async with db.transaction():
+        if await tables.Product.exists().where(tables.Product.gtin == values["gtin"]):
+            raise Conflict(f"a product with GTIN {values['gtin']} exists")
+        row = tables.Product(**values, created_at=clock.now())
+        await row.save()
+        await audit.record(actor, audit.Change("product", row.id, "created", new=values))
+    return Product(row.id, **values)
+
+
+async def get_product(product_id: int) -> Product:
+    row = await tables.Product.select().where(tables.Product.id == product_id).first()
+    if row is None:
+        raise NotFound(f"product {product_id} not found")
+    return _product(row)
+
+
+async def product_by_gtin(gtin: str, *, field: str = "gtin") -> Product:
+    """The product with this GTIN; InvalidInput naming `field` when unknown or malformed."""
+    normalized = normalize_gtin(gtin, field=field)
+    row = await tables.Product.select().where(tables.Product.gtin == normalized).first()
+    if row is None:
+        raise InvalidInput(field, f"no product with GTIN {normalized}")
+    return _product(row)
+
+
+async def list_products(limit: int = 50, offset: int = 0) -> tuple[list[Product], int]:
+    rows = await tables.Product.select().order_by(tables.Product.name).limit(limit).offset(offset)
+    return [_product(row) for row in rows], await tables.Product.count()
+
+
+# Batches -------------------------------------------------------------------------
+
+_BATCH_COLUMNS = (
+    tables.Batch.id,
+    tables.Batch.product,
+    tables.Batch.product.gtin,
+    tables.Batch.product.name,
+    tables.Batch.batch_no,
+    tables.Batch.manufactured_on,
+    tables.Batch.expires_on,
+    tables.Batch.quantity_produced,
+)
+
+
+def _batch(row: dict[str, Any]) -> Batch:
+    return Batch(
+        id=row["id"],
+        product_id=row["product"],
+        gtin=row["product.gtin"],
+        product_name=row["product.name"],
+        batch_no=row["batch_no"],
+        manufactured_on=row["manufactured_on"],
+        expires_on=row["expires_on"],
+        quantity_produced=row["quantity_produced"],
+    )
+
+
+async def create_batch(
+    actor: Actor,
+    gtin: str,
+    batch_no: str,
+    manufactured_on: date,
+    expires_on: date,
+    quantity_produced: int,
+) -> Batch:
+    batch_no = check_batch_no(batch_no)
+    check_batch_dates(manufactured_on, expires_on)
+    check_positive(quantity_produced, "quantity_produced")
+    product = await product_by_gtin(gtin)
+    async with db.transaction():
+        duplicate = tables.Batch.exists().where(
+            tables.Batch.product == product.id, tables.Batch.batch_no == batch_no
+        )
+        if await duplicate:
+            raise Conflict(f"batch {batch_no} of GTIN {product.gtin} exists")
+        row = tables.Batch(
+            product=product.id,
+            batch_no=batch_no,
+            manufactured_on=manufactured_on,
+            expires_on=expires_on,
+            quantity_produced=quantity_produced,
+            created_at=clock.now(),
+        )
+        await row.save()
+        new = {
+            "gtin": product.gtin,
+            "batch_no": batch_no,
+            "manufactured_on": manufactured_on,
+            "expires_on": expires_on,
+            "quantity_produced": quantity_produced,
+        }
+        await audit.record(actor, audit.Change("batch", row.id, "created", new=new))
+    return Batch(
+        row.id, product.id, product.gtin, product.name, batch_no, manufactured_on, expires_on,
+        quantity_produced,
+    )  # fmt: skip
+
+
+async def get_batch(batch_id: int) -> Batch:
+    row = await tables.Batch.select(*_BATCH_COLUMNS).where(tables.Batch.id == batch_id).first()
+    if row is None:
+        raise NotFound(f"batch {batch_id} not found")
+    return _batch(row)
+
+
+async def find_batch(gtin: str, batch_no: str) -> Batch | None:
+    """The batch of a product with this number, or None."""
+    row = (
+        await tables.Batch.select(*_BATCH_COLUMNS)
+        .where(tables.Batch.product.gtin == gtin, tables.Batch.batch_no == batch_no.strip())
+        .first()
+    )
+    return _batch(row) if row else None
+
+
+async def list_batches(
+    gtin: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Batch], int]:
+    query = tables.Batch.select(*_BATCH_COLUMNS).order_by(tables.Batch.id, ascending=False)
+    count = tables.Batch.count()
+    if gtin:
+        normalized = normalize_gtin(gtin)
+        query = query.where(tables.Batch.product.gtin == normalized)
+        count = count.where(tables.Batch.product.gtin == normalized)
+    rows = await query.limit(limit).offset(offset)
+    return [_batch(row) for row in rows], await count
+
+
+# Material lots -------------------------------------------------------------------
+
+
+def _lot(row: dict[str, Any]) -> MaterialLot:
+    return MaterialLot(row["id"], row["material"], row["lot_no"], row["supplier"])
+
+
+async def create_material_lot(
+    actor: Actor, material: str, lot_no: str, supplier: str
+) -> MaterialLot:
+    values: dict[str, Any] = {
+        "material": _text(material, "material"),
+        "lot_no": _text(lot_no, "lot_no", 60),
+        "supplier": _text(supplier, "supplier"),
+    }
+    async with db.transaction():
+        duplicate = tables.MaterialLot.exists().where(
+            tables.MaterialLot.material == values["material"],
+            tables.MaterialLot.lot_no == values["lot_no"],
+        )
+        if await duplicate:
+            raise Conflict(f"lot {values['lot_no']} of {values['material']} exists")
+        row = tables.MaterialLot(**values, created_at=clock.now())
+        await row.save()
+        await audit.record(actor, audit.Change("material_lot", row.id, "created", new=values))
+    return MaterialLot(row.id, **values)
+
+
+async def get_material_lot(lot_id: int) -> MaterialLot:
+    row = await tables.MaterialLot.select().where(tables.MaterialLot.id == lot_id).first()
+    if row is None:
+        raise NotFound(f"material lot {lot_id} not found")
+    return _lot(row)
+
+
+async def list_material_lots(limit: int = 50, offset: int = 0) -> tuple[list[MaterialLot], int]:
+    rows = (
+        await tables.MaterialLot.select()
+        .order_by(tables.MaterialLot.id, ascending=False)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [_lot(row) for row in rows], await tables.MaterialLot.count()
+
+
+async def add_batch_material(
+    actor: Actor, batch_id: int, material_lot_id: int, quantity: Decimal
+) -> BatchMaterial:
+    """Record that a material lot went into a batch (the link the lot trace follows)."""
+    check_positive(quantity, "quantity")
+    batch = await get_batch(batch_id)
+    try:
+        lot = await get_material_lot(material_lot_id)
+    except NotFound:
+        raise InvalidInput("material_lot_id", f"no material lot {material_lot_id}") from None
+    async with db.transaction():
+        duplicate = tables.BatchMaterial.exists().where(
+            tables.BatchMaterial.batch == batch.id,
+            tables.BatchMaterial.material_lot == lot.id,
+        )
+        if await duplicate:
+            raise Conflict(f"lot {lot.lot_no} is already recorded for batch {batch.batch_no}")
+        row = tables.BatchMaterial(
+            batch=batch.id, material_lot=lot.id, quantity=quantity, created_at=clock.now()
+        )
+        await row.save()
+        new = {"batch_no": batch.batch_no, "material_lot_id": lot.id, "lot_no": lot.lot_no,
+               "quantity": quantity}  # fmt: skip
+        await audit.record(actor, audit.Change("batch", batch.id, "material_added", new=new))
+    return BatchMaterial(row.id, batch.id, batch.batch_no, lot.id, quantity)
+
+
+# Consignees ----------------------------------------------------------------------
 
 
 def _consignee(row: dict[str, Any]) -> Consignee:
@@ -25,11 +279,81 @@ def _consignee(row: dict[str, Any]) -> Consignee:
 
 
 def _consignee_query() -> Any:
-    return ConsigneeRow.select(*ConsigneeRow.all_columns(), ConsigneeRow.parent.code)
+    columns = [c for c in tables.Consignee.all_columns() if c._meta.name != "webhook_secret"]
+    return tables.Consignee.select(*columns, tables.Consignee.parent.code)
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks signing secret: `whsec_` + base64 of 24 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def _webhook_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("webhook_url", "must be an http:// or https:// URL")
+    return value.strip()
+
+
+def _email(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not EMAIL_PATTERN.match(value.strip()):
+        raise InvalidInput("email", "not an e-mail address")
+    return value.strip()
+
+
+def _optional(value: str | None, field: str, max_length: int) -> str | None:
+    return _text(value, field, max_length) if value and value.strip() else None
+
+
+async def create_consignee(
+    actor: Actor,
+    code: str,
+    name: str,
+    kind: str,
+    parent_code: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    after_hours_phone: str | None = None,
+    webhook_url: str | None = None,
+    province: str | None = None,
+) -> tuple[Consignee, str]:
+    """Create a consignee; returns it with its webhook signing secret (shown once)."""
+    if kind not in {k.value for k in ConsigneeKind}:
+        raise InvalidInput("kind", f"one of {', '.join(k.value for k in ConsigneeKind)}")
+    values: dict[str, Any] = {
+        "code": check_code(code, "code"),
+        "name": _text(name, "name"),
+        "kind": kind,
+        "email": _email(email),
+        "phone": _optional(phone, "phone", 40),
+        "after_hours_phone": _optional(after_hours_phone, "after_hours_phone", 40),
+        "webhook_url": _webhook_url(webhook_url),
+        "province": _optional(province, "province", 100),
+    }
+    parent = await consignee_by_code(parent_code, field="parent_code") if parent_code else None
+    secret = new_webhook_secret()
+    async with db.transaction():
+        if await tables.Consignee.exists().where(tables.Consignee.code == values["code"]):
+            raise Conflict(f"a consignee with code {values['code']} exists")
+        row = tables.Consignee(
+            **values,
+            parent=parent.id if parent else None,
+            webhook_secret=secret,
+            active=True,
+            created_at=clock.now(),
+        )
+        await row.save()
+        new = {**values, "parent_code": parent.code if parent else None}
+        await audit.record(actor, audit.Change("consignee", row.id, "created", new=new))
+    return Consignee(id=row.id, parent_code=parent.code if parent else None, **values), secret
 
 
 async def get_consignee(consignee_id: int) -> Consignee:
-    row = await _consignee_query().where(ConsigneeRow.id == consignee_id).first()
+    row = await _consignee_query().where(tables.Consignee.id == consignee_id).first()
     if row is None:
         raise NotFound(f"consignee {consignee_id} not found")
     return _consignee(row)
@@ -37,7 +361,19 @@ async def get_consignee(consignee_id: int) -> Consignee:
 
 async def consignee_by_code(code: str, *, field: str = "consignee_code") -> Consignee:
     """The consignee with `code`; InvalidInput naming `field` when there is none."""
-    row = await _consignee_query().where(ConsigneeRow.code == code.strip()).first()
+    row = await _consignee_query().where(tables.Consignee.code == code.strip()).first()
     if row is None:
         raise InvalidInput(field, f"no consignee with code {code!r}")
     return _consignee(row)
+
+
+async def list_consignees(
+    kind: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Consignee], int]:
+    query = _consignee_query().order_by(tables.Consignee.code)
+    count = tables.Consignee.count()
+    if kind:
+        query = query.where(tables.Consignee.kind == kind)
+        count = count.where(tables.Consignee.kind == kind)
+    rows = await query.limit(limit).offset(offset)
+    return [_consignee(row) for row in rows], await count

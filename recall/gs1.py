@@ -1,0 +1,61 @@
+"""GS1 barcodes on packs: GTIN check digits and DataMatrix scan strings (via biip)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from biip import ParseError, gs1_messages
+from biip.gtin import Gtin
+
+from recall.errors import InvalidInput
+
+GROUP_SEPARATOR = "\x1d"
+
+
+@dataclass(frozen=True)
+class ScannedPack:
+    """What a pack's 2D code says: product, batch, expiry and serial."""
+
+    gtin: str
+    batch_no: str | None
+    expires_on: date | None
+    serial: str | None
+
+
+def normalize_gtin(value: str, *, field: str = "gtin") -> str:
+    """A GTIN-8/12/13/14 as 14 digits; InvalidInput when malformed or the check digit is wrong."""
+    text = value.strip()
+    if not text.isdigit() or len(text) not in (8, 12, 13, 14):
+        raise InvalidInput(field, "a GTIN has 8, 12, 13 or 14 digits")
+    try:
+        return Gtin.parse(text).as_gtin_14()
+    except ParseError as exc:
+        raise InvalidInput(field, str(exc)) from None
+
+
+def parse_scan(text: str, *, field: str = "barcode") -> ScannedPack:
+    """Parse a scanner's output: human-readable `(01)…(17)…(10)…(21)…` or raw with FNC1/GS."""
+    raw = text.strip()
+    if raw.startswith("]d2") or raw.startswith("]C1") or raw.startswith("]Q3"):
+        raw = raw[3:]  # symbology identifier some scanners prepend
+    try:
+        if raw.startswith("("):
+            message = gs1_messages.GS1Message.parse_hri(raw)
+        else:
+            message = gs1_messages.GS1Message.parse(raw.lstrip(GROUP_SEPARATOR))
+    except ParseError as exc:
+        raise InvalidInput(field, f"not a GS1 barcode: {exc}") from None
+    values = {element.ai.ai: element for element in message.element_strings}
+    if "01" not in values:
+        raise InvalidInput(field, "the barcode has no GTIN (AI 01)")
+    if values["01"].gtin is None:
+        normalize_gtin(values["01"].value, field=field)  # raises with the precise reason
+        raise InvalidInput(field, "the barcode's GTIN is not valid")
+    expiry = values.get("17")
+    return ScannedPack(
+        gtin=values["01"].gtin.as_gtin_14(),
+        batch_no=values["10"].value if "10" in values else None,
+        expires_on=expiry.date if expiry is not None else None,
+        serial=values["21"].value if "21" in values else None,
+    )
