@@ -110,9 +110,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 async def _clean_tables() -> None:
     from recall import db
+    from piccolo.table import sort_table_classes
+
     from recall.db.piccolo_app import APP_CONFIG
 
-    names = [table._meta.tablename for table in APP_CONFIG.table_classes]
+    # Children before parents, so SQLite's foreign-key checks pass.
+    ordered = reversed(sort_table_classes(APP_CONFIG.table_classes))
+    names = [table._meta.tablename for table in ordered]
     if SERVER_DATABASE_URL:
         await db.fetch(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
     else:

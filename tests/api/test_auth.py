@@ -1,3 +1,5 @@
+import pytest
+
 from tests.factories import PASSWORD, headers_for, make_user
 
 
@@ -62,3 +64,117 @@ async def test_no_token_is_401(client):
     response = await client.get("/api/audit")
     assert response.status_code == 401
     assert response.json()["status_code"] == 401
+
+
+async def test_expired_token_is_401(client, settings):
+    from datetime import UTC, datetime, timedelta
+
+    from recall import clock
+
+    from recall.auth.tokens import issue_token
+
+    user = await make_user("qa")
+    token = issue_token(user.id, settings.secret_key, 5)
+    clock.set_clock(lambda: datetime.now(UTC) - timedelta(minutes=10))
+    try:
+        stale = issue_token(user.id, settings.secret_key, 5)
+    finally:
+        clock.set_clock(None)
+    response = await client.get("/api/audit", headers={"Authorization": f"Bearer {stale}"})
+    assert response.status_code == 401
+    assert "expired" in response.json()["detail"]
+    fresh = await client.get("/api/audit", headers={"Authorization": f"Bearer {token}"})
+    assert fresh.status_code == 200
+
+
+async def test_token_signed_with_another_key_is_401(client):
+    from recall.auth.tokens import issue_token
+
+    user = await make_user("admin")
+    forged = issue_token(user.id, "some-other-key-" + "y" * 32, 60)
+    response = await client.get("/api/audit", headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
+
+
+async def test_login_is_rate_limited(client, settings):
+    user = await make_user("qa")
+    statuses = [
+        (
+            await client.post("/api/auth/login", json={"username": user.username, "password": "x"})
+        ).status_code
+        for _ in range(settings.login_attempts_per_minute + 1)
+    ]
+    assert statuses[:-1] == [401] * settings.login_attempts_per_minute
+    assert statuses[-1] == 429
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"username": "Bad Name!", "roles": ["cs"]}, "username"),
+        ({"password": "short", "roles": ["cs"]}, "password"),
+        ({"roles": ["wizard"]}, "roles"),
+        ({"roles": []}, "roles"),
+        ({"roles": ["distributor"]}, "consignee_code"),
+        ({"roles": ["distributor"], "consignee_code": "NOPE"}, "consignee_code"),
+        ({"roles": ["qa"], "consignee_code": "NOPE"}, "consignee_code"),
+        ({"full_name": "   ", "roles": ["cs"]}, "full_name"),
+        ({"roles": "cs"}, "roles"),
+        ({"username": 7, "roles": ["cs"]}, "username"),
+    ],
+)
+async def test_create_user_rejects_bad_input_naming_the_field(client, body, field):
+    payload = {"username": "budi", "password": "a-long-password", "full_name": "Budi", **body}
+    response = await client.post("/api/users", json=payload, headers=await headers_for("admin"))
+    assert response.status_code in (400, 422), response.text
+    assert response.json()["detail"].startswith(field)
+
+
+async def test_duplicate_username_is_409(client):
+    headers = await headers_for("admin")
+    payload = {
+        "username": "dewi",
+        "password": "a-long-password",
+        "full_name": "Dewi",
+        "roles": ["qa"],
+    }
+    assert (await client.post("/api/users", json=payload, headers=headers)).status_code == 201
+    assert (await client.post("/api/users", json=payload, headers=headers)).status_code == 409
+
+
+async def test_distributor_user_is_bound_to_its_consignee(client):
+    from recall.auth import SYSTEM
+    from recall.masterdata import create_consignee
+
+    await create_consignee(SYSTEM, "PBF-B", "PT Bina Farma", "pbf")
+    payload = {
+        "username": "gudang",
+        "password": "a-long-password",
+        "full_name": "Gudang PBF",
+        "roles": ["distributor"],
+        "consignee_code": "PBF-B",
+    }
+    response = await client.post("/api/users", json=payload, headers=await headers_for("admin"))
+    assert response.status_code == 201
+    assert response.json()["consignee_code"] == "PBF-B"
+    login = await client.post(
+        "/api/auth/login", json={"username": "gudang", "password": "a-long-password"}
+    )
+    assert login.json()["user"]["consignee_code"] == "PBF-B"
+
+
+async def test_api_key_authenticates_as_its_consignee(client):
+    from recall import auth
+    from recall.auth import SYSTEM
+    from recall.masterdata import create_consignee
+
+    consignee, _ = await create_consignee(SYSTEM, "PBF-C", "PT Cahaya", "pbf")
+    key = await auth.create_api_key(SYSTEM, consignee.id)
+    actor = await auth.actor_for_token(key, "unused")
+    assert (actor.consignee_id, actor.via_api_key) == (consignee.id, True)
+    assert actor.roles == {auth.Role.DISTRIBUTOR}
+    tampered = key[:-2] + ("AA" if not key.endswith("AA") else "BB")
+    response = await client.get("/api/audit", headers={"Authorization": f"Bearer {tampered}"})
+    assert response.status_code == 401
+    response = await client.get("/api/audit", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 403

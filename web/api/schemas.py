@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
+from litestar.params import Parameter
 
 T = TypeVar("T")
 
-Limit = Annotated[int, msgspec.Meta(ge=1, le=500)]
-Offset = Annotated[int, msgspec.Meta(ge=0)]
+Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size (1-500)")]
+Offset = Annotated[int, Parameter(ge=0, description="Items to skip")]
 
 
 class Page(msgspec.Struct, Generic[T]):

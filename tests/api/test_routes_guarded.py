@@ -1,0 +1,51 @@
+"""Every route demands a signed-in identity, except the few that are public by design."""
+
+import re
+
+import pytest
+
+from web.app import create_app
+from web.security import PUBLIC_PATHS
+
+APP = create_app()
+PUBLIC = [re.compile(pattern) for pattern in PUBLIC_PATHS]
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+PROTECTED = sorted(
+    {
+        (method, concrete(route.path))
+        for route in APP.routes
+        for method in getattr(route, "methods", ())
+        if method not in {"OPTIONS", "HEAD"} and not any(p.match(route.path) for p in PUBLIC)
+    }
+)
+
+
+def test_every_protected_route_has_a_role_guard():
+    unguarded = []
+    for route in APP.routes:
+        if any(p.match(route.path) for p in PUBLIC):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            if not handler.resolve_guards():
+                unguarded.append(f"{route.path} {handler.http_methods}")
+    assert unguarded == []
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED)
+async def test_protected_route_without_token_is_401(client, method, path):
+    response = await client.request(method, path)
+    assert response.status_code == 401
+    assert response.json()["status_code"] == 401
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer nonsense", "Bearer rk_abc_def", "Basic dXNlcjpwYXNz", ""]
+)
+async def test_bad_credentials_are_401(client, header):
+    response = await client.get("/api/audit", headers={"Authorization": header})
+    assert response.status_code == 401
