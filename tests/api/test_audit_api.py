@@ -1,7 +1,7 @@
 import pytest
 
-from recall import db
 from tests.factories import headers_for, make_user
+from tests.tampering import tamper
 
 
 @pytest.mark.parametrize(
@@ -33,7 +33,7 @@ async def test_verify_names_a_hand_tampered_row(client):
         "first_bad": None,
         "problem": "",
     }
-    await db.fetch("UPDATE audit_entry SET actor_name = {} WHERE seq = 2", "someone else")
+    await tamper("UPDATE audit_entry SET actor_name = {} WHERE seq = 2", "someone else")
     body = (await client.get("/api/audit/verify", headers=headers)).json()
     assert (body["ok"], body["first_bad"]) == (False, 2)
 

@@ -5,6 +5,7 @@ import asyncio
 from recall import audit, db
 from recall.auth import SYSTEM
 from tests.factories import make_user
+from tests.tampering import tamper
 
 
 async def write_entries(count: int) -> None:
@@ -21,21 +22,21 @@ async def test_fresh_chain_verifies():
 
 async def test_altered_row_is_named():
     await write_entries(5)
-    await db.fetch("UPDATE audit_entry SET new_values = {} WHERE seq = 3", '{"n": 99}')
+    await tamper("UPDATE audit_entry SET new_values = {} WHERE seq = 3", '{"n": 99}')
     result = await audit.verify()
     assert (result.ok, result.first_bad, result.problem) == (False, 3, "entry altered")
 
 
 async def test_removed_row_is_named():
     await write_entries(5)
-    await db.fetch("DELETE FROM audit_entry WHERE seq = 2")
+    await tamper("DELETE FROM audit_entry WHERE seq = 2")
     result = await audit.verify()
     assert (result.ok, result.first_bad) == (False, 2)
 
 
 async def test_removed_tail_is_detected():
     await write_entries(5)
-    await db.fetch("DELETE FROM audit_entry WHERE seq = 5")
+    await tamper("DELETE FROM audit_entry WHERE seq = 5")
     result = await audit.verify()
     assert (result.ok, result.first_bad) == (False, 5)
 
@@ -58,7 +59,7 @@ async def test_rolled_back_change_leaves_no_entry():
             raise Boom
     except Boom:
         pass
-    entries, total = await audit.list_entries()
+    _, total = await audit.list_entries()
     assert total == 0
     assert (await audit.verify()).ok
 
@@ -76,3 +77,18 @@ async def test_history_is_oldest_first():
     history = await audit.history("probe", 1)
     assert [entry.action for entry in history] == ["created", "changed"]
     assert history[1].old_values == {"n": 1}
+
+
+async def test_postgresql_refuses_edits_of_the_trail():
+    from piccolo.engine.postgres import PostgresEngine
+
+    if not isinstance(db.get_engine(), PostgresEngine):
+        return  # the trigger exists on PostgreSQL, the production database
+    await write_entries(1)
+    for statement in ("UPDATE audit_entry SET reason = 'x'", "DELETE FROM audit_entry"):
+        try:
+            await db.fetch(statement)
+        except Exception as exc:
+            assert "append-only" in str(exc)
+        else:
+            raise AssertionError(f"{statement} was allowed")
