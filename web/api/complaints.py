@@ -1,0 +1,221 @@
+"""Complaint intake: log, list and read complaints."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.openapi import ResponseSpec
+from litestar.params import JSONBody, Parameter, PathParameter
+
+from recall import audit, complaints
+from recall.auth import Actor
+from recall.complaints import (
+    BARCODE_MAX,
+    BATCH_NO_MAX,
+    CONTACT_MAX,
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    Channel,
+    ComplaintStatus,
+    ReporterKind,
+)
+from web.api.schemas import ErrorRead, Limit, Offset, Page
+from web.security import COMPLAINT_INTAKE, READ_ALL
+
+SEARCH_HELP = "Text in the reference, description, reporter, product name or batch number"
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX)]
+
+
+class ReporterBody(msgspec.Struct):
+    name: Name
+    kind: ReporterKind
+    organization: Annotated[str, msgspec.Meta(max_length=NAME_MAX)] | None = None
+    contact: Annotated[str, msgspec.Meta(max_length=CONTACT_MAX)] | None = None
+
+
+class ComplaintCreate(msgspec.Struct):
+    channel: Channel
+    reporter: ReporterBody
+    description: Annotated[str, msgspec.Meta(min_length=1, max_length=DESCRIPTION_MAX)]
+    adverse_event: bool
+    sample_available: bool
+    gtin: Annotated[str, msgspec.Meta(max_length=14)] | None = None
+    batch_no: Annotated[str, msgspec.Meta(max_length=BATCH_NO_MAX)] | None = None
+    barcode: Annotated[str, msgspec.Meta(max_length=BARCODE_MAX)] | None = None
+
+
+class ReporterRead(msgspec.Struct):
+    name: str
+    kind: str
+    organization: str | None
+    contact: str | None
+
+
+class ComplaintRead(msgspec.Struct):
+    id: int
+    reference: str
+    status: str
+    channel: str
+    reporter: ReporterRead
+    gtin: str | None
+    product_id: int | None
+    product_name: str | None
+    product_strength: str | None
+    batch_no: str | None
+    batch_id: int | None
+    batch_known: bool | None
+    expires_on: date | None
+    serial: str | None
+    barcode: str | None
+    description: str
+    adverse_event: bool
+    sample_available: bool
+    category: str | None
+    severity: str | None
+    received_at: datetime
+    version: int
+
+
+class HistoryEntryRead(msgspec.Struct):
+    at: datetime
+    actor_name: str
+    action: str
+    old_values: dict[str, Any]
+    new_values: dict[str, Any]
+    reason: str
+
+
+class PossibleDuplicateRead(msgspec.Struct):
+    id: int
+    reference: str
+    received_at: datetime
+    status: str
+    category: str | None
+    description_excerpt: str
+
+
+class ComplaintDetailRead(ComplaintRead):
+    history: list[HistoryEntryRead]
+    possible_duplicates: list[PossibleDuplicateRead]
+
+
+def _read_fields(complaint: complaints.Complaint) -> dict[str, Any]:
+    reporter = complaint.reporter
+    return {
+        "id": complaint.id,
+        "reference": complaint.reference,
+        "status": complaint.status,
+        "channel": complaint.channel,
+        "reporter": ReporterRead(
+            reporter.name, reporter.kind, reporter.organization, reporter.contact
+        ),
+        "gtin": complaint.gtin,
+        "product_id": complaint.product_id,
+        "product_name": complaint.product_name,
+        "product_strength": complaint.product_strength,
+        "batch_no": complaint.batch_no,
+        "batch_id": complaint.batch_id,
+        "batch_known": complaint.batch_known,
+        "expires_on": complaint.expires_on,
+        "serial": complaint.serial,
+        "barcode": complaint.barcode,
+        "description": complaint.description,
+        "adverse_event": complaint.adverse_event,
+        "sample_available": complaint.sample_available,
+        "category": complaint.category,
+        "severity": complaint.severity,
+        "received_at": complaint.received_at,
+        "version": complaint.version,
+    }
+
+
+def complaint_read(complaint: complaints.Complaint) -> ComplaintRead:
+    return ComplaintRead(**_read_fields(complaint))
+
+
+def history_read(entry: audit.Entry) -> HistoryEntryRead:
+    return HistoryEntryRead(
+        entry.at, entry.actor_name, entry.action, entry.old_values, entry.new_values, entry.reason
+    )
+
+
+def duplicate_read(duplicate: complaints.PossibleDuplicate) -> PossibleDuplicateRead:
+    return PossibleDuplicateRead(
+        duplicate.id,
+        duplicate.reference,
+        duplicate.received_at,
+        duplicate.status,
+        duplicate.category,
+        duplicate.description_excerpt,
+    )
+
+
+class ComplaintController(Controller):
+    path = "/api/complaints"
+    tags = ["complaints"]
+
+    @post(
+        "/",
+        operation_id="LogComplaint",
+        guards=[COMPLAINT_INTAKE],
+        responses={
+            413: ResponseSpec(ErrorRead, description="Body over the size limit"),
+            422: ResponseSpec(ErrorRead, description="A value breaks a rule (field named)"),
+        },
+    )
+    async def log_complaint(
+        self, data: JSONBody[ComplaintCreate], request: Request[Actor, Any, Any]
+    ) -> ComplaintRead:
+        reporter = data.reporter
+        complaint = await complaints.log_complaint(
+            request.user,
+            channel=data.channel.value,
+            reporter=complaints.Reporter(
+                reporter.name, reporter.kind.value, reporter.organization, reporter.contact
+            ),
+            description=data.description,
+            adverse_event=data.adverse_event,
+            sample_available=data.sample_available,
+            gtin=data.gtin,
+            batch_no=data.batch_no,
+            barcode=data.barcode,
+        )
+        return complaint_read(complaint)
+
+    @get("/", operation_id="ListComplaints", guards=[READ_ALL])
+    async def list_complaints(
+        self,
+        status: Annotated[
+            ComplaintStatus | None, Parameter(description="Only complaints in this status")
+        ] = None,
+        batch_no: Annotated[str | None, Parameter(max_length=BATCH_NO_MAX)] = None,
+        q: Annotated[str | None, Parameter(max_length=200, description=SEARCH_HELP)] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Page[ComplaintRead]:
+        items, total = await complaints.list_complaints(
+            status.value if status else None, batch_no, q, limit, offset
+        )
+        return Page(items=[complaint_read(c) for c in items], total=total)
+
+    @get(
+        "/{complaint_id:int}",
+        operation_id="GetComplaint",
+        guards=[READ_ALL],
+        responses={404: ResponseSpec(ErrorRead, description="No such complaint")},
+    )
+    async def get_complaint(
+        self, complaint_id: Annotated[int, PathParameter(description="The complaint's id")]
+    ) -> ComplaintDetailRead:
+        complaint = await complaints.get_complaint(complaint_id)
+        history = await complaints.complaint_history(complaint.id)
+        duplicates = await complaints.possible_duplicates(complaint)
+        return ComplaintDetailRead(
+            **_read_fields(complaint),
+            history=[history_read(entry) for entry in history],
+            possible_duplicates=[duplicate_read(d) for d in duplicates],
+        )
