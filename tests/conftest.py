@@ -109,19 +109,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 async def _clean_tables() -> None:
+    import sqlite3
+
     from recall import db
-    from piccolo.table import sort_table_classes
-
     from recall.db.piccolo_app import APP_CONFIG
+    from recall.settings import get_settings
 
-    # Children before parents, so SQLite's foreign-key checks pass.
-    ordered = reversed(sort_table_classes(APP_CONFIG.table_classes))
-    names = [table._meta.tablename for table in ordered]
+    names = [table._meta.tablename for table in APP_CONFIG.table_classes]
     if SERVER_DATABASE_URL:
         await db.fetch(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
-    else:
-        for name in names:
-            await db.fetch(f"DELETE FROM {name}")
+        return
+    # Foreign keys off for the clean-up: RESTRICT refuses self-references row by row.
+    with contextlib.closing(sqlite3.connect(get_settings().sqlite_path, timeout=30)) as connection:
+        connection.execute("PRAGMA foreign_keys = OFF")
+        with connection:
+            for name in names:
+                connection.execute(f"DELETE FROM {name}")
 
 
 @pytest_asyncio.fixture(autouse=True)

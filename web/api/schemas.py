@@ -10,7 +10,7 @@ from litestar.params import Parameter
 T = TypeVar("T")
 
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size (1-500)")]
-Offset = Annotated[int, Parameter(ge=0, description="Items to skip")]
+Offset = Annotated[int, Parameter(ge=0, le=2**31 - 1, description="Items to skip")]
 
 
 class Page(msgspec.Struct, Generic[T]):

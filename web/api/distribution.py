@@ -1,0 +1,258 @@
+"""Distribution records (shipments, one by one or as CSV) and the trace built from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.exceptions import ClientException
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.params import FromPath, JSONBody, Parameter
+
+from recall import masterdata
+from recall.auth import Actor
+from recall.errors import InvalidInput
+from recall.settings import get_settings
+from web.api.schemas import ErrorRead, Limit, Offset, Page
+from web.security import SHIPMENT_READ, SHIPMENT_WRITE, TRACE_READ
+
+Gtin = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["08991234567891"])]
+BatchNo = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["SYR2401"])]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=40, examples=["PBF-JKT-01"])]
+Count = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
+
+CSV_MEDIA_TYPES = {"text/csv", "application/csv", "text/plain"}
+
+CREATE_ERRORS = {
+    400: ResponseSpec(ErrorRead, description="Malformed body: a field is missing or mistyped"),
+    422: ResponseSpec(ErrorRead, description="A value breaks a rule; the detail names the field"),
+}
+NOT_FOUND = {404: ResponseSpec(ErrorRead, description="No such record")}
+
+
+# Shipments -----------------------------------------------------------------------
+
+
+class ShipmentCreate(msgspec.Struct):
+    gtin: Gtin
+    batch_no: BatchNo
+    consignee_code: Code
+    quantity: Count
+    shipped_on: date
+    # Set when a consignee (e.g. a PBF) passed units on; omit when we shipped them.
+    from_consignee_code: Code | None = None
+
+
+class ShipmentRead(msgspec.Struct):
+    id: int
+    batch_id: int
+    gtin: str
+    batch_no: str
+    consignee_code: str
+    from_consignee_code: str | None
+    quantity: int
+    shipped_on: date
+
+
+class ImportErrorRead(msgspec.Struct):
+    line: int
+    detail: str
+
+
+class ImportRead(msgspec.Struct):
+    imported: int
+    errors: list[ImportErrorRead]
+
+
+class ImportRejected(ImportRead):
+    """Nothing was imported; `errors` lists every bad line (line 1 is the header)."""
+
+    status_code: int
+    detail: str
+
+
+def shipment_read(shipment: masterdata.Shipment) -> ShipmentRead:
+    return ShipmentRead(
+        id=shipment.id,
+        batch_id=shipment.batch_id,
+        gtin=shipment.gtin,
+        batch_no=shipment.batch_no,
+        consignee_code=shipment.consignee_code,
+        from_consignee_code=shipment.from_consignee_code,
+        quantity=shipment.quantity,
+        shipped_on=shipment.shipped_on,
+    )
+
+
+IMPORT_DESCRIPTION = """\
+A CSV file (UTF-8, comma-separated) with a header line naming the columns
+`gtin, batch_no, consignee_code, quantity, shipped_on` and optionally `from_consignee_code`
+(empty when we shipped the units). A row may name as sender a consignee that receives the
+batch on an earlier row of the same file.
+
+All or nothing: when any line breaks a rule nothing is imported and the answer is **422**
+with `errors` listing every bad line (`line` 1 is the header; `detail` names the column).
+One audit entry (entity `shipment_import`) records the counts and the file's SHA-256.
+"""
+
+
+@dataclass
+class CsvBodyOperation(Operation):
+    """The import takes a raw CSV body, which the handler signature cannot describe."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            content={"text/csv": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))},
+            description="Shipments as CSV, header on line 1",
+            required=True,
+        )
+
+
+class ShipmentController(Controller):
+    path = "/api/shipments"
+    tags = ["distribution"]
+
+    @post(
+        "/",
+        operation_id="RecordShipment",
+        guards=[SHIPMENT_WRITE],
+        responses=CREATE_ERRORS,
+        description="Record units of a batch sent to a consignee (audited).",
+    )
+    async def record_shipment(
+        self, data: JSONBody[ShipmentCreate], request: Request[Actor, Any, Any]
+    ) -> ShipmentRead:
+        shipment = await masterdata.record_shipment(
+            request.user,
+            data.gtin,
+            data.batch_no,
+            data.consignee_code,
+            data.quantity,
+            data.shipped_on,
+            data.from_consignee_code,
+        )
+        return shipment_read(shipment)
+
+    @get("/", operation_id="ListShipments", guards=[SHIPMENT_READ])
+    async def list_shipments(
+        self,
+        batch_id: Annotated[int | None, Parameter(ge=1)] = None,
+        consignee_code: Annotated[str | None, Parameter(max_length=40)] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Page[ShipmentRead]:
+        shipments, total = await masterdata.list_shipments(batch_id, consignee_code, limit, offset)
+        return Page(items=[shipment_read(s) for s in shipments], total=total)
+
+    @post(
+        "/import",
+        operation_id="ImportShipments",
+        guards=[SHIPMENT_WRITE],
+        status_code=200,
+        request_max_body_size=get_settings().max_import_bytes,
+        operation_class=CsvBodyOperation,
+        description=IMPORT_DESCRIPTION,
+        responses={
+            413: ResponseSpec(ErrorRead, description="The file is over the import size limit"),
+            415: ResponseSpec(ErrorRead, description="The body is not sent as text/csv"),
+            422: ResponseSpec(ImportRejected, description="Some lines are bad; none imported"),
+        },
+    )
+    async def import_shipments(self, request: Request[Actor, Any, Any]) -> Response[ImportRead]:
+        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media_type not in CSV_MEDIA_TYPES:
+            raise ClientException("content-type: send the file as text/csv", status_code=415)
+        try:
+            text = (await request.body()).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput("body", f"the file is not UTF-8 text (byte {exc.start})") from None
+        result = await masterdata.import_shipments(request.user, text)
+        errors = [ImportErrorRead(error.line, error.detail) for error in result.errors]
+        if errors:
+            detail = f"{len(errors)} problem(s) found; nothing was imported"
+            body = ImportRejected(0, errors, 422, detail)
+            return Response(body, status_code=422, media_type=MediaType.JSON)
+        return Response(ImportRead(result.imported, []), status_code=200)
+
+
+# Traceability --------------------------------------------------------------------
+
+
+class TracedBatchRead(msgspec.Struct):
+    id: int
+    batch_no: str
+    gtin: str
+    product_name: str
+    expires_on: date
+
+
+class TracedConsigneeRead(msgspec.Struct):
+    code: str
+    name: str
+    kind: str
+    tier: int
+    batch_id: int
+    batch_no: str
+    quantity: int
+
+
+class TraceRead(msgspec.Struct):
+    batches: list[TracedBatchRead]
+    consignees: list[TracedConsigneeRead]
+    total_quantity: int
+
+
+TRACE_DESCRIPTION = f"""\
+Every consignee that received the traced batches, at every tier: tier 1 received from us,
+tier 2 from a tier-1 consignee, and so on (at most {masterdata.MAX_TIERS} tiers, which also
+stops cycles). A consignee's tier for a shipment is one below the nearest tier at which its
+sender was reached. Quantities are summed per consignee, batch and tier; lines are ordered by
+tier, code and batch number.
+
+`total_quantity` is the number of units that left the plant: the sum of the tier-1 lines
+only. Lower tiers re-distribute those same units, so adding them would count units twice.
+"""
+
+
+def trace_read(trace: masterdata.Trace) -> TraceRead:
+    return TraceRead(
+        batches=[
+            TracedBatchRead(b.id, b.batch_no, b.gtin, b.product_name, b.expires_on)
+            for b in trace.batches
+        ],
+        consignees=[
+            TracedConsigneeRead(c.code, c.name, c.kind, c.tier, c.batch_id, c.batch_no, c.quantity)
+            for c in trace.consignees
+        ],
+        total_quantity=trace.total_quantity,
+    )
+
+
+class TraceController(Controller):
+    path = "/api"
+    tags = ["traceability"]
+
+    @get(
+        "/batches/{batch_id:int}/trace",
+        operation_id="TraceBatch",
+        guards=[TRACE_READ],
+        responses=NOT_FOUND,
+        description=TRACE_DESCRIPTION,
+    )
+    async def trace_batch(self, batch_id: FromPath[int]) -> TraceRead:
+        return trace_read(await masterdata.trace_batch(batch_id))
+
+    @get(
+        "/material-lots/{lot_id:int}/trace",
+        operation_id="TraceMaterialLot",
+        guards=[TRACE_READ],
+        responses=NOT_FOUND,
+        description="Every finished batch made with this material lot, traced together.\n\n"
+        + TRACE_DESCRIPTION,
+    )
+    async def trace_material_lot(self, lot_id: FromPath[int]) -> TraceRead:
+        return trace_read(await masterdata.trace_material_lot(lot_id))
