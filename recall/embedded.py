@@ -57,7 +57,8 @@ def start_redis(directory: Path, *, persist: bool = True) -> EmbeddedRedis:
         "--daemonize", "no",
     ]  # fmt: skip
     args += ["--appendonly", "yes"] if persist else ["--save", "", "--appendonly", "no"]
-    process = subprocess.Popen(args, stdin=subprocess.DEVNULL)  # noqa: S603
+    # Its own session: a terminal's Ctrl-C goes to Recall, which stops valkey last.
+    process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)  # noqa: S603
     server = EmbeddedRedis(process, socket_path)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:

@@ -26,7 +26,8 @@ class ScannedPack:
 def normalize_gtin(value: str, *, field: str = "gtin") -> str:
     """A GTIN-8/12/13/14 as 14 digits; InvalidInput when malformed or the check digit is wrong."""
     text = value.strip()
-    if not text.isdigit() or len(text) not in (8, 12, 13, 14):
+    # isascii(): str.isdigit() also accepts other scripts' digits.
+    if not (text.isascii() and text.isdigit()) or len(text) not in (8, 12, 13, 14):
         raise InvalidInput(field, "a GTIN has 8, 12, 13 or 14 digits")
     try:
         return Gtin.parse(text).as_gtin_14()

@@ -65,6 +65,8 @@ class Settings:
             )
         if self.is_production and len(self.secret_key) < 32:
             raise ConfigurationError("RECALL_SECRET_KEY must be at least 32 characters")
+        if not 0 < self.port < 65536:
+            raise ConfigurationError(f"RECALL_PORT must be 1-65535, not {self.port}")
         if not self.database_url.startswith(("sqlite:///", "postgres://", "postgresql://")):
             raise ConfigurationError(
                 "RECALL_DATABASE_URL must start with sqlite:///, postgres:// or postgresql://"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -45,19 +47,28 @@ def recall_error(_: Request, exc: RecallError) -> Response[dict[str, object]]:
     return error_response(status, exc.detail, **extra)
 
 
+MISSING_FIELD = re.compile(r"Object missing required field `([^`]+)`")
+
+
+def _field_of(problem: dict[str, object]) -> str:
+    """The body field a validation problem is about, as a dotted path (`reporter.kind`)."""
+    key, message = str(problem.get("key") or "data"), str(problem.get("message", ""))
+    missing = MISSING_FIELD.match(message)
+    if missing:
+        return missing[1] if key == "data" else f"{key}.{missing[1]}"
+    return "body" if key == "data" else key
+
+
 def validation_error(_: Request, exc: ValidationException) -> Response[dict[str, object]]:
     """msgspec/Litestar validation: put the offending field in `detail`."""
-    problems = exc.extra if isinstance(exc.extra, list) else []
-    for problem in problems:
-        if isinstance(problem, dict) and problem.get("key"):
-            field = str(problem["key"])
-            return error_response(
-                400, f"{field}: {problem.get('message', 'invalid')}", field=field, errors=problems
-            )
-    message = next(
-        (str(p["message"]) for p in problems if isinstance(p, dict) and p.get("message")), ""
-    )
-    return error_response(400, message or exc.detail, errors=problems)
+    problems = [
+        p for p in (exc.extra if isinstance(exc.extra, list) else []) if isinstance(p, dict)
+    ]
+    if not problems:
+        return error_response(400, exc.detail)
+    field = _field_of(problems[0])
+    message = problems[0].get("message", "invalid")
+    return error_response(400, f"{field}: {message}", field=field, errors=problems)
 
 
 def http_error(_: Request, exc: HTTPException) -> Response[dict[str, object]]:

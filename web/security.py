@@ -65,8 +65,7 @@ def requires(*roles: Role) -> Guard:
 
 # Who may do what, in one place.
 READ_ALL = requires(Role.CS, Role.QA, Role.QA_MANAGER, Role.INSPECTOR, Role.ADMIN)
+QUALITY_READ = requires(Role.QA, Role.QA_MANAGER, Role.INSPECTOR, Role.ADMIN)
 MASTER_DATA_WRITE = requires(Role.QA, Role.ADMIN)
-MASTER_DATA_READ = requires(Role.QA, Role.QA_MANAGER, Role.INSPECTOR, Role.ADMIN)
 COMPLAINT_INTAKE = requires(Role.CS, Role.QA)
-AUDIT_READ = requires(Role.QA, Role.QA_MANAGER, Role.INSPECTOR, Role.ADMIN)
 ADMIN_ONLY = requires(Role.ADMIN)

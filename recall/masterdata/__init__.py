@@ -1,5 +1,12 @@
 """Master data: products, batches, material lots, consignees, shipments, traceability."""
 
+from recall.masterdata.distribution import (
+    ImportResult,
+    LineError,
+    import_shipments,
+    list_shipments,
+    record_shipment,
+)
 from recall.masterdata.models import (
     Batch,
     BatchMaterial,
@@ -21,21 +28,36 @@ from recall.masterdata.service import (
     get_consignee,
     get_material_lot,
     get_product,
+    list_batch_materials,
     list_batches,
     list_consignees,
     list_material_lots,
     list_products,
     product_by_gtin,
 )
+from recall.masterdata.trace import (
+    MAX_TIERS,
+    Trace,
+    TracedBatch,
+    TracedConsignee,
+    trace_batch,
+    trace_material_lot,
+)
 
 __all__ = [
+    "MAX_TIERS",
     "Batch",
     "BatchMaterial",
     "Consignee",
     "ConsigneeKind",
+    "ImportResult",
+    "LineError",
     "MaterialLot",
     "Product",
     "Shipment",
+    "Trace",
+    "TracedBatch",
+    "TracedConsignee",
     "add_batch_material",
     "consignee_by_code",
     "create_batch",
@@ -47,9 +69,15 @@ __all__ = [
     "get_consignee",
     "get_material_lot",
     "get_product",
+    "import_shipments",
+    "list_batch_materials",
     "list_batches",
     "list_consignees",
     "list_material_lots",
     "list_products",
+    "list_shipments",
     "product_by_gtin",
+    "record_shipment",
+    "trace_batch",
+    "trace_material_lot",
 ]

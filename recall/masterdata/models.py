@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from recall.errors import InvalidInput
 
@@ -22,14 +24,17 @@ class ConsigneeKind(StrEnum):
 
 # BPOM drug registration (NIE), e.g. DKL2012345601A1: D/G, K/T/B/N/P, L/I/E/X, 10 digits, A1.
 # Traditional medicines and supplements: "POM TR…", "POM SD…" and similar.
-NIE_PATTERN = re.compile(r"^(?:[DG][KTBNP][LIEX]\d{10}[A-Z]\d|(?:POM )?[A-Z]{2}\d{9,12})$")
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
-BATCH_NO_PATTERN = re.compile(r"^[!-~]{1,20}$")  # GS1 AI (10): up to 20 printable characters
+NIE_PATTERN = re.compile(r"(?:[DG][KTBNP][LIEX]\d{10}[A-Z]\d|(?:POM )?[A-Z]{2}\d{9,12})", re.ASCII)
+CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+BATCH_NO_PATTERN = re.compile(r"[!-~]{1,20}")  # GS1 AI (10): up to 20 printable characters
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+MAX_EMAIL_LENGTH = 254
+MAX_URL_LENGTH = 2000
 
 
 def normalize_nie(value: str) -> str:
     nie = " ".join(value.upper().split())
-    if not NIE_PATTERN.match(nie):
+    if not NIE_PATTERN.fullmatch(nie):
         raise InvalidInput(
             "nie", "not a BPOM registration number (e.g. DKL2012345601A1 or POM TR123456789)"
         )
@@ -38,7 +43,7 @@ def normalize_nie(value: str) -> str:
 
 def check_code(value: str, field: str) -> str:
     code = value.strip()
-    if not CODE_PATTERN.match(code):
+    if not CODE_PATTERN.fullmatch(code):
         raise InvalidInput(
             field, "1-40 letters, digits, '.', '_' or '-', starting with a letter or digit"
         )
@@ -47,7 +52,7 @@ def check_code(value: str, field: str) -> str:
 
 def check_batch_no(value: str, field: str = "batch_no") -> str:
     batch_no = value.strip()
-    if not BATCH_NO_PATTERN.match(batch_no):
+    if not BATCH_NO_PATTERN.fullmatch(batch_no):
         raise InvalidInput(field, "1-20 printable characters without spaces (GS1 AI 10)")
     return batch_no
 
@@ -57,9 +62,93 @@ def check_batch_dates(manufactured_on: date, expires_on: date) -> None:
         raise InvalidInput("expires_on", "must be after manufactured_on")
 
 
+# Limits of the columns (PostgreSQL integer, numeric(14, 3)) so no value overflows them.
+MAX_COUNT = 2_147_483_647
+MAX_AMOUNT = Decimal("99999999999.999")
+AMOUNT_PLACES = 3
+MAX_ID = 2_147_483_647
+
+
 def check_positive(value: int | Decimal, field: str) -> None:
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise InvalidInput(field, "must be a number")
     if value <= 0:
         raise InvalidInput(field, "must be greater than zero")
+
+
+def check_count(value: int, field: str) -> int:
+    """A whole number of units (packs, bottles): 1 up to the column's limit."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(field, "must be a whole number")
+    check_positive(value, field)
+    if value > MAX_COUNT:
+        raise InvalidInput(field, f"at most {MAX_COUNT}")
+    return value
+
+
+def check_amount(value: Decimal | int | float | str, field: str) -> Decimal:
+    """A positive amount of material with at most three decimal places."""
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        raise InvalidInput(field, "must be a number") from None
+    check_positive(amount, field)
+    if amount > MAX_AMOUNT:
+        raise InvalidInput(field, f"at most {MAX_AMOUNT}")
+    if amount != amount.quantize(Decimal(1).scaleb(-AMOUNT_PLACES)):
+        raise InvalidInput(field, f"at most {AMOUNT_PLACES} decimal places")
+    return amount
+
+
+def is_valid_id(value: int) -> bool:
+    """Whether `value` can be a row id at all (larger values would overflow the query)."""
+    return 1 <= value <= MAX_ID
+
+
+def check_text(value: str, field: str, max_length: int = 200) -> str:
+    """Required free text: trimmed, not empty, bounded, no control characters."""
+    text = value.strip()
+    if not text:
+        raise InvalidInput(field, "must not be empty")
+    if len(text) > max_length:
+        raise InvalidInput(field, f"at most {max_length} characters")
+    if has_control_characters(text):
+        raise InvalidInput(field, "must not contain control characters")
+    return text
+
+
+def has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
+def check_webhook_url(value: str | None) -> str | None:
+    """An http(s) URL for webhooks, trimmed; None when blank."""
+    if not value or not value.strip():
+        return None
+    url = value.strip()
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidInput("webhook_url", f"at most {MAX_URL_LENGTH} characters")
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        valid = valid and parts.port != 0  # .port raises ValueError when out of range
+    except ValueError:  # e.g. an unclosed IPv6 bracket or a bad port
+        valid = False
+    if not valid or has_control_characters(url) or " " in url:
+        raise InvalidInput("webhook_url", "must be an http:// or https:// URL")
+    return url
+
+
+def check_email(value: str | None) -> str | None:
+    """An e-mail address, trimmed; None when blank."""
+    if not value or not value.strip():
+        return None
+    email = value.strip()
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise InvalidInput("email", f"at most {MAX_EMAIL_LENGTH} characters")
+    if not EMAIL_PATTERN.fullmatch(email) or has_control_characters(email):
+        raise InvalidInput("email", "not an e-mail address")
+    return email
 
 
 @dataclass(frozen=True)
@@ -99,6 +188,9 @@ class BatchMaterial:
     batch_no: str
     material_lot_id: int
     quantity: Decimal
+    material: str = ""
+    lot_no: str = ""
+    supplier: str = ""
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import re
 import secrets
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
+
+from piccolo.table import Table
 
 from recall import audit, clock, db
 from recall.auth import Actor
@@ -22,23 +22,27 @@ from recall.masterdata.models import (
     ConsigneeKind,
     MaterialLot,
     Product,
+    check_amount,
     check_batch_dates,
     check_batch_no,
     check_code,
-    check_positive,
+    check_count,
+    check_email,
+    check_text,
+    check_webhook_url,
+    is_valid_id,
     normalize_nie,
 )
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-
-def _text(value: str, field: str, max_length: int = 200) -> str:
-    text = value.strip()
-    if not text:
-        raise InvalidInput(field, "must not be empty")
-    if len(text) > max_length:
-        raise InvalidInput(field, f"at most {max_length} characters")
-    return text
+async def _insert(row: Table, conflict: str) -> None:
+    """Save a new row; a unique key lost to a concurrent writer is a Conflict, not a crash."""
+    try:
+        await row.save()
+    except Exception as exc:
+        if db.is_unique_violation(exc):
+            raise Conflict(conflict) from None
+        raise
 
 
 # Products ------------------------------------------------------------------------
@@ -56,21 +60,24 @@ async def create_product(
     values: dict[str, Any] = {
         "gtin": normalize_gtin(gtin),
         "nie": normalize_nie(nie),
-        "name": _text(name, "name"),
-        "strength": _text(strength, "strength", 100),
-        "dosage_form": _text(dosage_form, "dosage_form", 100),
+        "name": check_text(name, "name"),
+        "strength": check_text(strength, "strength", 100),
+        "dosage_form": check_text(dosage_form, "dosage_form", 100),
     }
     async with db.transaction():
+        conflict = f"a product with GTIN {values['gtin']} exists"
         if await tables.Product.exists().where(tables.Product.gtin == values["gtin"]):
-            raise Conflict(f"a product with GTIN {values['gtin']} exists")
+            raise Conflict(conflict)
         row = tables.Product(**values, created_at=clock.now())
-        await row.save()
+        await _insert(row, conflict)
         await audit.record(actor, audit.Change("product", row.id, "created", new=values))
     return Product(row.id, **values)
 
 
 async def get_product(product_id: int) -> Product:
-    row = await tables.Product.select().where(tables.Product.id == product_id).first()
+    row = None
+    if is_valid_id(product_id):
+        row = await tables.Product.select().where(tables.Product.id == product_id).first()
     if row is None:
         raise NotFound(f"product {product_id} not found")
     return _product(row)
@@ -86,7 +93,12 @@ async def product_by_gtin(gtin: str, *, field: str = "gtin") -> Product:
 
 
 async def list_products(limit: int = 50, offset: int = 0) -> tuple[list[Product], int]:
-    rows = await tables.Product.select().order_by(tables.Product.name).limit(limit).offset(offset)
+    rows = (
+        await tables.Product.select()
+        .order_by(tables.Product.name, tables.Product.id)
+        .limit(limit)
+        .offset(offset)
+    )
     return [_product(row) for row in rows], await tables.Product.count()
 
 
@@ -127,14 +139,15 @@ async def create_batch(
 ) -> Batch:
     batch_no = check_batch_no(batch_no)
     check_batch_dates(manufactured_on, expires_on)
-    check_positive(quantity_produced, "quantity_produced")
+    check_count(quantity_produced, "quantity_produced")
     product = await product_by_gtin(gtin)
     async with db.transaction():
+        conflict = f"batch {batch_no} of GTIN {product.gtin} exists"
         duplicate = tables.Batch.exists().where(
             tables.Batch.product == product.id, tables.Batch.batch_no == batch_no
         )
         if await duplicate:
-            raise Conflict(f"batch {batch_no} of GTIN {product.gtin} exists")
+            raise Conflict(conflict)
         row = tables.Batch(
             product=product.id,
             batch_no=batch_no,
@@ -143,7 +156,7 @@ async def create_batch(
             quantity_produced=quantity_produced,
             created_at=clock.now(),
         )
-        await row.save()
+        await _insert(row, conflict)
         new = {
             "gtin": product.gtin,
             "batch_no": batch_no,
@@ -159,17 +172,23 @@ async def create_batch(
 
 
 async def get_batch(batch_id: int) -> Batch:
-    row = await tables.Batch.select(*_BATCH_COLUMNS).where(tables.Batch.id == batch_id).first()
+    row = None
+    if is_valid_id(batch_id):
+        row = await tables.Batch.select(*_BATCH_COLUMNS).where(tables.Batch.id == batch_id).first()
     if row is None:
         raise NotFound(f"batch {batch_id} not found")
     return _batch(row)
 
 
 async def find_batch(gtin: str, batch_no: str) -> Batch | None:
-    """The batch of a product with this number, or None."""
+    """The batch of a product with this number, or None (also for a malformed GTIN)."""
+    try:
+        normalized = normalize_gtin(gtin)
+    except InvalidInput:
+        return None
     row = (
         await tables.Batch.select(*_BATCH_COLUMNS)
-        .where(tables.Batch.product.gtin == gtin, tables.Batch.batch_no == batch_no.strip())
+        .where(tables.Batch.product.gtin == normalized, tables.Batch.batch_no == batch_no.strip())
         .first()
     )
     return _batch(row) if row else None
@@ -199,25 +218,28 @@ async def create_material_lot(
     actor: Actor, material: str, lot_no: str, supplier: str
 ) -> MaterialLot:
     values: dict[str, Any] = {
-        "material": _text(material, "material"),
-        "lot_no": _text(lot_no, "lot_no", 60),
-        "supplier": _text(supplier, "supplier"),
+        "material": check_text(material, "material"),
+        "lot_no": check_text(lot_no, "lot_no", 60),
+        "supplier": check_text(supplier, "supplier"),
     }
     async with db.transaction():
+        conflict = f"lot {values['lot_no']} of {values['material']} exists"
         duplicate = tables.MaterialLot.exists().where(
             tables.MaterialLot.material == values["material"],
             tables.MaterialLot.lot_no == values["lot_no"],
         )
         if await duplicate:
-            raise Conflict(f"lot {values['lot_no']} of {values['material']} exists")
+            raise Conflict(conflict)
         row = tables.MaterialLot(**values, created_at=clock.now())
-        await row.save()
+        await _insert(row, conflict)
         await audit.record(actor, audit.Change("material_lot", row.id, "created", new=values))
     return MaterialLot(row.id, **values)
 
 
 async def get_material_lot(lot_id: int) -> MaterialLot:
-    row = await tables.MaterialLot.select().where(tables.MaterialLot.id == lot_id).first()
+    row = None
+    if is_valid_id(lot_id):
+        row = await tables.MaterialLot.select().where(tables.MaterialLot.id == lot_id).first()
     if row is None:
         raise NotFound(f"material lot {lot_id} not found")
     return _lot(row)
@@ -237,27 +259,60 @@ async def add_batch_material(
     actor: Actor, batch_id: int, material_lot_id: int, quantity: Decimal
 ) -> BatchMaterial:
     """Record that a material lot went into a batch (the link the lot trace follows)."""
-    check_positive(quantity, "quantity")
+    quantity = check_amount(quantity, "quantity")
     batch = await get_batch(batch_id)
     try:
         lot = await get_material_lot(material_lot_id)
     except NotFound:
         raise InvalidInput("material_lot_id", f"no material lot {material_lot_id}") from None
     async with db.transaction():
+        conflict = f"lot {lot.lot_no} is already recorded for batch {batch.batch_no}"
         duplicate = tables.BatchMaterial.exists().where(
             tables.BatchMaterial.batch == batch.id,
             tables.BatchMaterial.material_lot == lot.id,
         )
         if await duplicate:
-            raise Conflict(f"lot {lot.lot_no} is already recorded for batch {batch.batch_no}")
+            raise Conflict(conflict)
         row = tables.BatchMaterial(
             batch=batch.id, material_lot=lot.id, quantity=quantity, created_at=clock.now()
         )
-        await row.save()
+        await _insert(row, conflict)
         new = {"batch_no": batch.batch_no, "material_lot_id": lot.id, "lot_no": lot.lot_no,
                "quantity": quantity}  # fmt: skip
         await audit.record(actor, audit.Change("batch", batch.id, "material_added", new=new))
-    return BatchMaterial(row.id, batch.id, batch.batch_no, lot.id, quantity)
+    return BatchMaterial(
+        row.id, batch.id, batch.batch_no, lot.id, quantity, lot.material, lot.lot_no, lot.supplier
+    )
+
+
+async def list_batch_materials(batch_id: int) -> list[BatchMaterial]:
+    """The material lots that went into a batch, in the order they were recorded."""
+    batch = await get_batch(batch_id)
+    rows = (
+        await tables.BatchMaterial.select(
+            tables.BatchMaterial.id,
+            tables.BatchMaterial.material_lot,
+            tables.BatchMaterial.quantity,
+            tables.BatchMaterial.material_lot.material,
+            tables.BatchMaterial.material_lot.lot_no,
+            tables.BatchMaterial.material_lot.supplier,
+        )
+        .where(tables.BatchMaterial.batch == batch.id)
+        .order_by(tables.BatchMaterial.id)
+    )
+    return [
+        BatchMaterial(
+            id=row["id"],
+            batch_id=batch.id,
+            batch_no=batch.batch_no,
+            material_lot_id=row["material_lot"],
+            quantity=Decimal(str(row["quantity"])),
+            material=row["material_lot.material"],
+            lot_no=row["material_lot.lot_no"],
+            supplier=row["material_lot.supplier"],
+        )
+        for row in rows
+    ]
 
 
 # Consignees ----------------------------------------------------------------------
@@ -288,25 +343,14 @@ def new_webhook_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def _webhook_url(value: str | None) -> str | None:
-    if not value:
-        return None
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput("webhook_url", "must be an http:// or https:// URL")
-    return value.strip()
-
-
-def _email(value: str | None) -> str | None:
-    if not value:
-        return None
-    if not EMAIL_PATTERN.match(value.strip()):
-        raise InvalidInput("email", "not an e-mail address")
-    return value.strip()
+def _kind(value: str) -> str:
+    if value not in {k.value for k in ConsigneeKind}:
+        raise InvalidInput("kind", f"one of {', '.join(k.value for k in ConsigneeKind)}")
+    return ConsigneeKind(value).value
 
 
 def _optional(value: str | None, field: str, max_length: int) -> str | None:
-    return _text(value, field, max_length) if value and value.strip() else None
+    return check_text(value, field, max_length) if value and value.strip() else None
 
 
 async def create_consignee(
@@ -322,23 +366,25 @@ async def create_consignee(
     province: str | None = None,
 ) -> tuple[Consignee, str]:
     """Create a consignee; returns it with its webhook signing secret (shown once)."""
-    if kind not in {k.value for k in ConsigneeKind}:
-        raise InvalidInput("kind", f"one of {', '.join(k.value for k in ConsigneeKind)}")
     values: dict[str, Any] = {
         "code": check_code(code, "code"),
-        "name": _text(name, "name"),
-        "kind": kind,
-        "email": _email(email),
+        "name": check_text(name, "name"),
+        "kind": _kind(kind),
+        "email": check_email(email),
         "phone": _optional(phone, "phone", 40),
         "after_hours_phone": _optional(after_hours_phone, "after_hours_phone", 40),
-        "webhook_url": _webhook_url(webhook_url),
+        "webhook_url": check_webhook_url(webhook_url),
         "province": _optional(province, "province", 100),
     }
-    parent = await consignee_by_code(parent_code, field="parent_code") if parent_code else None
+    parent = None
+    if parent_code and parent_code.strip():
+        parent_code = check_code(parent_code, "parent_code")
+        parent = await consignee_by_code(parent_code, field="parent_code")
     secret = new_webhook_secret()
     async with db.transaction():
+        conflict = f"a consignee with code {values['code']} exists"
         if await tables.Consignee.exists().where(tables.Consignee.code == values["code"]):
-            raise Conflict(f"a consignee with code {values['code']} exists")
+            raise Conflict(conflict)
         row = tables.Consignee(
             **values,
             parent=parent.id if parent else None,
@@ -346,14 +392,16 @@ async def create_consignee(
             active=True,
             created_at=clock.now(),
         )
-        await row.save()
+        await _insert(row, conflict)
         new = {**values, "parent_code": parent.code if parent else None}
         await audit.record(actor, audit.Change("consignee", row.id, "created", new=new))
     return Consignee(id=row.id, parent_code=parent.code if parent else None, **values), secret
 
 
 async def get_consignee(consignee_id: int) -> Consignee:
-    row = await _consignee_query().where(tables.Consignee.id == consignee_id).first()
+    row = None
+    if is_valid_id(consignee_id):
+        row = await _consignee_query().where(tables.Consignee.id == consignee_id).first()
     if row is None:
         raise NotFound(f"consignee {consignee_id} not found")
     return _consignee(row)
@@ -373,6 +421,7 @@ async def list_consignees(
     query = _consignee_query().order_by(tables.Consignee.code)
     count = tables.Consignee.count()
     if kind:
+        kind = _kind(kind)
         query = query.where(tables.Consignee.kind == kind)
         count = count.where(tables.Consignee.kind == kind)
     rows = await query.limit(limit).offset(offset)

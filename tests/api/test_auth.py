@@ -70,7 +70,6 @@ async def test_expired_token_is_401(client, settings):
     from datetime import UTC, datetime, timedelta
 
     from recall import clock
-
     from recall.auth.tokens import issue_token
 
     user = await make_user("qa")

@@ -1,12 +1,27 @@
 """JSON controllers, one per resource."""
 
 from web.api.audit import AuditController
+from web.api.complaints import ComplaintController
+from web.api.distribution import ShipmentController, TraceController
+from web.api.masterdata import (
+    BatchController,
+    ConsigneeController,
+    MaterialLotController,
+    ProductController,
+)
 from web.api.system import SystemController
 from web.api.users import AuthController, UserController
 
 ROUTE_HANDLERS = [
+    ComplaintController,
     SystemController,
     AuthController,
     UserController,
     AuditController,
+    ProductController,
+    BatchController,
+    MaterialLotController,
+    ConsigneeController,
+    ShipmentController,
+    TraceController,
 ]

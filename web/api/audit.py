@@ -11,7 +11,7 @@ from litestar.params import Parameter
 
 from recall import audit
 from web.api.schemas import Limit, Offset, Page
-from web.security import AUDIT_READ
+from web.security import QUALITY_READ
 
 
 class AuditEntryRead(msgspec.Struct):
@@ -42,7 +42,7 @@ def entry_read(entry: audit.Entry) -> AuditEntryRead:
 class AuditController(Controller):
     path = "/api/audit"
     tags = ["audit"]
-    guards = [AUDIT_READ]
+    guards = [QUALITY_READ]
 
     @get("/", operation_id="ListAuditEntries")
     async def list_entries(

@@ -18,7 +18,7 @@ from recall.auth import Actor
 from recall.errors import InvalidInput
 from recall.settings import get_settings
 from web.api.schemas import ErrorRead, Limit, Offset, Page
-from web.security import SHIPMENT_READ, SHIPMENT_WRITE, TRACE_READ
+from web.security import MASTER_DATA_WRITE, QUALITY_READ
 
 Gtin = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["08991234567891"])]
 BatchNo = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["SYR2401"])]
@@ -119,7 +119,7 @@ class ShipmentController(Controller):
     @post(
         "/",
         operation_id="RecordShipment",
-        guards=[SHIPMENT_WRITE],
+        guards=[MASTER_DATA_WRITE],
         responses=CREATE_ERRORS,
         description="Record units of a batch sent to a consignee (audited).",
     )
@@ -137,7 +137,7 @@ class ShipmentController(Controller):
         )
         return shipment_read(shipment)
 
-    @get("/", operation_id="ListShipments", guards=[SHIPMENT_READ])
+    @get("/", operation_id="ListShipments", guards=[QUALITY_READ])
     async def list_shipments(
         self,
         batch_id: Annotated[int | None, Parameter(ge=1)] = None,
@@ -151,7 +151,7 @@ class ShipmentController(Controller):
     @post(
         "/import",
         operation_id="ImportShipments",
-        guards=[SHIPMENT_WRITE],
+        guards=[MASTER_DATA_WRITE],
         status_code=200,
         request_max_body_size=get_settings().max_import_bytes,
         operation_class=CsvBodyOperation,
@@ -239,7 +239,7 @@ class TraceController(Controller):
     @get(
         "/batches/{batch_id:int}/trace",
         operation_id="TraceBatch",
-        guards=[TRACE_READ],
+        guards=[QUALITY_READ],
         responses=NOT_FOUND,
         description=TRACE_DESCRIPTION,
     )
@@ -249,7 +249,7 @@ class TraceController(Controller):
     @get(
         "/material-lots/{lot_id:int}/trace",
         operation_id="TraceMaterialLot",
-        guards=[TRACE_READ],
+        guards=[QUALITY_READ],
         responses=NOT_FOUND,
         description="Every finished batch made with this material lot, traced together.\n\n"
         + TRACE_DESCRIPTION,

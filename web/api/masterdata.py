@@ -1,0 +1,360 @@
+"""Master data: products, batches and the material lots in them, consignees and their API keys."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from recall import auth, masterdata
+from recall.auth import Actor
+from recall.masterdata import ConsigneeKind
+from web.api.schemas import ErrorRead, Limit, Offset, Page
+from web.security import MASTER_DATA_WRITE, QUALITY_READ, READ_ALL
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+LotNo = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+Code = Annotated[str, msgspec.Meta(max_length=40)]
+Phone = Annotated[str, msgspec.Meta(max_length=40)]
+Gtin = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["08991234567891"])]
+Count = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
+Id = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
+
+CREATE_ERRORS = {
+    400: ResponseSpec(ErrorRead, description="Malformed body: a field is missing or mistyped"),
+    409: ResponseSpec(ErrorRead, description="A record with the same key exists"),
+    422: ResponseSpec(ErrorRead, description="A value breaks a rule; the detail names the field"),
+}
+NOT_FOUND = {404: ResponseSpec(ErrorRead, description="No such record")}
+
+
+# Products ------------------------------------------------------------------------
+
+
+class ProductCreate(msgspec.Struct):
+    gtin: Gtin
+    nie: Annotated[str, msgspec.Meta(min_length=1, max_length=30, examples=["DKL2012345601A1"])]
+    name: Name
+    strength: ShortText
+    dosage_form: ShortText
+
+
+class ProductRead(msgspec.Struct):
+    id: int
+    gtin: str
+    nie: str
+    name: str
+    strength: str
+    dosage_form: str
+
+
+def product_read(product: masterdata.Product) -> ProductRead:
+    return ProductRead(
+        product.id, product.gtin, product.nie, product.name, product.strength, product.dosage_form
+    )
+
+
+class ProductController(Controller):
+    path = "/api/products"
+    tags = ["master data"]
+
+    @post("/", operation_id="CreateProduct", guards=[MASTER_DATA_WRITE], responses=CREATE_ERRORS)
+    async def create_product(
+        self, data: JSONBody[ProductCreate], request: Request[Actor, Any, Any]
+    ) -> ProductRead:
+        product = await masterdata.create_product(
+            request.user, data.gtin, data.nie, data.name, data.strength, data.dosage_form
+        )
+        return product_read(product)
+
+    @get("/", operation_id="ListProducts", guards=[READ_ALL])
+    async def list_products(self, limit: Limit = 50, offset: Offset = 0) -> Page[ProductRead]:
+        products, total = await masterdata.list_products(limit, offset)
+        return Page(items=[product_read(p) for p in products], total=total)
+
+    @get("/{product_id:int}", operation_id="GetProduct", guards=[READ_ALL], responses=NOT_FOUND)
+    async def get_product(self, product_id: FromPath[int]) -> ProductRead:
+        return product_read(await masterdata.get_product(product_id))
+
+
+# Batches and the material lots that went into them -------------------------------
+
+
+class BatchCreate(msgspec.Struct):
+    gtin: Gtin
+    batch_no: Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["SYR2401"])]
+    manufactured_on: date
+    expires_on: date
+    quantity_produced: Count
+
+
+class BatchRead(msgspec.Struct):
+    id: int
+    batch_no: str
+    gtin: str
+    product_id: FromPath[int]
+    product_name: str
+    manufactured_on: date
+    expires_on: date
+    quantity_produced: int
+
+
+def batch_read(batch: masterdata.Batch) -> BatchRead:
+    return BatchRead(
+        id=batch.id,
+        batch_no=batch.batch_no,
+        gtin=batch.gtin,
+        product_id=batch.product_id,
+        product_name=batch.product_name,
+        manufactured_on=batch.manufactured_on,
+        expires_on=batch.expires_on,
+        quantity_produced=batch.quantity_produced,
+    )
+
+
+class BatchMaterialCreate(msgspec.Struct):
+    material_lot_id: Id
+    # A JSON number or a decimal string ("12.5"); at most three decimal places.
+    quantity: Decimal
+
+
+class BatchMaterialRead(msgspec.Struct):
+    id: int
+    batch_id: FromPath[int]
+    batch_no: str
+    material_lot_id: FromPath[int]
+    material: str
+    lot_no: str
+    supplier: str
+    quantity: float
+
+
+def batch_material_read(link: masterdata.BatchMaterial) -> BatchMaterialRead:
+    return BatchMaterialRead(
+        id=link.id,
+        batch_id=link.batch_id,
+        batch_no=link.batch_no,
+        material_lot_id=link.material_lot_id,
+        material=link.material,
+        lot_no=link.lot_no,
+        supplier=link.supplier,
+        quantity=float(link.quantity),
+    )
+
+
+class BatchController(Controller):
+    path = "/api/batches"
+    tags = ["master data"]
+
+    @post("/", operation_id="CreateBatch", guards=[MASTER_DATA_WRITE], responses=CREATE_ERRORS)
+    async def create_batch(
+        self, data: JSONBody[BatchCreate], request: Request[Actor, Any, Any]
+    ) -> BatchRead:
+        batch = await masterdata.create_batch(
+            request.user,
+            data.gtin,
+            data.batch_no,
+            data.manufactured_on,
+            data.expires_on,
+            data.quantity_produced,
+        )
+        return batch_read(batch)
+
+    @get("/", operation_id="ListBatches", guards=[READ_ALL])
+    async def list_batches(
+        self,
+        gtin: Annotated[str | None, QueryParameter(max_length=20)] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Page[BatchRead]:
+        batches, total = await masterdata.list_batches(gtin, limit, offset)
+        return Page(items=[batch_read(b) for b in batches], total=total)
+
+    @get("/{batch_id:int}", operation_id="GetBatch", guards=[READ_ALL], responses=NOT_FOUND)
+    async def get_batch(self, batch_id: FromPath[int]) -> BatchRead:
+        return batch_read(await masterdata.get_batch(batch_id))
+
+    @post(
+        "/{batch_id:int}/materials",
+        operation_id="AddBatchMaterial",
+        guards=[MASTER_DATA_WRITE],
+        responses={**CREATE_ERRORS, **NOT_FOUND},
+    )
+    async def add_batch_material(
+        self,
+        batch_id: FromPath[int],
+        data: JSONBody[BatchMaterialCreate],
+        request: Request[Actor, Any, Any],
+    ) -> BatchMaterialRead:
+        link = await masterdata.add_batch_material(
+            request.user, batch_id, data.material_lot_id, data.quantity
+        )
+        return batch_material_read(link)
+
+    @get(
+        "/{batch_id:int}/materials",
+        operation_id="ListBatchMaterials",
+        guards=[QUALITY_READ],
+        responses=NOT_FOUND,
+    )
+    async def list_batch_materials(self, batch_id: FromPath[int]) -> Page[BatchMaterialRead]:
+        links = await masterdata.list_batch_materials(batch_id)
+        return Page(items=[batch_material_read(link) for link in links], total=len(links))
+
+
+# Material lots -------------------------------------------------------------------
+
+
+class MaterialLotCreate(msgspec.Struct):
+    material: Name
+    lot_no: LotNo
+    supplier: Name
+
+
+class MaterialLotRead(msgspec.Struct):
+    id: int
+    material: str
+    lot_no: str
+    supplier: str
+
+
+def material_lot_read(lot: masterdata.MaterialLot) -> MaterialLotRead:
+    return MaterialLotRead(lot.id, lot.material, lot.lot_no, lot.supplier)
+
+
+class MaterialLotController(Controller):
+    path = "/api/material-lots"
+    tags = ["master data"]
+
+    @post(
+        "/", operation_id="CreateMaterialLot", guards=[MASTER_DATA_WRITE], responses=CREATE_ERRORS
+    )
+    async def create_material_lot(
+        self, data: JSONBody[MaterialLotCreate], request: Request[Actor, Any, Any]
+    ) -> MaterialLotRead:
+        lot = await masterdata.create_material_lot(
+            request.user, data.material, data.lot_no, data.supplier
+        )
+        return material_lot_read(lot)
+
+    @get("/", operation_id="ListMaterialLots", guards=[QUALITY_READ])
+    async def list_material_lots(
+        self, limit: Limit = 50, offset: Offset = 0
+    ) -> Page[MaterialLotRead]:
+        lots, total = await masterdata.list_material_lots(limit, offset)
+        return Page(items=[material_lot_read(lot) for lot in lots], total=total)
+
+    @get(
+        "/{lot_id:int}",
+        operation_id="GetMaterialLot",
+        guards=[QUALITY_READ],
+        responses=NOT_FOUND,
+    )
+    async def get_material_lot(self, lot_id: FromPath[int]) -> MaterialLotRead:
+        return material_lot_read(await masterdata.get_material_lot(lot_id))
+
+
+# Consignees and their API keys ---------------------------------------------------
+
+
+class ConsigneeCreate(msgspec.Struct):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=40, examples=["PBF-JKT-01"])]
+    name: Name
+    kind: ConsigneeKind
+    parent_code: Code | None = None
+    email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
+    phone: Phone | None = None
+    after_hours_phone: Phone | None = None
+    webhook_url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    province: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+
+
+class ConsigneeRead(msgspec.Struct):
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_code: str | None
+    email: str | None
+    phone: str | None
+    after_hours_phone: str | None
+    webhook_url: str | None
+    province: str | None
+
+
+class ConsigneeCreated(ConsigneeRead):
+    """The new consignee with its webhook signing secret, which is never shown again."""
+
+    webhook_secret: str
+
+
+class ApiKeyCreated(msgspec.Struct):
+    """A consignee API key, shown once: send it as `Authorization: Bearer <key>`."""
+
+    key: str
+
+
+def _consignee_fields(consignee: masterdata.Consignee) -> dict[str, Any]:
+    return {field: getattr(consignee, field) for field in ConsigneeRead.__struct_fields__}
+
+
+def consignee_read(consignee: masterdata.Consignee) -> ConsigneeRead:
+    return ConsigneeRead(**_consignee_fields(consignee))
+
+
+class ConsigneeController(Controller):
+    path = "/api/consignees"
+    tags = ["master data"]
+
+    @post("/", operation_id="CreateConsignee", guards=[MASTER_DATA_WRITE], responses=CREATE_ERRORS)
+    async def create_consignee(
+        self, data: JSONBody[ConsigneeCreate], request: Request[Actor, Any, Any]
+    ) -> ConsigneeCreated:
+        consignee, secret = await masterdata.create_consignee(
+            request.user,
+            data.code,
+            data.name,
+            data.kind.value,
+            parent_code=data.parent_code,
+            email=data.email,
+            phone=data.phone,
+            after_hours_phone=data.after_hours_phone,
+            webhook_url=data.webhook_url,
+            province=data.province,
+        )
+        return ConsigneeCreated(**_consignee_fields(consignee), webhook_secret=secret)
+
+    @get("/", operation_id="ListConsignees", guards=[QUALITY_READ])
+    async def list_consignees(
+        self, kind: FromQuery[ConsigneeKind | None] = None, limit: Limit = 50, offset: Offset = 0
+    ) -> Page[ConsigneeRead]:
+        consignees, total = await masterdata.list_consignees(
+            kind.value if kind else None, limit, offset
+        )
+        return Page(items=[consignee_read(c) for c in consignees], total=total)
+
+    @get(
+        "/{consignee_id:int}",
+        operation_id="GetConsignee",
+        guards=[QUALITY_READ],
+        responses=NOT_FOUND,
+    )
+    async def get_consignee(self, consignee_id: FromPath[int]) -> ConsigneeRead:
+        return consignee_read(await masterdata.get_consignee(consignee_id))
+
+    @post(
+        "/{consignee_id:int}/api-keys",
+        operation_id="CreateConsigneeApiKey",
+        guards=[MASTER_DATA_WRITE],
+        responses=NOT_FOUND,
+    )
+    async def create_api_key(
+        self, consignee_id: FromPath[int], request: Request[Actor, Any, Any]
+    ) -> ApiKeyCreated:
+        return ApiKeyCreated(key=await auth.create_api_key(request.user, consignee_id))
