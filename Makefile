@@ -44,7 +44,7 @@ migrations-check: $(STAMP)
 	bash .ci/migrations check
 
 bench: $(STAMP)
-	$(BIN)/python -m tests.benchmarks
+	$(BIN)/python -m tests.benchmarks.import_shipments
 
 clean:
 	rm -rf $(VENV) .recall .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import getpass
 import io
+import logging
 import os
 import secrets
 import signal
@@ -42,6 +43,7 @@ class UsageError(Exception):
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `recall` console script."""
+    logging.getLogger("piccolo").setLevel(logging.WARNING)  # not its engine banner on every start
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "command"):
