@@ -10,7 +10,7 @@ from litestar import Controller, get
 from litestar.params import Parameter
 
 from recall import audit
-from web.api.schemas import Limit, Offset, Page
+from web.api.schemas import Limit, Offset, Page, read_model
 from web.security import QUALITY_READ
 
 
@@ -36,7 +36,7 @@ class VerificationRead(msgspec.Struct):
 
 
 def entry_read(entry: audit.Entry) -> AuditEntryRead:
-    return AuditEntryRead(**{f: getattr(entry, f) for f in AuditEntryRead.__struct_fields__})
+    return read_model(AuditEntryRead, entry)
 
 
 class AuditController(Controller):

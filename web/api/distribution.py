@@ -17,7 +17,7 @@ from recall import masterdata
 from recall.auth import Actor
 from recall.errors import InvalidInput
 from recall.settings import get_settings
-from web.api.schemas import ErrorRead, Limit, Offset, Page
+from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
 from web.security import MASTER_DATA_WRITE, QUALITY_READ
 
 Gtin = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["08991234567891"])]
@@ -76,16 +76,7 @@ class ImportRejected(ImportRead):
 
 
 def shipment_read(shipment: masterdata.Shipment) -> ShipmentRead:
-    return ShipmentRead(
-        id=shipment.id,
-        batch_id=shipment.batch_id,
-        gtin=shipment.gtin,
-        batch_no=shipment.batch_no,
-        consignee_code=shipment.consignee_code,
-        from_consignee_code=shipment.from_consignee_code,
-        quantity=shipment.quantity,
-        shipped_on=shipment.shipped_on,
-    )
+    return read_model(ShipmentRead, shipment)
 
 
 IMPORT_DESCRIPTION = """\

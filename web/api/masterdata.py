@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from recall import auth, masterdata
 from recall.auth import Actor
 from recall.masterdata import ConsigneeKind
-from web.api.schemas import ErrorRead, Limit, Offset, Page
+from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
 from web.security import MASTER_DATA_WRITE, QUALITY_READ, READ_ALL
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -55,9 +55,7 @@ class ProductRead(msgspec.Struct):
 
 
 def product_read(product: masterdata.Product) -> ProductRead:
-    return ProductRead(
-        product.id, product.gtin, product.nie, product.name, product.strength, product.dosage_form
-    )
+    return read_model(ProductRead, product)
 
 
 class ProductController(Controller):
@@ -98,7 +96,7 @@ class BatchRead(msgspec.Struct):
     id: int
     batch_no: str
     gtin: str
-    product_id: FromPath[int]
+    product_id: int
     product_name: str
     manufactured_on: date
     expires_on: date
@@ -106,16 +104,7 @@ class BatchRead(msgspec.Struct):
 
 
 def batch_read(batch: masterdata.Batch) -> BatchRead:
-    return BatchRead(
-        id=batch.id,
-        batch_no=batch.batch_no,
-        gtin=batch.gtin,
-        product_id=batch.product_id,
-        product_name=batch.product_name,
-        manufactured_on=batch.manufactured_on,
-        expires_on=batch.expires_on,
-        quantity_produced=batch.quantity_produced,
-    )
+    return read_model(BatchRead, batch)
 
 
 class BatchMaterialCreate(msgspec.Struct):
@@ -126,9 +115,9 @@ class BatchMaterialCreate(msgspec.Struct):
 
 class BatchMaterialRead(msgspec.Struct):
     id: int
-    batch_id: FromPath[int]
+    batch_id: int
     batch_no: str
-    material_lot_id: FromPath[int]
+    material_lot_id: int
     material: str
     lot_no: str
     supplier: str
@@ -136,16 +125,7 @@ class BatchMaterialRead(msgspec.Struct):
 
 
 def batch_material_read(link: masterdata.BatchMaterial) -> BatchMaterialRead:
-    return BatchMaterialRead(
-        id=link.id,
-        batch_id=link.batch_id,
-        batch_no=link.batch_no,
-        material_lot_id=link.material_lot_id,
-        material=link.material,
-        lot_no=link.lot_no,
-        supplier=link.supplier,
-        quantity=float(link.quantity),
-    )
+    return read_model(BatchMaterialRead, link)
 
 
 class BatchController(Controller):
@@ -225,7 +205,7 @@ class MaterialLotRead(msgspec.Struct):
 
 
 def material_lot_read(lot: masterdata.MaterialLot) -> MaterialLotRead:
-    return MaterialLotRead(lot.id, lot.material, lot.lot_no, lot.supplier)
+    return read_model(MaterialLotRead, lot)
 
 
 class MaterialLotController(Controller):
@@ -300,12 +280,8 @@ class ApiKeyCreated(msgspec.Struct):
     key: str
 
 
-def _consignee_fields(consignee: masterdata.Consignee) -> dict[str, Any]:
-    return {field: getattr(consignee, field) for field in ConsigneeRead.__struct_fields__}
-
-
 def consignee_read(consignee: masterdata.Consignee) -> ConsigneeRead:
-    return ConsigneeRead(**_consignee_fields(consignee))
+    return read_model(ConsigneeRead, consignee)
 
 
 class ConsigneeController(Controller):
@@ -328,7 +304,9 @@ class ConsigneeController(Controller):
             webhook_url=data.webhook_url,
             province=data.province,
         )
-        return ConsigneeCreated(**_consignee_fields(consignee), webhook_secret=secret)
+        return ConsigneeCreated(
+            **msgspec.structs.asdict(consignee_read(consignee)), webhook_secret=secret
+        )
 
     @get("/", operation_id="ListConsignees", guards=[QUALITY_READ])
     async def list_consignees(

@@ -21,3 +21,11 @@ class Page(msgspec.Struct, Generic[T]):
 class ErrorRead(msgspec.Struct):
     status_code: int
     detail: str
+
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+def read_model(struct: type[S], record: object) -> S:
+    """A response Struct filled from a domain dataclass's attributes of the same names."""
+    return msgspec.convert(record, struct, from_attributes=True, strict=False)
