@@ -30,3 +30,17 @@ class ApiKey(Table, tablename="api_key"):
     created_at = Timestamptz()
     created_by = Varchar(length=150)
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class Signature(Table, tablename="signature"):
+    """An electronic signature (21 CFR Part 11): who, when, what it means, what was signed."""
+
+    id: Serial
+    entity = Varchar(length=50, index=True)
+    entity_id = Varchar(length=50, index=True)
+    action = Varchar(length=30)
+    user = foreign_key(LazyTableReference("User", module_path=__name__))
+    full_name = Varchar(length=200)
+    meaning = Text()
+    signed_at = Timestamptz()
+    record_hash = Varchar(length=64)

@@ -41,3 +41,25 @@ class Complaint(Table, tablename="complaint"):
     received_at = Timestamptz(index=True)
     created_by = Integer(null=True)
     version = Integer(default=1)
+    # Triage (QA): the decision to investigate, or the reason not to (21 CFR 211.198).
+    investigate = Boolean(null=True, default=None)
+    triage_reason = Text(null=True, default=None)
+    pharmacovigilance = Boolean(default=False)
+    triaged_at = Timestamptz(null=True, default=None)
+    triaged_by = Integer(null=True)
+    field_alert_due_at = Timestamptz(null=True, default=None)
+    investigation = foreign_key(
+        LazyTableReference("Investigation", module_path="recall.investigations.tables"), null=True
+    )
+    closed_at = Timestamptz(null=True, default=None)
+    resolution = Text(null=True, default=None)
+
+
+class ComplaintReply(Table, tablename="complaint_reply"):
+    """What we told the complainant, and when."""
+
+    id: Serial
+    complaint = foreign_key(Complaint)
+    text = Text()
+    replied_at = Timestamptz()
+    replied_by = Integer(null=True)

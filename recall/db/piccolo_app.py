@@ -5,9 +5,10 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from recall.audit.tables import AuditEntry, AuditHead
-from recall.auth.tables import ApiKey, User
-from recall.complaints.tables import Complaint
+from recall.auth.tables import ApiKey, Signature, User
+from recall.complaints.tables import Complaint, ComplaintReply
 from recall.db.tables import Counter
+from recall.investigations.tables import Capa, Investigation, InvestigationBatch
 from recall.masterdata.tables import (
     Batch,
     BatchMaterial,
@@ -16,6 +17,8 @@ from recall.masterdata.tables import (
     Product,
     Shipment,
 )
+from recall.notices.tables import Notice, NoticeLine
+from recall.recalls.tables import Recall, RecallBatch, RecallDeadline
 
 APP_CONFIG = AppConfig(
     app_name="recall",
@@ -33,6 +36,16 @@ APP_CONFIG = AppConfig(
         BatchMaterial,
         Shipment,
         Complaint,
+        ComplaintReply,
+        Signature,
+        Investigation,
+        InvestigationBatch,
+        Capa,
+        Recall,
+        RecallBatch,
+        RecallDeadline,
+        Notice,
+        NoticeLine,
     ],
     migration_dependencies=[],
     commands=[],

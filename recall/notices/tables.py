@@ -1,0 +1,34 @@
+"""Recall notices: one per consignee within the recall's depth, with its quantities."""
+
+from piccolo.columns import Integer, Serial, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
+from piccolo.table import Table
+
+from recall.db.tables import foreign_key
+
+MASTERDATA = "recall.masterdata.tables"
+
+
+class Notice(Table, tablename="notice"):
+    id: Serial
+    recall = foreign_key(LazyTableReference("Recall", module_path="recall.recalls.tables"))
+    consignee = foreign_key(LazyTableReference("Consignee", module_path=MASTERDATA))
+    tier = Integer()
+    status = Varchar(length=20, index=True)
+    # Unguessable key of the consignee's portal page (the link in every notice).
+    token = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    notified_at = Timestamptz(null=True, default=None)
+    acknowledged_at = Timestamptz(null=True, default=None)
+    responded_at = Timestamptz(null=True, default=None)
+    last_contact_at = Timestamptz(null=True, default=None)
+    version = Integer(default=1)
+
+
+class NoticeLine(Table, tablename="notice_line"):
+    """One batch a notice covers: what the consignee received of it."""
+
+    id: Serial
+    notice = foreign_key(Notice)
+    batch = foreign_key(LazyTableReference("Batch", module_path=MASTERDATA))
+    quantity_distributed = Integer()
