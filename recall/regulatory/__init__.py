@@ -1,0 +1,35 @@
+"""Regulatory profiles (deadlines are data, one TOML file per authority) and the deadline engine."""
+
+from recall.regulatory.deadlines import (
+    DEPTHS,
+    Deadline,
+    add_duration,
+    field_alert_due,
+    recall_deadlines,
+)
+from recall.regulatory.profiles import (
+    PROFILE_NAMES,
+    RECALL_CLASSES,
+    ClassDeadlines,
+    Duration,
+    FieldAlert,
+    Profile,
+    load_profile,
+    parse_duration,
+)
+
+__all__ = [
+    "DEPTHS",
+    "PROFILE_NAMES",
+    "RECALL_CLASSES",
+    "ClassDeadlines",
+    "Deadline",
+    "Duration",
+    "FieldAlert",
+    "Profile",
+    "add_duration",
+    "field_alert_due",
+    "load_profile",
+    "parse_duration",
+    "recall_deadlines",
+]
