@@ -40,6 +40,7 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     max_import_bytes: int = 64 * 1024 * 1024
     smtp: Smtp = field(default_factory=Smtp)
+    complaint_profiles: tuple[str, ...] = ("bpom",)  # regulatory profiles complaints answer to
 
     @property
     def is_sqlite(self) -> bool:
@@ -71,6 +72,14 @@ class Settings:
             raise ConfigurationError(
                 "RECALL_DATABASE_URL must start with sqlite:///, postgres:// or postgresql://"
             )
+        from recall.regulatory import PROFILE_NAMES
+
+        unknown = sorted(set(self.complaint_profiles) - set(PROFILE_NAMES))
+        if unknown:
+            raise ConfigurationError(
+                f"RECALL_COMPLAINT_PROFILES: unknown {', '.join(unknown)}; "
+                f"use some of {', '.join(PROFILE_NAMES)}"
+            )
 
 
 def _env(name: str, default: str) -> str:
@@ -85,6 +94,10 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigurationError(f"RECALL_{name} must be a whole number, not {raw!r}") from None
+
+
+def _env_list(name: str, default: str) -> tuple[str, ...]:
+    return tuple(item.strip().lower() for item in _env(name, default).split(",") if item.strip())
 
 
 def load_settings() -> Settings:
@@ -111,6 +124,7 @@ def load_settings() -> Settings:
             sender=_env("SMTP_SENDER", "recall@localhost"),
             starttls=_env("SMTP_STARTTLS", "true").lower() in {"1", "true", "yes"},
         ),
+        complaint_profiles=_env_list("COMPLAINT_PROFILES", "bpom"),
     )
 
 

@@ -10,11 +10,13 @@ from recall.auth.service import (
     login,
     parse_roles,
 )
+from recall.auth.signatures import Signature, record_hash, sign, signatures_of
 
 __all__ = [
     "SYSTEM",
     "Actor",
     "Role",
+    "Signature",
     "User",
     "actor_for_token",
     "check_signer",
@@ -23,4 +25,7 @@ __all__ = [
     "get_user",
     "login",
     "parse_roles",
+    "record_hash",
+    "sign",
+    "signatures_of",
 ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TypeVar
@@ -18,6 +19,12 @@ CONTACT_MAX = 200
 BATCH_NO_MAX = 40  # the column's width; longer than GS1's 20 so odd (counterfeit) numbers still fit
 BARCODE_MAX = 500
 EXCERPT_LENGTH = 200
+REASON_MAX = 5000
+REPLY_MAX = 5000
+RESOLUTION_MAX = 5000
+UNTRIAGED = "untriaged"  # the trend bucket of complaints not yet categorised
+TREND_MONTHS = 12
+INVESTIGATION_CONCLUDED = "concluded"
 
 
 class Channel(StrEnum):
@@ -117,6 +124,15 @@ class Complaint:
     received_at: datetime
     created_by: int | None
     version: int
+    investigate: bool | None = None
+    triage_reason: str | None = None
+    pharmacovigilance: bool = False
+    triaged_at: datetime | None = None
+    field_alert_due_at: datetime | None = None
+    investigation_id: int | None = None
+    closed_at: datetime | None = None
+    resolution: str | None = None
+    replies: tuple[ComplaintReply, ...] = field(default=())
 
     @property
     def batch_known(self) -> bool | None:
@@ -124,6 +140,15 @@ class Complaint:
         if self.batch_no is None:
             return None
         return self.batch_id is not None
+
+
+@dataclass(frozen=True)
+class ComplaintReply:
+    """What we told the complainant (21 CFR 211.198: the reply is part of the complaint file)."""
+
+    text: str
+    replied_at: datetime
+    replied_by_name: str
 
 
 @dataclass(frozen=True)
@@ -224,3 +249,110 @@ def excerpt(description: str, length: int = EXCERPT_LENGTH) -> str:
     cut = flat[: length - 1]
     head = cut.rsplit(" ", 1)[0] if " " in cut[length // 2 :] else cut
     return head + "…"
+
+
+# Triage, reply and close ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Triage:
+    """QA's decision on a received complaint."""
+
+    category: Category
+    severity: Severity
+    investigate: bool
+    reason: str | None
+    pharmacovigilance: bool
+
+
+def is_adverse_event(category: str | None, adverse_event: bool) -> bool:
+    """Pharmacovigilance must hear of it when either QA or the reporter says it harmed someone."""
+    return adverse_event or category == Category.ADVERSE_EVENT
+
+
+def decide_triage(
+    category: str, severity: str, investigate: bool, reason: str | None, *, adverse_event: bool
+) -> Triage:
+    """A valid triage decision; a reason is required when no investigation is made (211.198)."""
+    chosen = choice(Category, category, "category")
+    graded = choice(Severity, severity, "severity")
+    why = text(reason, "reason", REASON_MAX, required=not investigate)
+    return Triage(
+        category=chosen,
+        severity=graded,
+        investigate=bool(investigate),
+        reason=why,
+        pharmacovigilance=is_adverse_event(chosen, adverse_event),
+    )
+
+
+def earliest(deadlines: Iterable[datetime | None]) -> datetime | None:
+    """The soonest of the deadlines that apply; None when none does."""
+    due = [deadline for deadline in deadlines if deadline is not None]
+    return min(due) if due else None
+
+
+def check_reply_allowed(status: str) -> None:
+    """Replies are part of an open complaint file; a closed file is not written to."""
+    if ComplaintStatus(status) is ComplaintStatus.CLOSED:
+        raise Conflict("a closed complaint takes no more replies")
+
+
+def check_closable(
+    status: str, investigate: bool | None, investigation_status: str | None
+) -> ComplaintStatus:
+    """CLOSED if the complaint may close now; Conflict saying what must happen first otherwise."""
+    current = ComplaintStatus(status)
+    if current is ComplaintStatus.RECEIVED:
+        raise Conflict("a received complaint must be triaged before it is closed")
+    if current is ComplaintStatus.TRIAGED and investigate:
+        raise Conflict(
+            "triage decided to investigate: attach the complaint to an investigation "
+            "and close it once that investigation is concluded"
+        )
+    if (
+        current is ComplaintStatus.UNDER_INVESTIGATION
+        and investigation_status != INVESTIGATION_CONCLUDED
+    ):
+        raise Conflict("the complaint's investigation is not concluded yet")
+    return transition(current, ComplaintStatus.CLOSED)
+
+
+# Trends ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    month: str  # YYYY-MM (UTC)
+    category: str
+    product_id: int | None
+    product: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class BatchCount:
+    batch_no: str
+    gtin: str | None
+    product_id: int | None
+    product: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class ComplaintTrends:
+    by_month: list[MonthCount]
+    by_batch: list[BatchCount]
+    start: date
+    end: date
+
+
+def trend_window(start: date | None, end: date | None, today: date) -> tuple[date, date]:
+    """The days to count, both ends included; by default the twelve months up to today."""
+    last = end or today
+    if start is None:
+        months_back = last.year * 12 + last.month - 1 - (TREND_MONTHS - 1)
+        start = date(months_back // 12, months_back % 12 + 1, 1) if months_back >= 12 else date.min
+    if start > last:
+        raise InvalidInput("from", f"{start.isoformat()} is after to ({last.isoformat()})")
+    return start, last

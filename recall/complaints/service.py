@@ -1,13 +1,15 @@
-"""Use cases of complaint intake: log, list, read, and spot likely duplicates."""
+"""Use cases of complaints: log, triage, reply, close, list, read, duplicates and trends."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
+from piccolo.engine.sqlite import SQLiteEngine
 
-from recall import audit, clock, db, masterdata
+from recall import audit, clock, db, masterdata, regulatory
 from recall.auth import Actor
 from recall.complaints import tables
 from recall.complaints.models import (
@@ -15,21 +17,36 @@ from recall.complaints.models import (
     DESCRIPTION_MAX,
     DUPLICATE_WINDOW_DAYS,
     NAME_MAX,
+    REPLY_MAX,
+    RESOLUTION_MAX,
+    UNTRIAGED,
+    BatchCount,
+    Category,
     Channel,
     Complaint,
+    ComplaintReply,
     ComplaintStatus,
+    ComplaintTrends,
+    MonthCount,
     PossibleDuplicate,
     Reporter,
     ReporterKind,
     check_batch_no,
+    check_closable,
+    check_reply_allowed,
     choice,
     counter_name,
+    decide_triage,
+    earliest,
     excerpt,
     format_reference,
     identify_pack,
     text,
+    transition,
+    trend_window,
 )
-from recall.errors import InvalidInput, NotFound
+from recall.errors import Conflict, InvalidInput, NotFound
+from recall.settings import get_settings
 
 LIKE_ESCAPE = "!"
 MAX_ID = 2**31 - 1  # Serial is a 32-bit integer on PostgreSQL
@@ -40,7 +57,11 @@ _T = tables.Complaint
 _COLUMNS = (*_T.all_columns(), _T.product.name, _T.product.strength)
 
 
-def _complaint(row: dict[str, Any]) -> Complaint:
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC) if moment is not None else None
+
+
+def _complaint(row: dict[str, Any], replies: tuple[ComplaintReply, ...] = ()) -> Complaint:
     received_at = row["received_at"]
     return Complaint(
         id=row["id"],
@@ -70,6 +91,15 @@ def _complaint(row: dict[str, Any]) -> Complaint:
         received_at=received_at.astimezone(UTC),
         created_by=row["created_by"],
         version=row["version"],
+        investigate=None if row["investigate"] is None else bool(row["investigate"]),
+        triage_reason=row["triage_reason"],
+        pharmacovigilance=bool(row["pharmacovigilance"]),
+        triaged_at=_utc(row["triaged_at"]),
+        field_alert_due_at=_utc(row["field_alert_due_at"]),
+        investigation_id=row["investigation"],
+        closed_at=_utc(row["closed_at"]),
+        resolution=row["resolution"],
+        replies=replies,
     )
 
 
@@ -154,6 +184,8 @@ async def log_complaint(
             status=ComplaintStatus.RECEIVED.value,
             category=None,
             severity=None,
+            # Pharmacovigilance clocks start at receipt, not at triage.
+            pharmacovigilance=values["adverse_event"],
             created_by=actor.id,
             version=1,
         )
@@ -196,17 +228,210 @@ async def log_complaint(
         received_at=received_at,
         created_by=actor.id,
         version=1,
+        pharmacovigilance=values["adverse_event"],
     )
 
 
 async def get_complaint(complaint_id: int) -> Complaint:
-    """One complaint; NotFound when there is none with this id."""
+    """One complaint with its replies; NotFound when there is none with this id."""
     if not 1 <= complaint_id <= MAX_ID:
         raise NotFound(f"complaint {complaint_id} not found")
     row = await _T.select(*_COLUMNS).where(_T.id == complaint_id).first()
     if row is None:
         raise NotFound(f"complaint {complaint_id} not found")
-    return _complaint(row)
+    return _complaint(row, await _replies(complaint_id))
+
+
+async def _replies(complaint_id: int) -> tuple[ComplaintReply, ...]:
+    rows = await db.fetch(
+        "SELECT complaint_reply.text, complaint_reply.replied_at, "
+        "app_user.full_name, app_user.username "
+        "FROM complaint_reply LEFT JOIN app_user ON app_user.id = complaint_reply.replied_by "
+        "WHERE complaint_reply.complaint = {} ORDER BY complaint_reply.id",
+        complaint_id,
+    )
+    return tuple(
+        ComplaintReply(
+            text=row["text"],
+            replied_at=_as_datetime(row["replied_at"]),
+            replied_by_name=row["full_name"] or row["username"] or "unknown",
+        )
+        for row in rows
+    )
+
+
+def _as_datetime(value: datetime | str) -> datetime:
+    # Raw SQL over a join may hand SQLite's stored ISO text back undecoded.
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(UTC)
+
+
+def _changed_meanwhile(complaint: Complaint) -> Conflict:
+    return Conflict(f"complaint {complaint.reference} was changed meanwhile; reload and try again")
+
+
+async def triage_complaint(
+    actor: Actor,
+    complaint_id: int,
+    *,
+    category: str,
+    severity: str,
+    investigate: bool,
+    reason: str | None = None,
+) -> Complaint:
+    """QA's triage of a received complaint: category, severity, and whether to investigate.
+
+    Not investigating needs a reason (21 CFR 211.198). Adverse events are flagged
+    for pharmacovigilance; under the FDA profile a Field Alert category gets its
+    reporting deadline. A complaint is triaged once; a concurrent triage gets Conflict.
+    """
+    _no_nul(reason, "reason")
+    complaint = await get_complaint(complaint_id)
+    decision = decide_triage(
+        category, severity, investigate, reason, adverse_event=complaint.adverse_event
+    )
+    transition(complaint.status, ComplaintStatus.TRIAGED)
+    field_alert_due_at = earliest(
+        regulatory.field_alert_due(profile, decision.category.value, complaint.received_at)
+        for profile in get_settings().complaint_profiles
+    )
+    now = clock.now()
+    new: dict[Column | str, Any] = {
+        "status": ComplaintStatus.TRIAGED.value,
+        "category": decision.category.value,
+        "severity": decision.severity.value,
+        "investigate": decision.investigate,
+        "triage_reason": decision.reason,
+        "pharmacovigilance": decision.pharmacovigilance,
+        "field_alert_due_at": field_alert_due_at,
+    }
+    old: dict[Column | str, Any] = {
+        "status": complaint.status,
+        "category": complaint.category,
+        "severity": complaint.severity,
+        "investigate": complaint.investigate,
+        "triage_reason": complaint.triage_reason,
+        "pharmacovigilance": complaint.pharmacovigilance,
+        "field_alert_due_at": complaint.field_alert_due_at,
+    }
+    async with db.transaction():
+        changed = await (
+            _T.update(
+                {
+                    **new,
+                    _T.triaged_at: now,
+                    _T.triaged_by: actor.id,
+                    _T.version: _T.version + 1,
+                }
+            )
+            .where(
+                _T.id == complaint.id,
+                _T.version == complaint.version,
+                _T.status == ComplaintStatus.RECEIVED.value,
+            )
+            .returning(_T.id)
+        )
+        if not changed:
+            raise _changed_meanwhile(complaint)
+        await audit.record(
+            actor,
+            audit.Change(
+                "complaint",
+                complaint.id,
+                "triaged",
+                old=_audited(old),
+                new=_audited(new),
+                reason=decision.reason or "",
+            ),
+        )
+    return await get_complaint(complaint.id)
+
+
+def _audited(values: dict[Column | str, Any]) -> dict[str, Any]:
+    return {
+        str(key): value.isoformat() if isinstance(value, datetime) else value
+        for key, value in values.items()
+    }
+
+
+async def reply_to_complaint(actor: Actor, complaint_id: int, message: str) -> Complaint:
+    """Record what we told the complainant; a closed complaint takes no more replies."""
+    _no_nul(message, "text")
+    reply_text = text(message, "text", REPLY_MAX)
+    complaint = await get_complaint(complaint_id)
+    check_reply_allowed(complaint.status)
+    async with db.transaction():
+        # A no-op update takes the row's lock, so a close committed meanwhile is seen here.
+        still_open = await db.fetch(
+            "UPDATE complaint SET version = version WHERE id = {} AND status <> {} RETURNING id",
+            complaint.id,
+            ComplaintStatus.CLOSED.value,
+        )
+        if not still_open:
+            raise Conflict("a closed complaint takes no more replies")
+        reply = tables.ComplaintReply(
+            complaint=complaint.id, text=reply_text, replied_at=clock.now(), replied_by=actor.id
+        )
+        await reply.save()
+        await audit.record(
+            actor,
+            audit.Change(
+                "complaint", complaint.id, "replied", new={"reply_id": reply.id, "text": reply_text}
+            ),
+        )
+    return await get_complaint(complaint.id)
+
+
+async def _investigation_status(investigation_id: int | None) -> str | None:
+    if investigation_id is None:
+        return None
+    rows = await db.fetch("SELECT status FROM investigation WHERE id = {}", investigation_id)
+    return str(rows[0]["status"]) if rows else None
+
+
+async def close_complaint(actor: Actor, complaint_id: int, resolution: str) -> Complaint:
+    """Close a triaged complaint not under investigation, or one whose investigation concluded."""
+    _no_nul(resolution, "resolution")
+    outcome = text(resolution, "resolution", RESOLUTION_MAX)
+    complaint = await get_complaint(complaint_id)
+    now = clock.now()
+    async with db.transaction():
+        investigation_status = await _investigation_status(complaint.investigation_id)
+        closed = check_closable(complaint.status, complaint.investigate, investigation_status)
+        changed = await (
+            _T.update(
+                {
+                    _T.status: closed.value,
+                    _T.closed_at: now,
+                    _T.resolution: outcome,
+                    _T.version: _T.version + 1,
+                }
+            )
+            .where(
+                _T.id == complaint.id,
+                _T.version == complaint.version,
+                _T.status == complaint.status,
+            )
+            .returning(_T.id)
+        )
+        if not changed:
+            raise _changed_meanwhile(complaint)
+        await audit.record(
+            actor,
+            audit.Change(
+                "complaint",
+                complaint.id,
+                "closed",
+                old={"status": complaint.status, "resolution": complaint.resolution},
+                new={
+                    "status": closed.value,
+                    "resolution": outcome,
+                    "closed_at": now.isoformat(),
+                },
+                reason=outcome or "",
+            ),
+        )
+    return await get_complaint(complaint.id)
 
 
 def _like_pattern(search: str) -> str:
@@ -232,13 +457,20 @@ async def list_complaints(
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    *,
+    category: str | None = None,
+    pharmacovigilance: bool | None = None,
 ) -> tuple[list[Complaint], int]:
-    """Complaints newest first, filtered by status, batch number and free text."""
+    """Complaints newest first, filtered by status, batch, category, pharmacovigilance and text."""
     if offset > MAX_ID:
         raise InvalidInput("offset", f"at most {MAX_ID}")  # larger values overflow the database
     where: list[Any] = []
     if status:
         where.append(_T.status == choice(ComplaintStatus, status, "status").value)
+    if category:
+        where.append(_T.category == choice(Category, category, "category").value)
+    if pharmacovigilance is not None:
+        where.append(_T.pharmacovigilance == pharmacovigilance)
     if batch_no and batch_no.strip():
         _no_nul(batch_no, "batch_no")
         where.append(_T.batch_no == check_batch_no(batch_no))
@@ -293,3 +525,64 @@ async def possible_duplicates(complaint: Complaint) -> list[PossibleDuplicate]:
         )
         for row in rows
     ]
+
+
+def _month_of(column: str) -> str:
+    """SQL for a timestamp's month as 'YYYY-MM' in UTC, in the running database's dialect."""
+    if isinstance(db.get_engine(), SQLiteEngine):
+        return f"strftime('%Y-%m', {column})"
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')"
+
+
+async def complaint_trends(start: date | None = None, end: date | None = None) -> ComplaintTrends:
+    """Complaint counts per month, category and product, and per batch, received in [start, end].
+
+    Months are UTC calendar months; by default the twelve months up to today.
+    """
+    first, last = trend_window(start, end, clock.now().astimezone(UTC).date())
+    since = datetime.combine(first, time.min, UTC)
+    window = "complaint.received_at >= {}"
+    bounds: list[Any] = [since]
+    if last < date.max:
+        window += " AND complaint.received_at < {}"
+        bounds.append(datetime.combine(last + timedelta(days=1), time.min, UTC))
+    by_month = await db.fetch(
+        f"SELECT {_month_of('complaint.received_at')} AS month, "
+        f"COALESCE(complaint.category, '{UNTRIAGED}') AS category, "
+        "complaint.product AS product_id, product.name AS product, COUNT(*) AS complaints "
+        "FROM complaint LEFT JOIN product ON product.id = complaint.product "
+        f"WHERE {window} GROUP BY 1, 2, 3, 4",
+        *bounds,
+    )
+    by_batch = await db.fetch(
+        "SELECT complaint.batch_no, complaint.gtin, complaint.product AS product_id, "
+        "product.name AS product, COUNT(*) AS complaints "
+        "FROM complaint LEFT JOIN product ON product.id = complaint.product "
+        f"WHERE complaint.batch_no IS NOT NULL AND {window} "
+        "GROUP BY complaint.batch_no, complaint.gtin, complaint.product, product.name",
+        *bounds,
+    )
+    months = [
+        MonthCount(
+            month=row["month"],
+            category=row["category"],
+            product_id=row["product_id"],
+            product=row["product"],
+            count=int(row["complaints"]),
+        )
+        for row in by_month
+    ]
+    batches = [
+        BatchCount(
+            batch_no=row["batch_no"],
+            gtin=row["gtin"],
+            product_id=row["product_id"],
+            product=row["product"],
+            count=int(row["complaints"]),
+        )
+        for row in by_batch
+    ]
+    # Sorted here: the two databases place NULLs differently in ORDER BY.
+    months.sort(key=lambda m: (m.month, m.category, m.product or "", m.product_id or 0))
+    batches.sort(key=lambda b: (-b.count, b.batch_no, b.gtin or "", b.product_id or 0))
+    return ComplaintTrends(by_month=months, by_batch=batches, start=first, end=last)

@@ -41,6 +41,7 @@ from recall.masterdata.trace import (
     TracedBatch,
     TracedConsignee,
     trace_batch,
+    trace_batches,
     trace_material_lot,
 )
 
@@ -79,5 +80,6 @@ __all__ = [
     "product_by_gtin",
     "record_shipment",
     "trace_batch",
+    "trace_batches",
     "trace_material_lot",
 ]

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from recall import db
+from recall.masterdata.models import is_valid_id
 from recall.masterdata.service import get_batch, get_material_lot
 
 MAX_TIERS = 10
@@ -102,22 +103,31 @@ async def trace_material_lot(lot_id: int) -> Trace:
     return await _trace(_BATCHES_OF_LOT, lot.id)
 
 
-async def _trace(traced_sql: str, key: int) -> Trace:
+async def trace_batches(batch_ids: list[int]) -> Trace:
+    """Every consignee, at every tier, that received any of these batches (unknown ids add none)."""
+    ids = sorted({batch_id for batch_id in batch_ids if is_valid_id(batch_id)})
+    if not ids:
+        return Trace([], [], 0)
+    placeholders = ", ".join("{}" for _ in ids)
+    return await _trace(f"SELECT id AS batch FROM batch WHERE id IN ({placeholders})", *ids)
+
+
+async def _trace(traced_sql: str, *keys: int) -> Trace:
     sql = _TRACE_SQL.format(traced=traced_sql)
-    rows = await db.fetch(sql, key, MAX_TIERS, MAX_TIERS)
+    rows = await db.fetch(sql, *keys, MAX_TIERS, MAX_TIERS)
     consignees = [_consignee(row) for row in rows]
-    batches = await _batches(traced_sql, key)
+    batches = await _batches(traced_sql, *keys)
     total = sum(line.quantity for line in consignees if line.tier == 1)
     return Trace(batches, consignees, total)
 
 
-async def _batches(traced_sql: str, key: int) -> list[TracedBatch]:
+async def _batches(traced_sql: str, *keys: int) -> list[TracedBatch]:
     sql = (
         "SELECT b.id AS id, b.batch_no AS batch_no, p.gtin AS gtin, p.name AS product_name, "
         "b.expires_on AS expires_on FROM batch b JOIN product p ON p.id = b.product "
         f"WHERE b.id IN ({traced_sql}) ORDER BY b.batch_no, b.id"
     )
-    return [_batch(row) for row in await db.fetch(sql, key)]
+    return [_batch(row) for row in await db.fetch(sql, *keys)]
 
 
 def _batch(row: dict[str, Any]) -> TracedBatch:

@@ -1,0 +1,53 @@
+"""Recalls: the proposal, its e-signed approval, the deadlines it sets, its progress."""
+
+from recall.recalls.models import (
+    DEPTH_REACHES,
+    TRANSITIONS,
+    Deadline,
+    Depth,
+    Reached,
+    Recall,
+    RecallClass,
+    RecalledBatch,
+    RecalledMaterialLot,
+    RecallStatus,
+    RecallSummary,
+    RecallType,
+    SignatureShown,
+    plan_notices,
+    signed_record,
+    transition,
+    within_depth,
+)
+from recall.recalls.service import (
+    approve_recall,
+    get_recall,
+    list_recall_notices,
+    list_recalls,
+    propose_recall,
+)
+
+__all__ = [
+    "DEPTH_REACHES",
+    "TRANSITIONS",
+    "Deadline",
+    "Depth",
+    "Reached",
+    "Recall",
+    "RecallClass",
+    "RecallStatus",
+    "RecallSummary",
+    "RecallType",
+    "RecalledBatch",
+    "RecalledMaterialLot",
+    "SignatureShown",
+    "approve_recall",
+    "get_recall",
+    "list_recall_notices",
+    "list_recalls",
+    "plan_notices",
+    "propose_recall",
+    "signed_record",
+    "transition",
+    "within_depth",
+]

@@ -3,12 +3,14 @@
 from web.api.audit import AuditController
 from web.api.complaints import ComplaintController
 from web.api.distribution import ShipmentController, TraceController
+from web.api.investigations import CapaController, InvestigationController
 from web.api.masterdata import (
     BatchController,
     ConsigneeController,
     MaterialLotController,
     ProductController,
 )
+from web.api.recalls import RecallController
 from web.api.system import SystemController
 from web.api.users import AuthController, UserController
 
@@ -24,4 +26,7 @@ ROUTE_HANDLERS = [
     ConsigneeController,
     ShipmentController,
     TraceController,
+    InvestigationController,
+    CapaController,
+    RecallController,
 ]

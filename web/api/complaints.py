@@ -1,4 +1,4 @@
-"""Complaint intake: log, list and read complaints."""
+"""Complaints: intake, QA triage, replies, closure, reading, and trends."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.openapi import ResponseSpec
-from litestar.params import JSONBody, Parameter, PathParameter
+from litestar.params import JSONBody, Parameter, PathParameter, QueryParameter
 
 from recall import audit, complaints
 from recall.auth import Actor
@@ -18,12 +18,17 @@ from recall.complaints import (
     CONTACT_MAX,
     DESCRIPTION_MAX,
     NAME_MAX,
+    REASON_MAX,
+    REPLY_MAX,
+    RESOLUTION_MAX,
+    Category,
     Channel,
     ComplaintStatus,
     ReporterKind,
+    Severity,
 )
-from web.api.schemas import ErrorRead, Limit, Offset, Page
-from web.security import COMPLAINT_INTAKE, READ_ALL
+from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
+from web.security import COMPLAINT_INTAKE, QA_ONLY, QUALITY_READ, READ_ALL
 
 SEARCH_HELP = "Text in the reference, description, reporter, product name or batch number"
 
@@ -46,6 +51,21 @@ class ComplaintCreate(msgspec.Struct):
     gtin: Annotated[str, msgspec.Meta(max_length=14)] | None = None
     batch_no: Annotated[str, msgspec.Meta(max_length=BATCH_NO_MAX)] | None = None
     barcode: Annotated[str, msgspec.Meta(max_length=BARCODE_MAX)] | None = None
+
+
+class ComplaintTriage(msgspec.Struct):
+    category: Category
+    severity: Severity
+    investigate: bool
+    reason: Annotated[str, msgspec.Meta(max_length=REASON_MAX)] | None = None
+
+
+class ReplyCreate(msgspec.Struct):
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=REPLY_MAX)]
+
+
+class ComplaintClose(msgspec.Struct):
+    resolution: Annotated[str, msgspec.Meta(min_length=1, max_length=RESOLUTION_MAX)]
 
 
 class ReporterRead(msgspec.Struct):
@@ -78,6 +98,20 @@ class ComplaintRead(msgspec.Struct):
     severity: str | None
     received_at: datetime
     version: int
+    investigate: bool | None
+    triage_reason: str | None
+    pharmacovigilance: bool
+    triaged_at: datetime | None
+    field_alert_due_at: datetime | None
+    investigation_id: int | None
+    closed_at: datetime | None
+    resolution: str | None
+
+
+class ReplyRead(msgspec.Struct):
+    text: str
+    replied_at: datetime
+    replied_by_name: str
 
 
 class HistoryEntryRead(msgspec.Struct):
@@ -99,8 +133,32 @@ class PossibleDuplicateRead(msgspec.Struct):
 
 
 class ComplaintDetailRead(ComplaintRead):
+    replies: list[ReplyRead]
     history: list[HistoryEntryRead]
     possible_duplicates: list[PossibleDuplicateRead]
+
+
+class MonthCountRead(msgspec.Struct):
+    month: str
+    category: str
+    product: str | None
+    product_id: int | None
+    count: int
+
+
+class BatchCountRead(msgspec.Struct):
+    batch_no: str
+    gtin: str | None
+    product: str | None
+    product_id: int | None
+    count: int
+
+
+class ComplaintTrendsRead(msgspec.Struct):
+    by_month: list[MonthCountRead]
+    by_batch: list[BatchCountRead]
+    from_: date = msgspec.field(name="from")
+    to: date = msgspec.field()
 
 
 def _read_fields(complaint: complaints.Complaint) -> dict[str, Any]:
@@ -130,6 +188,14 @@ def _read_fields(complaint: complaints.Complaint) -> dict[str, Any]:
         "severity": complaint.severity,
         "received_at": complaint.received_at,
         "version": complaint.version,
+        "investigate": complaint.investigate,
+        "triage_reason": complaint.triage_reason,
+        "pharmacovigilance": complaint.pharmacovigilance,
+        "triaged_at": complaint.triaged_at,
+        "field_alert_due_at": complaint.field_alert_due_at,
+        "investigation_id": complaint.investigation_id,
+        "closed_at": complaint.closed_at,
+        "resolution": complaint.resolution,
     }
 
 
@@ -152,6 +218,23 @@ def duplicate_read(duplicate: complaints.PossibleDuplicate) -> PossibleDuplicate
         duplicate.category,
         duplicate.description_excerpt,
     )
+
+
+async def complaint_detail(complaint: complaints.Complaint) -> ComplaintDetailRead:
+    history = await complaints.complaint_history(complaint.id)
+    duplicates = await complaints.possible_duplicates(complaint)
+    return ComplaintDetailRead(
+        **_read_fields(complaint),
+        replies=[read_model(ReplyRead, reply) for reply in complaint.replies],
+        history=[history_read(entry) for entry in history],
+        possible_duplicates=[duplicate_read(d) for d in duplicates],
+    )
+
+
+ComplaintId = Annotated[int, PathParameter(description="The complaint's id")]
+REFUSED_MOVE = ResponseSpec(ErrorRead, description="Not allowed in the complaint's status")
+NO_SUCH_COMPLAINT = ResponseSpec(ErrorRead, description="No such complaint")
+RULE_BROKEN = ResponseSpec(ErrorRead, description="A value breaks a rule (field named)")
 
 
 class ComplaintController(Controller):
@@ -194,28 +277,104 @@ class ComplaintController(Controller):
         ] = None,
         batch_no: Annotated[str | None, Parameter(max_length=BATCH_NO_MAX)] = None,
         q: Annotated[str | None, Parameter(max_length=200, description=SEARCH_HELP)] = None,
+        category: Annotated[
+            Category | None, Parameter(description="Only complaints triaged in this category")
+        ] = None,
+        pharmacovigilance: Annotated[
+            bool | None, Parameter(description="Only complaints flagged (or not) as adverse events")
+        ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Page[ComplaintRead]:
         items, total = await complaints.list_complaints(
-            status.value if status else None, batch_no, q, limit, offset
+            status.value if status else None,
+            batch_no,
+            q,
+            limit,
+            offset,
+            category=category.value if category else None,
+            pharmacovigilance=pharmacovigilance,
         )
         return Page(items=[complaint_read(c) for c in items], total=total)
+
+    @get("/trends", operation_id="ComplaintTrends", guards=[QUALITY_READ])
+    async def complaint_trends(
+        self,
+        start: Annotated[
+            date | None,
+            QueryParameter(name="from", description="First day counted (default: 12 months back)"),
+        ] = None,
+        end: Annotated[
+            date | None, QueryParameter(name="to", description="Last day counted (default: today)")
+        ] = None,
+    ) -> ComplaintTrendsRead:
+        trends = await complaints.complaint_trends(start, end)
+        return ComplaintTrendsRead(
+            by_month=[read_model(MonthCountRead, row) for row in trends.by_month],
+            by_batch=[read_model(BatchCountRead, row) for row in trends.by_batch],
+            from_=trends.start,
+            to=trends.end,
+        )
+
+    @post(
+        "/{complaint_id:int}/triage",
+        operation_id="TriageComplaint",
+        guards=[QA_ONLY],
+        status_code=200,
+        responses={404: NO_SUCH_COMPLAINT, 409: REFUSED_MOVE, 422: RULE_BROKEN},
+    )
+    async def triage_complaint(
+        self,
+        complaint_id: ComplaintId,
+        data: JSONBody[ComplaintTriage],
+        request: Request[Actor, Any, Any],
+    ) -> ComplaintDetailRead:
+        complaint = await complaints.triage_complaint(
+            request.user,
+            complaint_id,
+            category=data.category.value,
+            severity=data.severity.value,
+            investigate=data.investigate,
+            reason=data.reason,
+        )
+        return await complaint_detail(complaint)
+
+    @post(
+        "/{complaint_id:int}/reply",
+        operation_id="ReplyToComplaint",
+        guards=[COMPLAINT_INTAKE],
+        responses={404: NO_SUCH_COMPLAINT, 409: REFUSED_MOVE, 422: RULE_BROKEN},
+    )
+    async def reply_to_complaint(
+        self,
+        complaint_id: ComplaintId,
+        data: JSONBody[ReplyCreate],
+        request: Request[Actor, Any, Any],
+    ) -> ComplaintDetailRead:
+        complaint = await complaints.reply_to_complaint(request.user, complaint_id, data.text)
+        return await complaint_detail(complaint)
+
+    @post(
+        "/{complaint_id:int}/close",
+        operation_id="CloseComplaint",
+        guards=[QA_ONLY],
+        status_code=200,
+        responses={404: NO_SUCH_COMPLAINT, 409: REFUSED_MOVE, 422: RULE_BROKEN},
+    )
+    async def close_complaint(
+        self,
+        complaint_id: ComplaintId,
+        data: JSONBody[ComplaintClose],
+        request: Request[Actor, Any, Any],
+    ) -> ComplaintDetailRead:
+        complaint = await complaints.close_complaint(request.user, complaint_id, data.resolution)
+        return await complaint_detail(complaint)
 
     @get(
         "/{complaint_id:int}",
         operation_id="GetComplaint",
         guards=[READ_ALL],
-        responses={404: ResponseSpec(ErrorRead, description="No such complaint")},
+        responses={404: NO_SUCH_COMPLAINT},
     )
-    async def get_complaint(
-        self, complaint_id: Annotated[int, PathParameter(description="The complaint's id")]
-    ) -> ComplaintDetailRead:
-        complaint = await complaints.get_complaint(complaint_id)
-        history = await complaints.complaint_history(complaint.id)
-        duplicates = await complaints.possible_duplicates(complaint)
-        return ComplaintDetailRead(
-            **_read_fields(complaint),
-            history=[history_read(entry) for entry in history],
-            possible_duplicates=[duplicate_read(d) for d in duplicates],
-        )
+    async def get_complaint(self, complaint_id: ComplaintId) -> ComplaintDetailRead:
+        return await complaint_detail(await complaints.get_complaint(complaint_id))

@@ -1,0 +1,269 @@
+"""Investigations and CAPA as the rest of the system sees them, and their rules (no I/O)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TypeVar
+
+from recall.errors import Conflict, InvalidInput
+
+REFERENCE_PREFIX = "INV"
+TITLE_MAX = 200
+ROOT_CAUSE_MAX = 5000
+FINDINGS_MAX = 20000
+CONCLUSION_MAX = 20000
+DESCRIPTION_MAX = 5000
+OWNER_MAX = 200
+NOTE_MAX = 5000
+MAX_COMPLAINTS = 200  # complaints grouped at once
+MAX_AFFECTED_BATCHES = 1000
+MAX_ID = 2**31 - 1  # Serial is a 32-bit integer on PostgreSQL
+
+
+class InvestigationStatus(enum.StrEnum):
+    OPEN = "open"
+    CONCLUDED = "concluded"
+
+
+class RootCauseCategory(enum.StrEnum):
+    """The six Ms of an Ishikawa diagram."""
+
+    MAN = "man"
+    MACHINE = "machine"
+    MATERIAL = "material"
+    METHOD = "method"
+    MEASUREMENT = "measurement"
+    ENVIRONMENT = "environment"
+
+
+class CapaKind(enum.StrEnum):
+    CORRECTIVE = "corrective"
+    PREVENTIVE = "preventive"
+
+
+class CapaStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+INVESTIGATION_TRANSITIONS: dict[InvestigationStatus, frozenset[InvestigationStatus]] = {
+    InvestigationStatus.OPEN: frozenset({InvestigationStatus.CONCLUDED}),
+    InvestigationStatus.CONCLUDED: frozenset(),
+}
+
+CAPA_TRANSITIONS: dict[CapaStatus, frozenset[CapaStatus]] = {
+    CapaStatus.OPEN: frozenset({CapaStatus.DONE}),
+    CapaStatus.DONE: frozenset(),
+}
+
+
+class Unchanged(enum.Enum):
+    """Marks a field a partial update leaves as it is (None means "clear it")."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
+
+
+def investigation_transition(current: str, target: str) -> InvestigationStatus:
+    """The new status if the investigation may move to `target`; Conflict otherwise."""
+    source, goal = InvestigationStatus(current), InvestigationStatus(target)
+    if goal not in INVESTIGATION_TRANSITIONS[source]:
+        raise Conflict(f"a {source.value} investigation cannot become {goal.value}")
+    return goal
+
+
+def capa_transition(current: str, target: str) -> CapaStatus:
+    """The new status if the CAPA may move to `target`; Conflict otherwise."""
+    source, goal = CapaStatus(current), CapaStatus(target)
+    if goal not in CAPA_TRANSITIONS[source]:
+        verb = "completed" if source is CapaStatus.DONE else source.value
+        raise Conflict(f"the CAPA is already {verb}; it cannot become {goal.value}")
+    return goal
+
+
+def check_editable(status: str) -> None:
+    """Root cause, findings and affected batches are frozen once the conclusion is drawn."""
+    if InvestigationStatus(status) is InvestigationStatus.CONCLUDED:
+        raise Conflict("the investigation is concluded; its record can no longer be changed")
+
+
+def check_concludable(status: str, root_cause_category: str | None, root_cause: str | None) -> None:
+    """Conflict saying what is missing before an investigation may be concluded."""
+    investigation_transition(status, InvestigationStatus.CONCLUDED)
+    missing = [
+        name
+        for name, value in (
+            ("root_cause_category", root_cause_category),
+            ("root_cause", root_cause),
+        )
+        if not value
+    ]
+    if missing:
+        raise Conflict(f"set {' and '.join(missing)} before concluding the investigation")
+
+
+def is_overdue(due_on: date, status: str, today: date) -> bool:
+    """An open CAPA past its due date (dates in the installation's time zone)."""
+    return status != CapaStatus.DONE and due_on < today
+
+
+def check_due_on(due_on: date, today: date) -> date:
+    if due_on < today:
+        raise InvalidInput("due_on", f"must not be in the past (today is {today.isoformat()})")
+    return due_on
+
+
+def check_effectiveness_check_due_on(due_on: date | None, today: date) -> date | None:
+    if due_on is not None and due_on <= today:
+        raise InvalidInput(
+            "effectiveness_check_due_on", f"must be after today ({today.isoformat()})"
+        )
+    return due_on
+
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+def choice(kind: type[E], value: str, field: str) -> E:
+    """`value` as a member of `kind`; InvalidInput naming `field` and the choices otherwise."""
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise InvalidInput(field, f"one of {allowed}") from None
+
+
+def text(
+    value: str | None, field: str, max_length: int, *, required: bool = True, one_line: bool = False
+) -> str | None:
+    """Trimmed text within `max_length`; blank optional text becomes None."""
+    trimmed = (value or "").strip()
+    if not trimmed:
+        if required:
+            raise InvalidInput(field, "must not be empty")
+        return None
+    if len(trimmed) > max_length:
+        raise InvalidInput(field, f"at most {max_length} characters")
+    # PostgreSQL text cannot hold NUL; single-line fields take no control characters at all.
+    if "\x00" in trimmed or (one_line and not trimmed.isprintable()):
+        raise InvalidInput(field, "must not contain control characters")
+    return trimmed
+
+
+def check_ids(ids: list[int], field: str, *, at_least: int, at_most: int) -> list[int]:
+    """Distinct ids in the order given; InvalidInput naming `field` when out of range."""
+    distinct = list(dict.fromkeys(ids))
+    if len(distinct) < at_least:
+        raise InvalidInput(field, f"at least {at_least} id required")
+    if len(distinct) > at_most:
+        raise InvalidInput(field, f"at most {at_most} ids")
+    bad = [value for value in distinct if isinstance(value, bool) or not 1 <= value <= MAX_ID]
+    if bad:
+        raise InvalidInput(field, f"not a valid id: {', '.join(map(str, bad))}")
+    return distinct
+
+
+def counter_name(at: datetime) -> str:
+    """The yearly counter behind references: the year of opening in UTC."""
+    return f"{REFERENCE_PREFIX}-{at.astimezone(UTC).year}"
+
+
+def format_reference(at: datetime, number: int) -> str:
+    """`INV-YYYY-NNNN`, e.g. INV-2026-0007."""
+    if number < 1:
+        raise ValueError("reference numbers start at 1")
+    return f"{counter_name(at)}-{number:04d}"
+
+
+@dataclass(frozen=True)
+class InvestigationComplaint:
+    id: int
+    reference: str
+    status: str
+    batch_id: int | None
+    batch_no: str | None
+
+
+@dataclass(frozen=True)
+class AffectedBatch:
+    id: int
+    batch_no: str
+    gtin: str
+    product_name: str
+
+
+@dataclass(frozen=True)
+class SharedLot:
+    material_lot_id: int
+    lot_no: str
+    material: str
+
+
+@dataclass(frozen=True)
+class SuggestedBatch:
+    """A batch not yet named affected that used a material lot of a suspect batch."""
+
+    id: int
+    batch_no: str
+    gtin: str
+    product_name: str
+    shared_lots: tuple[SharedLot, ...]
+
+
+@dataclass(frozen=True)
+class Capa:
+    id: int
+    investigation_id: int
+    kind: str
+    description: str
+    owner: str
+    due_on: date
+    status: str
+    overdue: bool
+    completed_at: datetime | None
+    completed_by: int | None
+    completed_by_name: str | None
+    completion_note: str | None
+    effectiveness_check_due_on: date | None
+    created_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class InvestigationSummary:
+    id: int
+    reference: str
+    title: str
+    status: str
+    root_cause_category: str | None
+    recall_recommended: bool | None
+    created_at: datetime
+    concluded_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class Investigation:
+    id: int
+    reference: str
+    title: str
+    status: str
+    root_cause_category: str | None
+    root_cause: str | None
+    findings: str | None
+    conclusion: str | None
+    recall_recommended: bool | None
+    concluded_at: datetime | None
+    concluded_by: int | None
+    concluded_by_name: str | None
+    created_at: datetime
+    created_by: int | None
+    version: int
+    complaints: tuple[InvestigationComplaint, ...]
+    affected_batches: tuple[AffectedBatch, ...]
+    suggested_batches: tuple[SuggestedBatch, ...]
+    capas: tuple[Capa, ...]

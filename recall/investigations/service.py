@@ -1,0 +1,478 @@
+"""Use cases of investigations: open one over complaints, record its findings, CAPA, conclude."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from recall import audit, auth, clock, complaints, db
+from recall.auth import Actor
+from recall.errors import Conflict, InvalidInput, NotFound
+from recall.investigations import tables
+from recall.investigations.models import (
+    CONCLUSION_MAX,
+    DESCRIPTION_MAX,
+    FINDINGS_MAX,
+    MAX_AFFECTED_BATCHES,
+    MAX_COMPLAINTS,
+    MAX_ID,
+    NOTE_MAX,
+    OWNER_MAX,
+    ROOT_CAUSE_MAX,
+    TITLE_MAX,
+    UNCHANGED,
+    AffectedBatch,
+    Capa,
+    CapaKind,
+    CapaStatus,
+    Investigation,
+    InvestigationComplaint,
+    InvestigationStatus,
+    InvestigationSummary,
+    RootCauseCategory,
+    SharedLot,
+    SuggestedBatch,
+    Unchanged,
+    capa_transition,
+    check_concludable,
+    check_due_on,
+    check_editable,
+    check_effectiveness_check_due_on,
+    check_ids,
+    choice,
+    counter_name,
+    format_reference,
+    investigation_transition,
+    is_overdue,
+    text,
+)
+from recall.settings import get_settings
+
+_I = tables.Investigation
+_C = tables.Capa
+_IB = tables.InvestigationBatch
+
+
+def today() -> date:
+    """The calendar date now in the installation's time zone (due dates are local days)."""
+    return clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+async def _names(user_ids: Iterable[int | None]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for user_id in {user_id for user_id in user_ids if user_id is not None}:
+        try:
+            names[user_id] = (await auth.get_user(user_id)).full_name
+        except NotFound:
+            continue
+    return names
+
+
+def _complaint(grouped: complaints.GroupedComplaint) -> InvestigationComplaint:
+    return InvestigationComplaint(
+        grouped.id, grouped.reference, grouped.status, grouped.batch_id, grouped.batch_no
+    )
+
+
+# Reading ------------------------------------------------------------------------------
+
+
+async def _investigation_row(investigation_id: int) -> dict[str, Any]:
+    row = None
+    if 1 <= investigation_id <= MAX_ID:
+        row = await _I.select().where(_I.id == investigation_id).first()
+    if row is None:
+        raise NotFound(f"investigation {investigation_id} not found")
+    return row
+
+
+async def _affected_batches(investigation_id: int) -> list[AffectedBatch]:
+    rows = await db.fetch(
+        "SELECT b.id, b.batch_no, p.gtin, p.name AS product_name "
+        "FROM investigation_batch ib JOIN batch b ON b.id = ib.batch "
+        "JOIN product p ON p.id = b.product "
+        "WHERE ib.investigation = {} ORDER BY p.name, b.batch_no, b.id",
+        investigation_id,
+    )
+    return [AffectedBatch(r["id"], r["batch_no"], r["gtin"], r["product_name"]) for r in rows]
+
+
+async def suggested_batches(investigation_id: int) -> list[SuggestedBatch]:
+    """Other batches sharing a material lot with a complained or affected batch (one query)."""
+    rows = await db.fetch(
+        "WITH suspect AS ("
+        " SELECT batch FROM complaint WHERE investigation = {} AND batch IS NOT NULL"
+        " UNION SELECT batch FROM investigation_batch WHERE investigation = {}) "
+        "SELECT DISTINCT b.id, b.batch_no, p.gtin, p.name AS product_name,"
+        " lot.id AS lot_id, lot.lot_no, lot.material "
+        "FROM batch_material used "
+        "JOIN batch_material shared ON shared.material_lot = used.material_lot "
+        "JOIN material_lot lot ON lot.id = used.material_lot "
+        "JOIN batch b ON b.id = shared.batch "
+        "JOIN product p ON p.id = b.product "
+        "WHERE used.batch IN (SELECT batch FROM suspect) "
+        "AND shared.batch NOT IN (SELECT batch FROM suspect) "
+        "ORDER BY p.name, b.batch_no, b.id, lot.lot_no, lot.id",
+        investigation_id,
+        investigation_id,
+    )
+    batches: dict[int, tuple[dict[str, Any], list[SharedLot]]] = {}
+    for row in rows:
+        lots = batches.setdefault(row["id"], (row, []))[1]
+        lots.append(SharedLot(row["lot_id"], row["lot_no"], row["material"]))
+    return [
+        SuggestedBatch(row["id"], row["batch_no"], row["gtin"], row["product_name"], tuple(lots))
+        for row, lots in batches.values()
+    ]
+
+
+def _capa(row: dict[str, Any], on: date, names: dict[int, str]) -> Capa:
+    return Capa(
+        id=row["id"],
+        investigation_id=row["investigation"],
+        kind=row["kind"],
+        description=row["description"],
+        owner=row["owner"],
+        due_on=row["due_on"],
+        status=row["status"],
+        overdue=is_overdue(row["due_on"], row["status"], on),
+        completed_at=_utc(row["completed_at"]),
+        completed_by=row["completed_by"],
+        completed_by_name=names.get(row["completed_by"]) if row["completed_by"] else None,
+        completion_note=row["completion_note"],
+        effectiveness_check_due_on=row["effectiveness_check_due_on"],
+        created_at=_utc(row["created_at"]) or row["created_at"],
+        version=row["version"],
+    )
+
+
+async def _capas(investigation_id: int) -> list[Capa]:
+    rows = await _C.select().where(_C.investigation == investigation_id).order_by(_C.id)
+    names = await _names(row["completed_by"] for row in rows)
+    on = today()
+    return [_capa(row, on, names) for row in rows]
+
+
+async def get_investigation(investigation_id: int) -> Investigation:
+    """One investigation with its complaints, batches, suggestions and CAPA; NotFound if none."""
+    row = await _investigation_row(investigation_id)
+    names = await _names([row["concluded_by"]])
+    return Investigation(
+        id=row["id"],
+        reference=row["reference"],
+        title=row["title"],
+        status=row["status"],
+        root_cause_category=row["root_cause_category"],
+        root_cause=row["root_cause"],
+        findings=row["findings"],
+        conclusion=row["conclusion"],
+        recall_recommended=row["recall_recommended"],
+        concluded_at=_utc(row["concluded_at"]),
+        concluded_by=row["concluded_by"],
+        concluded_by_name=names.get(row["concluded_by"]) if row["concluded_by"] else None,
+        created_at=_utc(row["created_at"]) or row["created_at"],
+        created_by=row["created_by"],
+        version=row["version"],
+        complaints=tuple(_complaint(c) for c in await complaints.grouped_complaints(row["id"])),
+        affected_batches=tuple(await _affected_batches(row["id"])),
+        suggested_batches=tuple(await suggested_batches(row["id"])),
+        capas=tuple(await _capas(row["id"])),
+    )
+
+
+async def list_investigations(
+    status: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[InvestigationSummary], int]:
+    """Investigations newest first, optionally only those in one status."""
+    if offset > MAX_ID:
+        raise InvalidInput("offset", f"at most {MAX_ID}")
+    query = _I.select(
+        _I.id,
+        _I.reference,
+        _I.title,
+        _I.status,
+        _I.root_cause_category,
+        _I.recall_recommended,
+        _I.created_at,
+        _I.concluded_at,
+        _I.version,
+    ).order_by(_I.created_at, _I.id, ascending=False)
+    count = _I.count()
+    if status:
+        wanted = choice(InvestigationStatus, status, "status").value
+        query = query.where(_I.status == wanted)
+        count = count.where(_I.status == wanted)
+    rows = await query.limit(limit).offset(offset)
+    items = [
+        InvestigationSummary(
+            id=row["id"],
+            reference=row["reference"],
+            title=row["title"],
+            status=row["status"],
+            root_cause_category=row["root_cause_category"],
+            recall_recommended=row["recall_recommended"],
+            created_at=_utc(row["created_at"]) or row["created_at"],
+            concluded_at=_utc(row["concluded_at"]),
+            version=row["version"],
+        )
+        for row in rows
+    ]
+    return items, await count
+
+
+# Opening --------------------------------------------------------------------------------
+
+
+async def open_investigation(actor: Actor, title: str, complaint_ids: list[int]) -> Investigation:
+    """Open an investigation over triaged complaints; their status becomes under_investigation."""
+    checked_title = text(title, "title", TITLE_MAX, one_line=True)
+    ids = check_ids(complaint_ids, "complaint_ids", at_least=1, at_most=MAX_COMPLAINTS)
+    opened_at = clock.now()
+    async with db.transaction():
+        number = await db.next_number(counter_name(opened_at))
+        reference = format_reference(opened_at, number)
+        row = _I(
+            reference=reference,
+            title=checked_title,
+            status=InvestigationStatus.OPEN.value,
+            created_at=opened_at,
+            created_by=actor.id,
+            version=1,
+        )
+        await row.save()
+        await complaints.attach_to_investigation(actor, ids, row.id)
+        new = {
+            "reference": reference,
+            "title": checked_title,
+            "status": InvestigationStatus.OPEN.value,
+            "complaint_ids": ids,
+        }
+        await audit.record(actor, audit.Change("investigation", row.id, "opened", new=new))
+    return await get_investigation(row.id)
+
+
+# Findings -------------------------------------------------------------------------------
+
+
+async def _existing_batches(batch_ids: list[int]) -> None:
+    if not batch_ids:
+        return
+    placeholders = ", ".join("{}" for _ in batch_ids)
+    rows = await db.fetch(f"SELECT id FROM batch WHERE id IN ({placeholders})", *batch_ids)
+    known = {row["id"] for row in rows}
+    missing = [str(batch_id) for batch_id in batch_ids if batch_id not in known]
+    if missing:
+        raise InvalidInput("affected_batch_ids", f"no batch with id {', '.join(missing)}")
+
+
+async def update_investigation(
+    actor: Actor,
+    investigation_id: int,
+    *,
+    root_cause_category: str | Unchanged | None = UNCHANGED,
+    root_cause: str | Unchanged | None = UNCHANGED,
+    findings: str | Unchanged | None = UNCHANGED,
+    affected_batch_ids: list[int] | Unchanged = UNCHANGED,
+    version: int | None = None,
+) -> Investigation:
+    """Change the given fields only; None clears a text field. Conflict once concluded.
+
+    `affected_batch_ids` replaces the whole set. With `version`, a stale copy is a Conflict.
+    """
+    wanted: dict[str, Any] = {}
+    if not isinstance(root_cause_category, Unchanged):
+        wanted["root_cause_category"] = (
+            choice(RootCauseCategory, root_cause_category, "root_cause_category").value
+            if root_cause_category is not None and root_cause_category.strip()
+            else None
+        )
+    if not isinstance(root_cause, Unchanged):
+        wanted["root_cause"] = text(root_cause, "root_cause", ROOT_CAUSE_MAX, required=False)
+    if not isinstance(findings, Unchanged):
+        wanted["findings"] = text(findings, "findings", FINDINGS_MAX, required=False)
+    batch_ids: list[int] | None = None
+    if not isinstance(affected_batch_ids, Unchanged):
+        batch_ids = check_ids(
+            affected_batch_ids, "affected_batch_ids", at_least=0, at_most=MAX_AFFECTED_BATCHES
+        )
+        await _existing_batches(batch_ids)
+
+    async with db.transaction():
+        row = await _investigation_row(investigation_id)
+        check_editable(row["status"])
+        if version is not None and version != row["version"]:
+            raise Conflict(
+                f"the investigation changed meanwhile (version {row['version']}, "
+                f"not {version}); reload and try again"
+            )
+        old = {key: row[key] for key in wanted if row[key] != wanted[key]}
+        new = {key: wanted[key] for key in old}
+        replace_batches = False
+        if batch_ids is not None:
+            current = await _IB.select(_IB.batch).where(_IB.investigation == investigation_id)
+            before = sorted(r["batch"] for r in current)
+            if before != sorted(batch_ids):
+                replace_batches = True
+                old["affected_batch_ids"], new["affected_batch_ids"] = before, sorted(batch_ids)
+        if new:
+            columns = [key for key in new if key != "affected_batch_ids"]
+            assignments = [f"{column} = {{}}" for column in columns] + ["version = version + 1"]
+            updated = await db.fetch(
+                f"UPDATE investigation SET {', '.join(assignments)} "
+                "WHERE id = {} AND version = {} RETURNING id",
+                *(new[column] for column in columns),
+                investigation_id,
+                row["version"],
+            )
+            if not updated:
+                raise Conflict("the investigation changed meanwhile; reload and try again")
+            if replace_batches:
+                await _IB.delete().where(_IB.investigation == investigation_id)
+                if batch_ids:
+                    await _IB.insert(
+                        *(_IB(investigation=investigation_id, batch=b) for b in batch_ids)
+                    )
+            await audit.record(
+                actor, audit.Change("investigation", investigation_id, "updated", old=old, new=new)
+            )
+    return await get_investigation(investigation_id)
+
+
+# CAPA -------------------------------------------------------------------------------------
+
+
+async def add_capa(
+    actor: Actor, investigation_id: int, kind: str, description: str, owner: str, due_on: date
+) -> Capa:
+    """A corrective or preventive action owned by someone, due on a day not in the past."""
+    values: dict[str, Any] = {
+        "kind": choice(CapaKind, kind, "kind").value,
+        "description": text(description, "description", DESCRIPTION_MAX),
+        "owner": text(owner, "owner", OWNER_MAX, one_line=True),
+        "due_on": check_due_on(due_on, today()),
+    }
+    async with db.transaction():
+        investigation = await _investigation_row(investigation_id)
+        row = _C(
+            **values,
+            investigation=investigation["id"],
+            status=CapaStatus.OPEN.value,
+            created_at=clock.now(),
+            version=1,
+        )
+        await row.save()
+        new = {
+            **values,
+            "due_on": values["due_on"].isoformat(),
+            "investigation_id": investigation_id,
+            "status": CapaStatus.OPEN.value,
+        }
+        await audit.record(actor, audit.Change("capa", row.id, "created", new=new))
+    return await get_capa(row.id)
+
+
+async def _capa_row(capa_id: int) -> dict[str, Any]:
+    row = None
+    if 1 <= capa_id <= MAX_ID:
+        row = await _C.select().where(_C.id == capa_id).first()
+    if row is None:
+        raise NotFound(f"CAPA {capa_id} not found")
+    return row
+
+
+async def get_capa(capa_id: int) -> Capa:
+    """One CAPA action; NotFound when there is none with this id."""
+    row = await _capa_row(capa_id)
+    return _capa(row, today(), await _names([row["completed_by"]]))
+
+
+async def complete_capa(
+    actor: Actor,
+    capa_id: int,
+    note: str | None = None,
+    effectiveness_check_due_on: date | None = None,
+) -> Capa:
+    """Mark a CAPA done, optionally scheduling the check that it worked; Conflict if done."""
+    checked_note = text(note, "note", NOTE_MAX, required=False)
+    check_due = check_effectiveness_check_due_on(effectiveness_check_due_on, today())
+    completed_at = clock.now()
+    async with db.transaction():
+        row = await _capa_row(capa_id)
+        status = capa_transition(row["status"], CapaStatus.DONE)
+        updated = await db.fetch(
+            "UPDATE capa SET status = {}, completed_at = {}, completed_by = {}, "
+            "completion_note = {}, effectiveness_check_due_on = {}, version = version + 1 "
+            "WHERE id = {} AND version = {} RETURNING id",
+            status.value,
+            completed_at,
+            actor.id,
+            checked_note,
+            check_due,
+            capa_id,
+            row["version"],
+        )
+        if not updated:
+            raise Conflict("the CAPA changed meanwhile; reload and try again")
+        new = {
+            "status": status.value,
+            "completed_at": completed_at.isoformat(),
+            "completion_note": checked_note,
+            "effectiveness_check_due_on": check_due.isoformat() if check_due else None,
+        }
+        await audit.record(
+            actor,
+            audit.Change("capa", capa_id, "completed", old={"status": row["status"]}, new=new),
+        )
+    return await get_capa(capa_id)
+
+
+# Conclusion -------------------------------------------------------------------------------
+
+
+async def conclude_investigation(
+    actor: Actor, investigation_id: int, conclusion: str, recall_recommended: bool
+) -> Investigation:
+    """Draw the conclusion and recommend a recall or not; needs the root cause recorded."""
+    checked = text(conclusion, "conclusion", CONCLUSION_MAX)
+    concluded_at = clock.now()
+    async with db.transaction():
+        row = await _investigation_row(investigation_id)
+        check_concludable(row["status"], row["root_cause_category"], row["root_cause"])
+        status = investigation_transition(row["status"], InvestigationStatus.CONCLUDED)
+        updated = await db.fetch(
+            "UPDATE investigation SET status = {}, conclusion = {}, recall_recommended = {}, "
+            "concluded_at = {}, concluded_by = {}, version = version + 1 "
+            "WHERE id = {} AND version = {} RETURNING id",
+            status.value,
+            checked,
+            bool(recall_recommended),
+            concluded_at,
+            actor.id,
+            investigation_id,
+            row["version"],
+        )
+        if not updated:
+            raise Conflict("the investigation changed meanwhile; reload and try again")
+        new = {
+            "status": status.value,
+            "conclusion": checked,
+            "recall_recommended": bool(recall_recommended),
+            "concluded_at": concluded_at.isoformat(),
+        }
+        await audit.record(
+            actor,
+            audit.Change(
+                "investigation",
+                investigation_id,
+                "concluded",
+                old={"status": row["status"]},
+                new=new,
+            ),
+        )
+    return await get_investigation(investigation_id)

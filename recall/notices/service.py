@@ -1,0 +1,147 @@
+"""Creating a recall's notices in bulk, listing them, and counting its progress."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from recall import db
+from recall.notices.models import (
+    NoticeStatus,
+    NoticeSummary,
+    PlannedNotice,
+    Progress,
+)
+
+# Rows per INSERT: many rows per statement, and well under both databases' parameter limits.
+NOTICES_PER_INSERT = 1000
+LINES_PER_INSERT = 2000
+
+
+async def create_notices(
+    recall_id: int, planned: Sequence[PlannedNotice], created_at: datetime
+) -> int:
+    """Insert one pending notice per planned consignee, with its lines; run inside a transaction.
+
+    Each notice gets its own unguessable portal token. Returns how many were created.
+    """
+    if db.get_engine().current_transaction.get() is None:
+        raise RuntimeError("create_notices must run inside the transaction that approves")
+    notice_of: dict[int, int] = {}
+    status = NoticeStatus.PENDING.value
+    for start in range(0, len(planned), NOTICES_PER_INSERT):
+        chunk = planned[start : start + NOTICES_PER_INSERT]
+        values: list[Any] = []
+        for notice in chunk:
+            token = secrets.token_urlsafe(32)
+            values += [recall_id, notice.consignee_id, notice.tier, status, token, created_at]
+        rows = await db.fetch(
+            "INSERT INTO notice (recall, consignee, tier, status, token, created_at, version) "
+            "VALUES " + ", ".join(["({}, {}, {}, {}, {}, {}, 1)"] * len(chunk)) + " "
+            "RETURNING id, consignee",
+            *values,
+        )
+        notice_of.update((int(row["consignee"]), int(row["id"])) for row in rows)
+    lines = [
+        (notice_of[notice.consignee_id], line.batch_id, line.quantity_distributed)
+        for notice in planned
+        for line in notice.lines
+    ]
+    for start in range(0, len(lines), LINES_PER_INSERT):
+        chunk_lines = lines[start : start + LINES_PER_INSERT]
+        await db.fetch(
+            "INSERT INTO notice_line (notice, batch, quantity_distributed) VALUES "
+            + ", ".join(["({}, {}, {})"] * len(chunk_lines)),
+            *[value for line in chunk_lines for value in line],
+        )
+    return len(notice_of)
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    # SQLite may hand back text where the declared type does not survive the query.
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.astimezone(UTC)
+
+
+async def list_notices(
+    recall_id: int, limit: int = 50, offset: int = 0
+) -> tuple[list[NoticeSummary], int]:
+    """A recall's notices by tier, then consignee code, with what each consignee received."""
+    rows = await db.fetch(
+        "SELECT n.id AS id, c.code AS consignee_code, c.name AS consignee_name, n.tier AS tier, "
+        "n.status AS status, n.acknowledged_at AS acknowledged_at, "
+        "COALESCE((SELECT SUM(l.quantity_distributed) FROM notice_line l "
+        "WHERE l.notice = n.id), 0) AS quantity_distributed "
+        "FROM notice n JOIN consignee c ON c.id = n.consignee WHERE n.recall = {} "
+        "ORDER BY n.tier, c.code, n.id LIMIT {} OFFSET {}",
+        recall_id,
+        limit,
+        offset,
+    )
+    total = await db.fetch("SELECT COUNT(*) AS total FROM notice WHERE recall = {}", recall_id)
+    items = [
+        NoticeSummary(
+            id=row["id"],
+            consignee_code=row["consignee_code"],
+            consignee_name=row["consignee_name"],
+            tier=int(row["tier"]),
+            status=row["status"],
+            acknowledged_at=_as_datetime(row["acknowledged_at"]),
+            quantity_distributed=int(row["quantity_distributed"]),
+        )
+        for row in rows
+    ]
+    return items, int(total[0]["total"])
+
+
+# A notice is overdue when its level's deadline passed without a response: our direct
+# accounts and wholesalers (PBF) answer by "wholesale_complete", everyone else by
+# "retail_complete" (or "wholesale_complete" when the recall has no retail deadline).
+_OVERDUE = """
+n.responded_at IS NULL AND EXISTS (
+    SELECT 1 FROM recall_deadline d
+    WHERE d.recall = n.recall AND d.due_at < {} AND (
+        d.name = CASE WHEN n.tier = 1 OR c.kind = 'pbf'
+                      THEN 'wholesale_complete' ELSE 'retail_complete' END
+        OR (d.name = 'wholesale_complete' AND NOT EXISTS (
+            SELECT 1 FROM recall_deadline r
+            WHERE r.recall = n.recall AND r.name = 'retail_complete'))
+    )
+)"""
+
+
+async def progress(recall_id: int, now: datetime) -> Progress:
+    """Counters of one recall from its notices; quantities distributed count tier 1 only.
+
+    Stock on hand, returns and destruction are reported through delivery, which is not
+    built yet, so they count zero.
+    """
+    counts = await db.fetch(
+        "SELECT COUNT(*) AS consignees_total, COUNT(n.notified_at) AS notified, "
+        "COUNT(n.acknowledged_at) AS acknowledged, COUNT(n.responded_at) AS responded, "
+        f"COALESCE(SUM(CASE WHEN {_OVERDUE} THEN 1 ELSE 0 END), 0) AS overdue "
+        "FROM notice n JOIN consignee c ON c.id = n.consignee WHERE n.recall = {}",
+        now,
+        recall_id,
+    )
+    distributed = await db.fetch(
+        "SELECT COALESCE(SUM(l.quantity_distributed), 0) AS quantity "
+        "FROM notice_line l JOIN notice n ON n.id = l.notice WHERE n.recall = {} AND n.tier = 1",
+        recall_id,
+    )
+    row = counts[0]
+    return Progress(
+        consignees_total=int(row["consignees_total"]),
+        notified=int(row["notified"]),
+        acknowledged=int(row["acknowledged"]),
+        responded=int(row["responded"]),
+        overdue=int(row["overdue"]),
+        quantity_distributed=int(distributed[0]["quantity"]),
+        quantity_on_hand=0,
+        quantity_returned=0,
+        quantity_destroyed=0,
+    )

@@ -1,0 +1,243 @@
+"""Recalls as the rest of the system sees them, and the rules they obey (no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TypeVar
+
+from recall.errors import Conflict, InvalidInput
+from recall.notices import NO_PROGRESS, PlannedLine, PlannedNotice, Progress
+
+REFERENCE_PREFIX = "RCL"
+TEXT_MAX = 5000
+AUTHORITY_REFERENCE_MAX = 100
+MAX_BATCHES = 1000
+
+
+class RecallClass(StrEnum):
+    I = "I"  # noqa: E741 - the regulators' own name for the class
+    II = "II"
+    III = "III"
+
+
+class RecallType(StrEnum):
+    VOLUNTARY = "voluntary"
+    MANDATORY = "mandatory"
+
+
+class Depth(StrEnum):
+    WHOLESALE = "wholesale"
+    RETAIL = "retail"
+    CONSUMER = "consumer"
+
+
+class RecallStatus(StrEnum):
+    PROPOSED = "proposed"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
+TRANSITIONS: dict[RecallStatus, frozenset[RecallStatus]] = {
+    RecallStatus.PROPOSED: frozenset({RecallStatus.IN_PROGRESS}),
+    RecallStatus.IN_PROGRESS: frozenset({RecallStatus.CLOSED}),
+    RecallStatus.CLOSED: frozenset(),
+}
+
+
+def transition(current: str, target: RecallStatus) -> RecallStatus:
+    """The new status if `current` may move to `target`; Conflict otherwise."""
+    source = RecallStatus(current)
+    if target not in TRANSITIONS[source]:
+        raise Conflict(f"a {source.value} recall cannot become {target.value}")
+    return target
+
+
+# Which consignees beyond tier 1 a depth reaches, by consignee kind (None: every kind).
+# Tier 1 (our direct accounts) always gets a notice, whatever its kind.
+DEPTH_REACHES: dict[Depth, frozenset[str] | None] = {
+    Depth.WHOLESALE: frozenset({"pbf"}),
+    Depth.RETAIL: frozenset({"pbf", "hospital", "pharmacy", "clinic", "drugstore", "other"}),
+    Depth.CONSUMER: None,
+}
+
+
+def within_depth(depth: str, tier: int, kind: str) -> bool:
+    """Whether a consignee reached at `tier` gets a notice for a recall of this depth."""
+    if tier == 1:
+        return True
+    kinds = DEPTH_REACHES[Depth(depth)]
+    return kinds is None or kind in kinds
+
+
+@dataclass(frozen=True)
+class Reached:
+    """Units of one batch one consignee received at one tier (a line of the trace)."""
+
+    consignee_id: int
+    kind: str
+    tier: int
+    batch_id: int
+    quantity: int
+
+
+def plan_notices(depth: str, reached: Iterable[Reached]) -> list[PlannedNotice]:
+    """One notice per consignee within the depth, at the lowest tier it is reached.
+
+    Its lines count what it received at that tier, so tier-1 lines add up to exactly what
+    left the plant and nothing is counted twice across tiers.
+    """
+    eligible = [line for line in reached if within_depth(depth, line.tier, line.kind)]
+    lowest: dict[int, int] = {}
+    for line in eligible:
+        lowest[line.consignee_id] = min(line.tier, lowest.get(line.consignee_id, line.tier))
+    quantities: dict[int, dict[int, int]] = {}
+    for line in eligible:
+        if line.tier == lowest[line.consignee_id]:
+            batches = quantities.setdefault(line.consignee_id, {})
+            batches[line.batch_id] = batches.get(line.batch_id, 0) + line.quantity
+    return [
+        PlannedNotice(
+            consignee_id=consignee_id,
+            tier=tier,
+            lines=tuple(
+                PlannedLine(batch_id, quantity)
+                for batch_id, quantity in sorted(quantities[consignee_id].items())
+            ),
+        )
+        for consignee_id, tier in sorted(lowest.items(), key=lambda item: (item[1], item[0]))
+    ]
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def choice(kind: type[E], value: str, field_name: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise InvalidInput(field_name, f"must be one of {allowed}") from None
+
+
+def required_text(value: str | None, field_name: str, max_length: int = TEXT_MAX) -> str:
+    """Free text that must say something: trimmed, bounded, no NUL."""
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(field_name, "must not be blank")
+    if len(text) > max_length:
+        raise InvalidInput(field_name, f"at most {max_length} characters")
+    if "\x00" in text:
+        raise InvalidInput(field_name, "must not contain NUL characters")
+    return text
+
+
+def counter_name(moment: datetime) -> str:
+    return f"{REFERENCE_PREFIX}-{moment.year}"
+
+
+def format_reference(moment: datetime, number: int) -> str:
+    return f"{REFERENCE_PREFIX}-{moment.year}-{number:04d}"
+
+
+def signed_record(
+    reference: str,
+    recall_class: str,
+    recall_type: str,
+    depth: str,
+    profile: str,
+    reason: str,
+    health_hazard_assessment: str,
+    batches: Iterable[RecalledBatch],
+) -> dict[str, object]:
+    """Exactly what an approval signs; its hash is stored with the signature."""
+    return {
+        "reference": reference,
+        "recall_class": recall_class,
+        "recall_type": recall_type,
+        "depth": depth,
+        "profile": profile,
+        "reason": reason,
+        "health_hazard_assessment": health_hazard_assessment,
+        "batches": sorted(
+            ({"gtin": b.gtin, "batch_no": b.batch_no} for b in batches),
+            key=lambda b: (b["gtin"], b["batch_no"]),
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class RecalledBatch:
+    id: int
+    batch_no: str
+    gtin: str
+    product_name: str
+    expires_on: date
+
+
+@dataclass(frozen=True)
+class RecalledMaterialLot:
+    id: int
+    material: str
+    lot_no: str
+    supplier: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    name: str
+    due_at: datetime
+    rule: str
+
+
+@dataclass(frozen=True)
+class SignatureShown:
+    """A signature as shown on the recall: printed name, meaning, UTC time."""
+
+    full_name: str
+    meaning: str
+    signed_at: datetime
+    action: str
+    record_hash: str
+
+
+@dataclass(frozen=True)
+class RecallSummary:
+    id: int
+    reference: str
+    status: str
+    recall_class: str
+    recall_type: str
+    depth: str
+    profile: str
+    drill: bool
+    proposed_at: datetime
+    approved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Recall:
+    id: int
+    reference: str
+    status: str
+    investigation_id: int | None
+    material_lot: RecalledMaterialLot | None
+    reason: str
+    recall_class: str
+    recall_type: str
+    authority_reference: str | None
+    depth: str
+    profile: str
+    health_hazard_assessment: str
+    drill: bool
+    batches: list[RecalledBatch]
+    proposed_at: datetime
+    proposed_by: int | None
+    approved_at: datetime | None
+    approved_by: int | None
+    version: int
+    deadlines: list[Deadline] = field(default_factory=list)
+    signatures: list[SignatureShown] = field(default_factory=list)
+    progress: Progress = NO_PROGRESS

@@ -1,0 +1,123 @@
+"""Recall rules without a database: depth reach, notice planning, transitions, signed records."""
+
+from datetime import date
+
+import pytest
+
+from recall.auth import record_hash
+from recall.errors import Conflict, InvalidInput
+from recall.notices import PlannedLine, PlannedNotice
+from recall.recalls import (
+    DEPTH_REACHES,
+    Depth,
+    Reached,
+    RecalledBatch,
+    RecallStatus,
+    plan_notices,
+    signed_record,
+    transition,
+    within_depth,
+)
+from recall.recalls.models import choice, format_reference, required_text
+
+
+def test_tier_one_is_always_notified_whatever_its_kind():
+    for depth in Depth:
+        for kind in ("pbf", "hospital", "pharmacy", "other"):
+            assert within_depth(depth.value, 1, kind)
+
+
+@pytest.mark.parametrize(
+    ("depth", "kind", "expected"),
+    [
+        ("wholesale", "pbf", True),
+        ("wholesale", "pharmacy", False),
+        ("wholesale", "hospital", False),
+        ("retail", "pharmacy", True),
+        ("retail", "hospital", True),
+        ("retail", "drugstore", True),
+        ("consumer", "pharmacy", True),
+        ("consumer", "some-future-kind", True),
+    ],
+)
+def test_depth_reaches_kinds_beyond_tier_one(depth, kind, expected):
+    assert within_depth(depth, 2, kind) is expected
+
+
+def test_every_depth_is_described_as_data():
+    assert set(DEPTH_REACHES) == set(Depth)
+
+
+def test_plan_keeps_one_notice_per_consignee_at_its_lowest_tier():
+    reached = [
+        Reached(consignee_id=1, kind="pbf", tier=1, batch_id=10, quantity=1000),
+        Reached(consignee_id=1, kind="pbf", tier=1, batch_id=11, quantity=200),
+        # Consignee 1 also bought from consignee 2: counted where it was first reached only.
+        Reached(consignee_id=1, kind="pbf", tier=3, batch_id=10, quantity=5),
+        Reached(consignee_id=2, kind="pbf", tier=2, batch_id=10, quantity=300),
+        Reached(consignee_id=3, kind="pharmacy", tier=2, batch_id=10, quantity=40),
+        Reached(consignee_id=4, kind="hospital", tier=1, batch_id=11, quantity=50),
+    ]
+    assert plan_notices("retail", reached) == [
+        PlannedNotice(1, 1, (PlannedLine(10, 1000), PlannedLine(11, 200))),
+        PlannedNotice(4, 1, (PlannedLine(11, 50),)),
+        PlannedNotice(2, 2, (PlannedLine(10, 300),)),
+        PlannedNotice(3, 2, (PlannedLine(10, 40),)),
+    ]
+
+
+def test_wholesale_plan_leaves_out_pharmacies_beyond_tier_one():
+    reached = [
+        Reached(1, "pbf", 1, 10, 1000),
+        Reached(2, "pbf", 2, 10, 300),
+        Reached(3, "pharmacy", 2, 10, 40),
+        Reached(4, "pharmacy", 1, 10, 20),
+    ]
+    planned = plan_notices("wholesale", reached)
+    assert [(notice.consignee_id, notice.tier) for notice in planned] == [(1, 1), (4, 1), (2, 2)]
+
+
+def test_plan_of_nothing_is_empty():
+    assert plan_notices("consumer", []) == []
+
+
+def test_only_a_proposed_recall_can_be_approved():
+    assert transition("proposed", RecallStatus.IN_PROGRESS) is RecallStatus.IN_PROGRESS
+    with pytest.raises(Conflict):
+        transition("in_progress", RecallStatus.IN_PROGRESS)
+    with pytest.raises(Conflict):
+        transition("closed", RecallStatus.IN_PROGRESS)
+
+
+def test_reference_has_four_digits_at_least():
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 11, 22, tzinfo=UTC)
+    assert format_reference(moment, 7) == "RCL-2026-0007"
+    assert format_reference(moment, 12345) == "RCL-2026-12345"
+
+
+def test_blank_text_and_unknown_choices_name_the_field():
+    with pytest.raises(InvalidInput, match=r"^reason: "):
+        required_text("   ", "reason")
+    with pytest.raises(InvalidInput, match=r"^depth: "):
+        choice(Depth, "pharmacy", "depth")
+
+
+def _batch(batch_no: str) -> RecalledBatch:
+    return RecalledBatch(1, batch_no, "08991234567891", "Syrup", date(2028, 1, 31))
+
+
+def test_signed_record_hash_is_stable_and_covers_what_was_approved():
+    record = signed_record(
+        "RCL-2026-0001", "I", "voluntary", "retail", "bpom", "DEG", "serious",
+        [_batch("B2"), _batch("B1")],
+    )  # fmt: skip
+    same = signed_record(
+        "RCL-2026-0001", "I", "voluntary", "retail", "bpom", "DEG", "serious",
+        [_batch("B1"), _batch("B2")],
+    )  # fmt: skip
+    other_depth = {**record, "depth": "wholesale"}
+    assert record_hash(record) == record_hash(same)
+    assert record_hash(record) != record_hash(other_depth)
+    assert len(record_hash(record)) == 64
