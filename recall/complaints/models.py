@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import TypeVar
 
 from recall.errors import Conflict, InvalidInput
 from recall.gs1 import normalize_gtin, parse_scan
+from recall.rules import ReferenceScheme, choice, text
 
-REFERENCE_PREFIX = "CMP"
+REFERENCES = ReferenceScheme("CMP", 6)  # CMP-2026-000123, numbered within the UTC year
 DUPLICATE_WINDOW_DAYS = 30
 DESCRIPTION_MAX = 5000
 NAME_MAX = 200
@@ -172,30 +172,6 @@ class PackIdentity:
     gtin_field: str
 
 
-E = TypeVar("E", bound=StrEnum)
-
-
-def choice(kind: type[E], value: str, field: str) -> E:
-    """`value` as a member of `kind`; InvalidInput naming `field` and the choices otherwise."""
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise InvalidInput(field, f"one of {allowed}") from None
-
-
-def text(value: str | None, field: str, max_length: int, *, required: bool = True) -> str | None:
-    """Trimmed text within `max_length`; empty optional text becomes None."""
-    trimmed = (value or "").strip()
-    if not trimmed:
-        if required:
-            raise InvalidInput(field, "must not be empty")
-        return None
-    if len(trimmed) > max_length:
-        raise InvalidInput(field, f"at most {max_length} characters")
-    return trimmed
-
-
 def check_batch_no(value: str, field: str = "batch_no") -> str:
     batch_no = value.strip()
     if not batch_no:
@@ -227,18 +203,6 @@ def identify_pack(gtin: str | None, batch_no: str | None, barcode: str | None) -
         serial=scan.serial,
         gtin_field="barcode",
     )
-
-
-def counter_name(received_at: datetime) -> str:
-    """The yearly counter behind references: the year of receipt in UTC."""
-    return f"{REFERENCE_PREFIX}-{received_at.astimezone(UTC).year}"
-
-
-def format_reference(received_at: datetime, number: int) -> str:
-    """`CMP-YYYY-NNNNNN`, e.g. CMP-2026-000123."""
-    if number < 1:
-        raise ValueError("reference numbers start at 1")
-    return f"{counter_name(received_at)}-{number:06d}"
 
 
 def excerpt(description: str, length: int = EXCERPT_LENGTH) -> str:

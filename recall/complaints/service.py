@@ -17,6 +17,7 @@ from recall.complaints.models import (
     DESCRIPTION_MAX,
     DUPLICATE_WINDOW_DAYS,
     NAME_MAX,
+    REFERENCES,
     REPLY_MAX,
     RESOLUTION_MAX,
     UNTRIAGED,
@@ -34,22 +35,18 @@ from recall.complaints.models import (
     check_batch_no,
     check_closable,
     check_reply_allowed,
-    choice,
-    counter_name,
     decide_triage,
     earliest,
     excerpt,
-    format_reference,
     identify_pack,
-    text,
     transition,
     trend_window,
 )
 from recall.errors import Conflict, InvalidInput, NotFound
+from recall.rules import MAX_ID, choice, is_valid_id, text
 from recall.settings import get_settings
 
 LIKE_ESCAPE = "!"
-MAX_ID = 2**31 - 1  # Serial is a 32-bit integer on PostgreSQL
 MAX_DUPLICATES = 50
 SEARCH_MAX = 200
 
@@ -128,10 +125,6 @@ async def log_complaint(
     complaint may be about a counterfeit, which is exactly what must be recorded.
     """
     for field, value in (
-        ("reporter.name", reporter.name),
-        ("reporter.organization", reporter.organization),
-        ("reporter.contact", reporter.contact),
-        ("description", description),
         ("gtin", gtin),
         ("batch_no", batch_no),
         ("barcode", barcode),
@@ -176,8 +169,7 @@ async def log_complaint(
     )
 
     async with db.transaction():
-        number = await db.next_number(counter_name(received_at))
-        reference = format_reference(received_at, number)
+        reference = await db.next_reference(REFERENCES, received_at)
         row = _T(
             **values,
             reference=reference,
@@ -234,7 +226,7 @@ async def log_complaint(
 
 async def get_complaint(complaint_id: int) -> Complaint:
     """One complaint with its replies; NotFound when there is none with this id."""
-    if not 1 <= complaint_id <= MAX_ID:
+    if not is_valid_id(complaint_id):
         raise NotFound(f"complaint {complaint_id} not found")
     row = await _T.select(*_COLUMNS).where(_T.id == complaint_id).first()
     if row is None:
@@ -285,7 +277,6 @@ async def triage_complaint(
     for pharmacovigilance; under the FDA profile a Field Alert category gets its
     reporting deadline. A complaint is triaged once; a concurrent triage gets Conflict.
     """
-    _no_nul(reason, "reason")
     complaint = await get_complaint(complaint_id)
     decision = decide_triage(
         category, severity, investigate, reason, adverse_event=complaint.adverse_event
@@ -356,7 +347,6 @@ def _audited(values: dict[Column | str, Any]) -> dict[str, Any]:
 
 async def reply_to_complaint(actor: Actor, complaint_id: int, message: str) -> Complaint:
     """Record what we told the complainant; a closed complaint takes no more replies."""
-    _no_nul(message, "text")
     reply_text = text(message, "text", REPLY_MAX)
     complaint = await get_complaint(complaint_id)
     check_reply_allowed(complaint.status)
@@ -391,7 +381,6 @@ async def _investigation_status(investigation_id: int | None) -> str | None:
 
 async def close_complaint(actor: Actor, complaint_id: int, resolution: str) -> Complaint:
     """Close a triaged complaint not under investigation, or one whose investigation concluded."""
-    _no_nul(resolution, "resolution")
     outcome = text(resolution, "resolution", RESOLUTION_MAX)
     complaint = await get_complaint(complaint_id)
     now = clock.now()

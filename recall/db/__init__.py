@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("PICCOLO_CONF", "recall.db.piccolo_conf")
 
@@ -14,6 +15,9 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+if TYPE_CHECKING:
+    from recall.rules import ReferenceScheme
+
 __all__ = [
     "connect",
     "disconnect",
@@ -21,6 +25,7 @@ __all__ = [
     "get_engine",
     "is_unique_violation",
     "next_number",
+    "next_reference",
     "ping",
     "run_migrations",
     "transaction",
@@ -71,6 +76,11 @@ async def next_number(name: str) -> int:
         name,
     )
     return int(rows[0]["value"])
+
+
+async def next_reference(scheme: ReferenceScheme, at: datetime) -> str:
+    """The next human reference of `scheme` for the UTC year of `at` (e.g. CMP-2026-000123)."""
+    return scheme.format(at, await next_number(scheme.counter(at)))
 
 
 async def ping() -> None:

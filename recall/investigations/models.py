@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import TypeVar
+from datetime import date, datetime
 
 from recall.errors import Conflict, InvalidInput
+from recall.rules import ReferenceScheme
 
-REFERENCE_PREFIX = "INV"
+REFERENCES = ReferenceScheme("INV", 4)  # INV-2026-0007, numbered within the UTC year
 TITLE_MAX = 200
 ROOT_CAUSE_MAX = 5000
 FINDINGS_MAX = 20000
@@ -19,7 +19,6 @@ OWNER_MAX = 200
 NOTE_MAX = 5000
 MAX_COMPLAINTS = 200  # complaints grouped at once
 MAX_AFFECTED_BATCHES = 1000
-MAX_ID = 2**31 - 1  # Serial is a 32-bit integer on PostgreSQL
 
 
 class InvestigationStatus(enum.StrEnum):
@@ -123,60 +122,6 @@ def check_effectiveness_check_due_on(due_on: date | None, today: date) -> date |
             "effectiveness_check_due_on", f"must be after today ({today.isoformat()})"
         )
     return due_on
-
-
-E = TypeVar("E", bound=enum.StrEnum)
-
-
-def choice(kind: type[E], value: str, field: str) -> E:
-    """`value` as a member of `kind`; InvalidInput naming `field` and the choices otherwise."""
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise InvalidInput(field, f"one of {allowed}") from None
-
-
-def text(
-    value: str | None, field: str, max_length: int, *, required: bool = True, one_line: bool = False
-) -> str | None:
-    """Trimmed text within `max_length`; blank optional text becomes None."""
-    trimmed = (value or "").strip()
-    if not trimmed:
-        if required:
-            raise InvalidInput(field, "must not be empty")
-        return None
-    if len(trimmed) > max_length:
-        raise InvalidInput(field, f"at most {max_length} characters")
-    # PostgreSQL text cannot hold NUL; single-line fields take no control characters at all.
-    if "\x00" in trimmed or (one_line and not trimmed.isprintable()):
-        raise InvalidInput(field, "must not contain control characters")
-    return trimmed
-
-
-def check_ids(ids: list[int], field: str, *, at_least: int, at_most: int) -> list[int]:
-    """Distinct ids in the order given; InvalidInput naming `field` when out of range."""
-    distinct = list(dict.fromkeys(ids))
-    if len(distinct) < at_least:
-        raise InvalidInput(field, f"at least {at_least} id required")
-    if len(distinct) > at_most:
-        raise InvalidInput(field, f"at most {at_most} ids")
-    bad = [value for value in distinct if isinstance(value, bool) or not 1 <= value <= MAX_ID]
-    if bad:
-        raise InvalidInput(field, f"not a valid id: {', '.join(map(str, bad))}")
-    return distinct
-
-
-def counter_name(at: datetime) -> str:
-    """The yearly counter behind references: the year of opening in UTC."""
-    return f"{REFERENCE_PREFIX}-{at.astimezone(UTC).year}"
-
-
-def format_reference(at: datetime, number: int) -> str:
-    """`INV-YYYY-NNNN`, e.g. INV-2026-0007."""
-    if number < 1:
-        raise ValueError("reference numbers start at 1")
-    return f"{counter_name(at)}-{number:04d}"
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from recall.investigations.models import (
     FINDINGS_MAX,
     MAX_AFFECTED_BATCHES,
     MAX_COMPLAINTS,
-    MAX_ID,
     NOTE_MAX,
     OWNER_MAX,
+    REFERENCES,
     ROOT_CAUSE_MAX,
     TITLE_MAX,
     UNCHANGED,
@@ -40,14 +40,10 @@ from recall.investigations.models import (
     check_due_on,
     check_editable,
     check_effectiveness_check_due_on,
-    check_ids,
-    choice,
-    counter_name,
-    format_reference,
     investigation_transition,
     is_overdue,
-    text,
 )
+from recall.rules import MAX_ID, check_ids, choice, is_valid_id, text
 from recall.settings import get_settings
 
 _I = tables.Investigation
@@ -85,7 +81,7 @@ def _complaint(grouped: complaints.GroupedComplaint) -> InvestigationComplaint:
 
 async def _investigation_row(investigation_id: int) -> dict[str, Any]:
     row = None
-    if 1 <= investigation_id <= MAX_ID:
+    if is_valid_id(investigation_id):
         row = await _I.select().where(_I.id == investigation_id).first()
     if row is None:
         raise NotFound(f"investigation {investigation_id} not found")
@@ -235,8 +231,7 @@ async def open_investigation(actor: Actor, title: str, complaint_ids: list[int])
     ids = check_ids(complaint_ids, "complaint_ids", at_least=1, at_most=MAX_COMPLAINTS)
     opened_at = clock.now()
     async with db.transaction():
-        number = await db.next_number(counter_name(opened_at))
-        reference = format_reference(opened_at, number)
+        reference = await db.next_reference(REFERENCES, opened_at)
         row = _I(
             reference=reference,
             title=checked_title,
@@ -379,7 +374,7 @@ async def add_capa(
 
 async def _capa_row(capa_id: int) -> dict[str, Any]:
     row = None
-    if 1 <= capa_id <= MAX_ID:
+    if is_valid_id(capa_id):
         row = await _C.select().where(_C.id == capa_id).first()
     if row is None:
         raise NotFound(f"CAPA {capa_id} not found")

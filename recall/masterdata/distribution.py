@@ -30,8 +30,8 @@ from recall.masterdata.models import (
     check_batch_no,
     check_code,
     check_count,
-    is_valid_id,
 )
+from recall.rules import is_valid_id
 from recall.settings import get_settings
 
 REQUIRED_COLUMNS = ("gtin", "batch_no", "consignee_code", "quantity", "shipped_on")

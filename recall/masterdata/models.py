@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -11,6 +10,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from recall.errors import InvalidInput
+from recall.rules import has_control_characters
 
 
 class ConsigneeKind(StrEnum):
@@ -66,7 +66,6 @@ def check_batch_dates(manufactured_on: date, expires_on: date) -> None:
 MAX_COUNT = 2_147_483_647
 MAX_AMOUNT = Decimal("99999999999.999")
 AMOUNT_PLACES = 3
-MAX_ID = 2_147_483_647
 
 
 def check_positive(value: int | Decimal, field: str) -> None:
@@ -98,27 +97,6 @@ def check_amount(value: Decimal | int | float | str, field: str) -> Decimal:
     if amount != amount.quantize(Decimal(1).scaleb(-AMOUNT_PLACES)):
         raise InvalidInput(field, f"at most {AMOUNT_PLACES} decimal places")
     return amount
-
-
-def is_valid_id(value: int) -> bool:
-    """Whether `value` can be a row id at all (larger values would overflow the query)."""
-    return 1 <= value <= MAX_ID
-
-
-def check_text(value: str, field: str, max_length: int = 200) -> str:
-    """Required free text: trimmed, not empty, bounded, no control characters."""
-    text = value.strip()
-    if not text:
-        raise InvalidInput(field, "must not be empty")
-    if len(text) > max_length:
-        raise InvalidInput(field, f"at most {max_length} characters")
-    if has_control_characters(text):
-        raise InvalidInput(field, "must not contain control characters")
-    return text
-
-
-def has_control_characters(text: str) -> bool:
-    return any(unicodedata.category(char) == "Cc" for char in text)
 
 
 def check_webhook_url(value: str | None) -> str | None:

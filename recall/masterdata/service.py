@@ -28,11 +28,12 @@ from recall.masterdata.models import (
     check_code,
     check_count,
     check_email,
-    check_text,
     check_webhook_url,
-    is_valid_id,
     normalize_nie,
 )
+from recall.rules import choice, is_valid_id, required_text, text
+
+NAME_MAX = 200
 
 
 async def _insert(row: Table, conflict: str) -> None:
@@ -60,9 +61,9 @@ async def create_product(
     values: dict[str, Any] = {
         "gtin": normalize_gtin(gtin),
         "nie": normalize_nie(nie),
-        "name": check_text(name, "name"),
-        "strength": check_text(strength, "strength", 100),
-        "dosage_form": check_text(dosage_form, "dosage_form", 100),
+        "name": required_text(name, "name", NAME_MAX, one_line=True),
+        "strength": required_text(strength, "strength", 100, one_line=True),
+        "dosage_form": required_text(dosage_form, "dosage_form", 100, one_line=True),
     }
     async with db.transaction():
         conflict = f"a product with GTIN {values['gtin']} exists"
@@ -218,9 +219,9 @@ async def create_material_lot(
     actor: Actor, material: str, lot_no: str, supplier: str
 ) -> MaterialLot:
     values: dict[str, Any] = {
-        "material": check_text(material, "material"),
-        "lot_no": check_text(lot_no, "lot_no", 60),
-        "supplier": check_text(supplier, "supplier"),
+        "material": required_text(material, "material", NAME_MAX, one_line=True),
+        "lot_no": required_text(lot_no, "lot_no", 60, one_line=True),
+        "supplier": required_text(supplier, "supplier", NAME_MAX, one_line=True),
     }
     async with db.transaction():
         conflict = f"lot {values['lot_no']} of {values['material']} exists"
@@ -344,13 +345,11 @@ def new_webhook_secret() -> str:
 
 
 def _kind(value: str) -> str:
-    if value not in {k.value for k in ConsigneeKind}:
-        raise InvalidInput("kind", f"one of {', '.join(k.value for k in ConsigneeKind)}")
-    return ConsigneeKind(value).value
+    return choice(ConsigneeKind, value, "kind").value
 
 
 def _optional(value: str | None, field: str, max_length: int) -> str | None:
-    return check_text(value, field, max_length) if value and value.strip() else None
+    return text(value, field, max_length, required=False, one_line=True)
 
 
 async def create_consignee(
@@ -368,7 +367,7 @@ async def create_consignee(
     """Create a consignee; returns it with its webhook signing secret (shown once)."""
     values: dict[str, Any] = {
         "code": check_code(code, "code"),
-        "name": check_text(name, "name"),
+        "name": required_text(name, "name", NAME_MAX, one_line=True),
         "kind": _kind(kind),
         "email": check_email(email),
         "phone": _optional(phone, "phone", 40),

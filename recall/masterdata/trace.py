@@ -11,8 +11,8 @@ from datetime import date
 from typing import Any
 
 from recall import db
-from recall.masterdata.models import is_valid_id
 from recall.masterdata.service import get_batch, get_material_lot
+from recall.rules import is_valid_id
 
 MAX_TIERS = 10
 

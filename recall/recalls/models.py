@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TypeVar
 
-from recall.errors import Conflict, InvalidInput
+from recall.errors import Conflict
 from recall.notices import NO_PROGRESS, PlannedLine, PlannedNotice, Progress
+from recall.rules import ReferenceScheme
 
-REFERENCE_PREFIX = "RCL"
+REFERENCES = ReferenceScheme("RCL", 4)  # RCL-2026-0007, numbered within the UTC year
 TEXT_MAX = 5000
 AUTHORITY_REFERENCE_MAX = 100
 MAX_BATCHES = 1000
@@ -109,37 +109,6 @@ def plan_notices(depth: str, reached: Iterable[Reached]) -> list[PlannedNotice]:
         )
         for consignee_id, tier in sorted(lowest.items(), key=lambda item: (item[1], item[0]))
     ]
-
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def choice(kind: type[E], value: str, field_name: str) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise InvalidInput(field_name, f"must be one of {allowed}") from None
-
-
-def required_text(value: str | None, field_name: str, max_length: int = TEXT_MAX) -> str:
-    """Free text that must say something: trimmed, bounded, no NUL."""
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput(field_name, "must not be blank")
-    if len(text) > max_length:
-        raise InvalidInput(field_name, f"at most {max_length} characters")
-    if "\x00" in text:
-        raise InvalidInput(field_name, "must not contain NUL characters")
-    return text
-
-
-def counter_name(moment: datetime) -> str:
-    return f"{REFERENCE_PREFIX}-{moment.year}"
-
-
-def format_reference(moment: datetime, number: int) -> str:
-    return f"{REFERENCE_PREFIX}-{moment.year}-{number:04d}"
 
 
 def signed_record(

@@ -12,6 +12,8 @@ from recall.recalls import tables
 from recall.recalls.models import (
     AUTHORITY_REFERENCE_MAX,
     MAX_BATCHES,
+    REFERENCES,
+    TEXT_MAX,
     Deadline,
     Depth,
     Reached,
@@ -23,16 +25,12 @@ from recall.recalls.models import (
     RecallSummary,
     RecallType,
     SignatureShown,
-    choice,
-    counter_name,
-    format_reference,
     plan_notices,
-    required_text,
     signed_record,
     transition,
 )
+from recall.rules import choice, is_valid_id, required_text
 
-MAX_ID = 2**31 - 1  # Serial is a 32-bit integer on PostgreSQL
 MEANING_MAX = 500
 BATCHES_PER_INSERT = 1000
 
@@ -100,8 +98,8 @@ async def _covered_batches(
             raise InvalidInput("batch_ids", "must not be empty")
         if len(ids) > MAX_BATCHES:
             raise InvalidInput("batch_ids", f"at most {MAX_BATCHES} batches")
-        unknown = [batch_id for batch_id in ids if not 1 <= batch_id <= MAX_ID]
-        found = await _batches_by_id([batch_id for batch_id in ids if 1 <= batch_id <= MAX_ID])
+        unknown = [batch_id for batch_id in ids if not is_valid_id(batch_id)]
+        found = await _batches_by_id([batch_id for batch_id in ids if is_valid_id(batch_id)])
         unknown += sorted(set(ids) - set(unknown) - {batch.id for batch in found})
         if unknown:
             raise InvalidInput("batch_ids", f"batch {unknown[0]} not found")
@@ -122,7 +120,7 @@ async def _covered_batches(
 async def _check_investigation(investigation_id: int | None) -> None:
     if investigation_id is None:
         return
-    found = 1 <= investigation_id <= MAX_ID and await db.fetch(
+    found = is_valid_id(investigation_id) and await db.fetch(
         "SELECT id FROM investigation WHERE id = {}", investigation_id
     )
     if not found:
@@ -146,13 +144,13 @@ async def propose_recall(
 ) -> Recall:
     """Propose a recall of batches, or of every batch that used a material lot."""
     values: dict[str, Any] = {
-        "reason": required_text(reason, "reason"),
+        "reason": required_text(reason, "reason", TEXT_MAX),
         "recall_class": choice(RecallClass, recall_class, "recall_class").value,
         "recall_type": choice(RecallType, recall_type, "recall_type").value,
         "depth": choice(Depth, depth, "depth").value,
         "profile": regulatory.load_profile(profile).name,
         "health_hazard_assessment": required_text(
-            health_hazard_assessment, "health_hazard_assessment"
+            health_hazard_assessment, "health_hazard_assessment", TEXT_MAX
         ),
         "drill": bool(drill),
     }
@@ -169,7 +167,7 @@ async def propose_recall(
 
     proposed_at = clock.now().astimezone(UTC)
     async with db.transaction():
-        reference = format_reference(proposed_at, await db.next_number(counter_name(proposed_at)))
+        reference = await db.next_reference(REFERENCES, proposed_at)
         row = tables.Recall(
             **values,
             reference=reference,
@@ -213,7 +211,7 @@ async def propose_recall(
 
 async def _recall_row(recall_id: int) -> dict[str, Any]:
     row = None
-    if 1 <= recall_id <= MAX_ID:
+    if is_valid_id(recall_id):
         row = await tables.Recall.select().where(tables.Recall.id == recall_id).first()
     if row is None:
         raise NotFound(f"recall {recall_id} not found")

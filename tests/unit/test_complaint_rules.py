@@ -14,15 +14,9 @@ from recall.complaints import (
     Severity,
     transition,
 )
-from recall.complaints.models import (
-    Complaint,
-    choice,
-    excerpt,
-    format_reference,
-    identify_pack,
-    text,
-)
+from recall.complaints.models import REFERENCES, Complaint, excerpt, identify_pack
 from recall.errors import Conflict, InvalidInput
+from recall.rules import choice, text
 from tests.factories import gtin_with_check_digit
 
 GTIN13 = gtin_with_check_digit("899123456789")
@@ -93,24 +87,24 @@ def test_vocabularies_match_the_contract():
 
 def test_reference_is_zero_padded_to_six_digits():
     at = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-    assert format_reference(at, 1) == "CMP-2026-000001"
-    assert format_reference(at, 123) == "CMP-2026-000123"
-    assert format_reference(at, 999_999) == "CMP-2026-999999"
+    assert REFERENCES.format(at, 1) == "CMP-2026-000001"
+    assert REFERENCES.format(at, 123) == "CMP-2026-000123"
+    assert REFERENCES.format(at, 999_999) == "CMP-2026-999999"
 
 
 def test_reference_year_is_the_utc_year_of_receipt():
     jakarta = timezone(timedelta(hours=7))
     new_year_in_jakarta = datetime(2027, 1, 1, 3, 0, tzinfo=jakarta)  # still 2026 in UTC
-    assert format_reference(new_year_in_jakarta, 7) == "CMP-2026-000007"
+    assert REFERENCES.format(new_year_in_jakarta, 7) == "CMP-2026-000007"
     new_york = timezone(timedelta(hours=-5))
-    assert format_reference(datetime(2026, 12, 31, 20, 0, tzinfo=new_york), 1) == (
+    assert REFERENCES.format(datetime(2026, 12, 31, 20, 0, tzinfo=new_york), 1) == (
         "CMP-2027-000001"
     )
 
 
 def test_reference_numbers_start_at_one():
     with pytest.raises(ValueError):
-        format_reference(datetime(2026, 1, 1, tzinfo=UTC), 0)
+        REFERENCES.format(datetime(2026, 1, 1, tzinfo=UTC), 0)
 
 
 # Scanned pack versus typed values ---------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 
 from recall.errors import Conflict, InvalidInput
 from recall.investigations.models import (
+    REFERENCES,
     CapaKind,
     RootCauseCategory,
     capa_transition,
@@ -13,13 +14,10 @@ from recall.investigations.models import (
     check_due_on,
     check_editable,
     check_effectiveness_check_due_on,
-    check_ids,
-    choice,
-    format_reference,
     investigation_transition,
     is_overdue,
-    text,
 )
+from recall.rules import check_ids, choice, text
 
 TODAY = date(2026, 11, 22)
 
@@ -134,9 +132,9 @@ def test_choices_name_the_field_and_the_options():
 
 
 def test_references_count_within_the_utc_year():
-    assert format_reference(datetime(2026, 3, 1, tzinfo=UTC), 7) == "INV-2026-0007"
-    assert format_reference(datetime(2026, 3, 1, tzinfo=UTC), 12345) == "INV-2026-12345"
+    assert REFERENCES.format(datetime(2026, 3, 1, tzinfo=UTC), 7) == "INV-2026-0007"
+    assert REFERENCES.format(datetime(2026, 3, 1, tzinfo=UTC), 12345) == "INV-2026-12345"
     jakarta_new_year = datetime(2027, 1, 1, 3, 0, tzinfo=timezone(timedelta(hours=7)))
-    assert format_reference(jakarta_new_year, 1) == "INV-2026-0001"
+    assert REFERENCES.format(jakarta_new_year, 1) == "INV-2026-0001"
     with pytest.raises(ValueError):
-        format_reference(jakarta_new_year, 0)
+        REFERENCES.format(jakarta_new_year, 0)

@@ -20,12 +20,11 @@ from recall.masterdata.models import (
     check_code,
     check_count,
     check_email,
-    check_text,
     check_webhook_url,
-    is_valid_id,
     normalize_nie,
 )
 from recall.masterdata.service import new_webhook_secret
+from recall.rules import is_valid_id, required_text
 from tests.factories import gtin_with_check_digit
 
 
@@ -142,11 +141,11 @@ def test_bad_batch_numbers(batch_no):
 
 
 def test_text_is_trimmed_bounded_and_printable():
-    assert check_text("  Paracetamol  ", "name") == "Paracetamol"
+    assert required_text("  Paracetamol  ", "name", 200, one_line=True) == "Paracetamol"
     for bad in ("", "   ", "x" * 201, "a\x00b", "line\nbreak"):
         with refused("name"):
-            check_text(bad, "name")
-    assert check_text("x" * 60, "lot_no", 60) == "x" * 60
+            required_text(bad, "name", 200, one_line=True)
+    assert required_text("x" * 60, "lot_no", 60, one_line=True) == "x" * 60
 
 
 # Dates and quantities ------------------------------------------------------------

@@ -18,7 +18,8 @@ from recall.recalls import (
     transition,
     within_depth,
 )
-from recall.recalls.models import choice, format_reference, required_text
+from recall.recalls.models import REFERENCES
+from recall.rules import choice, required_text
 
 
 def test_tier_one_is_always_notified_whatever_its_kind():
@@ -93,13 +94,20 @@ def test_reference_has_four_digits_at_least():
     from datetime import UTC, datetime
 
     moment = datetime(2026, 11, 22, tzinfo=UTC)
-    assert format_reference(moment, 7) == "RCL-2026-0007"
-    assert format_reference(moment, 12345) == "RCL-2026-12345"
+    assert REFERENCES.format(moment, 7) == "RCL-2026-0007"
+    assert REFERENCES.format(moment, 12345) == "RCL-2026-12345"
+
+
+def test_reference_year_is_the_utc_year_of_proposal():
+    from datetime import datetime, timedelta, timezone
+
+    new_year_in_jakarta = datetime(2027, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=7)))
+    assert REFERENCES.format(new_year_in_jakarta, 1) == "RCL-2026-0001"
 
 
 def test_blank_text_and_unknown_choices_name_the_field():
     with pytest.raises(InvalidInput, match=r"^reason: "):
-        required_text("   ", "reason")
+        required_text("   ", "reason", 5000)
     with pytest.raises(InvalidInput, match=r"^depth: "):
         choice(Depth, "pharmacy", "depth")
 

@@ -1,0 +1,93 @@
+"""Small rules every context shares."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TypeVar
+
+from recall.errors import InvalidInput
+
+MAX_ID = 2**31 - 1  # Serial is a 32-bit integer on PostgreSQL
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def has_control_characters(value: str) -> bool:
+    """Whether `value` holds a control character (newline, tab, NUL, …)."""
+    return any(unicodedata.category(char) == "Cc" for char in value)
+
+
+def text(
+    value: str | None, field: str, max_length: int, *, required: bool = True, one_line: bool = False
+) -> str | None:
+    """Trimmed text within `max_length`; blank optional text becomes None.
+
+    NUL is always refused (PostgreSQL text cannot hold it); `one_line` text takes no
+    control characters at all.
+    """
+    trimmed = (value or "").strip()
+    if not trimmed:
+        if required:
+            raise InvalidInput(field, "must not be empty")
+        return None
+    if len(trimmed) > max_length:
+        raise InvalidInput(field, f"at most {max_length} characters")
+    if "\x00" in trimmed or (one_line and has_control_characters(trimmed)):
+        raise InvalidInput(field, "must not contain control characters")
+    return trimmed
+
+
+def required_text(value: str | None, field: str, max_length: int, *, one_line: bool = False) -> str:
+    """Text that must say something: trimmed, within `max_length`, no NUL (see `text`)."""
+    checked = text(value, field, max_length, one_line=one_line)
+    assert checked is not None  # required text is never None
+    return checked
+
+
+def choice(kind: type[E], value: str, field: str) -> E:
+    """`value` as a member of `kind`; InvalidInput naming `field` and the choices otherwise."""
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise InvalidInput(field, f"one of {allowed}") from None
+
+
+def is_valid_id(value: int) -> bool:
+    """Whether `value` can be a row id at all (larger values would overflow the query)."""
+    return 1 <= value <= MAX_ID
+
+
+def check_ids(ids: Iterable[int], field: str, *, at_least: int, at_most: int) -> list[int]:
+    """Distinct ids in the order given; InvalidInput naming `field` when out of range."""
+    distinct = list(dict.fromkeys(ids))
+    if len(distinct) < at_least:
+        raise InvalidInput(field, f"at least {at_least} id required")
+    if len(distinct) > at_most:
+        raise InvalidInput(field, f"at most {at_most} ids")
+    bad = [value for value in distinct if isinstance(value, bool) or not is_valid_id(value)]
+    if bad:
+        raise InvalidInput(field, f"not a valid id: {', '.join(map(str, bad))}")
+    return distinct
+
+
+@dataclass(frozen=True)
+class ReferenceScheme:
+    """Human references like CMP-2026-000123: a prefix, the UTC year, a yearly number."""
+
+    prefix: str
+    digits: int
+
+    def counter(self, at: datetime) -> str:
+        """The yearly counter behind the references: the prefix and the year in UTC."""
+        return f"{self.prefix}-{at.astimezone(UTC).year}"
+
+    def format(self, at: datetime, number: int) -> str:
+        """The reference for the `number`th entry of the year of `at` (UTC)."""
+        if number < 1:
+            raise ValueError("reference numbers start at 1")
+        return f"{self.counter(at)}-{number:0{self.digits}d}"
