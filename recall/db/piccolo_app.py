@@ -17,7 +17,7 @@ from recall.masterdata.tables import (
     Product,
     Shipment,
 )
-from recall.notices.tables import Notice, NoticeLine
+from recall.notices.tables import IdempotentResponse, Notice, NoticeLine
 from recall.recalls.tables import Recall, RecallBatch, RecallDeadline
 
 APP_CONFIG = AppConfig(
@@ -46,6 +46,7 @@ APP_CONFIG = AppConfig(
         RecallDeadline,
         Notice,
         NoticeLine,
+        IdempotentResponse,
     ],
     migration_dependencies=[],
     commands=[],

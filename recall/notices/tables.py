@@ -1,6 +1,6 @@
 """Recall notices: one per consignee within the recall's depth, with its quantities."""
 
-from piccolo.columns import Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
@@ -32,3 +32,15 @@ class NoticeLine(Table, tablename="notice_line"):
     notice = foreign_key(Notice)
     batch = foreign_key(LazyTableReference("Batch", module_path=MASTERDATA))
     quantity_distributed = Integer()
+
+
+class IdempotentResponse(Table, tablename="idempotent_response"):
+    """The first answer to a consignee's POST with an Idempotency-Key, replayed on repeats."""
+
+    id: Serial
+    scope = Varchar(length=100)
+    key = Varchar(length=200)
+    request_hash = Varchar(length=64)
+    status_code = Integer()
+    body = Text()
+    created_at = Timestamptz()
