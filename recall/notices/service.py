@@ -98,20 +98,22 @@ async def list_notices(
     return items, int(total[0]["total"])
 
 
-# A notice is overdue when its level's deadline passed without a response: our direct
-# accounts and wholesalers (PBF) answer by "wholesale_complete", everyone else by
-# "retail_complete" (or "wholesale_complete" when the recall has no retail deadline).
-_OVERDUE = """
-n.responded_at IS NULL AND EXISTS (
-    SELECT 1 FROM recall_deadline d
-    WHERE d.recall = n.recall AND d.due_at < {} AND (
-        d.name = CASE WHEN n.tier = 1 OR c.kind = 'pbf'
-                      THEN 'wholesale_complete' ELSE 'retail_complete' END
-        OR (d.name = 'wholesale_complete' AND NOT EXISTS (
-            SELECT 1 FROM recall_deadline r
-            WHERE r.recall = n.recall AND r.name = 'retail_complete'))
-    )
+# The deadline a notice must be answered by: our direct accounts and wholesalers (PBF)
+# answer by "wholesale_complete", everyone else by "retail_complete" (or by
+# "wholesale_complete" when the recall has no retail deadline). Needs aliases n (notice)
+# and c (its consignee).
+RESPOND_BY = """(
+    SELECT MIN(d.due_at) FROM recall_deadline d
+    WHERE d.recall = n.recall AND d.name = COALESCE((
+        SELECT MIN(r.name) FROM recall_deadline r
+        WHERE r.recall = n.recall AND r.name = CASE WHEN n.tier = 1 OR c.kind = 'pbf'
+                                                    THEN 'wholesale_complete'
+                                                    ELSE 'retail_complete' END
+    ), 'wholesale_complete')
 )"""
+
+# A notice is overdue when its response deadline passed without a response.
+_OVERDUE = f"n.responded_at IS NULL AND {RESPOND_BY} < {{}}"
 
 
 async def progress(recall_id: int, now: datetime) -> Progress:

