@@ -17,7 +17,7 @@ from recall.masterdata.tables import (
     Product,
     Shipment,
 )
-from recall.notices.tables import IdempotentResponse, Notice, NoticeLine
+from recall.notices.tables import IdempotentResponse, Notice, NoticeLine, ReturnScan
 from recall.recalls.tables import Recall, RecallBatch, RecallDeadline
 
 APP_CONFIG = AppConfig(
@@ -47,6 +47,7 @@ APP_CONFIG = AppConfig(
         Notice,
         NoticeLine,
         IdempotentResponse,
+        ReturnScan,
     ],
     migration_dependencies=[],
     commands=[],

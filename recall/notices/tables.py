@@ -1,6 +1,6 @@
 """Recall notices: one per consignee within the recall's depth, with its quantities."""
 
-from piccolo.columns import Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
@@ -32,6 +32,23 @@ class NoticeLine(Table, tablename="notice_line"):
     notice = foreign_key(Notice)
     batch = foreign_key(LazyTableReference("Batch", module_path=MASTERDATA))
     quantity_distributed = Integer()
+    # The consignee's latest stock report (null until it reports) and its returns so far.
+    quantity_on_hand = Integer(null=True, default=None)
+    quantity_quarantined = Integer(null=True, default=None)
+    stock_reported_at = Timestamptz(null=True, default=None)
+    quantity_returned = Integer(default=0)
+
+
+class ReturnScan(Table, tablename="return_scan"):
+    """A returned pack scanned by the consignee; a serial scanned twice counts once."""
+
+    id: Serial
+    notice = foreign_key(Notice)
+    batch = foreign_key(LazyTableReference("Batch", module_path=MASTERDATA))
+    serial = Varchar(length=40, null=True, default=None)
+    barcode = Text()
+    duplicate = Boolean(default=False)
+    scanned_at = Timestamptz()
 
 
 class IdempotentResponse(Table, tablename="idempotent_response"):
