@@ -3,12 +3,18 @@
 from recall.notices import idempotency
 from recall.notices.consignee import (
     ConsigneeNotice,
+    DuplicateScan,
     NoticeBatch,
     NoticeLineShown,
     NoticeRecall,
+    ReturnLine,
+    ReturnsRecorded,
+    StockLine,
     acknowledge_notice,
     get_own_notice,
     list_own_notices,
+    record_returns,
+    report_stock,
 )
 from recall.notices.idempotency import IdempotencyKey, StoredAnswer
 from recall.notices.models import (
@@ -24,6 +30,7 @@ from recall.notices.service import create_notices, list_notices, progress
 __all__ = [
     "NO_PROGRESS",
     "ConsigneeNotice",
+    "DuplicateScan",
     "IdempotencyKey",
     "NoticeBatch",
     "NoticeLineShown",
@@ -33,6 +40,9 @@ __all__ = [
     "PlannedLine",
     "PlannedNotice",
     "Progress",
+    "ReturnLine",
+    "ReturnsRecorded",
+    "StockLine",
     "StoredAnswer",
     "acknowledge_notice",
     "create_notices",
@@ -41,4 +51,6 @@ __all__ = [
     "list_notices",
     "list_own_notices",
     "progress",
+    "record_returns",
+    "report_stock",
 ]

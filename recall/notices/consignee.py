@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
 from recall import audit, clock, db
 from recall.auth import Actor
-from recall.errors import Conflict, Forbidden, NotFound
+from recall.errors import Conflict, Forbidden, InvalidInput, NotFound
+from recall.gs1 import ScannedPack, parse_scan
 from recall.notices import idempotency
 from recall.notices.idempotency import IdempotencyKey, StoredAnswer
 from recall.notices.models import NoticeStatus
@@ -50,6 +52,9 @@ class NoticeLineShown:
     batch_no: str
     gtin: str
     quantity_distributed: int
+    quantity_on_hand: int | None
+    quantity_quarantined: int | None
+    quantity_returned: int
 
 
 @dataclass(frozen=True)
@@ -121,15 +126,27 @@ async def _lines(notice_ids: list[int]) -> dict[int, list[NoticeLineShown]]:
     marks = ", ".join("{}" for _ in notice_ids)
     for row in await db.fetch(
         "SELECT l.notice AS notice, b.batch_no AS batch_no, p.gtin AS gtin, "
-        "l.quantity_distributed AS quantity_distributed "
+        "l.quantity_distributed AS quantity_distributed, l.quantity_on_hand AS quantity_on_hand, "
+        "l.quantity_quarantined AS quantity_quarantined, l.quantity_returned AS quantity_returned "
         "FROM notice_line l JOIN batch b ON b.id = l.batch JOIN product p ON p.id = b.product "
         f"WHERE l.notice IN ({marks}) ORDER BY b.batch_no, l.id",
         *notice_ids,
     ):
         lines[int(row["notice"])].append(
-            NoticeLineShown(row["batch_no"], row["gtin"], int(row["quantity_distributed"]))
+            NoticeLineShown(
+                row["batch_no"],
+                row["gtin"],
+                int(row["quantity_distributed"]),
+                _count(row["quantity_on_hand"]),
+                _count(row["quantity_quarantined"]),
+                int(row["quantity_returned"]),
+            )
         )
     return lines
+
+
+def _count(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 async def _shown(rows: list[dict[str, Any]]) -> list[ConsigneeNotice]:
@@ -196,6 +213,16 @@ async def acknowledge_notice(
     the same request gets that stored answer back (a StoredAnswer) instead.
     """
     consignee_id = _consignee_of(actor)
+    return await _once(actor, key, lambda: _acknowledge(actor, consignee_id, notice_id))
+
+
+T = TypeVar("T")
+
+
+async def _once(
+    actor: Actor, key: IdempotencyKey | None, change: Callable[[], Awaitable[T]]
+) -> T | StoredAnswer:
+    """Run `change` in one transaction; with a key, store its answer there or replay the first."""
     scope = idempotency.scope_of(actor) if key else ""
     try:
         async with db.transaction():
@@ -203,9 +230,9 @@ async def acknowledge_notice(
                 stored = await idempotency.stored_answer(scope, key)
                 if stored:
                     return stored
-            notice = await _acknowledge(actor, consignee_id, notice_id)
+            result = await change()
             if key:
-                await idempotency.store_answer(scope, key, 200, msgspec.json.encode(notice))
+                await idempotency.store_answer(scope, key, 200, msgspec.json.encode(result))
     except Exception as exc:
         if not key or not db.is_unique_violation(exc):
             raise
@@ -214,7 +241,7 @@ async def acknowledge_notice(
         if stored is None:
             raise
         return stored
-    return notice
+    return result
 
 
 async def _acknowledge(actor: Actor, consignee_id: int, notice_id: int) -> ConsigneeNotice:
@@ -265,3 +292,320 @@ async def _acknowledge(actor: Actor, consignee_id: int, notice_id: int) -> Consi
     if notice.acknowledged_at is None:
         raise Conflict(f"notice {notice_id} changed meanwhile; acknowledge again")
     return notice
+
+
+# Stock reports and returns ------------------------------------------------------------------
+
+# Integer columns hold at most this on PostgreSQL.
+MAX_QUANTITY = 2**31 - 1
+# Reporting stock or returns moves a notice to "responded" from any of these.
+RESPONDABLE = (*ACKNOWLEDGEABLE, NoticeStatus.ACKNOWLEDGED)
+
+
+@dataclass(frozen=True)
+class StockLine:
+    """What the consignee still holds of one batch, and how much of it is in quarantine."""
+
+    batch_no: str
+    quantity_on_hand: int
+    quarantined: int
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    batch_no: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class DuplicateScan:
+    barcode: str
+    serial: str | None
+
+
+@dataclass(frozen=True)
+class ReturnsRecorded(ConsigneeNotice):
+    """The notice after recording returns, with the scans that repeated a serial."""
+
+    duplicates: tuple[DuplicateScan, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Line:
+    id: int
+    batch: int
+    batch_no: str
+    gtin: str
+    quantity_on_hand: int | None
+    quantity_quarantined: int | None
+    quantity_returned: int
+
+
+def _check_quantity(field: str, value: int, *, positive: bool = False) -> None:
+    if value < (1 if positive else 0):
+        raise InvalidInput(field, "must be greater than 0" if positive else "must not be negative")
+    if value > MAX_QUANTITY:
+        raise InvalidInput(field, f"must be at most {MAX_QUANTITY}")
+
+
+def _check_batches_once(batch_nos: Sequence[str]) -> None:
+    if not batch_nos:
+        raise InvalidInput("lines", "at least one line is required")
+    seen: set[str] = set()
+    for index, batch_no in enumerate(batch_nos):
+        if batch_no in seen:
+            raise InvalidInput(f"lines[{index}].batch_no", f"batch {batch_no} is listed twice")
+        seen.add(batch_no)
+
+
+async def _open_notice(consignee_id: int, notice_id: int) -> dict[str, Any]:
+    """The notice row to change: NotFound when not the consignee's, Conflict when closed."""
+    rows = []
+    if is_valid_id(notice_id):
+        rows = await db.fetch(
+            "SELECT n.status AS status, n.acknowledged_at AS acknowledged_at, "
+            "n.responded_at AS responded_at, n.version AS version, "
+            "rc.status AS recall_status, rc.reference AS reference "
+            "FROM notice n JOIN recall rc ON rc.id = n.recall "
+            "WHERE n.id = {} AND n.consignee = {} AND rc.status <> {}",
+            notice_id,
+            consignee_id,
+            PROPOSED,
+        )
+    if not rows:
+        raise NotFound(f"notice {notice_id} not found")
+    row = rows[0]
+    if row["recall_status"] == CLOSED:
+        raise Conflict(f"recall {row['reference']} is closed; notices can no longer change")
+    return row
+
+
+async def _notice_lines(notice_id: int) -> list[_Line]:
+    rows = await db.fetch(
+        "SELECT l.id AS id, l.batch AS batch, b.batch_no AS batch_no, p.gtin AS gtin, "
+        "l.quantity_on_hand AS quantity_on_hand, l.quantity_quarantined AS quantity_quarantined, "
+        "l.quantity_returned AS quantity_returned "
+        "FROM notice_line l JOIN batch b ON b.id = l.batch JOIN product p ON p.id = b.product "
+        "WHERE l.notice = {} ORDER BY l.id",
+        notice_id,
+    )
+    return [
+        _Line(
+            int(row["id"]),
+            int(row["batch"]),
+            row["batch_no"],
+            row["gtin"],
+            _count(row["quantity_on_hand"]),
+            _count(row["quantity_quarantined"]),
+            int(row["quantity_returned"]),
+        )
+        for row in rows
+    ]
+
+
+def _line_of(lines: list[_Line], batch_no: str, field: str) -> _Line:
+    matching = [line for line in lines if line.batch_no == batch_no]
+    if not matching:
+        raise InvalidInput(field, f"batch {batch_no} is not in this notice")
+    if len(matching) > 1:
+        raise InvalidInput(field, f"batch {batch_no} is in this notice for several products")
+    return matching[0]
+
+
+async def _mark_responded(notice_id: int, row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Move the notice to "responded" (acknowledging it too); old and new values for audit."""
+    status = row["status"]
+    if status in RESPONDABLE:
+        status = NoticeStatus.RESPONDED.value
+    acknowledged_at = _as_datetime(row["acknowledged_at"]) or now
+    responded_at = _as_datetime(row["responded_at"]) or now
+    # The version guard turns a concurrent change of the same notice into a conflict.
+    changed = await db.fetch(
+        "UPDATE notice SET status = {}, acknowledged_at = {}, responded_at = {}, "
+        "last_contact_at = {}, version = version + 1 WHERE id = {} AND version = {} RETURNING id",
+        status,
+        acknowledged_at,
+        responded_at,
+        now,
+        notice_id,
+        row["version"],
+    )
+    if not changed:
+        raise Conflict(f"notice {notice_id} changed meanwhile; send again")
+    return {"status": status, "responded_at": responded_at.isoformat()}
+
+
+async def report_stock(
+    actor: Actor, notice_id: int, lines: Sequence[StockLine], key: IdempotencyKey | None = None
+) -> ConsigneeNotice | StoredAnswer:
+    """Record what the consignee still holds per batch (the latest report wins).
+
+    Honours an Idempotency-Key like acknowledge_notice.
+    """
+    consignee_id = _consignee_of(actor)
+    _check_batches_once([line.batch_no for line in lines])
+    for index, line in enumerate(lines):
+        _check_quantity(f"lines[{index}].quantity_on_hand", line.quantity_on_hand)
+        _check_quantity(f"lines[{index}].quarantined", line.quarantined)
+        if line.quarantined > line.quantity_on_hand:
+            raise InvalidInput(f"lines[{index}].quarantined", "must not exceed quantity_on_hand")
+    return await _once(actor, key, lambda: _report_stock(actor, consignee_id, notice_id, lines))
+
+
+async def _report_stock(
+    actor: Actor, consignee_id: int, notice_id: int, reported: Sequence[StockLine]
+) -> ConsigneeNotice:
+    row = await _open_notice(consignee_id, notice_id)
+    lines = await _notice_lines(notice_id)
+    targets = [
+        (_line_of(lines, line.batch_no, f"lines[{index}].batch_no"), line)
+        for index, line in enumerate(reported)
+    ]
+    now = clock.now()
+    new = await _mark_responded(notice_id, row, now)
+    old_stock: dict[str, Any] = {}
+    new_stock: dict[str, Any] = {}
+    for target, line in targets:
+        await db.fetch(
+            "UPDATE notice_line SET quantity_on_hand = {}, quantity_quarantined = {}, "
+            "stock_reported_at = {} WHERE id = {}",
+            line.quantity_on_hand,
+            line.quarantined,
+            now,
+            target.id,
+        )
+        old_stock[target.batch_no] = {
+            "quantity_on_hand": target.quantity_on_hand,
+            "quarantined": target.quantity_quarantined,
+        }
+        new_stock[target.batch_no] = {
+            "quantity_on_hand": line.quantity_on_hand,
+            "quarantined": line.quarantined,
+        }
+    await audit.record(
+        actor,
+        audit.Change(
+            "notice",
+            notice_id,
+            "stock_reported",
+            old={"status": row["status"], "stock": old_stock},
+            new={**new, "stock": new_stock},
+        ),
+    )
+    return await _own_notice(consignee_id, notice_id)
+
+
+async def record_returns(
+    actor: Actor,
+    notice_id: int,
+    lines: Sequence[ReturnLine] | None = None,
+    scans: Sequence[str] | None = None,
+    key: IdempotencyKey | None = None,
+) -> ReturnsRecorded | StoredAnswer:
+    """Add returned quantities, given as lines or as scanned GS1 barcodes (exactly one of them).
+
+    A serial scanned again for the same notice and batch is kept, flagged as a duplicate,
+    and not counted. Honours an Idempotency-Key like acknowledge_notice.
+    """
+    consignee_id = _consignee_of(actor)
+    if (lines is None) == (scans is None):
+        raise InvalidInput("lines", "give either lines or scans, not both or neither")
+    packs: list[tuple[str, ScannedPack]] = []
+    if lines is not None:
+        _check_batches_once([line.batch_no for line in lines])
+        for index, line in enumerate(lines):
+            _check_quantity(f"lines[{index}].quantity", line.quantity, positive=True)
+    else:
+        if not scans:
+            raise InvalidInput("scans", "at least one scan is required")
+        for index, barcode in enumerate(scans or ()):
+            pack = parse_scan(barcode, field=f"scans[{index}]")
+            if pack.batch_no is None:
+                raise InvalidInput(f"scans[{index}]", "the barcode has no batch (AI 10)")
+            packs.append((barcode, pack))
+    return await _once(
+        actor,
+        key,
+        lambda: _record_returns(actor, consignee_id, notice_id, lines or (), packs),
+    )
+
+
+async def _record_returns(
+    actor: Actor,
+    consignee_id: int,
+    notice_id: int,
+    returned: Sequence[ReturnLine],
+    packs: list[tuple[str, ScannedPack]],
+) -> ReturnsRecorded:
+    row = await _open_notice(consignee_id, notice_id)
+    lines = await _notice_lines(notice_id)
+    added: dict[int, int] = {}
+    for index, line in enumerate(returned):
+        target = _line_of(lines, line.batch_no, f"lines[{index}].batch_no")
+        added[target.id] = line.quantity
+    scanned: list[tuple[_Line, str, ScannedPack, bool]] = []
+    duplicates: list[DuplicateScan] = []
+    if packs:
+        by_pack = {(line.gtin.zfill(14), line.batch_no): line for line in lines}
+        seen = {
+            (int(scan["batch"]), scan["serial"])
+            for scan in await db.fetch(
+                "SELECT batch, serial FROM return_scan WHERE notice = {} AND serial IS NOT NULL",
+                notice_id,
+            )
+        }
+        for index, (barcode, pack) in enumerate(packs):
+            line_scanned = by_pack.get((pack.gtin, pack.batch_no or ""))
+            if line_scanned is None:
+                raise InvalidInput(
+                    f"scans[{index}]", f"batch {pack.batch_no} of {pack.gtin} is not in this notice"
+                )
+            duplicate = pack.serial is not None and (line_scanned.batch, pack.serial) in seen
+            if pack.serial is not None:
+                seen.add((line_scanned.batch, pack.serial))
+            if duplicate:
+                duplicates.append(DuplicateScan(barcode, pack.serial))
+            else:
+                added[line_scanned.id] = added.get(line_scanned.id, 0) + 1
+            scanned.append((line_scanned, barcode, pack, duplicate))
+    for target in lines:
+        if target.quantity_returned + added.get(target.id, 0) > MAX_QUANTITY:
+            raise InvalidInput("lines", f"returns of batch {target.batch_no} are too large")
+    now = clock.now()
+    new = await _mark_responded(notice_id, row, now)
+    for line_id, quantity in added.items():
+        await db.fetch(
+            "UPDATE notice_line SET quantity_returned = quantity_returned + {} WHERE id = {}",
+            quantity,
+            line_id,
+        )
+    for target, barcode, pack, duplicate in scanned:
+        await db.fetch(
+            "INSERT INTO return_scan (notice, batch, serial, barcode, duplicate, scanned_at) "
+            "VALUES ({}, {}, {}, {}, {}, {})",
+            notice_id,
+            target.batch,
+            pack.serial,
+            barcode,
+            duplicate,
+            now,
+        )
+    by_id = {line.id: line for line in lines}
+    await audit.record(
+        actor,
+        audit.Change(
+            "notice",
+            notice_id,
+            "returns_recorded",
+            old={"status": row["status"]},
+            new={
+                **new,
+                "returned": {by_id[line_id].batch_no: n for line_id, n in added.items()},
+                "scans": len(scanned),
+                "duplicates": len(duplicates),
+            },
+        ),
+    )
+    notice = await _own_notice(consignee_id, notice_id)
+    shown = {field.name: getattr(notice, field.name) for field in fields(notice)}
+    return ReturnsRecorded(**shown, duplicates=tuple(duplicates))

@@ -117,10 +117,10 @@ _OVERDUE = f"n.responded_at IS NULL AND {RESPOND_BY} < {{}}"
 
 
 async def progress(recall_id: int, now: datetime) -> Progress:
-    """Counters of one recall from its notices; quantities distributed count tier 1 only.
+    """Counters of one recall from its notices; quantities count tier 1 only.
 
-    Stock on hand, returns and destruction are reported through delivery, which is not
-    built yet, so they count zero.
+    Lower tiers received their stock from a tier-1 consignee, so counting them too would
+    count it twice. Destruction is not recorded yet, so it counts zero.
     """
     counts = await db.fetch(
         "SELECT COUNT(*) AS consignees_total, COUNT(n.notified_at) AS notified, "
@@ -131,7 +131,9 @@ async def progress(recall_id: int, now: datetime) -> Progress:
         recall_id,
     )
     distributed = await db.fetch(
-        "SELECT COALESCE(SUM(l.quantity_distributed), 0) AS quantity "
+        "SELECT COALESCE(SUM(l.quantity_distributed), 0) AS quantity, "
+        "COALESCE(SUM(l.quantity_on_hand), 0) AS on_hand, "
+        "COALESCE(SUM(l.quantity_returned), 0) AS returned "
         "FROM notice_line l JOIN notice n ON n.id = l.notice WHERE n.recall = {} AND n.tier = 1",
         recall_id,
     )
@@ -143,7 +145,7 @@ async def progress(recall_id: int, now: datetime) -> Progress:
         responded=int(row["responded"]),
         overdue=int(row["overdue"]),
         quantity_distributed=int(distributed[0]["quantity"]),
-        quantity_on_hand=0,
-        quantity_returned=0,
+        quantity_on_hand=int(distributed[0]["on_hand"]),
+        quantity_returned=int(distributed[0]["returned"]),
         quantity_destroyed=0,
     )

@@ -126,7 +126,14 @@ async def test_list_shows_only_the_callers_own_notices(client, world):
         ],
     }
     assert notice["lines"] == [
-        {"batch_no": batch.batch_no, "gtin": batch.gtin, "quantity_distributed": 1000}
+        {
+            "batch_no": batch.batch_no,
+            "gtin": batch.gtin,
+            "quantity_distributed": 1000,
+            "quantity_on_hand": None,
+            "quantity_quarantined": None,
+            "quantity_returned": 0,
+        }
     ]
     pharmacy_page = await my_notices(client, world["pharmacy_headers"])
     assert pharmacy_page["total"] == 1
