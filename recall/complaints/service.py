@@ -54,10 +54,6 @@ _T = tables.Complaint
 _COLUMNS = (*_T.all_columns(), _T.product.name, _T.product.strength)
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(UTC) if moment is not None else None
-
-
 def _complaint(row: dict[str, Any], replies: tuple[ComplaintReply, ...] = ()) -> Complaint:
     received_at = row["received_at"]
     return Complaint(
@@ -91,10 +87,10 @@ def _complaint(row: dict[str, Any], replies: tuple[ComplaintReply, ...] = ()) ->
         investigate=None if row["investigate"] is None else bool(row["investigate"]),
         triage_reason=row["triage_reason"],
         pharmacovigilance=bool(row["pharmacovigilance"]),
-        triaged_at=_utc(row["triaged_at"]),
-        field_alert_due_at=_utc(row["field_alert_due_at"]),
+        triaged_at=db.as_utc(row["triaged_at"]),
+        field_alert_due_at=db.as_utc(row["field_alert_due_at"]),
         investigation_id=row["investigation"],
-        closed_at=_utc(row["closed_at"]),
+        closed_at=db.as_utc(row["closed_at"]),
         resolution=row["resolution"],
         replies=replies,
     )
@@ -245,17 +241,11 @@ async def _replies(complaint_id: int) -> tuple[ComplaintReply, ...]:
     return tuple(
         ComplaintReply(
             text=row["text"],
-            replied_at=_as_datetime(row["replied_at"]),
+            replied_at=db.as_utc(row["replied_at"]),
             replied_by_name=row["full_name"] or row["username"] or "unknown",
         )
         for row in rows
     )
-
-
-def _as_datetime(value: datetime | str) -> datetime:
-    # Raw SQL over a join may hand SQLite's stored ISO text back undecoded.
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(UTC)
 
 
 def _changed_meanwhile(complaint: Complaint) -> Conflict:

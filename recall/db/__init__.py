@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, overload
 
 os.environ.setdefault("PICCOLO_CONF", "recall.db.piccolo_conf")
 
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from recall.rules import ReferenceScheme
 
 __all__ = [
+    "as_date",
+    "as_utc",
     "connect",
     "disconnect",
     "fetch",
@@ -120,3 +122,23 @@ def is_unique_violation(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.UniqueViolationError):
         return True
     return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
+
+
+# Raw SQL on SQLite may hand back ISO text where a column's declared type does not survive
+# the query (joins, expressions); these give every caller the Python type either way.
+
+
+def as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+@overload
+def as_utc(value: None) -> None: ...
+@overload
+def as_utc(value: datetime | str) -> datetime: ...
+def as_utc(value: datetime | str | None) -> datetime | None:
+    """A stored time as an aware UTC datetime (None stays None)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.astimezone(UTC)

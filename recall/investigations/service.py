@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,10 +54,6 @@ _IB = tables.InvestigationBatch
 def today() -> date:
     """The calendar date now in the installation's time zone (due dates are local days)."""
     return clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None
 
 
 async def _names(user_ids: Iterable[int | None]) -> dict[int, str]:
@@ -138,12 +134,12 @@ def _capa(row: dict[str, Any], on: date, names: dict[int, str]) -> Capa:
         due_on=row["due_on"],
         status=row["status"],
         overdue=is_overdue(row["due_on"], row["status"], on),
-        completed_at=_utc(row["completed_at"]),
+        completed_at=db.as_utc(row["completed_at"]),
         completed_by=row["completed_by"],
         completed_by_name=names.get(row["completed_by"]) if row["completed_by"] else None,
         completion_note=row["completion_note"],
         effectiveness_check_due_on=row["effectiveness_check_due_on"],
-        created_at=_utc(row["created_at"]) or row["created_at"],
+        created_at=db.as_utc(row["created_at"]) or row["created_at"],
         version=row["version"],
     )
 
@@ -169,10 +165,10 @@ async def get_investigation(investigation_id: int) -> Investigation:
         findings=row["findings"],
         conclusion=row["conclusion"],
         recall_recommended=row["recall_recommended"],
-        concluded_at=_utc(row["concluded_at"]),
+        concluded_at=db.as_utc(row["concluded_at"]),
         concluded_by=row["concluded_by"],
         concluded_by_name=names.get(row["concluded_by"]) if row["concluded_by"] else None,
-        created_at=_utc(row["created_at"]) or row["created_at"],
+        created_at=db.as_utc(row["created_at"]) or row["created_at"],
         created_by=row["created_by"],
         version=row["version"],
         complaints=tuple(_complaint(c) for c in await complaints.grouped_complaints(row["id"])),
@@ -213,8 +209,8 @@ async def list_investigations(
             status=row["status"],
             root_cause_category=row["root_cause_category"],
             recall_recommended=row["recall_recommended"],
-            created_at=_utc(row["created_at"]) or row["created_at"],
-            concluded_at=_utc(row["concluded_at"]),
+            created_at=db.as_utc(row["created_at"]) or row["created_at"],
+            concluded_at=db.as_utc(row["concluded_at"]),
             version=row["version"],
         )
         for row in rows

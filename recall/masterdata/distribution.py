@@ -131,7 +131,7 @@ async def _products_and_batches(
     known = {row["gtin"] for row in rows}
     batches = {
         (row["gtin"], row["batch_no"]): _Batch(
-            row["id"], row["gtin"], row["batch_no"], _as_date(row["manufactured_on"])
+            row["id"], row["gtin"], row["batch_no"], db.as_date(row["manufactured_on"])
         )
         for row in rows
         if row["id"] is not None
@@ -151,11 +151,6 @@ async def _receipts(consignee_ids: Iterable[int]) -> set[tuple[int, int]]:
         sorted(set(consignee_ids)),
     )
     return {(row["batch"], row["consignee"]) for row in rows}
-
-
-def _as_date(value: Any) -> date:
-    # SQLite hands back ISO text when a column's declared type is lost in a join.
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 # Rules ---------------------------------------------------------------------------

@@ -136,13 +136,8 @@ def _batch(row: dict[str, Any]) -> TracedBatch:
         batch_no=row["batch_no"],
         gtin=row["gtin"],
         product_name=row["product_name"],
-        expires_on=_as_date(row["expires_on"]),
+        expires_on=db.as_date(row["expires_on"]),
     )
-
-
-def _as_date(value: Any) -> date:
-    # SQLite may hand back ISO text where a column's declared type does not survive the query.
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _consignee(row: dict[str, Any]) -> TracedConsignee:

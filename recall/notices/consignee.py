@@ -16,7 +16,7 @@ from recall.gs1 import ScannedPack, parse_scan
 from recall.notices import idempotency
 from recall.notices.idempotency import IdempotencyKey, StoredAnswer
 from recall.notices.models import NoticeStatus
-from recall.notices.service import RESPOND_BY, _as_datetime
+from recall.notices.service import RESPOND_BY
 from recall.rules import is_valid_id
 
 # Recall statuses as stored by recall.recalls (which imports this package, not the reverse).
@@ -160,8 +160,8 @@ async def _shown(rows: list[dict[str, Any]]) -> list[ConsigneeNotice]:
             recall=recalls[int(row["recall"])],
             tier=int(row["tier"]),
             status=row["status"],
-            acknowledged_at=_as_datetime(row["acknowledged_at"]),
-            respond_by=_as_datetime(row["respond_by"]),
+            acknowledged_at=db.as_utc(row["acknowledged_at"]),
+            respond_by=db.as_utc(row["respond_by"]),
             lines=tuple(lines[int(row["id"])]),
         )
         for row in rows
@@ -245,22 +245,7 @@ async def _once(
 
 
 async def _acknowledge(actor: Actor, consignee_id: int, notice_id: int) -> ConsigneeNotice:
-    rows = []
-    if is_valid_id(notice_id):
-        rows = await db.fetch(
-            "SELECT n.status AS status, n.acknowledged_at AS acknowledged_at, "
-            "n.version AS version, rc.status AS recall_status, rc.reference AS reference "
-            "FROM notice n JOIN recall rc ON rc.id = n.recall "
-            "WHERE n.id = {} AND n.consignee = {} AND rc.status <> {}",
-            notice_id,
-            consignee_id,
-            PROPOSED,
-        )
-    if not rows:
-        raise NotFound(f"notice {notice_id} not found")
-    row = rows[0]
-    if row["recall_status"] == CLOSED:
-        raise Conflict(f"recall {row['reference']} is closed; notices can no longer change")
+    row = await _open_notice(consignee_id, notice_id)
     if row["acknowledged_at"] is None:
         now = clock.now()
         status = row["status"]
@@ -417,8 +402,8 @@ async def _mark_responded(notice_id: int, row: dict[str, Any], now: datetime) ->
     status = row["status"]
     if status in RESPONDABLE:
         status = NoticeStatus.RESPONDED.value
-    acknowledged_at = _as_datetime(row["acknowledged_at"]) or now
-    responded_at = _as_datetime(row["responded_at"]) or now
+    acknowledged_at = db.as_utc(row["acknowledged_at"]) or now
+    responded_at = db.as_utc(row["responded_at"]) or now
     # The version guard turns a concurrent change of the same notice into a conflict.
     changed = await db.fetch(
         "UPDATE notice SET status = {}, acknowledged_at = {}, responded_at = {}, "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from recall import db
@@ -59,14 +59,6 @@ async def create_notices(
     return len(notice_of)
 
 
-def _as_datetime(value: Any) -> datetime | None:
-    # SQLite may hand back text where the declared type does not survive the query.
-    if value is None:
-        return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment.astimezone(UTC)
-
-
 async def list_notices(
     recall_id: int, limit: int = 50, offset: int = 0
 ) -> tuple[list[NoticeSummary], int]:
@@ -90,7 +82,7 @@ async def list_notices(
             consignee_name=row["consignee_name"],
             tier=int(row["tier"]),
             status=row["status"],
-            acknowledged_at=_as_datetime(row["acknowledged_at"]),
+            acknowledged_at=db.as_utc(row["acknowledged_at"]),
             quantity_distributed=int(row["quantity_distributed"]),
         )
         for row in rows

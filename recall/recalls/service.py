@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC
 from typing import Any
 
 from recall import audit, auth, clock, db, masterdata, notices, regulatory
@@ -40,23 +40,13 @@ _BATCH_SQL = (
 )
 
 
-def _as_date(value: Any) -> date:
-    # SQLite may hand back ISO text where the declared type does not survive the query.
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def _utc(value: Any) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment.astimezone(UTC)
-
-
 def _batch(row: dict[str, Any]) -> RecalledBatch:
     return RecalledBatch(
         id=row["id"],
         batch_no=row["batch_no"],
         gtin=row["gtin"],
         product_name=row["product_name"],
-        expires_on=_as_date(row["expires_on"]),
+        expires_on=db.as_date(row["expires_on"]),
     )
 
 
@@ -315,7 +305,7 @@ async def _deadlines(recall_id: int) -> list[Deadline]:
         .where(tables.RecallDeadline.recall == recall_id)
         .order_by(tables.RecallDeadline.due_at, tables.RecallDeadline.id)
     )
-    return [Deadline(row["name"], _utc(row["due_at"]), row["rule"]) for row in rows]
+    return [Deadline(row["name"], db.as_utc(row["due_at"]), row["rule"]) for row in rows]
 
 
 async def _material_lot(lot_id: int | None) -> RecalledMaterialLot | None:
@@ -344,9 +334,9 @@ async def get_recall(recall_id: int) -> Recall:
         health_hazard_assessment=row["health_hazard_assessment"],
         drill=bool(row["drill"]),
         batches=await _recalled_batches(recall_id),
-        proposed_at=_utc(row["proposed_at"]),
+        proposed_at=db.as_utc(row["proposed_at"]),
         proposed_by=row["proposed_by"],
-        approved_at=_utc(row["approved_at"]) if row["approved_at"] else None,
+        approved_at=db.as_utc(row["approved_at"]) if row["approved_at"] else None,
         approved_by=row["approved_by"],
         version=row["version"],
         deadlines=await _deadlines(recall_id),
@@ -381,8 +371,8 @@ async def list_recalls(
             depth=row["depth"],
             profile=row["profile"],
             drill=bool(row["drill"]),
-            proposed_at=_utc(row["proposed_at"]),
-            approved_at=_utc(row["approved_at"]) if row["approved_at"] else None,
+            proposed_at=db.as_utc(row["proposed_at"]),
+            approved_at=db.as_utc(row["approved_at"]) if row["approved_at"] else None,
         )
         for row in rows
     ]
