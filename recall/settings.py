@@ -25,6 +25,21 @@ class Smtp:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """How notices go out: attempts, backoff, time limits, concurrency, reminders."""
+
+    attempts: int = 8  # per message and channel, the first try included
+    retry_base_seconds: float = 5.0  # first backoff; doubles per attempt, with jitter
+    retry_max_seconds: float = 1800.0
+    webhook_timeout_seconds: float = 10.0
+    concurrency: int = 500  # requests in flight per worker process
+    notices_per_job: int = 200
+    job_timeout_seconds: int = 120
+    # Reminders to non-responders at these fractions of the time they were given to respond.
+    reminder_fractions: tuple[float, ...] = (0.5, 0.8)
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///.recall/recall.sqlite3"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -41,6 +56,8 @@ class Settings:
     max_import_bytes: int = 64 * 1024 * 1024
     smtp: Smtp = field(default_factory=Smtp)
     complaint_profiles: tuple[str, ...] = ("bpom",)  # regulatory profiles complaints answer to
+    qa_alert_email: str = ""  # alerts for QA are also mailed here when set
+    delivery: Delivery = field(default_factory=Delivery)
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,6 +89,14 @@ class Settings:
             raise ConfigurationError(
                 "RECALL_DATABASE_URL must start with sqlite:///, postgres:// or postgresql://"
             )
+        delivery = self.delivery
+        if delivery.attempts < 1 or delivery.concurrency < 1 or delivery.notices_per_job < 1:
+            raise ConfigurationError(
+                "RECALL_DELIVERY_ATTEMPTS, RECALL_DELIVERY_CONCURRENCY and RECALL_NOTICES_PER_JOB "
+                "must be at least 1"
+            )
+        if delivery.job_timeout_seconds < 5:
+            raise ConfigurationError("RECALL_JOB_TIMEOUT_SECONDS must be at least 5")
         from recall.regulatory import PROFILE_NAMES
 
         unknown = sorted(set(self.complaint_profiles) - set(PROFILE_NAMES))
@@ -94,6 +119,31 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigurationError(f"RECALL_{name} must be a whole number, not {raw!r}") from None
+
+
+def _env_float(name: str, default: float) -> float:
+    from recall.errors import ConfigurationError
+
+    raw = _env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigurationError(f"RECALL_{name} must be a number, not {raw!r}") from None
+
+
+def _fractions(name: str, default: str) -> tuple[float, ...]:
+    from recall.errors import ConfigurationError
+
+    raw = _env(name, default)
+    try:
+        values = tuple(sorted(float(item) for item in raw.split(",") if item.strip()))
+    except ValueError:
+        values = (-1.0,)
+    if any(not 0 < value < 1 for value in values):
+        raise ConfigurationError(
+            f"RECALL_{name} must be comma-separated fractions between 0 and 1, not {raw!r}"
+        )
+    return values
 
 
 def _env_list(name: str, default: str) -> tuple[str, ...]:
@@ -125,6 +175,17 @@ def load_settings() -> Settings:
             starttls=_env("SMTP_STARTTLS", "true").lower() in {"1", "true", "yes"},
         ),
         complaint_profiles=_env_list("COMPLAINT_PROFILES", "bpom"),
+        qa_alert_email=_env("QA_ALERT_EMAIL", ""),
+        delivery=Delivery(
+            attempts=_env_int("DELIVERY_ATTEMPTS", 8),
+            retry_base_seconds=_env_float("RETRY_BASE_SECONDS", 5.0),
+            retry_max_seconds=_env_float("RETRY_MAX_SECONDS", 1800.0),
+            webhook_timeout_seconds=_env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0),
+            concurrency=_env_int("DELIVERY_CONCURRENCY", 500),
+            notices_per_job=_env_int("NOTICES_PER_JOB", 200),
+            job_timeout_seconds=_env_int("JOB_TIMEOUT_SECONDS", 120),
+            reminder_fractions=_fractions("REMINDER_FRACTIONS", "0.5,0.8"),
+        ),
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import redis.asyncio as redis
 from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -17,6 +16,7 @@ from recall import db
 from recall.settings import Settings, get_settings
 from web.api import ROUTE_HANDLERS
 from web.errors import EXCEPTION_HANDLERS
+from web.queue import job_queue
 from web.security import authentication
 
 
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.connect()
-        app.state.redis = redis.from_url(settings.redis_url, socket_timeout=5)
+        app.state.redis = job_queue(settings.redis_url)
         try:
             yield
         finally:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from recall.alerts.tables import Alert
 from recall.audit.tables import AuditEntry, AuditHead
 from recall.auth.tables import ApiKey, Signature, User
 from recall.complaints.tables import Complaint, ComplaintReply
@@ -17,8 +18,24 @@ from recall.masterdata.tables import (
     Product,
     Shipment,
 )
-from recall.notices.tables import IdempotentResponse, Notice, NoticeLine, ReturnScan
-from recall.recalls.tables import Recall, RecallBatch, RecallDeadline
+from recall.notices.tables import (
+    Delivery,
+    DeliveryAttempt,
+    IdempotentResponse,
+    Notice,
+    NoticeLine,
+    ReturnScan,
+)
+from recall.outbox.tables import Outbox
+from recall.recalls.tables import (
+    Destruction,
+    EffectivenessCheck,
+    EffectivenessContact,
+    Recall,
+    RecallBatch,
+    RecallDeadline,
+    StatusReport,
+)
 
 APP_CONFIG = AppConfig(
     app_name="recall",
@@ -48,6 +65,14 @@ APP_CONFIG = AppConfig(
         NoticeLine,
         IdempotentResponse,
         ReturnScan,
+        Delivery,
+        DeliveryAttempt,
+        Outbox,
+        Alert,
+        Destruction,
+        EffectivenessCheck,
+        EffectivenessContact,
+        StatusReport,
     ],
     migration_dependencies=[],
     commands=[],

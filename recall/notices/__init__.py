@@ -16,6 +16,8 @@ from recall.notices.consignee import (
     record_returns,
     report_stock,
 )
+from recall.notices.delivery import Channel, DeliveryStatus, Message
+from recall.notices.delivery import schedule as schedule_deliveries
 from recall.notices.idempotency import IdempotencyKey, StoredAnswer
 from recall.notices.models import (
     NO_PROGRESS,
@@ -29,9 +31,12 @@ from recall.notices.service import create_notices, list_notices, progress
 
 __all__ = [
     "NO_PROGRESS",
+    "Channel",
     "ConsigneeNotice",
+    "DeliveryStatus",
     "DuplicateScan",
     "IdempotencyKey",
+    "Message",
     "NoticeBatch",
     "NoticeLineShown",
     "NoticeRecall",
@@ -53,4 +58,5 @@ __all__ = [
     "progress",
     "record_returns",
     "report_stock",
+    "schedule_deliveries",
 ]

@@ -21,11 +21,15 @@ LINES_PER_INSERT = 2000
 
 
 async def create_notices(
-    recall_id: int, planned: Sequence[PlannedNotice], created_at: datetime
-) -> int:
+    recall_id: int,
+    planned: Sequence[PlannedNotice],
+    created_at: datetime,
+    via_notice: int | None = None,
+) -> list[int]:
     """Insert one pending notice per planned consignee, with its lines; run inside a transaction.
 
-    Each notice gets its own unguessable portal token. Returns how many were created.
+    Each notice gets its own unguessable portal token; `via_notice` is the notice of the
+    consignee that named these as its customers (cascade). Returns the new notice ids.
     """
     if db.get_engine().current_transaction.get() is None:
         raise RuntimeError("create_notices must run inside the transaction that approves")
@@ -36,10 +40,14 @@ async def create_notices(
         values: list[Any] = []
         for notice in chunk:
             token = secrets.token_urlsafe(32)
-            values += [recall_id, notice.consignee_id, notice.tier, status, token, created_at]
+            values += [
+                recall_id, notice.consignee_id, notice.tier, status, token, created_at, via_notice
+            ]  # fmt: skip
         rows = await db.fetch(
-            "INSERT INTO notice (recall, consignee, tier, status, token, created_at, version) "
-            "VALUES " + ", ".join(["({}, {}, {}, {}, {}, {}, 1)"] * len(chunk)) + " "
+            "INSERT INTO notice (recall, consignee, tier, status, token, created_at, via_notice, "
+            "reminders_sent, version) VALUES "
+            + ", ".join(["({}, {}, {}, {}, {}, {}, {}, 0, 1)"] * len(chunk))
+            + " "
             "RETURNING id, consignee",
             *values,
         )
@@ -56,7 +64,7 @@ async def create_notices(
             + ", ".join(["({}, {}, {})"] * len(chunk_lines)),
             *[value for line in chunk_lines for value in line],
         )
-    return len(notice_of)
+    return sorted(notice_of.values())
 
 
 async def list_notices(

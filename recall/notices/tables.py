@@ -22,6 +22,9 @@ class Notice(Table, tablename="notice"):
     acknowledged_at = Timestamptz(null=True, default=None)
     responded_at = Timestamptz(null=True, default=None)
     last_contact_at = Timestamptz(null=True, default=None)
+    # The notice of the consignee that named this one as its customer (cascade), if any.
+    via_notice = foreign_key(LazyTableReference("Notice", module_path=__name__), null=True)
+    reminders_sent = Integer(default=0)
     version = Integer(default=1)
 
 
@@ -61,3 +64,32 @@ class IdempotentResponse(Table, tablename="idempotent_response"):
     status_code = Integer()
     body = Text()
     created_at = Timestamptz()
+
+
+class Delivery(Table, tablename="delivery"):
+    """One message of a notice on one channel; every attempt at it is a DeliveryAttempt."""
+
+    id: Serial
+    notice = foreign_key(Notice)
+    channel = Varchar(length=10)  # webhook | email
+    message = Varchar(length=20)  # notice | reminder
+    sequence = Integer()  # 0 for the notice itself, n for the n-th reminder
+    # The webhook-id (and e-mail Message-ID): the same for every attempt at this message.
+    message_id = Varchar(length=120)
+    status = Varchar(length=20, index=True)  # pending | delivered | failed
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz()
+    last_attempt_at = Timestamptz(null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)
+    last_error = Text(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class DeliveryAttempt(Table, tablename="delivery_attempt"):
+    id: Serial
+    delivery = foreign_key(Delivery)
+    attempted_at = Timestamptz()
+    outcome = Varchar(length=20)  # delivered | retry | failed
+    status_code = Integer(null=True, default=None)
+    error = Text(null=True, default=None)
+    duration_ms = Integer()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC
 from typing import Any
 
@@ -265,6 +266,7 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
                         for deadline in deadlines
                     ]
                 )
+            started = time.perf_counter()
             trace = await masterdata.trace_batches([batch.id for batch in batches])
             reached = [
                 Reached(line.consignee_id, line.kind, line.tier, line.batch_id, line.quantity)
@@ -272,12 +274,16 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
             ]
             planned = plan_notices(row["depth"], reached)
             created = await notices.create_notices(recall_id, planned, approved_at)
+            trace_ms = round((time.perf_counter() - started) * 1000)
+            await db.fetch("UPDATE recall SET trace_ms = {} WHERE id = {}", trace_ms, recall_id)
+            await notices.schedule_deliveries(created)
             new = {
                 "status": RecallStatus.IN_PROGRESS.value,
                 "approved_at": approved_at.isoformat(),
                 "signature_hash": signature.record_hash,
                 "meaning": meaning,
-                "notices": created,
+                "notices": len(created),
+                "trace_ms": trace_ms,
                 "deadlines": [
                     {"name": d.name, "due_at": d.due_at.isoformat(), "rule": d.rule}
                     for d in deadlines

@@ -1,12 +1,13 @@
 """Recalls: the decision, the batches it covers and the deadlines its approval set."""
 
-from piccolo.columns import Boolean, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from recall.db.tables import foreign_key
 
 MASTERDATA = "recall.masterdata.tables"
+NOTICES = "recall.notices.tables"
 
 
 class Recall(Table, tablename="recall"):
@@ -29,6 +30,11 @@ class Recall(Table, tablename="recall"):
     proposed_by = Integer(null=True)
     approved_at = Timestamptz(null=True, default=None)
     approved_by = Integer(null=True)
+    # How long building the consignee list took at approval (drills report it).
+    trace_ms = Integer(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+    closed_by = Integer(null=True, default=None)
+    closure_justification = Text(null=True, default=None)
     version = Integer(default=1)
 
 
@@ -46,3 +52,57 @@ class RecallDeadline(Table, tablename="recall_deadline"):
     name = Varchar(length=50)
     due_at = Timestamptz()
     rule = Varchar(length=100)
+    # Set when QA was alerted that the deadline passed with work still open.
+    escalated_at = Timestamptz(null=True, default=None)
+
+
+class Destruction(Table, tablename="destruction"):
+    """Recalled units destroyed: at a consignee (counts as destroyed for its notice) or, with
+    no notice, returned stock destroyed at the plant (already counted as returned)."""
+
+    id: Serial
+    recall = foreign_key(Recall)
+    batch = foreign_key(LazyTableReference("Batch", module_path=MASTERDATA))
+    notice = foreign_key(LazyTableReference("Notice", module_path=NOTICES), null=True)
+    quantity = Integer()
+    method = Varchar(length=200)
+    place = Varchar(length=200)
+    witness = Varchar(length=200)
+    destroyed_on = Date()
+    recorded_at = Timestamptz()
+    recorded_by = Integer(null=True)
+
+
+class EffectivenessCheck(Table, tablename="effectiveness_check"):
+    """A check at FDA level A-E of a reproducible random sample of the recall's consignees."""
+
+    id: Serial
+    recall = foreign_key(Recall)
+    level = Varchar(length=1)
+    sample_percent = Integer()
+    seed = Varchar(length=40)  # kept so anyone can redraw the same sample
+    created_at = Timestamptz()
+    created_by = Integer(null=True)
+
+
+class EffectivenessContact(Table, tablename="effectiveness_contact"):
+    """One sampled consignee of a check: how it was checked and what was found."""
+
+    id: Serial
+    effectiveness_check = foreign_key(EffectivenessCheck)
+    notice = foreign_key(LazyTableReference("Notice", module_path=NOTICES))
+    method = Varchar(length=20, null=True, default=None)  # visit | phone | letter
+    outcome = Varchar(length=20, null=True, default=None)  # effective | ineffective
+    notes = Text(null=True, default=None)
+    checked_at = Timestamptz(null=True, default=None)
+    checked_by = Integer(null=True, default=None)
+
+
+class StatusReport(Table, tablename="status_report"):
+    """A periodic recall status report (FDA 21 CFR 7.53 content), frozen when filed."""
+
+    id: Serial
+    recall = foreign_key(Recall)
+    number = Integer()
+    filed_at = Timestamptz()
+    content = Text()  # JSON: the figures as they stood when filed

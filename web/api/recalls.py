@@ -14,6 +14,7 @@ from recall import recalls
 from recall.auth import Actor
 from recall.recalls import Depth, RecallClass, RecallStatus, RecallType
 from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
+from web.queue import kick
 from web.security import QA_MANAGER_ONLY, QA_ONLY, QUALITY_READ
 
 LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
@@ -201,6 +202,7 @@ class RecallController(Controller):
         "/{recall_id:int}/approve",
         operation_id="ApproveRecall",
         guards=[QA_MANAGER_ONLY],
+        after_response=kick,
         status_code=200,
         description=(
             "Approve with an electronic signature (password re-checked). Stores the deadlines "
