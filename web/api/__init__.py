@@ -1,5 +1,6 @@
 """JSON controllers, one per resource."""
 
+from web.api.alerts import AlertController
 from web.api.audit import AuditController
 from web.api.complaints import ComplaintController
 from web.api.distribution import ShipmentController, TraceController
@@ -31,4 +32,5 @@ ROUTE_HANDLERS = [
     CapaController,
     RecallController,
     NoticeController,
+    AlertController,
 ]

@@ -1,0 +1,76 @@
+"""Alerts for QA: failed deliveries, unreachable consignees, passed deadlines, failed checks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.openapi import ResponseSpec
+from litestar.params import PathParameter, QueryParameter
+
+from recall import alerts
+from recall.alerts import AlertKind
+from recall.auth import Actor, Role
+from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
+from web.security import QUALITY_READ, requires
+
+AlertId = Annotated[int, PathParameter(description="The alert's id")]
+NOT_FOUND = {404: ResponseSpec(ErrorRead, description="No such alert")}
+QUALITY_ACT = requires(Role.QA, Role.QA_MANAGER)
+
+
+class AlertRead(msgspec.Struct):
+    id: int
+    kind: str
+    detail: str
+    recall_id: int | None
+    recall_reference: str | None
+    notice_id: int | None
+    consignee_code: str | None
+    created_at: datetime
+    acknowledged_at: datetime | None
+
+
+class AlertController(Controller):
+    path = "/api/alerts"
+    tags = ["alerts"]
+    guards = [QUALITY_READ]
+
+    @get("/", operation_id="ListAlerts", description="Alerts for QA, newest first.")
+    async def list_alerts(
+        self,
+        recall_id: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None,
+        kind: Annotated[
+            AlertKind | None, QueryParameter(description="Only alerts of this kind")
+        ] = None,
+        open_only: Annotated[
+            bool, QueryParameter(name="open", description="Only alerts nobody acknowledged yet")
+        ] = False,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Page[AlertRead]:
+        items, total = await alerts.list_alerts(
+            recall_id=recall_id,
+            kind=kind.value if kind else None,
+            open_only=open_only,
+            limit=limit,
+            offset=offset,
+        )
+        return Page([read_model(AlertRead, item) for item in items], total)
+
+    @get("/{alert_id:int}", operation_id="GetAlert", responses=NOT_FOUND)
+    async def get_alert(self, alert_id: AlertId) -> AlertRead:
+        return read_model(AlertRead, await alerts.get_alert(alert_id))
+
+    @post(
+        "/{alert_id:int}/acknowledge",
+        operation_id="AcknowledgeAlert",
+        guards=[QUALITY_ACT],
+        status_code=200,
+        description="QA has taken the alert on; acknowledging twice changes nothing.",
+        responses=NOT_FOUND,
+    )
+    async def acknowledge(self, alert_id: AlertId, request: Request[Actor, Any, Any]) -> AlertRead:
+        return read_model(AlertRead, await alerts.acknowledge_alert(request.user, alert_id))
