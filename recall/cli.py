@@ -169,14 +169,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import logging.config
 
     from arq.logs import default_log_config
-    from arq.worker import async_check_health, create_worker
+    from arq.worker import async_check_health
     from redis.exceptions import RedisError
 
-    from workers.settings import WorkerSettings, redis_settings
+    from workers.settings import redis_settings
 
     if args.check:
         quick = redis_settings(settings.redis_url)
         quick.conn_retries = 0
+        quick.retry = None
         try:
             return asyncio.run(async_check_health(quick))
         except (RedisError, OSError) as exc:
@@ -184,18 +185,73 @@ def cmd_worker(args: argparse.Namespace) -> int:
             return EXIT_FAILED
     config = default_log_config(verbose=args.log_level == "debug")
     config["loggers"]["arq"]["level"] = args.log_level.upper()
+    config["loggers"]["recall"] = {"handlers": ["arq.standard"], "level": args.log_level.upper()}
     logging.config.dictConfig(config)
+    _run_worker(settings.redis_url)
+    return EXIT_OK
+
+
+WORKER_RESTART_FIRST_SECONDS = 1.0
+WORKER_RESTART_MAX_SECONDS = 30.0
+WORKER_HEALTHY_RUN_SECONDS = 60.0
+
+
+def _run_worker(redis_url: str) -> None:
+    """Run the arq worker until a signal stops it; after losing Redis, start it again.
+
+    arq's worker ends when its Redis connection fails for longer than the client's own
+    retries; here it waits (with backoff) and starts anew, so an outage does not take the
+    worker down. The job resources (database pool, HTTP client) are opened once and kept.
+    """
+    from arq.worker import create_worker
+    from redis.exceptions import RedisError
+
+    from workers.settings import WorkerSettings, redis_settings, shutdown
+
     # arq reads the class's attributes; its Protocol type does not model plain functions.
     worker_settings = cast("WorkerSettingsType", WorkerSettings)
-    worker = create_worker(worker_settings, redis_settings=redis_settings(settings.redis_url))
-    try:
-        worker.run()
-    except (RedisError, OSError) as exc:
-        if worker.main_task is not None and worker.main_task.cancelled():
-            return EXIT_OK  # stopping anyway; Redis went first
-        print(f"recall: worker stopped: Redis unreachable: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+    # Not empty: arq replaces an empty (falsy) ctx with a new dict.
+    ctx: dict[str, Any] = {"worker_runs": 0}
+    stopping: list[Any] = []
+    stop = asyncio.Event()
+
+    def on_stop(signum: Any) -> None:
+        stopping.append(signum)
+        stop.set()
+
+    delay = WORKER_RESTART_FIRST_SECONDS
+    while True:
+        ctx["worker_runs"] += 1
+        worker = create_worker(worker_settings, redis_settings=redis_settings(redis_url), ctx=ctx)
+        worker.on_stop = on_stop
+        started = time.monotonic()
+        try:
+            worker.run()
+            break  # a signal stopped it
+        except (RedisError, OSError) as exc:
+            if stopping:
+                break  # stopping anyway; Redis went first
+            if time.monotonic() - started > WORKER_HEALTHY_RUN_SECONDS:
+                delay = WORKER_RESTART_FIRST_SECONDS
+            print(
+                f"recall: worker lost Redis or the database ({type(exc).__name__}: {exc}); "
+                f"starting again in {delay:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+        worker.loop.run_until_complete(_pause(delay, stop))
+        if stopping:
+            break
+        delay = min(delay * 2, WORKER_RESTART_MAX_SECONDS)
+    if "sender" in ctx:  # the last run ended before arq could call on_shutdown
+        with contextlib.suppress(Exception):
+            worker.loop.run_until_complete(shutdown(ctx))
+
+
+async def _pause(seconds: float, stop: asyncio.Event) -> None:
+    """Sleep, waking early when a signal asks the worker to stop."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
 
 
 # recall migrate ------------------------------------------------------------------

@@ -4,20 +4,35 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.template.config import TemplateConfig
 
 from recall import db
 from recall.settings import Settings, get_settings
 from web.api import ROUTE_HANDLERS
 from web.errors import EXCEPTION_HANDLERS
+from web.portal import PortalController
 from web.queue import job_queue
 from web.security import authentication
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def templates() -> TemplateConfig[JinjaTemplateEngine]:
+    """Jinja2 over web/templates, escaping every value it renders."""
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
+    )
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
 
 
 def _is_login(request: Request) -> bool:
@@ -45,7 +60,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         check_throttle_handler=_is_login,
     )
     return Litestar(
-        route_handlers=[*ROUTE_HANDLERS, PrometheusController],
+        route_handlers=[*ROUTE_HANDLERS, PortalController, PrometheusController],
+        template_config=templates(),
         lifespan=[lifespan],
         middleware=[login_limit.middleware, prometheus.middleware, authentication],
         exception_handlers=EXCEPTION_HANDLERS,

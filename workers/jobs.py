@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from recall import clock
+from arq import Retry
+
+from recall import clock, notices, outbox, recalls
 
 HEARTBEAT_KEY = "recall:worker:heartbeat"
 HEARTBEAT_TTL_SECONDS = 300
@@ -15,3 +17,35 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
     stamp = clock.now().isoformat()
     await ctx["redis"].set(HEARTBEAT_KEY, stamp, ex=HEARTBEAT_TTL_SECONDS)
     return stamp
+
+
+async def deliver_notices(ctx: dict[str, Any], outbox_id: int) -> None:
+    """Send one chunk of notices; come back when its earliest retry is due."""
+    wait = await notices.deliver(outbox_id, ctx["sender"])
+    if wait is not None:
+        raise Retry(defer=wait)
+
+
+async def mail_alert(ctx: dict[str, Any], outbox_id: int) -> None:
+    """Mail one alert to QA."""
+    wait = await notices.mail_alert(outbox_id, ctx["sender"], ctx.get("job_try", 1))
+    if wait is not None:
+        raise Retry(defer=wait)
+
+
+async def relay_outbox(ctx: dict[str, Any]) -> int:
+    """Hand the outbox's due rows to the queue (catches up after a Redis outage)."""
+    return await outbox.relay(ctx["redis"])
+
+
+async def follow_up(ctx: dict[str, Any]) -> dict[str, int]:
+    """Remind non-responders, escalate passed deadlines to QA, and queue what that wrote."""
+    reminded = await notices.send_due_reminders()
+    escalated = await notices.escalate_passed_deadlines()
+    await outbox.relay(ctx["redis"])
+    return {"reminded": reminded, "escalated": escalated}
+
+
+async def file_status_reports(ctx: dict[str, Any]) -> int:
+    """File every periodic status report that has come due."""
+    return await recalls.file_due_status_reports()

@@ -5,36 +5,92 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
 from arq.cron import CronJob
+from arq.worker import Function
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from recall import db
+from recall import alerts, db, notices
 from recall.settings import get_settings
 from workers import jobs
+from workers.senders import NetworkSender, http_client
+
+# Jobs retry through arq's Retry until the domain gives up (its own attempt limit).
+MAX_TRIES = 10_000
+RELAY_EVERY_SECONDS = 10
+FOLLOW_UP_EVERY_MINUTES = 5
+# A short Redis blip is absorbed here; a longer outage restarts the worker (`recall worker`).
+REDIS_RETRIES = 3
+REDIS_BACKOFF_CAP_SECONDS = 1.0
 
 
 def redis_settings(url: str) -> RedisSettings:
     """arq connection settings from RECALL_REDIS_URL (redis://, rediss:// or unix://)."""
     settings = RedisSettings.from_dsn(url)
     settings.conn_timeout = 5
+    settings.retry = Retry(ExponentialBackoff(cap=REDIS_BACKOFF_CAP_SECONDS), REDIS_RETRIES)
+    settings.retry_on_error = [RedisConnectionError, RedisTimeoutError, OSError]
     return settings
 
 
 async def startup(ctx: dict[str, Any]) -> None:
+    # `recall worker` keeps ctx across restarts after a Redis outage: open things once.
     await db.connect()
+    if "sender" not in ctx:
+        settings = get_settings()
+        ctx["http"] = http_client(settings)
+        ctx["sender"] = NetworkSender(ctx["http"], settings)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    ctx.pop("sender", None)
+    client = ctx.pop("http", None)
+    if client is not None:
+        await client.aclose()
     await db.disconnect()
+
+
+def _job(coroutine: Any, name: str) -> Function:
+    # keep_result=0: a finished job leaves no result behind, so the relay may hand the same
+    # outbox id over again if the job was lost (arq refuses a job id while a result is kept).
+    return func(
+        coroutine,
+        name=name,
+        max_tries=MAX_TRIES,
+        keep_result=0,
+        timeout=get_settings().delivery.job_timeout_seconds,
+    )
 
 
 class WorkerSettings:
     """Read by `recall worker` (and by `arq workers.settings.WorkerSettings`)."""
 
-    functions: Sequence[Any] = ()
+    functions: Sequence[Any] = [
+        _job(jobs.deliver_notices, notices.DELIVER_JOB),
+        _job(jobs.mail_alert, alerts.MAIL_JOB),
+    ]
     cron_jobs: Sequence[CronJob] = [
         cron(jobs.heartbeat, name="heartbeat", second=0, run_at_startup=True),
+        cron(
+            jobs.relay_outbox,
+            name="relay_outbox",
+            second=set(range(0, 60, RELAY_EVERY_SECONDS)),
+            run_at_startup=True,
+            keep_result=0,
+        ),
+        cron(
+            jobs.follow_up,
+            name="follow_up",
+            minute=set(range(0, 60, FOLLOW_UP_EVERY_MINUTES)),
+            second=30,
+            run_at_startup=True,
+            keep_result=0,
+        ),
+        cron(jobs.file_status_reports, name="file_status_reports", minute=7, second=45),
     ]
     on_startup = startup
     on_shutdown = shutdown
@@ -42,4 +98,6 @@ class WorkerSettings:
     # arq's default is an hour; a dead worker should show up within a minute.
     health_check_interval = 30
     max_jobs = 20
-    job_timeout = 300
+    # arq holds a job's in-progress lock for the longest timeout + 10 s: a job whose worker
+    # was killed is taken over by another worker after that.
+    job_timeout = get_settings().delivery.job_timeout_seconds

@@ -15,8 +15,12 @@ from recall.masterdata.models import (
     MaterialLot,
     Product,
     Shipment,
+    check_code,
+    check_email,
+    check_webhook_url,
 )
 from recall.masterdata.service import (
+    NAME_MAX,
     add_batch_material,
     consignee_by_code,
     create_batch,
@@ -33,6 +37,7 @@ from recall.masterdata.service import (
     list_consignees,
     list_material_lots,
     list_products,
+    new_webhook_secret,
     product_by_gtin,
 )
 from recall.masterdata.trace import (
@@ -47,6 +52,7 @@ from recall.masterdata.trace import (
 
 __all__ = [
     "MAX_TIERS",
+    "NAME_MAX",
     "Batch",
     "BatchMaterial",
     "Consignee",
@@ -60,6 +66,9 @@ __all__ = [
     "TracedBatch",
     "TracedConsignee",
     "add_batch_material",
+    "check_code",
+    "check_email",
+    "check_webhook_url",
     "consignee_by_code",
     "create_batch",
     "create_consignee",
@@ -77,6 +86,7 @@ __all__ = [
     "list_material_lots",
     "list_products",
     "list_shipments",
+    "new_webhook_secret",
     "product_by_gtin",
     "record_shipment",
     "trace_batch",

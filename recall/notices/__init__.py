@@ -1,6 +1,16 @@
 """Recall notices: one per consignee within a recall's depth, and the recall's progress."""
 
 from recall.notices import idempotency
+from recall.notices.cascade import (
+    NamedLine,
+    NamedSubConsignee,
+    NoticeOutcome,
+    SubConsignee,
+    SubConsigneeNotice,
+    SubConsigneesNamed,
+    list_sub_consignees,
+    name_sub_consignees,
+)
 from recall.notices.consignee import (
     ConsigneeNotice,
     DuplicateScan,
@@ -16,47 +26,87 @@ from recall.notices.consignee import (
     record_returns,
     report_stock,
 )
-from recall.notices.delivery import Channel, DeliveryStatus, Message
+from recall.notices.delivery import (
+    DELIVER_JOB,
+    Channel,
+    DeliveryError,
+    DeliveryStatus,
+    Message,
+    Outcome,
+    Sender,
+    deliver,
+    mail_alert,
+    retry_delay,
+    webhook_outcome,
+)
 from recall.notices.delivery import schedule as schedule_deliveries
 from recall.notices.idempotency import IdempotencyKey, StoredAnswer
 from recall.notices.models import (
+    DEPTH_REACHES,
     NO_PROGRESS,
     NoticeStatus,
     NoticeSummary,
     PlannedLine,
     PlannedNotice,
     Progress,
+    unaccounted,
+    within_depth,
 )
+from recall.notices.portal import PortalLink, notice_by_token
+from recall.notices.reminders import escalate_passed_deadlines, send_due_reminders
 from recall.notices.service import create_notices, list_notices, progress
 
 __all__ = [
+    "DELIVER_JOB",
+    "DEPTH_REACHES",
     "NO_PROGRESS",
     "Channel",
     "ConsigneeNotice",
+    "DeliveryError",
     "DeliveryStatus",
     "DuplicateScan",
     "IdempotencyKey",
     "Message",
+    "NamedLine",
+    "NamedSubConsignee",
     "NoticeBatch",
     "NoticeLineShown",
+    "NoticeOutcome",
     "NoticeRecall",
     "NoticeStatus",
     "NoticeSummary",
+    "Outcome",
     "PlannedLine",
     "PlannedNotice",
+    "PortalLink",
     "Progress",
     "ReturnLine",
     "ReturnsRecorded",
+    "Sender",
     "StockLine",
     "StoredAnswer",
+    "SubConsignee",
+    "SubConsigneeNotice",
+    "SubConsigneesNamed",
     "acknowledge_notice",
     "create_notices",
+    "deliver",
+    "escalate_passed_deadlines",
     "get_own_notice",
     "idempotency",
     "list_notices",
     "list_own_notices",
+    "list_sub_consignees",
+    "mail_alert",
+    "name_sub_consignees",
+    "notice_by_token",
     "progress",
     "record_returns",
     "report_stock",
+    "retry_delay",
     "schedule_deliveries",
+    "send_due_reminders",
+    "unaccounted",
+    "webhook_outcome",
+    "within_depth",
 ]

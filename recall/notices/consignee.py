@@ -220,9 +220,15 @@ T = TypeVar("T")
 
 
 async def _once(
-    actor: Actor, key: IdempotencyKey | None, change: Callable[[], Awaitable[T]]
+    actor: Actor,
+    key: IdempotencyKey | None,
+    change: Callable[[], Awaitable[T]],
+    status_code: int = 200,
 ) -> T | StoredAnswer:
-    """Run `change` in one transaction; with a key, store its answer there or replay the first."""
+    """Run `change` in one transaction; with a key, store its answer there or replay the first.
+
+    `status_code` is the HTTP status the answer is given (and replayed) with.
+    """
     scope = idempotency.scope_of(actor) if key else ""
     try:
         async with db.transaction():
@@ -232,7 +238,7 @@ async def _once(
                     return stored
             result = await change()
             if key:
-                await idempotency.store_answer(scope, key, 200, msgspec.json.encode(result))
+                await idempotency.store_answer(scope, key, status_code, msgspec.json.encode(result))
     except Exception as exc:
         if not key or not db.is_unique_violation(exc):
             raise
@@ -324,6 +330,7 @@ class _Line:
     quantity_on_hand: int | None
     quantity_quarantined: int | None
     quantity_returned: int
+    quantity_distributed: int
 
 
 def _check_quantity(field: str, value: int, *, positive: bool = False) -> None:
@@ -369,7 +376,7 @@ async def _notice_lines(notice_id: int) -> list[_Line]:
     rows = await db.fetch(
         "SELECT l.id AS id, l.batch AS batch, b.batch_no AS batch_no, p.gtin AS gtin, "
         "l.quantity_on_hand AS quantity_on_hand, l.quantity_quarantined AS quantity_quarantined, "
-        "l.quantity_returned AS quantity_returned "
+        "l.quantity_returned AS quantity_returned, l.quantity_distributed AS quantity_distributed "
         "FROM notice_line l JOIN batch b ON b.id = l.batch JOIN product p ON p.id = b.product "
         "WHERE l.notice = {} ORDER BY l.id",
         notice_id,
@@ -383,6 +390,7 @@ async def _notice_lines(notice_id: int) -> list[_Line]:
             _count(row["quantity_on_hand"]),
             _count(row["quantity_quarantined"]),
             int(row["quantity_returned"]),
+            int(row["quantity_distributed"]),
         )
         for row in rows
     ]

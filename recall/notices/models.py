@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 
 class NoticeStatus(StrEnum):
@@ -14,6 +15,23 @@ class NoticeStatus(StrEnum):
     FAILED = "failed"
     ACKNOWLEDGED = "acknowledged"
     RESPONDED = "responded"
+
+
+# Which consignees beyond tier 1 a recall's depth (wholesale | retail | consumer) reaches,
+# by consignee kind (None: every kind). Tier 1 (our direct accounts) always gets a notice.
+DEPTH_REACHES: dict[str, frozenset[str] | None] = {
+    "wholesale": frozenset({"pbf"}),
+    "retail": frozenset({"pbf", "hospital", "pharmacy", "clinic", "drugstore", "other"}),
+    "consumer": None,
+}
+
+
+def within_depth(depth: str, tier: int, kind: str) -> bool:
+    """Whether a consignee reached at `tier` gets a notice for a recall of this depth."""
+    if tier == 1:
+        return True
+    kinds = DEPTH_REACHES[depth]
+    return kinds is None or kind in kinds
 
 
 @dataclass(frozen=True)
@@ -42,6 +60,27 @@ class NoticeSummary:
     quantity_distributed: int
 
 
+class Quantities(Protocol):
+    @property
+    def quantity_distributed(self) -> int: ...
+    @property
+    def quantity_on_hand(self) -> int: ...
+    @property
+    def quantity_returned(self) -> int: ...
+    @property
+    def quantity_destroyed(self) -> int: ...
+
+
+def unaccounted(figures: Quantities) -> int:
+    """Units neither held, returned nor destroyed; negative when over-reported (kept visible)."""
+    return (
+        figures.quantity_distributed
+        - figures.quantity_on_hand
+        - figures.quantity_returned
+        - figures.quantity_destroyed
+    )
+
+
 @dataclass(frozen=True)
 class Progress:
     """How far a recall has got, counted in the database."""
@@ -58,12 +97,7 @@ class Progress:
 
     @property
     def quantity_unaccounted(self) -> int:
-        return (
-            self.quantity_distributed
-            - self.quantity_on_hand
-            - self.quantity_returned
-            - self.quantity_destroyed
-        )
+        return unaccounted(self)
 
 
 NO_PROGRESS = Progress(0, 0, 0, 0, 0, 0, 0, 0, 0)

@@ -102,11 +102,12 @@ async def list_notices(
 # answer by "wholesale_complete", everyone else by "retail_complete" (or by
 # "wholesale_complete" when the recall has no retail deadline). Needs aliases n (notice)
 # and c (its consignee).
-RESPOND_BY = """(
+ANSWERS_AT_WHOLESALE_LEVEL = "(n.tier = 1 OR c.kind = 'pbf')"
+RESPOND_BY = f"""(
     SELECT MIN(d.due_at) FROM recall_deadline d
     WHERE d.recall = n.recall AND d.name = COALESCE((
         SELECT MIN(r.name) FROM recall_deadline r
-        WHERE r.recall = n.recall AND r.name = CASE WHEN n.tier = 1 OR c.kind = 'pbf'
+        WHERE r.recall = n.recall AND r.name = CASE WHEN {ANSWERS_AT_WHOLESALE_LEVEL}
                                                     THEN 'wholesale_complete'
                                                     ELSE 'retail_complete' END
     ), 'wholesale_complete')
@@ -120,7 +121,8 @@ async def progress(recall_id: int, now: datetime) -> Progress:
     """Counters of one recall from its notices; quantities count tier 1 only.
 
     Lower tiers received their stock from a tier-1 consignee, so counting them too would
-    count it twice. Destruction is not recorded yet, so it counts zero.
+    count it twice. Destroyed counts what was destroyed on site at tier-1 consignees; returned
+    stock destroyed at the plant already counts as returned.
     """
     counts = await db.fetch(
         "SELECT COUNT(*) AS consignees_total, COUNT(n.notified_at) AS notified, "
@@ -137,6 +139,11 @@ async def progress(recall_id: int, now: datetime) -> Progress:
         "FROM notice_line l JOIN notice n ON n.id = l.notice WHERE n.recall = {} AND n.tier = 1",
         recall_id,
     )
+    destroyed = await db.fetch(
+        "SELECT COALESCE(SUM(d.quantity), 0) AS quantity "
+        "FROM destruction d JOIN notice n ON n.id = d.notice WHERE d.recall = {} AND n.tier = 1",
+        recall_id,
+    )
     row = counts[0]
     return Progress(
         consignees_total=int(row["consignees_total"]),
@@ -147,5 +154,5 @@ async def progress(recall_id: int, now: datetime) -> Progress:
         quantity_distributed=int(distributed[0]["quantity"]),
         quantity_on_hand=int(distributed[0]["on_hand"]),
         quantity_returned=int(distributed[0]["returned"]),
-        quantity_destroyed=0,
+        quantity_destroyed=int(destroyed[0]["quantity"]),
     )

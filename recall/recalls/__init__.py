@@ -1,7 +1,24 @@
-"""Recalls: the proposal, its e-signed approval, the deadlines it sets, its progress."""
+"""Recalls: the proposal, its e-signed approval, the deadlines it sets, its progress, and its
+close-out (reconciliation, destruction records, effectiveness checks, e-signed closure)."""
 
+from recall.notices import DEPTH_REACHES, within_depth
+from recall.recalls.closure import close_recall, closure_record
+from recall.recalls.destruction import DestructionRecord, list_destructions, record_destruction
+from recall.recalls.effectiveness import (
+    ContactMethod,
+    ContactOutcome,
+    EffectivenessCheckShown,
+    EffectivenessContactShown,
+    EffectivenessLevel,
+    draw_sample,
+    get_effectiveness_check,
+    list_effectiveness_checks,
+    record_contact_outcome,
+    sample_percent_of,
+    sample_size,
+    start_effectiveness_check,
+)
 from recall.recalls.models import (
-    DEPTH_REACHES,
     TRANSITIONS,
     Deadline,
     Depth,
@@ -17,7 +34,20 @@ from recall.recalls.models import (
     plan_notices,
     signed_record,
     transition,
-    within_depth,
+)
+from recall.recalls.reconciliation import (
+    Reconciliation,
+    ReconciliationLine,
+    TierReconciliation,
+    reconcile,
+)
+from recall.recalls.report_pdf import RecallReport, ReportPdf, recall_report, recall_report_pdf
+from recall.recalls.reports import (
+    StatusReport,
+    file_due_status_reports,
+    file_status_report,
+    list_status_reports,
+    status_report_content,
 )
 from recall.recalls.service import (
     approve_recall,
@@ -30,24 +60,54 @@ from recall.recalls.service import (
 __all__ = [
     "DEPTH_REACHES",
     "TRANSITIONS",
+    "ContactMethod",
+    "ContactOutcome",
     "Deadline",
     "Depth",
+    "DestructionRecord",
+    "EffectivenessCheckShown",
+    "EffectivenessContactShown",
+    "EffectivenessLevel",
     "Reached",
     "Recall",
     "RecallClass",
+    "RecallReport",
     "RecallStatus",
     "RecallSummary",
     "RecallType",
     "RecalledBatch",
     "RecalledMaterialLot",
+    "Reconciliation",
+    "ReconciliationLine",
+    "ReportPdf",
     "SignatureShown",
+    "StatusReport",
+    "TierReconciliation",
     "approve_recall",
+    "close_recall",
+    "closure_record",
+    "draw_sample",
+    "file_due_status_reports",
+    "file_status_report",
+    "get_effectiveness_check",
     "get_recall",
+    "list_destructions",
+    "list_effectiveness_checks",
     "list_recall_notices",
     "list_recalls",
+    "list_status_reports",
     "plan_notices",
     "propose_recall",
+    "recall_report",
+    "recall_report_pdf",
+    "reconcile",
+    "record_contact_outcome",
+    "record_destruction",
+    "sample_percent_of",
+    "sample_size",
     "signed_record",
+    "start_effectiveness_check",
+    "status_report_content",
     "transition",
     "within_depth",
 ]

@@ -8,7 +8,13 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from recall.errors import Conflict
-from recall.notices import NO_PROGRESS, PlannedLine, PlannedNotice, Progress
+from recall.notices import (
+    NO_PROGRESS,
+    PlannedLine,
+    PlannedNotice,
+    Progress,
+    within_depth,
+)
 from recall.rules import ReferenceScheme
 
 REFERENCES = ReferenceScheme("RCL", 4)  # RCL-2026-0007, numbered within the UTC year
@@ -53,23 +59,6 @@ def transition(current: str, target: RecallStatus) -> RecallStatus:
     if target not in TRANSITIONS[source]:
         raise Conflict(f"a {source.value} recall cannot become {target.value}")
     return target
-
-
-# Which consignees beyond tier 1 a depth reaches, by consignee kind (None: every kind).
-# Tier 1 (our direct accounts) always gets a notice, whatever its kind.
-DEPTH_REACHES: dict[Depth, frozenset[str] | None] = {
-    Depth.WHOLESALE: frozenset({"pbf"}),
-    Depth.RETAIL: frozenset({"pbf", "hospital", "pharmacy", "clinic", "drugstore", "other"}),
-    Depth.CONSUMER: None,
-}
-
-
-def within_depth(depth: str, tier: int, kind: str) -> bool:
-    """Whether a consignee reached at `tier` gets a notice for a recall of this depth."""
-    if tier == 1:
-        return True
-    kinds = DEPTH_REACHES[Depth(depth)]
-    return kinds is None or kind in kinds
 
 
 @dataclass(frozen=True)
@@ -210,3 +199,10 @@ class Recall:
     deadlines: list[Deadline] = field(default_factory=list)
     signatures: list[SignatureShown] = field(default_factory=list)
     progress: Progress = NO_PROGRESS
+    closed_at: datetime | None = None
+    closed_by: int | None = None
+    closure_justification: str | None = None
+    # Readiness (reported for every recall, drills above all): how long building the
+    # consignee list took at approval, and approval to the last notice being delivered.
+    time_to_trace_seconds: float | None = None
+    time_to_notify_seconds: float | None = None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC
 from typing import Any
 
@@ -30,6 +32,7 @@ from recall.recalls.models import (
     signed_record,
     transition,
 )
+from recall.recalls.readiness import readiness
 from recall.rules import choice, is_valid_id, required_text
 
 MEANING_MAX = 500
@@ -209,6 +212,22 @@ async def _recall_row(recall_id: int) -> dict[str, Any]:
     return dict(row)
 
 
+@asynccontextmanager
+async def refusal_audited(actor: Actor, recall_id: int) -> AsyncIterator[None]:
+    """A wrong password at an e-signature is audited, in a transaction of its own."""
+    try:
+        yield
+    except NotAuthenticated:
+        async with db.transaction():
+            await audit.record(
+                actor,
+                audit.Change(
+                    "recall", recall_id, "signature_refused", reason="password re-check failed"
+                ),
+            )
+        raise
+
+
 async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: str) -> Recall:
     """Approve a proposed recall with the approver's electronic signature.
 
@@ -231,77 +250,64 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
     deadlines = regulatory.recall_deadlines(
         row["profile"], row["recall_class"], row["depth"], approved_at
     )
-    try:
-        async with db.transaction():
-            changed = await db.fetch(
-                "UPDATE recall SET status = {}, approved_at = {}, approved_by = {}, "
-                "version = version + 1 WHERE id = {} AND version = {} AND status = {} RETURNING id",
-                RecallStatus.IN_PROGRESS.value,
-                approved_at,
-                actor.id,
-                recall_id,
-                row["version"],
-                RecallStatus.PROPOSED.value,
+    async with refusal_audited(actor, recall_id), db.transaction():
+        changed = await db.fetch(
+            "UPDATE recall SET status = {}, approved_at = {}, approved_by = {}, "
+            "version = version + 1 WHERE id = {} AND version = {} AND status = {} RETURNING id",
+            RecallStatus.IN_PROGRESS.value,
+            approved_at,
+            actor.id,
+            recall_id,
+            row["version"],
+            RecallStatus.PROPOSED.value,
+        )
+        if not changed:
+            raise Conflict(f"recall {row['reference']} was approved or changed meanwhile")
+        signature = await auth.sign(
+            actor,
+            password,
+            entity="recall",
+            entity_id=recall_id,
+            action="approve",
+            meaning=meaning,
+            record=record,
+        )
+        if deadlines:
+            await tables.RecallDeadline.insert(
+                *[
+                    tables.RecallDeadline(
+                        recall=recall_id,
+                        name=deadline.name[:50],
+                        due_at=deadline.due_at,
+                        rule=deadline.rule[:100],
+                    )
+                    for deadline in deadlines
+                ]
             )
-            if not changed:
-                raise Conflict(f"recall {row['reference']} was approved or changed meanwhile")
-            signature = await auth.sign(
-                actor,
-                password,
-                entity="recall",
-                entity_id=recall_id,
-                action="approve",
-                meaning=meaning,
-                record=record,
-            )
-            if deadlines:
-                await tables.RecallDeadline.insert(
-                    *[
-                        tables.RecallDeadline(
-                            recall=recall_id,
-                            name=deadline.name[:50],
-                            due_at=deadline.due_at,
-                            rule=deadline.rule[:100],
-                        )
-                        for deadline in deadlines
-                    ]
-                )
-            started = time.perf_counter()
-            trace = await masterdata.trace_batches([batch.id for batch in batches])
-            reached = [
-                Reached(line.consignee_id, line.kind, line.tier, line.batch_id, line.quantity)
-                for line in trace.consignees
-            ]
-            planned = plan_notices(row["depth"], reached)
-            created = await notices.create_notices(recall_id, planned, approved_at)
-            trace_ms = round((time.perf_counter() - started) * 1000)
-            await db.fetch("UPDATE recall SET trace_ms = {} WHERE id = {}", trace_ms, recall_id)
-            await notices.schedule_deliveries(created)
-            new = {
-                "status": RecallStatus.IN_PROGRESS.value,
-                "approved_at": approved_at.isoformat(),
-                "signature_hash": signature.record_hash,
-                "meaning": meaning,
-                "notices": len(created),
-                "trace_ms": trace_ms,
-                "deadlines": [
-                    {"name": d.name, "due_at": d.due_at.isoformat(), "rule": d.rule}
-                    for d in deadlines
-                ],
-            }
-            old = {"status": row["status"], "version": row["version"]}
-            await audit.record(
-                actor, audit.Change("recall", recall_id, "approved", old=old, new=new)
-            )
-    except NotAuthenticated:
-        async with db.transaction():
-            await audit.record(
-                actor,
-                audit.Change(
-                    "recall", recall_id, "signature_refused", reason="password re-check failed"
-                ),
-            )
-        raise
+        started = time.perf_counter()
+        trace = await masterdata.trace_batches([batch.id for batch in batches])
+        reached = [
+            Reached(line.consignee_id, line.kind, line.tier, line.batch_id, line.quantity)
+            for line in trace.consignees
+        ]
+        planned = plan_notices(row["depth"], reached)
+        created = await notices.create_notices(recall_id, planned, approved_at)
+        trace_ms = round((time.perf_counter() - started) * 1000)
+        await db.fetch("UPDATE recall SET trace_ms = {} WHERE id = {}", trace_ms, recall_id)
+        await notices.schedule_deliveries(created)
+        new = {
+            "status": RecallStatus.IN_PROGRESS.value,
+            "approved_at": approved_at.isoformat(),
+            "signature_hash": signature.record_hash,
+            "meaning": meaning,
+            "notices": len(created),
+            "trace_ms": trace_ms,
+            "deadlines": [
+                {"name": d.name, "due_at": d.due_at.isoformat(), "rule": d.rule} for d in deadlines
+            ],
+        }
+        old = {"status": row["status"], "version": row["version"]}
+        await audit.record(actor, audit.Change("recall", recall_id, "approved", old=old, new=new))
     return await get_recall(recall_id)
 
 
@@ -325,6 +331,8 @@ async def get_recall(recall_id: int) -> Recall:
     """One recall with its batches, deadlines, signatures and progress; NotFound otherwise."""
     row = await _recall_row(recall_id)
     signatures = await auth.signatures_of("recall", recall_id)
+    approved_at = db.as_utc(row["approved_at"]) if row["approved_at"] else None
+    to_trace, to_notify = await readiness(recall_id, approved_at, row["trace_ms"])
     return Recall(
         id=row["id"],
         reference=row["reference"],
@@ -351,6 +359,11 @@ async def get_recall(recall_id: int) -> Recall:
             for s in signatures
         ],
         progress=await notices.progress(recall_id, clock.now()),
+        closed_at=db.as_utc(row["closed_at"]) if row["closed_at"] else None,
+        closed_by=row["closed_by"],
+        closure_justification=row["closure_justification"],
+        time_to_trace_seconds=to_trace,
+        time_to_notify_seconds=to_notify,
     )
 
 

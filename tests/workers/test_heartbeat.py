@@ -23,6 +23,8 @@ async def test_heartbeat_writes_the_time_of_its_run():
     store = redis.from_url(url)
     await store.delete(HEARTBEAT_KEY)
     worker = Worker(
+        # A queue of its own: jobs other tests queued (notices after an approval) are not its.
+        queue_name="recall:test:heartbeat",
         functions=[],
         cron_jobs=[heartbeat_cron()],
         redis_settings=redis_settings(url),

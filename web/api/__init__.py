@@ -2,6 +2,12 @@
 
 from web.api.alerts import AlertController
 from web.api.audit import AuditController
+from web.api.closeout import (
+    DestructionController,
+    EffectivenessCheckController,
+    RecallClosureController,
+    ReconciliationController,
+)
 from web.api.complaints import ComplaintController
 from web.api.distribution import ShipmentController, TraceController
 from web.api.investigations import CapaController, InvestigationController
@@ -13,6 +19,7 @@ from web.api.masterdata import (
 )
 from web.api.notices import NoticeController
 from web.api.recalls import RecallController
+from web.api.reports import RecallReportController, StatusReportController
 from web.api.system import SystemController
 from web.api.users import AuthController, UserController
 
@@ -31,6 +38,12 @@ ROUTE_HANDLERS = [
     InvestigationController,
     CapaController,
     RecallController,
+    ReconciliationController,
+    DestructionController,
+    EffectivenessCheckController,
+    RecallClosureController,
+    StatusReportController,
+    RecallReportController,
     NoticeController,
     AlertController,
 ]

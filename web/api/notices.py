@@ -1,9 +1,9 @@
-"""The consignee's notices: list, read, acknowledge (with Idempotency-Key replays)."""
+"""The consignee's notices: read, acknowledge, stock, returns, its customers (cascade)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -15,6 +15,7 @@ from recall import notices
 from recall.auth import Actor
 from recall.notices import IdempotencyKey, StoredAnswer, idempotency
 from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
+from web.queue import kick
 from web.security import DISTRIBUTOR_ONLY
 
 NoticeId = Annotated[int, PathParameter(description="The notice's id")]
@@ -94,6 +95,65 @@ class ReturnsCreate(msgspec.Struct):
         ]
         | None
     ) = None
+
+
+class SubConsigneeCreate(msgspec.Struct):
+    """A customer you passed some of a batch on to; a known code keeps its stored record."""
+
+    code: Annotated[str, msgspec.Meta(max_length=40)]
+    name: Annotated[str, msgspec.Meta(max_length=200)]
+    kind: Annotated[str, msgspec.Meta(max_length=20)]
+    batch_no: BatchNo
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+    email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
+    webhook_url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class SubConsigneesCreate(msgspec.Struct):
+    consignees: Annotated[list[SubConsigneeCreate], msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class SubConsigneeNamedRead(msgspec.Struct):
+    """One named customer: its notice in this recall and what this request did about it.
+
+    `name` and `kind` are as stored. `notice`: created (a new notice one tier below yours),
+    line_added (it already had a notice; this batch was added), unchanged (its notice
+    already covered the batch). `notified`: a notice was queued to it just now by webhook
+    and/or e-mail (false for one with neither: QA phones it).
+    """
+
+    code: str
+    name: str
+    kind: str
+    batch_no: str
+    quantity: int
+    notice_id: int
+    tier: int
+    new_consignee: bool
+    notice: Literal["created", "line_added", "unchanged"]
+    notified: bool
+
+
+class SubConsigneesNamedRead(msgspec.Struct):
+    consignees: list[SubConsigneeNamedRead]
+
+
+class NamedLineRead(msgspec.Struct):
+    batch_no: str
+    gtin: str
+    quantity: int
+
+
+class SubConsigneeNoticeRead(msgspec.Struct):
+    notice_id: int
+    code: str
+    name: str
+    kind: str
+    tier: int
+    status: str
+    acknowledged_at: datetime | None
+    responded_at: datetime | None
+    lines: list[NamedLineRead]
 
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -211,3 +271,60 @@ class NoticeController(Controller):
         )
         result = await notices.record_returns(request.user, notice_id, lines, data.scans, key)
         return answer(ReturnsRead, result)
+
+    @post(
+        "/{notice_id:int}/sub-consignees",
+        operation_id="NameSubConsignees",
+        status_code=201,
+        after_response=kick,
+        description="Name the customers you passed recalled batches on to (at most 1000 entries). "
+        "Each gets its own notice one tier below yours when the recall's depth reaches its kind; "
+        "a known code keeps its stored record, a new code creates a consignee under you. Per "
+        "batch, everything named may not exceed what you received. Honours an Idempotency-Key.",
+        responses={
+            **CHANGE,
+            **IDEMPOTENT,
+            422: ResponseSpec(
+                ErrorRead,
+                description="A value breaks a rule (e.g. consignees[0].kind beyond the depth, "
+                "a batch not in the notice, more than received), or Idempotency-Key reused",
+            ),
+        },
+    )
+    async def name_sub_consignees(
+        self,
+        notice_id: NoticeId,
+        data: JSONBody[SubConsigneesCreate],
+        request: Request[Actor, Any, Any],
+    ) -> Response[SubConsigneesNamedRead]:
+        key = await idempotency_key(request)
+        named = [
+            notices.SubConsignee(
+                code=entry.code,
+                name=entry.name,
+                kind=entry.kind,
+                batch_no=entry.batch_no,
+                quantity=entry.quantity,
+                email=entry.email,
+                webhook_url=entry.webhook_url,
+            )
+            for entry in data.consignees
+        ]
+        result = await notices.name_sub_consignees(request.user, notice_id, named, key)
+        return answer(SubConsigneesNamedRead, result, status_code=201)
+
+    @get(
+        "/{notice_id:int}/sub-consignees",
+        operation_id="ListSubConsignees",
+        description="The notices your named customers got through this notice.",
+        responses=NOT_FOUND,
+    )
+    async def list_sub_consignees(
+        self,
+        notice_id: NoticeId,
+        request: Request[Actor, Any, Any],
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Page[SubConsigneeNoticeRead]:
+        items, total = await notices.list_sub_consignees(request.user, notice_id, limit, offset)
+        return Page([read_model(SubConsigneeNoticeRead, item) for item in items], total)

@@ -103,6 +103,13 @@ class RecallRead(msgspec.Struct):
     quantity_returned: int
     quantity_destroyed: int
     quantity_unaccounted: int
+    closed_at: datetime | None
+    closure_justification: str | None
+    # Readiness, reported for every recall (drills above all): seconds to build the
+    # consignee list at approval, and from approval to the last notice delivered (null
+    # while some notice is not delivered yet).
+    time_to_trace_seconds: float | None
+    time_to_notify_seconds: float | None
 
 
 class RecallSummaryRead(msgspec.Struct):
@@ -162,6 +169,10 @@ def recall_read(recall: recalls.Recall) -> RecallRead:
         quantity_returned=progress.quantity_returned,
         quantity_destroyed=progress.quantity_destroyed,
         quantity_unaccounted=progress.quantity_unaccounted,
+        closed_at=recall.closed_at,
+        closure_justification=recall.closure_justification,
+        time_to_trace_seconds=recall.time_to_trace_seconds,
+        time_to_notify_seconds=recall.time_to_notify_seconds,
     )
 
 

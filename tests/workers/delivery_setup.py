@@ -1,0 +1,109 @@
+"""For the delivery tests: a scripted fake Sender, an approved recall to given consignees."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
+
+from recall import db, masterdata, notices, recalls
+from recall.auth import SYSTEM, Actor, Role
+from recall.masterdata.distribution import today
+from recall.notices import DeliveryError
+from tests.factories import PASSWORD, make_batch
+from tests.factories import make_user as make_user_record
+
+
+@dataclass
+class FakeSender:
+    """Answers per webhook URL or mail address from a script; records what was sent."""
+
+    answers: dict[str, list[int | DeliveryError]] = field(default_factory=dict)
+    mail_answers: dict[str, list[DeliveryError | None]] = field(default_factory=dict)
+    posts: list[tuple[str, bytes, dict[str, str]]] = field(default_factory=list)
+    mails: list[EmailMessage] = field(default_factory=list)
+    delay: float = 0.0
+    in_flight: int = 0
+    most_in_flight: int = 0
+
+    async def post(self, url, body, headers):
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            self.posts.append((url, body, dict(headers)))
+            script = self.answers.get(url, [])
+            answer = script.pop(0) if len(script) > 1 else (script[0] if script else 200)
+            if isinstance(answer, DeliveryError):
+                raise answer
+            return answer
+        finally:
+            self.in_flight -= 1
+
+    async def mail(self, message):
+        self.mails.append(message)
+        script = self.mail_answers.get(message["To"], [])
+        answer = script.pop(0) if len(script) > 1 else (script[0] if script else None)
+        if answer is not None:
+            raise answer
+
+    def ids_posted_to(self, url: str) -> list[str]:
+        return [headers["webhook-id"] for posted, _, headers in self.posts if posted == url]
+
+
+# Set-up ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Receiver:
+    code: str
+    url: str | None
+    email: str | None
+    secret: str
+
+
+async def consignee(code: str, *, webhook: bool = True, email: bool = True) -> Receiver:
+    url = f"https://hooks.example/{code}" if webhook else None
+    address = f"{code.lower()}@example.com" if email else None
+    _, secret = await masterdata.create_consignee(
+        SYSTEM, code, f"PBF {code}", "pbf", email=address, webhook_url=url, phone="+62 21 555 01"
+    )
+    return Receiver(code, url, address, secret)
+
+
+async def actor(*roles: str) -> Actor:
+    user = await make_user_record(*roles)
+    return Actor(user.id, user.username, user.full_name, frozenset(Role(r) for r in roles))
+
+
+async def recall_to(*receivers: Receiver, drill: bool = False, recall_class: str = "I") -> int:
+    """An approved recall of one batch shipped to each receiver (tier 1); returns its id."""
+    batch = await make_batch(
+        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
+    )
+    for receiver in receivers:
+        await masterdata.record_shipment(
+            SYSTEM, batch.gtin, batch.batch_no, receiver.code, 100, today() - timedelta(days=5)
+        )
+    proposed = await recalls.propose_recall(
+        await actor("qa"),
+        batch_ids=[batch.id],
+        reason="Diethylene glycol above limit",
+        recall_class=recall_class,
+        recall_type="voluntary",
+        depth="wholesale",
+        profile="bpom",
+        health_hazard_assessment="Serious: acute kidney injury",
+        drill=drill,
+    )
+    await recalls.approve_recall(await actor("qa_manager"), proposed.id, PASSWORD, "Approved")
+    return proposed.id
+
+
+async def deliver_jobs() -> list[int]:
+    rows = await db.fetch(
+        "SELECT id FROM outbox WHERE job = {} AND done_at IS NULL ORDER BY id", notices.DELIVER_JOB
+    )
+    return [int(row["id"]) for row in rows]

@@ -1,0 +1,90 @@
+"""Recall reports: periodic status reports (21 CFR 7.53) and the recall report as PDF."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.openapi import ResponseSpec
+
+from recall import recalls
+from recall.auth import Actor
+from web.api.recalls import RecallId
+from web.api.schemas import ErrorRead, Limit, Offset, Page
+from web.security import QA_ONLY, QUALITY_READ
+
+NOT_FOUND = {404: ResponseSpec(ErrorRead, description="No such recall")}
+
+
+class StatusReportRead(msgspec.Struct):
+    number: int
+    filed_at: datetime
+    # The figures frozen when filed: notification, responses, quantities, tiers,
+    # effectiveness checks, estimated completion, deadlines; "drill" marks a mock recall.
+    content: dict[str, Any]
+
+
+def status_report_read(report: recalls.StatusReport) -> StatusReportRead:
+    return StatusReportRead(number=report.number, filed_at=report.filed_at, content=report.content)
+
+
+class StatusReportController(Controller):
+    path = "/api/recalls/{recall_id:int}/status-reports"
+    tags = ["reports"]
+
+    @get(
+        "/",
+        operation_id="ListStatusReports",
+        guards=[QUALITY_READ],
+        responses=NOT_FOUND,
+        description="A recall's status reports by number, each with the figures it froze.",
+    )
+    async def list_status_reports(
+        self, recall_id: RecallId, limit: Limit = 50, offset: Offset = 0
+    ) -> Page[StatusReportRead]:
+        items, total = await recalls.list_status_reports(recall_id, limit, offset)
+        return Page(items=[status_report_read(item) for item in items], total=total)
+
+    @post(
+        "/",
+        operation_id="FileStatusReport",
+        guards=[QA_ONLY],
+        description=(
+            "File a status report of an in-progress recall now, with the next number "
+            "(scheduled reports are filed by the worker on the profile's interval)."
+        ),
+        responses={
+            **NOT_FOUND,
+            409: ResponseSpec(ErrorRead, description="The recall is not in progress"),
+        },
+    )
+    async def file_status_report(
+        self, recall_id: RecallId, request: Request[Actor, Any, Any]
+    ) -> StatusReportRead:
+        return status_report_read(await recalls.file_status_report(request.user, recall_id))
+
+
+class RecallReportController(Controller):
+    path = "/api/recalls/{recall_id:int}/report.pdf"
+    tags = ["reports"]
+
+    @get(
+        "/",
+        operation_id="GetRecallReportPdf",
+        guards=[QUALITY_READ],
+        media_type="application/pdf",
+        description=(
+            "The recall report as PDF: final once closed, interim while in progress. "
+            "Text is searchable; drills are marked DRILL / LATIHAN."
+        ),
+        responses=NOT_FOUND,
+    )
+    async def get_report_pdf(self, recall_id: RecallId) -> Response[bytes]:
+        report = await recalls.recall_report_pdf(recall_id)
+        return Response(
+            report.content,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{report.filename}"'},
+        )
