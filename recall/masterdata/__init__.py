@@ -17,6 +17,7 @@ from recall.masterdata.models import (
     Shipment,
     check_code,
     check_email,
+    check_public_webhook_url,
     check_webhook_url,
 )
 from recall.masterdata.service import (
@@ -68,6 +69,7 @@ __all__ = [
     "add_batch_material",
     "check_code",
     "check_email",
+    "check_public_webhook_url",
     "check_webhook_url",
     "consignee_by_code",
     "create_batch",

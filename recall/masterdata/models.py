@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -114,6 +115,32 @@ def check_webhook_url(value: str | None) -> str | None:
         valid = False
     if not valid or has_control_characters(url) or " " in url:
         raise InvalidInput("webhook_url", "must be an http:// or https:// URL")
+    return url
+
+
+# Host names that only make sense inside a network; a consignee's own customers must not
+# point our workers at them.
+_INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
+
+
+def check_public_webhook_url(value: str | None) -> str | None:
+    """Like check_webhook_url, and refuses loopback, private and link-local addresses.
+
+    For URLs a consignee gives for its customers: the worker posts to them from inside the
+    plant's network. (Names resolving to private addresses are not looked up here.)
+    """
+    url = check_webhook_url(value)
+    if url is None:
+        return None
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        internal = host == "localhost" or host.endswith(_INTERNAL_SUFFIXES) or "." not in host
+    else:
+        internal = not address.is_global
+    if internal:
+        raise InvalidInput("webhook_url", "must be a public internet address")
     return url
 
 

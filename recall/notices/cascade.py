@@ -76,6 +76,9 @@ class NamedSubConsignee:
     new_consignee: bool
     notice: str
     notified: bool
+    # Shown once, for a customer created by this request with a webhook: the naming
+    # consignee passes it on so the customer can verify our signatures.
+    webhook_secret: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ def _entry(entry: SubConsignee) -> SubConsignee:
         batch_no=batch_no,
         quantity=entry.quantity,
         email=masterdata.check_email(entry.email),
-        webhook_url=masterdata.check_webhook_url(entry.webhook_url),
+        webhook_url=masterdata.check_public_webhook_url(entry.webhook_url),
     )
 
 
@@ -195,6 +198,7 @@ class _Customer:
     notice_id: int | None = None
     tier: int = 0
     batches: set[int] | None = None  # batches its existing notice covers
+    webhook_secret: str | None = None  # set only when created by this request
 
     @property
     def reachable(self) -> bool:
@@ -282,6 +286,10 @@ async def _customers(entries: list[SubConsignee], recall_id: int) -> dict[str, _
     return customers
 
 
+def _secret_shown(customer: _Customer) -> str | None:
+    return customer.webhook_secret if customer.new and customer.webhook_url else None
+
+
 async def _create_consignees(
     actor: Actor, customers: list[_Customer], parent_id: int, parent_code: str, now: datetime
 ) -> None:
@@ -289,9 +297,10 @@ async def _create_consignees(
         chunk = customers[start : start + CONSIGNEES_PER_INSERT]
         values: list[Any] = []
         for customer in chunk:
+            customer.webhook_secret = masterdata.new_webhook_secret()
             values += [
                 customer.code, customer.name, customer.kind, parent_id, customer.email,
-                customer.webhook_url, masterdata.new_webhook_secret(), True, now,
+                customer.webhook_url, customer.webhook_secret, True, now,
             ]  # fmt: skip
         rows = await db.fetch(
             "INSERT INTO consignee (code, name, kind, parent, email, webhook_url, "
@@ -381,6 +390,7 @@ async def _name(
                 new_consignee=customers[entry.code].new,
                 notice=outcome.value,
                 notified=outcome is NoticeOutcome.CREATED and customers[entry.code].reachable,
+                webhook_secret=_secret_shown(customers[entry.code]),
             )
             for entry, target, outcome in zip(entries, targets, outcomes, strict=True)
         )

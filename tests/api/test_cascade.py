@@ -209,6 +209,13 @@ async def test_another_consignees_notice_is_404(client, chain):
         ({"name": "  "}, "consignees[1].name"),
         ({"email": "not-an-address"}, "consignees[1].email"),
         ({"webhook_url": "ftp://x.example"}, "consignees[1].webhook_url"),
+        # Our worker would post from inside the plant's network: no internal targets.
+        ({"webhook_url": "http://127.0.0.1:6379/"}, "consignees[1].webhook_url"),
+        ({"webhook_url": "http://10.1.2.3/hook"}, "consignees[1].webhook_url"),
+        ({"webhook_url": "http://[::1]/hook"}, "consignees[1].webhook_url"),
+        ({"webhook_url": "http://169.254.169.254/latest"}, "consignees[1].webhook_url"),
+        ({"webhook_url": "https://localhost/hook"}, "consignees[1].webhook_url"),
+        ({"webhook_url": "https://erp.internal/hook"}, "consignees[1].webhook_url"),
         ({"code": "W-PBF"}, "consignees[1].code"),  # its own code
     ],
 )
@@ -414,3 +421,24 @@ async def test_two_suppliers_naming_one_new_customer_at_once(client, chain):
         await count("notice WHERE consignee = (SELECT id FROM consignee WHERE code = 'SHARED-APT')")
         == 1
     )
+
+
+async def test_a_new_customer_with_a_webhook_gets_its_signing_secret_once(client, chain):
+    batch, known = chain["batch"], chain["known"]
+    response = await name(
+        client,
+        chain,
+        [
+            entry(batch, known.code, 10),
+            entry(batch, "W-APT", 20, name="Apotek Web", webhook_url="https://web.example/hook"),
+            entry(batch, "M-APT", 30, name="Apotek Mail", email="mail@example.com"),
+        ],
+    )
+    assert response.status_code == 201, response.text
+    shown = {item["code"]: item["webhook_secret"] for item in response.json()["consignees"]}
+    stored = await db.fetch("SELECT webhook_secret FROM consignee WHERE code = 'W-APT'")
+    assert shown["W-APT"] == stored[0]["webhook_secret"]
+    assert shown["W-APT"].startswith("whsec_")
+    # Known customers keep their secret to themselves; one without a webhook needs none.
+    assert shown[known.code] is None
+    assert shown["M-APT"] is None

@@ -132,6 +132,9 @@ class SubConsigneeNamedRead(msgspec.Struct):
     new_consignee: bool
     notice: Literal["created", "line_added", "unchanged"]
     notified: bool
+    # Shown once, for a customer this request created with a webhook_url: pass it on so
+    # the customer can verify the signature of the notices it receives.
+    webhook_secret: str | None = None
 
 
 class SubConsigneesNamedRead(msgspec.Struct):
