@@ -9,40 +9,58 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
+from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.static_files import create_static_files_router
+from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
+from redis.asyncio import Redis
 
 from recall import db
 from recall.settings import Settings, get_settings
 from web.api import ROUTE_HANDLERS
 from web.errors import EXCEPTION_HANDLERS
+from web.pages import PAGES, SESSION_STORE, csrf_config, secure_cookies, session_config
 from web.portal import PortalController
 from web.queue import job_queue
 from web.security import authentication
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
 
 
 def templates() -> TemplateConfig[JinjaTemplateEngine]:
-    """Jinja2 over web/templates, escaping every value it renders."""
+    """Jinja2 over web/templates, escaping every value it renders.
+
+    Pages pass the reader's `gettext` in their context (web.pages.render), so one
+    environment serves requests in different languages at the same time.
+    """
     environment = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
+    environment.newstyle_gettext = True  # type: ignore[attr-defined]
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
 
 
 def _is_login(request: Request) -> bool:
-    return request.url.path == "/api/auth/login"
+    path = request.url.path
+    return path == "/api/auth/login" or (path == "/login" and request.method == "POST")
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the web application; resources are opened in the lifespan."""
     settings = settings or get_settings()
     settings.check()
+
+    # Sessions live in Redis so that any web process can serve any signed-in browser.
+    sessions = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -52,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await app.state.redis.aclose()
+            await sessions.aclose()
             await db.disconnect()
 
     prometheus = PrometheusConfig(app_name="recall", prefix="recall", group_path=True)
@@ -59,11 +78,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
         rate_limit=("minute", settings.login_attempts_per_minute),
         check_throttle_handler=_is_login,
     )
+    static = create_static_files_router(
+        path="/static", directories=[STATIC], include_in_schema=False
+    )
     return Litestar(
-        route_handlers=[*ROUTE_HANDLERS, PortalController, PrometheusController],
+        route_handlers=[*ROUTE_HANDLERS, PortalController, PAGES, static, PrometheusController],
         template_config=templates(),
         lifespan=[lifespan],
-        middleware=[login_limit.middleware, prometheus.middleware, authentication],
+        stores={SESSION_STORE: RedisStore(sessions, namespace="recall:sessions")},
+        csrf_config=csrf_config(settings.secret_key),
+        middleware=[
+            DefineMiddleware(secure_cookies),
+            login_limit.middleware,
+            session_config(settings.token_ttl_minutes).middleware,
+            prometheus.middleware,
+            authentication,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
         compression_config=CompressionConfig(backend="gzip", minimum_size=2048),

@@ -27,7 +27,13 @@ PUBLIC_PATHS = [
     "^/schema",
     "^/api/auth/login$",
     "^/portal/",
+    "^/static/",
+    "^/login$",
+    "^/logout$",
+    "^/language/",
 ]
+# Pages, signed in through the browser session (web.pages.signed_in), not a token: add new ones.
+PAGE_PATHS = ["^/$"]
 
 
 class BearerAuthentication(AbstractAuthenticationMiddleware):
@@ -45,7 +51,7 @@ class BearerAuthentication(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=actor, auth=token)
 
 
-authentication = DefineMiddleware(BearerAuthentication, exclude=PUBLIC_PATHS)
+authentication = DefineMiddleware(BearerAuthentication, exclude=[*PUBLIC_PATHS, *PAGE_PATHS])
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 

@@ -5,10 +5,11 @@ import re
 import pytest
 
 from web.app import create_app
-from web.security import PUBLIC_PATHS
+from web.security import PAGE_PATHS, PUBLIC_PATHS
 
 APP = create_app()
 PUBLIC = [re.compile(pattern) for pattern in PUBLIC_PATHS]
+PAGE = [re.compile(pattern) for pattern in PAGE_PATHS]
 
 
 def concrete(path: str) -> str:
@@ -20,9 +21,20 @@ PROTECTED = sorted(
         (method, concrete(route.path))
         for route in APP.routes
         for method in getattr(route, "methods", ())
-        if method not in {"OPTIONS", "HEAD"} and not any(p.match(route.path) for p in PUBLIC)
+        if method not in {"OPTIONS", "HEAD"} and not any(p.match(route.path) for p in PUBLIC + PAGE)
     }
 )
+PAGES = sorted(
+    {
+        (method, concrete(route.path))
+        for route in APP.routes
+        for method in getattr(route, "methods", ())
+        if method not in {"OPTIONS", "HEAD"}
+        and any(p.match(route.path) for p in PAGE)
+        and not any(p.match(route.path) for p in PUBLIC)
+    }
+)
+CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
 def test_every_protected_route_has_a_role_guard():
@@ -43,6 +55,20 @@ async def test_protected_route_without_token_is_401(client, method, path):
     response = await client.request(method, path)
     assert response.status_code == 401
     assert response.json()["status_code"] == 401
+
+
+def test_pages_are_never_under_the_api():
+    assert PAGES
+    assert not [path for _, path in PAGES if path.startswith("/api/")]
+
+
+@pytest.mark.parametrize(("method", "path"), PAGES)
+async def test_page_without_session_sends_to_sign_in(client, method, path):
+    form = await client.get("/login")
+    token = CSRF_FIELD.search(form.text)[1]
+    response = await client.request(method, path, headers={"x-csrftoken": token})
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
 
 
 @pytest.mark.parametrize(

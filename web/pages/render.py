@@ -1,0 +1,64 @@
+"""Rendering a page: the template, the reader's language, and the headers every page sends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Request
+from litestar.response import Template
+
+from web.i18n import LANGUAGES, language_of, template_texts, translations
+
+# Pages show a signed-in person's records: not cached, not framed, no third-party content.
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+}
+
+
+def N_(message: str) -> str:
+    """Mark `message` for the catalogues without translating it yet."""
+    return message
+
+
+def gettext_for(request: Request[Any, Any, Any]) -> Callable[[str], str]:
+    """The reader's gettext, for texts made in Python (errors, flashes)."""
+    return translations(language_of(request)).gettext
+
+
+def local_time(moment: datetime | None, zone: str) -> str:
+    """A UTC moment as the reader's clock shows it, with the zone named."""
+    if moment is None:
+        return ""
+    return f"{moment.astimezone(ZoneInfo(zone)):%d-%m-%Y %H:%M} ({zone})"
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Template:
+    """`pages/<template>` in the reader's language, with who is signed in and where they are."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Template(
+        template_name=f"pages/{template}",
+        context={
+            **template_texts(language_of(request)),
+            "languages": LANGUAGES,
+            "here": here,
+            "actor": request.scope.get("user"),
+            **(context or {}),
+        },
+        status_code=status_code,
+        headers=HEADERS,
+        media_type="text/html",
+    )
