@@ -68,6 +68,8 @@ class ConsigneeNotice:
     acknowledged_at: datetime | None
     respond_by: datetime | None
     lines: tuple[NoticeLineShown, ...]
+    # Key of the consignee's portal page for this notice (its link in every message).
+    token: str = ""
 
 
 def _consignee_of(actor: Actor) -> int:
@@ -82,7 +84,7 @@ def _date(value: Any) -> date:
 
 
 _NOTICE_SQL = (
-    "SELECT n.id AS id, n.recall AS recall, n.tier AS tier, n.status AS status, "
+    "SELECT n.id AS id, n.recall AS recall, n.tier AS tier, n.status AS status, n.token AS token, "
     f"n.acknowledged_at AS acknowledged_at, {RESPOND_BY} AS respond_by "
     "FROM notice n JOIN consignee c ON c.id = n.consignee "
     "JOIN recall rc ON rc.id = n.recall "
@@ -163,6 +165,7 @@ async def _shown(rows: list[dict[str, Any]]) -> list[ConsigneeNotice]:
             acknowledged_at=db.as_utc(row["acknowledged_at"]),
             respond_by=db.as_utc(row["respond_by"]),
             lines=tuple(lines[int(row["id"])]),
+            token=row["token"],
         )
         for row in rows
     ]

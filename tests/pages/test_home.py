@@ -63,6 +63,11 @@ async def test_a_distributor_sees_only_its_own_notices(client):
     own = await client.get("/", headers={"Accept-Language": "en"})
     assert recall["reference"] in own.text
     assert "You have no recall notices." not in own.text
+    # Each notice links to its portal page, where it is answered.
+    from recall import db
+
+    (token,) = [row["token"] for row in await db.fetch("SELECT token FROM notice")]
+    assert f'href="/portal/notices/{token}"' in own.text
 
     client.cookies.clear()
     await sign_in(client, theirs.username)
