@@ -78,11 +78,6 @@ def _consignee_of(actor: Actor) -> int:
     return actor.consignee_id
 
 
-def _date(value: Any) -> date:
-    # SQLite may hand back ISO text where the declared type does not survive the query.
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
 _NOTICE_SQL = (
     "SELECT n.id AS id, n.recall AS recall, n.tier AS tier, n.status AS status, n.token AS token, "
     f"n.acknowledged_at AS acknowledged_at, {RESPOND_BY} AS respond_by "
@@ -103,7 +98,9 @@ async def _recalls(recall_ids: list[int]) -> dict[int, NoticeRecall]:
         *recall_ids,
     ):
         batches[int(row["recall"])].append(
-            NoticeBatch(row["gtin"], row["batch_no"], _date(row["expires_on"]), row["product_name"])
+            NoticeBatch(
+                row["gtin"], row["batch_no"], db.as_date(row["expires_on"]), row["product_name"]
+            )
         )
     rows = await db.fetch(
         "SELECT id, reference, recall_class, reason, depth, drill FROM recall "

@@ -8,10 +8,9 @@ from typing import Any
 from recall import audit, auth, clock, db
 from recall.auth import Actor
 from recall.errors import Conflict
-from recall.recalls.destruction import recall_row
 from recall.recalls.models import TEXT_MAX, Recall, RecallStatus, transition
 from recall.recalls.reconciliation import Reconciliation, ReconciliationLine, reconcile
-from recall.recalls.service import get_recall, refusal_audited
+from recall.recalls.service import get_recall, recall_row, refusal_audited
 from recall.rules import required_text, text
 
 MEANING_MAX = 500

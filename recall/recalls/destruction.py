@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from recall import audit, clock, db
 from recall.auth import Actor
-from recall.errors import Conflict, InvalidInput, NotFound
+from recall.errors import Conflict, InvalidInput
 from recall.recalls.models import RecallStatus
-from recall.rules import is_valid_id, required_text, text
+from recall.recalls.service import recall_row
+from recall.rules import required_text, text
 from recall.settings import get_settings
 
 PLACE_MAX = 200
@@ -44,18 +45,6 @@ class DestructionRecord:
 def plant_today() -> date:
     """The plant's calendar date (destruction certificates are dated locally, not in UTC)."""
     return clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
-
-
-async def recall_row(recall_id: int) -> dict[str, Any]:
-    """The recall's id, reference and status; NotFound for an unknown recall."""
-    rows = []
-    if is_valid_id(recall_id):
-        rows = await db.fetch(
-            "SELECT id, reference, status, version FROM recall WHERE id = {}", recall_id
-        )
-    if not rows:
-        raise NotFound(f"recall {recall_id} not found")
-    return rows[0]
 
 
 def require_in_progress(row: dict[str, Any], doing: str) -> None:

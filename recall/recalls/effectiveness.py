@@ -15,7 +15,8 @@ from recall import alerts, audit, clock, db
 from recall.alerts import AlertKind
 from recall.auth import Actor
 from recall.errors import Conflict, InvalidInput, NotFound
-from recall.recalls.destruction import lock_in_progress, recall_row, require_in_progress
+from recall.recalls.destruction import lock_in_progress, require_in_progress
+from recall.recalls.service import recall_row
 from recall.rules import choice, is_valid_id, text
 
 NOTES_MAX = 5000

@@ -15,11 +15,11 @@ from typing import Any
 from recall import audit, clock, db, regulatory
 from recall.auth import SYSTEM, Actor
 from recall.errors import Conflict
-from recall.recalls.destruction import lock_in_progress, recall_row, require_in_progress
+from recall.recalls.destruction import lock_in_progress, require_in_progress
 from recall.recalls.effectiveness import list_effectiveness_checks
 from recall.recalls.models import Recall, RecallStatus
 from recall.recalls.reconciliation import ReconciliationLine, reconcile
-from recall.recalls.service import get_recall
+from recall.recalls.service import get_recall, recall_row
 
 CODES_LISTED = 50
 # Reports a recall can fall behind by before the schedule stops counting (a safety bound).

@@ -203,7 +203,7 @@ async def propose_recall(
     )
 
 
-async def _recall_row(recall_id: int) -> dict[str, Any]:
+async def recall_row(recall_id: int) -> dict[str, Any]:
     row = None
     if is_valid_id(recall_id):
         row = await tables.Recall.select().where(tables.Recall.id == recall_id).first()
@@ -237,7 +237,7 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
     is audited as "signature_refused" in a transaction of its own.
     """
     meaning = required_text(meaning, "meaning", MEANING_MAX)
-    row = await _recall_row(recall_id)
+    row = await recall_row(recall_id)
     if actor.id is not None and row["proposed_by"] == actor.id:
         raise Forbidden("four eyes: the proposer of a recall cannot approve it")
     transition(row["status"], RecallStatus.IN_PROGRESS)
@@ -329,7 +329,7 @@ async def _material_lot(lot_id: int | None) -> RecalledMaterialLot | None:
 
 async def get_recall(recall_id: int) -> Recall:
     """One recall with its batches, deadlines, signatures and progress; NotFound otherwise."""
-    row = await _recall_row(recall_id)
+    row = await recall_row(recall_id)
     signatures = await auth.signatures_of("recall", recall_id)
     approved_at = db.as_utc(row["approved_at"]) if row["approved_at"] else None
     to_trace, to_notify = await readiness(recall_id, approved_at, row["trace_ms"])
@@ -402,5 +402,5 @@ async def list_recall_notices(
     recall_id: int, limit: int = 50, offset: int = 0
 ) -> tuple[list[notices.NoticeSummary], int]:
     """The notices of one recall (NotFound for an unknown recall)."""
-    await _recall_row(recall_id)
+    await recall_row(recall_id)
     return await notices.list_notices(recall_id, limit, offset)
