@@ -22,15 +22,27 @@ LANGUAGE_COOKIE = "recall_lang"
 CATALOGUES = Path(__file__).parent / "translations"
 
 
+def catalogue_files(language: str) -> list[Path]:
+    """The .po files of `language`: messages.po for the common texts, one per area of the site."""
+    return sorted((CATALOGUES / language / "LC_MESSAGES").glob("*.po"))
+
+
 @cache
 def translations(language: str) -> Translations:
-    """The catalogue of `language`, compiled in memory from its .po file (no build step)."""
-    with (CATALOGUES / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        catalog = read_po(po, locale=language)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(fp=compiled)
+    """The catalogues of `language`, compiled in memory from their .po files (no build step)."""
+    merged: Translations | None = None
+    for path in catalogue_files(language):
+        with path.open("rb") as po:
+            catalog = read_po(po, locale=language)
+        compiled = BytesIO()
+        write_mo(compiled, catalog)
+        compiled.seek(0)
+        part = Translations(fp=compiled)
+        if merged is None:
+            merged = part
+        else:
+            merged.merge(part)
+    return merged or Translations()
 
 
 def _quality(part: str) -> tuple[str, float]:

@@ -33,7 +33,16 @@ PUBLIC_PATHS = [
     "^/language/",
 ]
 # Pages, signed in through the browser session (web.pages.signed_in), not a token: add new ones.
-PAGE_PATHS = ["^/$"]
+PAGE_PATHS = [
+    "^/$",
+    "^/complaints(/|$)",
+    "^/trends(/|$)",
+    "^/investigations(/|$)",
+    "^/recalls(/|$)",
+    "^/masterdata(/|$)",
+    "^/audit(/|$)",
+    "^/notices(/|$)",
+]
 
 
 class BearerAuthentication(AbstractAuthenticationMiddleware):

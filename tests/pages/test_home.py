@@ -17,6 +17,8 @@ async def test_home_shows_name_roles_sign_out_and_links(client):
     assert 'action="/logout"' in html
     assert 'href="/schema"' in html
     assert "Your recall notices" not in html
+    assert 'href="/complaints"' in html and 'href="/investigations"' in html
+    assert 'href="/masterdata"' in html  # QA keeps master data
     assert response.headers["cache-control"] == "no-store"
 
 
@@ -27,6 +29,7 @@ async def test_a_distributor_without_notices_is_told_so(client):
     response = await client.get("/", headers={"Accept-Language": "en"})
     assert "Your recall notices" in response.text
     assert "You have no recall notices." in response.text
+    assert 'href="/complaints"' not in response.text  # distributors see their notices only
 
 
 async def test_a_disabled_or_removed_session_user_is_sent_to_sign_in(client):

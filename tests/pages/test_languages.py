@@ -6,7 +6,7 @@ import pytest
 
 from tests.factories import make_user
 from tests.pages.helpers import sign_in
-from web.i18n import CATALOGUES, accepted_language
+from web.i18n import CATALOGUES, accepted_language, catalogue_files
 
 
 async def test_indonesian_is_the_default(client):
@@ -70,10 +70,36 @@ def test_accept_language_is_ranked_by_quality(header, language):
     assert accepted_language(header) == language
 
 
-def test_every_indonesian_text_is_translated():
+def _indonesian() -> dict[str, str]:
     from babel.messages.pofile import read_po
 
-    with (CATALOGUES / "id" / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        catalogue = read_po(po, locale="id")
-    untranslated = [message.id for message in catalogue if message.id and not message.string]
+    texts: dict[str, str] = {}
+    for path in catalogue_files("id"):
+        with path.open("rb") as po:
+            for message in read_po(po, locale="id"):
+                if message.id:
+                    texts[str(message.id)] = str(message.string)
+    return texts
+
+
+def test_every_indonesian_text_is_translated():
+    untranslated = [text for text, translated in _indonesian().items() if not translated]
     assert untranslated == []
+
+
+def test_every_text_marked_in_the_pages_is_in_the_indonesian_catalogues():
+    """A text marked with _() or N_() but missing from the catalogues would show in English."""
+    from babel.messages.extract import extract_from_dir
+
+    method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+    keywords = {"_": None, "gettext": None, "N_": None}
+    web = CATALOGUES.parent
+    marked = {
+        message if isinstance(message, str) else message[0]
+        for _filename, _line, message, _comments, _context in extract_from_dir(
+            web, method_map=method_map, keywords=keywords
+        )
+    }
+    assert len(marked) > 20
+    missing = sorted(marked - set(_indonesian()))
+    assert missing == []

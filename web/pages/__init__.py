@@ -10,6 +10,16 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect
 
 from recall.errors import Forbidden, NotFound
+from web.pages import (
+    audit,
+    complaints,
+    investigations,
+    masterdata,
+    notices,
+    proposals,
+    recalls,
+    trends,
+)
 from web.pages.auth import choose_language, login_form, sign_in, sign_out
 from web.pages.home import home
 from web.pages.render import HEADERS, gettext_for, page
@@ -63,7 +73,21 @@ def _not_found(request: Request[Any, Any, Any], _exc: NotFound) -> Response[Any]
 
 PAGES = Router(
     path="/",
-    route_handlers=[home, login_form, sign_in, sign_out, choose_language],
+    route_handlers=[
+        home,
+        login_form,
+        sign_in,
+        sign_out,
+        choose_language,
+        *complaints.ROUTES,
+        *trends.ROUTES,
+        *investigations.ROUTES,
+        *proposals.ROUTES,
+        *recalls.ROUTES,
+        *masterdata.ROUTES,
+        *audit.ROUTES,
+        *notices.ROUTES,
+    ],
     include_in_schema=False,
     exception_handlers={
         SignInRequired: _sign_in_first,

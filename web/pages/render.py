@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from litestar import Request
 from litestar.response import Template
 
+from recall.auth import Actor, Role
 from web.i18n import LANGUAGES, language_of, template_texts, translations
 
 # Pages show a signed-in person's records: not cached, not framed, no third-party content.
@@ -26,6 +27,28 @@ HEADERS = {
 def N_(message: str) -> str:
     """Mark `message` for the catalogues without translating it yet."""
     return message
+
+
+# The bar's links: (path, text, roles that see it). A page's path starting with one marks it.
+NAVIGATION = [
+    ("/complaints", N_("Complaints"), {Role.CS, Role.QA, Role.QA_MANAGER, Role.INSPECTOR}),
+    ("/investigations", N_("Investigations"), {Role.QA, Role.QA_MANAGER, Role.INSPECTOR}),
+    ("/recalls", N_("Recalls"), {Role.QA, Role.QA_MANAGER, Role.INSPECTOR, Role.ADMIN}),
+    ("/trends", N_("Trends"), {Role.QA, Role.QA_MANAGER, Role.INSPECTOR}),
+    ("/masterdata", N_("Master data"), {Role.QA, Role.ADMIN}),
+    ("/audit", N_("Audit trail"), {Role.QA, Role.QA_MANAGER, Role.INSPECTOR, Role.ADMIN}),
+]
+
+
+def navigation(actor: Actor | None, here: str) -> list[dict[str, Any]]:
+    """The bar's links `actor` may follow, the current section marked."""
+    if actor is None:
+        return []
+    return [
+        {"path": path, "text": text, "current": here == path or here.startswith(path + "/")}
+        for path, text, roles in NAVIGATION
+        if actor.has(*roles)
+    ]
 
 
 def gettext_for(request: Request[Any, Any, Any]) -> Callable[[str], str]:
@@ -56,6 +79,7 @@ def page(
             "languages": LANGUAGES,
             "here": here,
             "actor": request.scope.get("user"),
+            "navigation": navigation(request.scope.get("user"), request.url.path),
             **(context or {}),
         },
         status_code=status_code,

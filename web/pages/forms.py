@@ -1,0 +1,121 @@
+"""Page forms: read into the API's own request structs, and show errors beside their field.
+
+Inputs are named like the API's fields (`reporter.kind`, `lines[0].quantity`,
+`batch_ids[]`), so a domain error's field names the input it is about.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import msgspec
+from litestar.datastructures import FormMultiDict
+
+from recall.errors import InvalidInput
+
+T = TypeVar("T")
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_AT = re.compile(r" - at `\$((?:\.[^`\[]+|\[\d+\])*)`$")
+_MISSING = re.compile(r"^Object missing required field `([^`]+)`")
+MAX_LIST_INDEX = 1000
+
+
+def _parts(name: str) -> list[str | int]:
+    return [key if key else int(index) for key, index in _PART.findall(name)]
+
+
+def _slot(node: Any, key: str | int, empty: Any) -> Any:
+    """node[key], created as `empty` when absent (lists grow to reach `key`)."""
+    if isinstance(key, int):
+        node.extend([None] * (key + 1 - len(node)))
+        if node[key] is None:
+            node[key] = empty
+        return node[key]
+    return node.setdefault(key, empty)
+
+
+def _put(tree: dict[str, Any], parts: list[str | int], value: Any) -> None:
+    node: Any = tree
+    for here, after in itertools.pairwise(parts):
+        node = _slot(node, here, [] if isinstance(after, int) else {})
+    last = parts[-1]
+    if isinstance(last, int):
+        node.extend([None] * (last + 1 - len(node)))
+    node[last] = value
+
+
+def unflatten(form: FormMultiDict) -> dict[str, Any]:
+    """Dotted and indexed names as nested objects; blanks are left out, `name[]` is a list."""
+    tree: dict[str, Any] = {}
+    for name in dict.fromkeys(form.keys()):
+        if name.startswith("_") or name == "form_key":
+            continue
+        if name.endswith("[]"):
+            values = [str(v).strip() for v in form.getall(name) if str(v).strip()]
+            _put(tree, _parts(name[:-2]), values)
+            continue
+        value = str(form.get(name, "")).strip()
+        parts = _parts(name)
+        if not value or not parts:
+            continue
+        if any(isinstance(p, int) and p > MAX_LIST_INDEX for p in parts):
+            raise InvalidInput(name, "too many lines")
+        _put(tree, parts, value)
+    return _without_holes(tree)
+
+
+def _without_holes(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _without_holes(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_without_holes(value) for value in node if value is not None]
+    return node
+
+
+def field_of(error: msgspec.ValidationError) -> tuple[str, str]:
+    """(dotted field, message) of a msgspec validation error."""
+    text = str(error)
+    at = _AT.search(text)
+    path = at[1].lstrip(".") if at else ""
+    message = text[: at.start()] if at else text
+    missing = _MISSING.match(message)
+    if missing:
+        path = f"{path}.{missing[1]}" if path else missing[1]
+        return path, "required"
+    return path or "form", message
+
+
+def read(form: FormMultiDict, struct: type[T], **fixed: Any) -> T:
+    """The form as the API's request struct `struct` (text converted, as msgspec does for
+    query strings); `fixed` values are set by the page, never by the form."""
+    data = {**unflatten(form), **fixed}
+    try:
+        return msgspec.convert(data, struct, strict=False)
+    except msgspec.ValidationError as exc:
+        name, message = field_of(exc)
+        raise InvalidInput(name, message) from None
+
+
+@dataclass
+class FormState:
+    """What a form shows: the values typed in and the one error to put right."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    error_field: str | None = None
+    error_text: str | None = None
+
+    @classmethod
+    def failed(cls, form: FormMultiDict, error: InvalidInput) -> FormState:
+        values = {name: str(value) for name, value in form.items() if not name.startswith("_")}
+        text = error.detail.removeprefix(f"{error.field}: ")
+        return cls(values=values, error_field=error.field, error_text=text)
+
+    def value(self, name: str, default: Any = "") -> str:
+        return self.values.get(name, "" if default is None else str(default))
+
+    def has_error(self, name: str) -> bool:
+        field = self.error_field or ""
+        return field == name or field.startswith((f"{name}.", f"{name}["))

@@ -1,0 +1,7 @@
+"""Pages: masterdata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []
