@@ -77,3 +77,34 @@ async def test_a_distributor_sees_only_its_own_notices(client):
     others = await client.get("/", headers={"Accept-Language": "en"})
     assert recall["reference"] not in others.text
     assert "You have no recall notices." in others.text
+
+
+async def test_each_role_sees_the_work_waiting_for_it(client):
+    from tests.api.test_investigations import log_complaint
+    from tests.api.test_recalls import propose, recent_batch
+
+    complaint = await log_complaint(client)
+    recall = await propose(client, batch_ids=[(await recent_batch()).id])
+
+    manager = await make_user("qa_manager")
+    await sign_in(client, manager.username)
+    html = (await client.get("/", headers={"Accept-Language": "en"})).text
+    assert "Recalls waiting for your signature" in html
+    assert f'href="/recalls/{recall["id"]}"' in html
+    assert "Complaints waiting for triage" not in html
+
+    client.cookies.clear()
+    quality = await make_user("qa")
+    await sign_in(client, quality.username)
+    html = (await client.get("/", headers={"Accept-Language": "en"})).text
+    assert "Complaints waiting for triage" in html
+    assert f'href="/complaints/{complaint["id"]}"' in html
+    assert "Recalls waiting for your signature" not in html
+    assert 'href="/complaints/new"' in html
+
+    client.cookies.clear()
+    desk = await make_user("cs")
+    await sign_in(client, desk.username)
+    html = (await client.get("/")).text  # Indonesian by default
+    assert "Keluhan yang baru dicatat" in html and complaint["reference"] in html
+    assert "Catat keluhan" in html
