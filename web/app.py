@@ -24,6 +24,7 @@ from recall import db
 from recall.settings import Settings, get_settings
 from web.api import ROUTE_HANDLERS
 from web.errors import EXCEPTION_HANDLERS
+from web.openapi import document_errors
 from web.pages import PAGES, SESSION_STORE, csrf_config, secure_cookies, session_config
 from web.portal import PortalController
 from web.queue import job_queue
@@ -81,7 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     static = create_static_files_router(
         path="/static", directories=[STATIC], include_in_schema=False
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTE_HANDLERS, PortalController, PAGES, static, PrometheusController],
         template_config=templates(),
         lifespan=[lifespan],
@@ -111,3 +112,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    document_errors(app.openapi_schema)
+    return app

@@ -73,3 +73,24 @@ async def test_unknown_path_is_json_404(client):
     response = await client.get("/api/nothing-here", headers=await headers_for("qa"))
     assert response.status_code == 404
     assert response.json()["status_code"] == 404
+
+
+async def test_the_schema_documents_every_error_a_route_can_answer(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    login = schema["paths"]["/api/auth/login"]["post"]
+    assert login["security"] == []
+    assert {"401", "422", "429", "503"} <= set(login["responses"])
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            codes = set(operation["responses"])
+            if not path.startswith("/api/") or path == "/api/auth/login":
+                continue
+            assert {"401", "403", "503"} <= codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+            if method in {"post", "put", "patch", "delete"}:
+                assert {"400", "409", "422"} <= codes, (method, path)
+    error = schema["components"]["schemas"]["Error"]
+    assert error["required"] == ["status_code", "detail"]
+    metrics = schema["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+    assert list(metrics) == ["text/plain"]

@@ -77,3 +77,10 @@ async def test_page_without_session_sends_to_sign_in(client, method, path):
 async def test_bad_credentials_are_401(client, header):
     response = await client.get("/api/audit", headers={"Authorization": header})
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("path", sorted({path for _, path in PROTECTED}))
+async def test_options_names_the_methods_and_never_fails(client, path):
+    response = await client.options(path)
+    assert response.status_code == 204
+    assert response.headers["allow"]
