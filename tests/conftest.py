@@ -45,6 +45,9 @@ os.environ["RECALL_DATABASE_URL"] = (
 )
 os.environ["PICCOLO_CONF"] = "recall.db.piccolo_conf"
 
+# Fixtures for tests that run real processes (worker, Redis-compatible server).
+pytest_plugins = ["tests.harness"]
+
 _embedded_redis = None
 _app: Any = None
 

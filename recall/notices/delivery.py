@@ -352,23 +352,30 @@ async def _batches(recall_ids: list[int]) -> dict[int, tuple[messages.BatchLine,
 async def _send_all(
     due: list[_Due], sender: Sender, limit: asyncio.Semaphore, settings: Settings
 ) -> list[_Result]:
-    tasks = [asyncio.create_task(_send(item, sender, limit, settings)) for item in due]
+    cut_off: list[_Result] = []
+    tasks = [asyncio.create_task(_send(item, sender, limit, settings, cut_off)) for item in due]
     try:
         done, _ = await asyncio.wait(
             tasks, timeout=settings.delivery.job_timeout_seconds * SEND_BUDGET_SHARE
         )
     finally:
-        # Out of time, or the job itself was cancelled: unrecorded sends stay pending.
+        # Out of time, or the job itself was cancelled: sends not started stay pending as
+        # they were; sends already on the wire are logged as attempts cut off (cut_off).
         unfinished = [task for task in tasks if not task.done()]
         for task in unfinished:
             task.cancel()
         if unfinished:
             await asyncio.gather(*unfinished, return_exceptions=True)
-    return [task.result() for task in tasks if task in done and not task.cancelled()]
+    finished = [task.result() for task in tasks if task in done and not task.cancelled()]
+    return finished + cut_off
 
 
 async def _send(
-    item: _Due, sender: Sender, limit: asyncio.Semaphore, settings: Settings
+    item: _Due,
+    sender: Sender,
+    limit: asyncio.Semaphore,
+    settings: Settings,
+    cut_off: list[_Result],
 ) -> _Result:
     async with limit:
         attempted_at = clock.now()
@@ -382,13 +389,32 @@ async def _send(
             else:
                 await _mail(item, sender, settings, attempted_at)
                 outcome, error = Outcome.DELIVERED, None
+        except asyncio.CancelledError:
+            # The consignee may have received it: the attempt is logged, and retried.
+            error = "cut off: no answer before the job's time budget ran out"
+            cut_off.append(
+                _result(item, Outcome.RETRY, attempted_at, None, error, started, settings)
+            )
+            raise
         except DeliveryError as exc:
             outcome = Outcome.RETRY if exc.retryable else Outcome.FAILED
             error = exc.detail
         except Exception as exc:  # a sender bug must not lose the rest of the chunk
             log.exception("delivery %s: unexpected error", item.id)
             outcome, error = Outcome.RETRY, f"{type(exc).__name__}: {exc}"
-        duration_ms = round((time.perf_counter() - started) * 1000)
+    return _result(item, outcome, attempted_at, status_code, error, started, settings)
+
+
+def _result(
+    item: _Due,
+    outcome: Outcome,
+    attempted_at: datetime,
+    status_code: int | None,
+    error: str | None,
+    started: float,
+    settings: Settings,
+) -> _Result:
+    duration_ms = round((time.perf_counter() - started) * 1000)
     attempt = item.attempts + 1
     if outcome is Outcome.RETRY and attempt >= settings.delivery.attempts:
         outcome = Outcome.FAILED

@@ -9,19 +9,13 @@ receiver was retried, and a receiver that answers 410 failed its notice and aler
 
 from __future__ import annotations
 
-import asyncio
 import os
 import select
-import shutil
-import signal
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from email import message_from_bytes
@@ -32,19 +26,18 @@ from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 import redis.asyncio as redis
 from aiosmtpd.controller import Controller
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from recall import db
-from recall.embedded import EmbeddedRedis, start_redis
+from recall.embedded import start_redis
 from recall.masterdata.distribution import today
 from recall.notices import delivery
 from recall.settings import get_settings
-from tests.conftest import running
 from tests.factories import PASSWORD, headers_for, new_gtin, new_nie
+from tests.harness import WorkerProcess, count, free_port, until
 from workers import HEARTBEAT_KEY
 
 pytestmark = pytest.mark.slow
@@ -179,95 +172,6 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
     controller.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-# Redis and the worker ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def private_redis() -> Iterator[tuple[list[EmbeddedRedis], Path]]:
-    # A short path: unix socket paths are limited to about 100 characters.
-    directory = Path(tempfile.mkdtemp(prefix="rcl-e2e-"))
-    servers = [start_redis(directory / "redis", persist=True)]
-    yield servers, directory
-    for server in servers:
-        server.stop()
-    shutil.rmtree(directory, ignore_errors=True)
-
-
-class WorkerProcess:
-    """`recall worker` as a child process, its output kept in a file."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as output:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "recall.cli", "worker", "--log-level", "info"],
-                cwd=ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.alive():
-            assert self.process is not None
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-
-async def until(
-    check: Callable[[], Awaitable[Any]], seconds: float, what: str, worker: WorkerProcess
-) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}; worker log:\n{worker.output()}")
-        await asyncio.sleep(0.1)
-
-
-@pytest_asyncio.fixture
-async def api(private_redis) -> AsyncIterator[httpx.AsyncClient]:
-    """The app in this loop, its outbox kick pointed at the private Redis."""
-    from web.app import create_app
-    from web.queue import job_queue
-
-    servers, _ = private_redis
-    app = create_app()
-    async with running(app):
-        await app.state.redis.aclose()
-        app.state.redis = job_queue(servers[0].url)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
-
-
 # The scenario -----------------------------------------------------------------------------
 
 
@@ -375,10 +279,6 @@ async def cascade(api: httpx.AsyncClient, recall_id: int, urls: list[str], hooks
     assert entry["tier"] == 2
     assert entry["notified"] is True
     return int(entry["notice_id"])
-
-
-async def count(sql: str, *values: Any) -> int:
-    return int((await db.fetch(sql, *values))[0]["n"])
 
 
 @pytest.fixture

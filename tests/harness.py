@@ -1,0 +1,119 @@
+"""Real processes for end-to-end and fault tests: `recall worker` as a child, a private
+Redis-compatible server that can be stopped and started, and waiting for a condition."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from recall import db
+from recall.embedded import EmbeddedRedis, start_redis
+from tests.conftest import running
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# Redis and the worker ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def private_redis() -> Iterator[tuple[list[EmbeddedRedis], Path]]:
+    # A short path: unix socket paths are limited to about 100 characters.
+    directory = Path(tempfile.mkdtemp(prefix="rcl-e2e-"))
+    servers = [start_redis(directory / "redis", persist=True)]
+    yield servers, directory
+    for server in servers:
+        server.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+class WorkerProcess:
+    """`recall worker` as a child process, its output kept in a file."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "recall.cli", "worker", "--log-level", "info"],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.alive():
+            assert self.process is not None
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+async def until(
+    check: Callable[[], Awaitable[Any]], seconds: float, what: str, worker: WorkerProcess
+) -> Any:
+    deadline = time.monotonic() + seconds
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}; worker log:\n{worker.output()}")
+        await asyncio.sleep(0.1)
+
+
+async def count(sql: str, *values: Any) -> int:
+    return int((await db.fetch(sql, *values))[0]["n"])
+
+
+@pytest_asyncio.fixture
+async def api(private_redis) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in this loop, its outbox kick pointed at the private Redis."""
+    from web.app import create_app
+    from web.queue import job_queue
+
+    servers, _ = private_redis
+    app = create_app()
+    async with running(app):
+        await app.state.redis.aclose()
+        app.state.redis = job_queue(servers[0].url)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client

@@ -1,0 +1,116 @@
+"""A national distribution in bulk: one batch shipped to wholesalers (tier 1), who passed it
+on to outlets (tier 2), every consignee with a webhook on the given receivers.
+
+Consignees and shipments are inserted in bulk (not through the audited use cases) so that
+fault tests and benchmarks can build tens of thousands of them in seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+
+from recall import masterdata
+from recall.masterdata import tables
+from recall.masterdata.distribution import today
+from tests.factories import PASSWORD, headers_for, make_batch, make_product
+
+ROWS_PER_INSERT = 1000
+TIER_ONE_UNITS = 100_000
+TIER_TWO_UNITS = 12
+
+
+@dataclass(frozen=True)
+class Distribution:
+    batch_id: int
+    batch_no: str
+    secrets: dict[str, str]  # consignee code → its webhook signing secret
+    wholesalers: list[str]
+    outlets: list[str]
+
+    @property
+    def consignees(self) -> int:
+        return len(self.wholesalers) + len(self.outlets)
+
+
+async def _insert(table: type[tables.Consignee] | type[tables.Shipment], rows: list) -> None:
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        await table.insert(*rows[start : start + ROWS_PER_INSERT])
+
+
+async def distribute_nationally(
+    webhook_urls: list[str], wholesalers: int, outlets: int, prefix: str = "N"
+) -> Distribution:
+    """`wholesalers` PBFs and `outlets` pharmacies, webhooks spread over `webhook_urls`."""
+    product = await make_product()
+    batch = await make_batch(
+        product.gtin,
+        manufactured_on=today() - timedelta(days=60),
+        expires_on=today() + timedelta(days=700),
+        quantity_produced=wholesalers * TIER_ONE_UNITS,
+    )
+    codes = [f"{prefix}-PBF-{n:04d}" for n in range(wholesalers)]
+    codes += [f"{prefix}-APT-{n:05d}" for n in range(outlets)]
+    secrets = {code: masterdata.new_webhook_secret() for code in codes}
+    await _insert(
+        tables.Consignee,
+        [
+            tables.Consignee(
+                code=code,
+                name=f"{'PBF' if 'PBF' in code else 'Apotek'} {code}",
+                kind="pbf" if "PBF" in code else "pharmacy",
+                webhook_url=f"{webhook_urls[index % len(webhook_urls)]}/{code}",
+                webhook_secret=secrets[code],
+                phone="+62 21 555 0100",
+            )
+            for index, code in enumerate(codes)
+        ],
+    )
+    ids = {
+        row["code"]: row["id"]
+        for row in await tables.Consignee.select(tables.Consignee.id, tables.Consignee.code).where(
+            tables.Consignee.code.is_in(codes)
+        )
+    }
+    shipped_on = today() - timedelta(days=10)
+    pbfs, apts = codes[:wholesalers], codes[wholesalers:]
+    shipments = [
+        tables.Shipment(batch=batch.id, consignee=ids[code], quantity=TIER_ONE_UNITS,
+                        shipped_on=shipped_on)
+        for code in pbfs
+    ] + [
+        tables.Shipment(batch=batch.id, consignee=ids[code], sender=ids[pbfs[n % wholesalers]],
+                        quantity=TIER_TWO_UNITS, shipped_on=shipped_on + timedelta(days=2))
+        for n, code in enumerate(apts)
+    ]  # fmt: skip
+    await _insert(tables.Shipment, shipments)
+    return Distribution(batch.id, batch.batch_no, secrets, pbfs, apts)
+
+
+async def propose_for(api: httpx.AsyncClient, distribution: Distribution) -> int:
+    """A class I recall of the distributed batch to retail level, proposed by QA; its id."""
+    proposed = await api.post(
+        "/api/recalls",
+        json={
+            "batch_ids": [distribution.batch_id],
+            "reason": "Diethylene glycol above limit in the solvent lot",
+            "recall_class": "I",
+            "recall_type": "voluntary",
+            "depth": "retail",
+            "profile": "bpom",
+            "health_hazard_assessment": "Acute kidney injury possible; life-threatening.",
+        },
+        headers=await headers_for("qa"),
+    )
+    assert proposed.status_code == 201, proposed.text
+    return int(proposed.json()["id"])
+
+
+async def approve(api: httpx.AsyncClient, recall_id: int) -> httpx.Response:
+    return await api.post(
+        f"/api/recalls/{recall_id}/approve",
+        json={"password": PASSWORD, "meaning": "Approved for execution"},
+        headers=await headers_for("qa_manager"),
+    )
