@@ -30,6 +30,7 @@ async def test_a_distributor_without_notices_is_told_so(client):
     assert "Your recall notices" in response.text
     assert "You have no recall notices." in response.text
     assert 'href="/complaints"' not in response.text  # distributors see their notices only
+    assert 'href="/notices"' in response.text
 
 
 async def test_a_disabled_or_removed_session_user_is_sent_to_sign_in(client):
@@ -66,11 +67,11 @@ async def test_a_distributor_sees_only_its_own_notices(client):
     own = await client.get("/", headers={"Accept-Language": "en"})
     assert recall["reference"] in own.text
     assert "You have no recall notices." not in own.text
-    # Each notice links to its portal page, where it is answered.
+    # Each notice links to its page, where it is answered.
     from recall import db
 
-    (token,) = [row["token"] for row in await db.fetch("SELECT token FROM notice")]
-    assert f'href="/portal/notices/{token}"' in own.text
+    (notice_id,) = [row["id"] for row in await db.fetch("SELECT id FROM notice")]
+    assert f'href="/notices/{notice_id}"' in own.text
 
     client.cookies.clear()
     await sign_in(client, theirs.username)
@@ -108,3 +109,15 @@ async def test_each_role_sees_the_work_waiting_for_it(client):
     html = (await client.get("/")).text  # Indonesian by default
     assert "Keluhan yang baru dicatat" in html and complaint["reference"] in html
     assert "Catat keluhan" in html
+
+
+async def test_a_bad_value_in_a_page_address_is_a_400_page_naming_it(client):
+    user = await make_user("qa")
+    await sign_in(client, user.username)
+    response = await client.get(
+        "/audit", params={"page": "first"}, headers={"Accept-Language": "en"}
+    )
+    assert response.status_code == 400
+    assert "text/html" in response.headers["content-type"]
+    assert "This address is not valid" in response.text
+    assert "page" in response.text

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Request, Response, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import PermissionDeniedException, ValidationException
 from litestar.response import Redirect
 
 from recall.errors import Forbidden, NotFound
@@ -65,6 +65,15 @@ def _refused(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     return page(request, "message.html", {"title": title, "text": text}, status_code=403)
 
 
+def _bad_address(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    _ = gettext_for(request)
+    problems = exc.extra if isinstance(exc.extra, list) else []
+    names = sorted({str(p.get("key")) for p in problems if isinstance(p, dict) and p.get("key")})
+    title = _("This address is not valid")
+    text = _("Check the value of: %(fields)s.") % {"fields": ", ".join(names) or "?"}
+    return page(request, "message.html", {"title": title, "text": text}, status_code=400)
+
+
 def _not_found(request: Request[Any, Any, Any], _exc: NotFound) -> Response[Any]:
     _ = gettext_for(request)
     title, text = _("Not found"), _("This record does not exist, or you may not see it.")
@@ -94,6 +103,7 @@ PAGES = Router(
         PermissionDeniedException: _refused,
         Forbidden: _refused,
         NotFound: _not_found,
+        ValidationException: _bad_address,
     },
 )
 

@@ -37,6 +37,7 @@ NAVIGATION = [
     ("/trends", N_("Trends"), {Role.QA, Role.QA_MANAGER, Role.INSPECTOR}),
     ("/masterdata", N_("Master data"), {Role.QA, Role.ADMIN}),
     ("/audit", N_("Audit trail"), {Role.QA, Role.QA_MANAGER, Role.INSPECTOR, Role.ADMIN}),
+    ("/notices", N_("Your recall notices"), {Role.DISTRIBUTOR}),
 ]
 
 
