@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from recall import db
 from recall.errors import (
     Conflict,
     Forbidden,
@@ -93,5 +94,6 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: http_error,
     ConnectionError: database_unavailable,
     OSError: database_unavailable,
+    **dict.fromkeys(db.CONNECTION_LOST, database_unavailable),
     Exception: unexpected_error,
 }

@@ -3,11 +3,23 @@
 from recall.audit.service import (
     Change,
     Entry,
+    EntryFilter,
     Verification,
+    find_entries,
     history,
     list_entries,
     record,
     verify,
 )
 
-__all__ = ["Change", "Entry", "Verification", "history", "list_entries", "record", "verify"]
+__all__ = [
+    "Change",
+    "Entry",
+    "EntryFilter",
+    "Verification",
+    "find_entries",
+    "history",
+    "list_entries",
+    "record",
+    "verify",
+]

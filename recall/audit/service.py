@@ -198,3 +198,48 @@ async def verify() -> Verification:
     if head and (head[0]["seq"] != count or head[0]["hash"] != expected_prev):
         return Verification(False, count, count + 1, "entries removed from the end")
     return Verification(True, count, None)
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    """Which entries to show: every given condition must hold."""
+
+    entity: str | None = None
+    entity_id: str | None = None
+    # Part of the actor's printed name or username, any case.
+    actor: str | None = None
+    action: str | None = None
+    since: datetime | None = None  # from this moment on
+    until: datetime | None = None  # before this moment
+
+
+def _conditions(selection: EntryFilter) -> list[Any]:
+    where: list[Any] = []
+    if selection.entity:
+        where.append(AuditEntry.entity == selection.entity)
+    if selection.entity_id:
+        where.append(AuditEntry.entity_id == str(selection.entity_id))
+    if selection.actor:
+        pattern = selection.actor.replace("\\", "").replace("%", "").replace("_", "")
+        where.append(AuditEntry.actor_name.ilike(f"%{pattern}%"))
+    if selection.action:
+        where.append(AuditEntry.action == selection.action)
+    if selection.since:
+        where.append(AuditEntry.at >= selection.since.astimezone(UTC))
+    if selection.until:
+        where.append(AuditEntry.at < selection.until.astimezone(UTC))
+    return where
+
+
+async def find_entries(
+    selection: EntryFilter, limit: int = 50, offset: int = 0, *, oldest_first: bool = False
+) -> tuple[list[Entry], int]:
+    """Entries matching `selection`, newest first (or oldest first), and how many match."""
+    where = _conditions(selection)
+    query = AuditEntry.select().order_by(AuditEntry.seq, ascending=oldest_first)
+    count = AuditEntry.count()
+    if where:
+        query = query.where(*where)
+        count = count.where(*where)
+    rows = await query.limit(limit).offset(offset)
+    return [_entry(row) for row in rows], await count

@@ -113,6 +113,21 @@ async def run_migrations() -> None:
         raise RuntimeError(f"migrations failed: {result.message}")
 
 
+def _connection_lost() -> tuple[type[Exception], ...]:
+    from asyncpg import exceptions as postgres
+
+    return (
+        postgres.PostgresConnectionError,  # class 08: the connection failed or was closed
+        postgres.OperatorInterventionError,  # class 57: the server shut it down or restarts
+        postgres.InterfaceError,  # the client's connection is no longer usable
+        postgres.InternalClientError,  # its protocol state broke with the connection
+    )
+
+
+# Driver errors meaning the database went away mid-request: the caller may try again.
+CONNECTION_LOST = _connection_lost()
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """True for a duplicate-key error from either database."""
     import sqlite3

@@ -17,6 +17,7 @@ from recall.masterdata.tables import (
     MaterialLot,
     Product,
     Shipment,
+    ShipmentImport,
 )
 from recall.notices.tables import (
     Delivery,
@@ -52,6 +53,7 @@ APP_CONFIG = AppConfig(
         MaterialLot,
         BatchMaterial,
         Shipment,
+        ShipmentImport,
         Complaint,
         ComplaintReply,
         Signature,

@@ -212,3 +212,35 @@ class Investigation:
     affected_batches: tuple[AffectedBatch, ...]
     suggested_batches: tuple[SuggestedBatch, ...]
     capas: tuple[Capa, ...]
+
+
+@dataclass(frozen=True)
+class InvestigationTally:
+    """What a list shows beside an investigation: complaints grouped, CAPA open and overdue."""
+
+    complaints: int
+    capas_open: int
+    capas_overdue: int
+
+
+@dataclass(frozen=True)
+class ComplaintToInvestigate:
+    """A complaint triaged for investigation and not yet grouped under one."""
+
+    id: int
+    reference: str
+    received_at: datetime
+    product_name: str | None
+    batch_no: str | None
+    category: str | None
+    severity: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class ResultingRecall:
+    """A recall proposed from an investigation."""
+
+    id: int
+    reference: str
+    status: str

@@ -27,10 +27,13 @@ from recall.investigations.models import (
     Capa,
     CapaKind,
     CapaStatus,
+    ComplaintToInvestigate,
     Investigation,
     InvestigationComplaint,
     InvestigationStatus,
     InvestigationSummary,
+    InvestigationTally,
+    ResultingRecall,
     RootCauseCategory,
     SharedLot,
     SuggestedBatch,
@@ -467,3 +470,79 @@ async def conclude_investigation(
             ),
         )
     return await get_investigation(investigation_id)
+
+
+# Overviews ----------------------------------------------------------------------------------
+
+MAX_TO_INVESTIGATE = 200
+
+
+async def tallies(investigation_ids: list[int]) -> dict[int, InvestigationTally]:
+    """Per investigation: complaints grouped, CAPA still open, and how many of those are overdue."""
+    ids = sorted({i for i in investigation_ids if is_valid_id(i)})
+    if not ids:
+        return {}
+    placeholders = ", ".join("{}" for _ in ids)
+    grouped = await db.fetch(
+        "SELECT investigation, COUNT(*) AS n FROM complaint "
+        f"WHERE investigation IN ({placeholders}) GROUP BY investigation",
+        *ids,
+    )
+    open_capas = await db.fetch(
+        f"SELECT investigation, due_on FROM capa WHERE investigation IN ({placeholders}) "
+        "AND status <> {}",
+        *ids,
+        CapaStatus.DONE.value,
+    )
+    complaint_counts = {row["investigation"]: int(row["n"]) for row in grouped}
+    on = today()
+    capas: dict[int, list[bool]] = {}
+    for row in open_capas:
+        overdue = is_overdue(db.as_date(row["due_on"]), CapaStatus.OPEN.value, on)
+        capas.setdefault(row["investigation"], []).append(overdue)
+    return {
+        i: InvestigationTally(
+            complaint_counts.get(i, 0), len(capas.get(i, [])), sum(capas.get(i, []))
+        )
+        for i in ids
+    }
+
+
+async def complaints_to_investigate(
+    limit: int = MAX_TO_INVESTIGATE,
+) -> list[ComplaintToInvestigate]:
+    """Complaints triaged for investigation that no investigation groups yet, oldest first."""
+    rows = await db.fetch(
+        "SELECT c.id, c.reference, c.received_at, p.name AS product_name, c.batch_no, "
+        "c.category, c.severity, c.description "
+        "FROM complaint c LEFT JOIN product p ON p.id = c.product "
+        "WHERE c.status = {} AND c.investigate = {} AND c.investigation IS NULL "
+        "ORDER BY c.received_at, c.id LIMIT {}",
+        complaints.ComplaintStatus.TRIAGED.value,
+        True,
+        min(limit, MAX_TO_INVESTIGATE),
+    )
+    return [
+        ComplaintToInvestigate(
+            id=row["id"],
+            reference=row["reference"],
+            received_at=db.as_utc(row["received_at"]),
+            product_name=row["product_name"],
+            batch_no=row["batch_no"],
+            category=row["category"],
+            severity=row["severity"],
+            description=row["description"],
+        )
+        for row in rows
+    ]
+
+
+async def resulting_recalls(investigation_id: int) -> list[ResultingRecall]:
+    """The recalls proposed from this investigation, oldest first."""
+    if not is_valid_id(investigation_id):
+        return []
+    rows = await db.fetch(
+        "SELECT id, reference, status FROM recall WHERE investigation = {} ORDER BY id",
+        investigation_id,
+    )
+    return [ResultingRecall(row["id"], row["reference"], row["status"]) for row in rows]

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from piccolo.engine.postgres import PostgresEngine
@@ -49,6 +49,27 @@ class LineError:
 
     line: int
     detail: str
+    # The column the problem is in ("header" and "line" for the whole line), as `detail` starts.
+    column: str = ""
+
+    @property
+    def problem(self) -> str:
+        """`detail` without the column it starts with."""
+        return self.detail.removeprefix(f"{self.column}: ") if self.column else self.detail
+
+
+class ImportProgress(Protocol):
+    """Told how a long import goes, so people can watch it (all optional to implement well)."""
+
+    async def checked(self, lines: int, total: int) -> None:
+        """`lines` of the file's `total` lines are read; called between chunks, outside any
+        transaction (on SQLite the write lock is not held yet)."""
+
+    async def writing(self) -> None:
+        """Every line is good; the write transaction is about to start."""
+
+    async def written(self, imported: int) -> None:
+        """Called inside the write transaction, so what it writes commits with the shipments."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +100,7 @@ class _Problem:
     detail: str
 
     def as_line_error(self) -> LineError:
-        return LineError(self.line, f"{self.field}: {self.detail}")
+        return LineError(self.line, f"{self.field}: {self.detail}", self.field)
 
 
 @dataclass(frozen=True)
@@ -419,8 +440,22 @@ def _reason(exc: InvalidInput) -> str:
     return exc.detail.removeprefix(prefix)
 
 
-def _parse(csv_text: str) -> tuple[list[_Draft], list[_Problem], int]:
+def line_count(csv_text: str) -> int:
+    """The lines of a file as an editor numbers them, the header included."""
+    if not csv_text:
+        return 0
+    return csv_text.count("\n") + (0 if csv_text.endswith("\n") else 1)
+
+
+# Lines read between two progress reports (each report lets other requests run).
+PROGRESS_EVERY = 2000
+
+
+async def _parse(
+    csv_text: str, progress: ImportProgress | None = None
+) -> tuple[list[_Draft], list[_Problem], int]:
     """Drafts and format problems of a CSV file, and its number of data lines."""
+    total = line_count(csv_text)
     reader = csv.reader(io.StringIO(csv_text.removeprefix("\ufeff"), newline=""))
     try:
         header = next(reader)
@@ -443,6 +478,8 @@ def _parse(csv_text: str) -> tuple[list[_Draft], list[_Problem], int]:
         except csv.Error as exc:
             problems.append(_Problem(line, "line", f"not readable as CSV ({exc})"))
             break
+        if progress is not None and reader.line_num % PROGRESS_EVERY == 0:
+            await progress.checked(reader.line_num, total)
         if not cells or all(not cell.strip() for cell in cells):
             continue  # blank lines (often one at the end) carry no shipment
         lines += 1
@@ -453,13 +490,19 @@ def _parse(csv_text: str) -> tuple[list[_Draft], list[_Problem], int]:
     return drafts, problems, lines
 
 
-async def import_shipments(actor: Actor, csv_text: str) -> ImportResult:
+async def import_shipments(
+    actor: Actor, csv_text: str, progress: ImportProgress | None = None
+) -> ImportResult:
     """Import shipments from CSV: all lines or none; every bad line is reported.
 
     Columns (header on line 1): gtin, batch_no, consignee_code, quantity, shipped_on and
-    optionally from_consignee_code. One audit entry covers the whole file.
+    optionally from_consignee_code. One audit entry covers the whole file. `progress`, when
+    given, hears how far the check got and when writing starts.
     """
-    drafts, problems, lines = _parse(csv_text)
+    drafts, problems, lines = await _parse(csv_text, progress)
+    if progress is not None:
+        total = line_count(csv_text)
+        await progress.checked(total, total)
     rows: list[_Row] = []
     if drafts:
         # Lines with well-formed values are checked against the database even when others
@@ -471,8 +514,12 @@ async def import_shipments(actor: Actor, csv_text: str) -> ImportResult:
         return ImportResult(0, [problem.as_line_error() for problem in problems])
     if not rows:
         return ImportResult(0, [])
+    if progress is not None:
+        await progress.writing()
     async with db.transaction():
         await _insert_shipments(rows)
+        if progress is not None:
+            await progress.written(len(rows))
         number = await db.next_number("shipment_import")
         new = {
             "imported": len(rows),

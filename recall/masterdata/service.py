@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
 from recall import audit, clock, db
@@ -93,14 +94,35 @@ async def product_by_gtin(gtin: str, *, field: str = "gtin") -> Product:
     return _product(row)
 
 
-async def list_products(limit: int = 50, offset: int = 0) -> tuple[list[Product], int]:
-    rows = (
-        await tables.Product.select()
-        .order_by(tables.Product.name, tables.Product.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return [_product(row) for row in rows], await tables.Product.count()
+def _matching(q: str | None, *columns: Any) -> Any:
+    """A condition: any of `columns` contains the words of `q` (case-insensitive), or None."""
+    words = (q or "").split()
+    if not words:
+        return None
+    # SQLite's LIKE already ignores case (for ASCII); PostgreSQL needs ILIKE.
+    caseless = "like" if isinstance(db.get_engine(), SQLiteEngine) else "ilike"
+    condition = None
+    for word in words[:5]:  # each word adds a LIKE per column: a few are enough
+        pattern = f"%{word}%"
+        any_column = None
+        for column in columns:
+            match = getattr(column, caseless)(pattern)
+            any_column = match if any_column is None else any_column | match
+        condition = any_column if condition is None else condition & any_column
+    return condition
+
+
+async def list_products(
+    limit: int = 50, offset: int = 0, *, q: str | None = None
+) -> tuple[list[Product], int]:
+    """Products by name; `q` finds words in the name, GTIN or NIE."""
+    query = tables.Product.select().order_by(tables.Product.name, tables.Product.id)
+    count = tables.Product.count()
+    found = _matching(q, tables.Product.name, tables.Product.gtin, tables.Product.nie)
+    if found is not None:
+        query, count = query.where(found), count.where(found)
+    rows = await query.limit(limit).offset(offset)
+    return [_product(row) for row in rows], await count
 
 
 # Batches -------------------------------------------------------------------------
@@ -196,14 +218,20 @@ async def find_batch(gtin: str, batch_no: str) -> Batch | None:
 
 
 async def list_batches(
-    gtin: str | None = None, limit: int = 50, offset: int = 0
+    gtin: str | None = None, limit: int = 50, offset: int = 0, *, q: str | None = None
 ) -> tuple[list[Batch], int]:
+    """Batches, newest first; `q` finds words in the batch number, product name or GTIN."""
     query = tables.Batch.select(*_BATCH_COLUMNS).order_by(tables.Batch.id, ascending=False)
     count = tables.Batch.count()
     if gtin:
         normalized = normalize_gtin(gtin)
         query = query.where(tables.Batch.product.gtin == normalized)
         count = count.where(tables.Batch.product.gtin == normalized)
+    found = _matching(
+        q, tables.Batch.batch_no, tables.Batch.product.name, tables.Batch.product.gtin
+    )
+    if found is not None:
+        query, count = query.where(found), count.where(found)
     rows = await query.limit(limit).offset(offset)
     return [_batch(row) for row in rows], await count
 
@@ -246,14 +274,18 @@ async def get_material_lot(lot_id: int) -> MaterialLot:
     return _lot(row)
 
 
-async def list_material_lots(limit: int = 50, offset: int = 0) -> tuple[list[MaterialLot], int]:
-    rows = (
-        await tables.MaterialLot.select()
-        .order_by(tables.MaterialLot.id, ascending=False)
-        .limit(limit)
-        .offset(offset)
-    )
-    return [_lot(row) for row in rows], await tables.MaterialLot.count()
+async def list_material_lots(
+    limit: int = 50, offset: int = 0, *, q: str | None = None
+) -> tuple[list[MaterialLot], int]:
+    """Material lots, newest first; `q` finds words in the material, lot number or supplier."""
+    query = tables.MaterialLot.select().order_by(tables.MaterialLot.id, ascending=False)
+    count = tables.MaterialLot.count()
+    lot = tables.MaterialLot
+    found = _matching(q, lot.material, lot.lot_no, lot.supplier)
+    if found is not None:
+        query, count = query.where(found), count.where(found)
+    rows = await query.limit(limit).offset(offset)
+    return [_lot(row) for row in rows], await count
 
 
 async def add_batch_material(
@@ -415,13 +447,18 @@ async def consignee_by_code(code: str, *, field: str = "consignee_code") -> Cons
 
 
 async def list_consignees(
-    kind: str | None = None, limit: int = 50, offset: int = 0
+    kind: str | None = None, limit: int = 50, offset: int = 0, *, q: str | None = None
 ) -> tuple[list[Consignee], int]:
+    """Consignees by code; `q` finds words in the code, name or province."""
     query = _consignee_query().order_by(tables.Consignee.code)
     count = tables.Consignee.count()
     if kind:
         kind = _kind(kind)
         query = query.where(tables.Consignee.kind == kind)
         count = count.where(tables.Consignee.kind == kind)
+    c = tables.Consignee
+    found = _matching(q, c.code, c.name, c.province)
+    if found is not None:
+        query, count = query.where(found), count.where(found)
     rows = await query.limit(limit).offset(offset)
     return [_consignee(row) for row in rows], await count

@@ -80,3 +80,27 @@ class Shipment(Table, tablename="shipment"):
     quantity = Integer()
     shipped_on = Date()
     created_at = Timestamptz()
+
+
+class ShipmentImport(Table, tablename="shipment_import"):
+    """A shipments CSV file uploaded for import, and how its import went (watched on a page)."""
+
+    id: Serial
+    file_name = Varchar(length=255)
+    sha256 = Varchar(length=64, index=True)
+    size_bytes = Integer()
+    # The file as uploaded: any process can run the import, and the record keeps what came in.
+    content = Text()
+    # Who uploaded it: the import runs (and is audited) as that person, in whichever process.
+    uploaded_by_id = Integer(null=True, default=None)
+    uploaded_by = Varchar(length=100)  # username
+    uploaded_by_name = Varchar(length=200)
+    uploaded_at = Timestamptz()
+    status = Varchar(length=20, index=True)  # queued, checking, writing, done, failed
+    lines_total = Integer(default=0)
+    lines_checked = Integer(default=0)
+    imported = Integer(default=0)
+    error_count = Integer(default=0)
+    errors = Text(default="[]")  # JSON [[line, column, problem], …], every problem found
+    updated_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)

@@ -1,7 +1,366 @@
-"""Pages: audit."""
+"""Pages: the audit trail of one record or of everything, its chain check, and its download."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-ROUTES: list[Any] = []
+from litestar import Request, Response, get
+from litestar.params import Parameter, QueryParameter
+from litestar.response import Template
+
+from recall import audit
+from recall.auth import Actor
+from recall.errors import InvalidInput
+from recall.settings import get_settings
+from web.pages.export import FormatParameter, download
+from web.pages.forms import FormState
+from web.pages.render import N_, gettext_for, local_time, page
+from web.pages.session import signed_in
+from web.security import QUALITY_READ
+
+PER_PAGE = 50
+EXPORT_PAGE = 5000
+EXPORT_MAX = 100_000
+
+# The records the trail names, as the use cases write them.
+ENTITIES = {
+    "complaint": N_("Complaint"),
+    "investigation": N_("Investigation"),
+    "capa": N_("CAPA"),
+    "recall": N_("Recall"),
+    "notice": N_("Recall notice"),
+    "alert": N_("Alert"),
+    "destruction": N_("Destruction"),
+    "effectiveness_check": N_("Effectiveness check"),
+    "effectiveness_contact": N_("Effectiveness check contact"),
+    "product": N_("Product"),
+    "batch": N_("Batch"),
+    "material_lot": N_("Material lot"),
+    "consignee": N_("Consignee"),
+    "shipment": N_("Shipment"),
+    "shipment_import": N_("Shipments upload"),
+    "user": N_("User"),
+}
+ACTIONS = {
+    "created": N_("Created"),
+    "updated": N_("Updated"),
+    "corrected": N_("Corrected"),
+    "triaged": N_("Triaged"),
+    "attached_to_investigation": N_("Attached to an investigation"),
+    "opened": N_("Opened"),
+    "concluded": N_("Concluded"),
+    "completed": N_("Completed"),
+    "closed": N_("Closed"),
+    "proposed": N_("Proposed"),
+    "approved": N_("Approved"),
+    "signature_refused": N_("Signature refused"),
+    "status_report_filed": N_("Status report filed"),
+    "reminders_sent": N_("Reminders sent"),
+    "deadline_passed": N_("Deadline passed"),
+    "sent": N_("Sent"),
+    "delivery_failed": N_("Delivery failed"),
+    "acknowledged": N_("Acknowledged"),
+    "stock_reported": N_("Stock reported"),
+    "returns_recorded": N_("Returns recorded"),
+    "sub_consignees_named": N_("Customers named"),
+    "line_added": N_("Batch added"),
+    "raised": N_("Raised"),
+    "replied": N_("Replied"),
+    "started": N_("Started"),
+    "recorded": N_("Recorded"),
+    "imported": N_("Imported"),
+    "material_added": N_("Material added"),
+    "api_key_created": N_("API key created"),
+}
+PROBLEMS = {
+    "entry missing": N_("an entry is missing"),
+    "chain broken": N_("the link to the entry before it is broken"),
+    "entry altered": N_("the entry was altered"),
+    "entries removed from the end": N_("entries were removed from the end"),
+}
+_ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)")
+
+Text = Annotated[str | None, Parameter(max_length=100)]
+PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=100_000)]
+
+
+@dataclass(frozen=True)
+class ChangedField:
+    name: str
+    old: str | None  # None: the field had no value before (a new record, a new field)
+    new: str | None  # None: the field was removed
+
+
+class _Values:
+    """Stored values as a person reads them: moments on the plant's clock, yes/no, lists."""
+
+    def __init__(self, _: Callable[[str], str], zone: str) -> None:
+        self._, self.zone = _, zone
+
+    def text(self, value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return self._("Yes") if value else self._("No")
+        if isinstance(value, str) and _ISO_MOMENT.fullmatch(value):
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return local_time(moment, self.zone)
+        if isinstance(value, dict):
+            return "; ".join(f"{_field_name(k)}: {self.nested(v)}" for k, v in value.items())
+        if isinstance(value, list):
+            return "; ".join(self.nested(item) for item in value) or "—"
+        return str(value)
+
+    def nested(self, value: Any) -> str:
+        text = self.text(value)
+        return f"({text})" if isinstance(value, dict | list) and ";" in text else text
+
+
+def _field_name(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def changed_fields(entry: audit.Entry, values: _Values) -> list[ChangedField]:
+    """What the entry changed, field by field, in the order the use case wrote them."""
+    names = list(dict.fromkeys([*entry.new_values, *entry.old_values]))
+    shown = []
+    for name in names:
+        old = values.text(entry.old_values[name]) if name in entry.old_values else None
+        new = values.text(entry.new_values[name]) if name in entry.new_values else None
+        if old != new:
+            shown.append(ChangedField(_field_name(name), old, new))
+    return shown
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The query string of /audit and /audit/export: which entries, as typed."""
+
+    entity: str = ""
+    entity_id: str = ""
+    actor: str = ""
+    action: str = ""
+    since: str = ""
+    until: str = ""
+
+    def query(self, **more: Any) -> str:
+        pairs = {**self.__dict__, **more}
+        return urlencode({key: value for key, value in pairs.items() if value})
+
+    @property
+    def is_record(self) -> bool:
+        return bool(self.entity and self.entity_id)
+
+    def entry_filter(self, zone: str) -> audit.EntryFilter:
+        """The domain's filter; InvalidInput names a date that is not a date."""
+        since = _day(self.since, "since", zone)
+        until = _day(self.until, "until", zone)
+        return audit.EntryFilter(
+            entity=self.entity or None,
+            entity_id=self.entity_id or None,
+            actor=self.actor or None,
+            action=self.action or None,
+            since=since,
+            # The "to" day is included: entries up to the start of the next day.
+            until=until + timedelta(days=1) if until else None,
+        )
+
+
+def _day(text: str, field: str, zone: str) -> datetime | None:
+    """The start of a day on the plant's clock, as a moment."""
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(field, "a date such as 2026-01-31") from None
+    return datetime.combine(day, time(), ZoneInfo(zone)).astimezone(UTC)
+
+
+def _selection(*values: str | None) -> Selection:
+    return Selection(*[(value or "").strip() for value in values])
+
+
+def _entity_options(chosen: str, _: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The record types to filter by, by name; one the trail names but this list does not, too."""
+    options = sorted(((kind, _(name)) for kind, name in ENTITIES.items()), key=lambda o: o[1])
+    return options if not chosen or chosen in ENTITIES else [*options, (chosen, chosen)]
+
+
+def _order_oldest_first(selection: Selection) -> bool:
+    # One record's history reads from its creation on; the whole trail, newest first.
+    return selection.is_record
+
+
+@get("/audit", guards=[signed_in, QUALITY_READ], include_in_schema=False)
+async def audit_trail(
+    request: Request[Actor, Any, Any],
+    entity: Text = None,
+    entity_id: Text = None,
+    actor: Text = None,
+    action: Text = None,
+    since: Text = None,
+    until: Text = None,
+    page_number: PageNumber = 1,
+) -> Template:
+    """The entries of one record (?entity=complaint&entity_id=12) or of everything, filtered."""
+    _ = gettext_for(request)
+    zone = get_settings().time_zone
+    selection = _selection(entity, entity_id, actor, action, since, until)
+    form = FormState(values={k: v for k, v in selection.__dict__.items() if v})
+    entries: list[audit.Entry] = []
+    total = 0
+    status_code = 200
+    try:
+        entries, total = await audit.find_entries(
+            selection.entry_filter(zone),
+            PER_PAGE,
+            (page_number - 1) * PER_PAGE,
+            oldest_first=_order_oldest_first(selection),
+        )
+    except InvalidInput as exc:
+        form = FormState(values=form.values, error_field=exc.field,
+                         error_text=_("Enter a date such as 2026-01-31."))  # fmt: skip
+        status_code = 422
+    values = _Values(_, zone)
+    rows = [
+        {
+            "entry": entry,
+            "local": local_time(entry.at, zone),
+            "utc": entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "entity": _(ENTITIES[entry.entity]) if entry.entity in ENTITIES else entry.entity,
+            "action": _(ACTIONS[entry.action]) if entry.action in ACTIONS else entry.action,
+            "changes": changed_fields(entry, values),
+            "data": json.dumps(
+                {"old": entry.old_values, "new": entry.new_values},
+                indent=2,
+                ensure_ascii=False,
+                sort_keys=True,
+            ),
+        }
+        for entry in entries
+    ]
+    verification = await audit.verify()
+    problem = PROBLEMS.get(verification.problem)
+    pages = max(1, -(-total // PER_PAGE))
+    return page(
+        request,
+        "audit/trail.html",
+        {
+            "selection": selection,
+            "form": form,
+            "rows": rows,
+            "total": total,
+            "page_number": page_number,
+            "pages": pages,
+            "previous": selection.query(page=page_number - 1) if page_number > 1 else None,
+            "next": selection.query(page=page_number + 1) if page_number < pages else None,
+            "verification": verification,
+            "problem": _(problem) if problem else verification.problem,
+            "entities": _entity_options(selection.entity, _),
+            "entity_name": _(ENTITIES.get(selection.entity, selection.entity)),
+            "oldest_first": _order_oldest_first(selection),
+            "export": selection.query(),
+        },
+        status_code=status_code,
+    )
+
+
+async def _selected(selection: audit.EntryFilter, oldest_first: bool) -> list[audit.Entry]:
+    """Every matching entry, up to EXPORT_MAX, read a page at a time."""
+    found: list[audit.Entry] = []
+    while len(found) < EXPORT_MAX:
+        chunk, _total = await audit.find_entries(
+            selection, EXPORT_PAGE, len(found), oldest_first=oldest_first
+        )
+        found += chunk
+        if len(chunk) < EXPORT_PAGE:
+            break
+    return found[:EXPORT_MAX]
+
+
+EXPORT_HEADERS = [
+    N_("Entry"),
+    N_("Time (plant's clock)"),
+    N_("Time (UTC)"),
+    N_("Actor"),
+    N_("Record type"),
+    N_("Record"),
+    N_("Action"),
+    N_("Changes"),
+    N_("Reason"),
+    N_("Old values"),
+    N_("New values"),
+    N_("Hash"),
+]
+
+
+@get("/audit/export", guards=[signed_in, QUALITY_READ], include_in_schema=False)
+async def export_audit_trail(
+    request: Request[Actor, Any, Any],
+    format: FormatParameter,
+    entity: Text = None,
+    entity_id: Text = None,
+    actor: Text = None,
+    action: Text = None,
+    since: Text = None,
+    until: Text = None,
+) -> Response[Any]:
+    """The entries /audit shows for the same query, all pages, as CSV or XLSX."""
+    _ = gettext_for(request)
+    zone = get_settings().time_zone
+    selection = _selection(entity, entity_id, actor, action, since, until)
+    try:
+        entries = await _selected(selection.entry_filter(zone), _order_oldest_first(selection))
+    except InvalidInput:
+        return page(
+            request,
+            "message.html",
+            {"title": _("Not a date"), "text": _("Enter a date such as 2026-01-31.")},
+            status_code=422,
+        )
+    values = _Values(_, zone)
+
+    def changes(entry: audit.Entry) -> str:
+        return "\n".join(
+            f"{change.name}: {change.old or '—'} → {change.new or '—'}"
+            if change.old is not None
+            else f"{change.name}: {change.new}"
+            for change in changed_fields(entry, values)
+        )
+
+    rows = (
+        [
+            entry.seq,
+            entry.at.astimezone(ZoneInfo(zone)),
+            entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            entry.actor_name,
+            entry.entity,
+            entry.entity_id,
+            entry.action,
+            changes(entry),
+            entry.reason,
+            audit_json(entry.old_values),
+            audit_json(entry.new_values),
+            entry.hash,
+        ]
+        for entry in entries
+    )
+    name = f"audit-{selection.entity}-{selection.entity_id}" if selection.is_record else "audit"
+    return download(
+        re.sub(r"[^A-Za-z0-9_.-]", "_", name), format, [_(h) for h in EXPORT_HEADERS], rows
+    )
+
+
+def audit_json(values: dict[str, Any]) -> str:
+    return json.dumps(values, ensure_ascii=False, sort_keys=True) if values else ""
+
+
+ROUTES: list[Any] = [audit_trail, export_audit_trail]

@@ -1,7 +1,443 @@
-"""Pages: investigations."""
+"""Pages: QA investigations over complaints — root cause, affected batches, CAPA, conclusion."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
-ROUTES: list[Any] = []
+from litestar import Request, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.params import FromPath, Parameter
+from litestar.response import Redirect, Template
+from msgspec import UNSET
+
+from recall import investigations, masterdata
+from recall.auth import Actor, Role
+from recall.errors import Conflict, InvalidInput, NotFound
+from recall.investigations import CapaKind, InvestigationStatus, RootCauseCategory
+from recall.investigations.service import (
+    complaints_to_investigate,
+    resulting_recalls,
+    tallies,
+    today,
+)
+from recall.settings import get_settings
+from web.api.investigations import (
+    CapaComplete,
+    CapaCreate,
+    InvestigationConclude,
+    InvestigationCreate,
+    InvestigationUpdate,
+)
+from web.pages.forms import FormState, read
+from web.pages.render import HEADERS, N_, gettext_for, local_time, page
+from web.pages.session import signed_in
+from web.security import QA_ONLY, QUALITY_READ
+
+PAGE_SIZE = 50
+
+STATUS_NAMES = {
+    InvestigationStatus.OPEN: N_("Open"),
+    InvestigationStatus.CONCLUDED: N_("Concluded"),
+}
+COMPLAINT_STATUS_NAMES = {
+    "received": N_("Received"),
+    "triaged": N_("Triaged"),
+    "under_investigation": N_("Under investigation"),
+    "closed": N_("Closed"),
+}
+# The six Ms of an Ishikawa diagram.
+CATEGORY_NAMES = {
+    RootCauseCategory.MAN: N_("Man (people)"),
+    RootCauseCategory.MACHINE: N_("Machine (equipment)"),
+    RootCauseCategory.MATERIAL: N_("Material"),
+    RootCauseCategory.METHOD: N_("Method (procedure)"),
+    RootCauseCategory.MEASUREMENT: N_("Measurement"),
+    RootCauseCategory.ENVIRONMENT: N_("Environment"),
+}
+CAPA_KIND_NAMES = {
+    CapaKind.CORRECTIVE: N_("Corrective"),
+    CapaKind.PREVENTIVE: N_("Preventive"),
+}
+TEXT_FIELDS = ("root_cause_category", "root_cause", "findings")
+
+
+def _translated(request: Request[Any, Any, Any], names: dict[Any, str]) -> dict[str, str]:
+    _ = gettext_for(request)
+    return {str(key): _(text) for key, text in names.items()}
+
+
+def _unset(value: Any) -> Any:
+    return investigations.UNCHANGED if value is UNSET else value
+
+
+def _redirect(investigation_id: int, anchor: str) -> Redirect:
+    return Redirect(
+        f"/investigations/{investigation_id}#{anchor}", status_code=303, headers=HEADERS
+    )
+
+
+# The list ------------------------------------------------------------------------------
+
+
+@get("/investigations", guards=[signed_in, QUALITY_READ], include_in_schema=False)
+async def investigation_list(
+    request: Request[Actor, Any, Any],
+    status: Annotated[str | None, Parameter(required=False, max_length=20)] = None,
+    offset: Annotated[str | None, Parameter(required=False, max_length=10)] = None,
+) -> Template:
+    # A filter link edited by hand shows everything rather than an error.
+    wanted = status if status in set(InvestigationStatus) else None
+    start = min(positive_id(offset) or 0, 2**31 - 1)
+    items, total = await investigations.list_investigations(wanted, PAGE_SIZE, start)
+    counts = await tallies([item.id for item in items])
+    zone = get_settings().time_zone
+    rows = [
+        {"item": item, "tally": counts[item.id], "opened": local_time(item.created_at, zone)}
+        for item in items
+    ]
+    return page(
+        request,
+        "investigations/list.html",
+        {
+            "rows": rows,
+            "total": total,
+            "status": wanted or "",
+            "offset": start,
+            "page_size": PAGE_SIZE,
+            "status_names": _translated(request, STATUS_NAMES),
+            "can_open": request.user.has(Role.QA),
+        },
+    )
+
+
+# Opening one ---------------------------------------------------------------------------
+
+
+async def _new_form(
+    request: Request[Actor, Any, Any],
+    form: FormState,
+    ticked: set[int],
+    *,
+    status_code: int = 200,
+    conflict: str | None = None,
+) -> Template:
+    zone = get_settings().time_zone
+    candidates = [
+        {"complaint": complaint, "received": local_time(complaint.received_at, zone)}
+        for complaint in await complaints_to_investigate()
+    ]
+    return page(
+        request,
+        "investigations/new.html",
+        {"form": form, "candidates": candidates, "ticked": ticked, "conflict": conflict},
+        status_code=status_code,
+    )
+
+
+@get("/investigations/new", guards=[signed_in, QA_ONLY], include_in_schema=False)
+async def new_investigation(
+    request: Request[Actor, Any, Any],
+    complaint_id: Annotated[str | None, Parameter(required=False, max_length=10)] = None,
+) -> Template:
+    chosen = positive_id(complaint_id)
+    return await _new_form(request, FormState(), {chosen} if chosen else set())
+
+
+def positive_id(text: str | None) -> int | None:
+    """A record id typed in a link or a form, or None when it is not one."""
+    value = (text or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
+
+
+def ticked_ids(form: FormMultiDict, name: str) -> set[int]:
+    """The ticked ids of a checkbox list (anything not an id is ignored here)."""
+    return {i for i in (positive_id(str(value)) for value in form.getall(name, [])) if i}
+
+
+@post("/investigations", guards=[signed_in, QA_ONLY], include_in_schema=False)
+async def open_investigation(request: Request[Actor, Any, Any]) -> Template | Redirect:
+    form = await request.form()
+    ticked = ticked_ids(form, "complaint_ids[]")
+    try:
+        data = read(form, InvestigationCreate)
+        opened = await investigations.open_investigation(
+            request.user, data.title, list(data.complaint_ids)
+        )
+    except InvalidInput as exc:
+        return await _new_form(request, FormState.failed(form, exc), ticked, status_code=422)
+    except Conflict as exc:
+        state = FormState(values={"title": str(form.get("title", ""))})
+        return await _new_form(request, state, ticked, status_code=409, conflict=exc.detail)
+    return Redirect(f"/investigations/{opened.id}", status_code=303, headers=HEADERS)
+
+
+# One investigation ---------------------------------------------------------------------
+
+
+@dataclass
+class Forms:
+    """The forms of the investigation page; a refused one comes back with its values and error."""
+
+    states: dict[str, FormState] = field(default_factory=dict)
+    conflict: tuple[str, str] | None = None  # (form, message)
+
+    def __getitem__(self, name: str) -> FormState:
+        return self.states.get(name) or FormState()
+
+
+def _suggestions_by_lot(suggested: tuple[investigations.SuggestedBatch, ...]) -> list[Any]:
+    """Suggested batches under each shared material lot: "lot X is also in batches …"."""
+    lots: dict[int, dict[str, Any]] = {}
+    for batch in suggested:
+        for lot in batch.shared_lots:
+            entry = lots.setdefault(lot.material_lot_id, {"lot": lot, "batches": []})
+            entry["batches"].append(batch)
+    return list(lots.values())
+
+
+def _recorded_findings(investigation: investigations.Investigation) -> FormState:
+    """The findings form filled with what is recorded, ready to be amended."""
+    recorded = {name: getattr(investigation, name) or "" for name in TEXT_FIELDS}
+    return FormState(values=recorded)
+
+
+async def _investigation_page(
+    request: Request[Actor, Any, Any],
+    investigation_id: int,
+    forms: Forms | None = None,
+    *,
+    status_code: int = 200,
+) -> Template:
+    investigation = await investigations.get_investigation(investigation_id)
+    forms = forms or Forms()
+    forms.states.setdefault("findings", _recorded_findings(investigation))
+    zone = get_settings().time_zone
+    is_open = investigation.status == InvestigationStatus.OPEN
+    recall_batch_ids = {b.id for b in investigation.affected_batches} | {
+        c.batch_id for c in investigation.complaints if c.batch_id is not None
+    }
+    return page(
+        request,
+        "investigations/detail.html",
+        {
+            "investigation": investigation,
+            "opened": local_time(investigation.created_at, zone),
+            "concluded": local_time(investigation.concluded_at, zone),
+            "is_open": is_open,
+            "can_write": request.user.has(Role.QA),
+            "suggestions": _suggestions_by_lot(investigation.suggested_batches),
+            "complained_batches": sorted(
+                {c.batch_no for c in investigation.complaints if c.batch_no}
+            ),
+            "forms": forms,
+            "status_names": _translated(request, STATUS_NAMES),
+            "complaint_status_names": _translated(request, COMPLAINT_STATUS_NAMES),
+            "category_names": _translated(request, CATEGORY_NAMES),
+            "capa_kind_names": _translated(request, CAPA_KIND_NAMES),
+            "today": today(),
+            "recalls": await resulting_recalls(investigation.id),
+            "can_propose": (
+                request.user.has(Role.QA)
+                and investigation.status == InvestigationStatus.CONCLUDED
+                and bool(investigation.recall_recommended)
+                and bool(recall_batch_ids)
+            ),
+        },
+        status_code=status_code,
+    )
+
+
+async def _refused(
+    request: Request[Actor, Any, Any],
+    investigation_id: int,
+    name: str,
+    form: FormMultiDict,
+    exc: InvalidInput | Conflict,
+) -> Template:
+    """The page again with the refused form's values and why (422 a field, 409 the state)."""
+    if isinstance(exc, InvalidInput):
+        forms = Forms({name: FormState.failed(form, exc)})
+        return await _investigation_page(request, investigation_id, forms, status_code=422)
+    values = {key: str(value) for key, value in form.items() if not key.startswith("_")}
+    forms = Forms({name: FormState(values=values)}, conflict=(name, exc.detail))
+    return await _investigation_page(request, investigation_id, forms, status_code=409)
+
+
+@get(
+    "/investigations/{investigation_id:int}",
+    guards=[signed_in, QUALITY_READ],
+    include_in_schema=False,
+)
+async def investigation_detail(
+    request: Request[Actor, Any, Any], investigation_id: FromPath[int]
+) -> Template:
+    return await _investigation_page(request, investigation_id)
+
+
+@post(
+    "/investigations/{investigation_id:int}/findings",
+    guards=[signed_in, QA_ONLY],
+    include_in_schema=False,
+)
+async def record_findings(
+    request: Request[Actor, Any, Any], investigation_id: FromPath[int]
+) -> Template | Redirect:
+    form = await request.form()
+    # A field sent empty clears it; the API leaves absent fields unchanged.
+    cleared = {name: None for name in TEXT_FIELDS if not str(form.get(name, "")).strip()}
+    try:
+        data = read(form, InvestigationUpdate, **cleared)
+        await investigations.update_investigation(
+            request.user,
+            investigation_id,
+            root_cause_category=_unset(data.root_cause_category),
+            root_cause=_unset(data.root_cause),
+            findings=_unset(data.findings),
+            version=data.version,
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await _refused(request, investigation_id, "findings", form, exc)
+    return _redirect(investigation_id, "findings")
+
+
+async def _set_batches(
+    request: Request[Actor, Any, Any], investigation_id: int, batch_ids: set[int]
+) -> None:
+    await investigations.update_investigation(
+        request.user, investigation_id, affected_batch_ids=sorted(batch_ids)
+    )
+
+
+@post(
+    "/investigations/{investigation_id:int}/batches",
+    guards=[signed_in, QA_ONLY],
+    include_in_schema=False,
+)
+async def add_batches(
+    request: Request[Actor, Any, Any], investigation_id: FromPath[int]
+) -> Template | Redirect:
+    """Add the ticked suggested batches, or one batch named by GTIN and batch number."""
+    form = await request.form()
+    investigation = await investigations.get_investigation(investigation_id)
+    wanted = {batch.id for batch in investigation.affected_batches}
+    try:
+        added = ticked_ids(form, "batch_ids[]")
+        gtin, batch_no = str(form.get("gtin", "")).strip(), str(form.get("batch_no", "")).strip()
+        if gtin or batch_no:
+            added.add(await _named_batch(gtin, batch_no))
+        if not added:
+            raise InvalidInput("batch_ids", "tick at least one batch")
+        await _set_batches(request, investigation_id, wanted | added)
+    except (InvalidInput, Conflict) as exc:
+        name = "suggested" if "batch_ids[]" in form else "batch"
+        return await _refused(request, investigation_id, name, form, exc)
+    return _redirect(investigation_id, "batches")
+
+
+async def _named_batch(gtin: str, batch_no: str) -> int:
+    if not gtin:
+        raise InvalidInput("gtin", "required")
+    if not batch_no:
+        raise InvalidInput("batch_no", "required")
+    batch = await masterdata.find_batch(gtin, batch_no)
+    if batch is None:
+        raise InvalidInput("batch_no", f"no batch {batch_no} of the product with GTIN {gtin}")
+    return batch.id
+
+
+@post(
+    "/investigations/{investigation_id:int}/batches/remove",
+    guards=[signed_in, QA_ONLY],
+    include_in_schema=False,
+)
+async def remove_batch(
+    request: Request[Actor, Any, Any], investigation_id: FromPath[int]
+) -> Template | Redirect:
+    form = await request.form()
+    investigation = await investigations.get_investigation(investigation_id)
+    kept = {batch.id for batch in investigation.affected_batches} - ticked_ids(form, "batch_id")
+    try:
+        await _set_batches(request, investigation_id, kept)
+    except (InvalidInput, Conflict) as exc:
+        return await _refused(request, investigation_id, "batch", form, exc)
+    return _redirect(investigation_id, "batches")
+
+
+@post(
+    "/investigations/{investigation_id:int}/capas",
+    guards=[signed_in, QA_ONLY],
+    include_in_schema=False,
+)
+async def add_capa(
+    request: Request[Actor, Any, Any], investigation_id: FromPath[int]
+) -> Template | Redirect:
+    form = await request.form()
+    try:
+        data = read(form, CapaCreate)
+        await investigations.add_capa(
+            request.user,
+            investigation_id,
+            data.kind.value,
+            data.description,
+            data.owner,
+            data.due_on,
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await _refused(request, investigation_id, "capa", form, exc)
+    return _redirect(investigation_id, "capa")
+
+
+@post(
+    "/investigations/{investigation_id:int}/capas/{capa_id:int}/complete",
+    guards=[signed_in, QA_ONLY],
+    include_in_schema=False,
+)
+async def complete_capa(
+    request: Request[Actor, Any, Any], investigation_id: FromPath[int], capa_id: FromPath[int]
+) -> Template | Redirect:
+    capa = await investigations.get_capa(capa_id)
+    if capa.investigation_id != investigation_id:
+        raise NotFound(f"CAPA {capa_id} not found")
+    form = await request.form()
+    try:
+        data = read(form, CapaComplete)
+        await investigations.complete_capa(
+            request.user, capa_id, data.note, data.effectiveness_check_due_on
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await _refused(request, investigation_id, f"complete-{capa_id}", form, exc)
+    return _redirect(investigation_id, "capa")
+
+
+@post(
+    "/investigations/{investigation_id:int}/conclude",
+    guards=[signed_in, QA_ONLY],
+    include_in_schema=False,
+)
+async def conclude(
+    request: Request[Actor, Any, Any], investigation_id: FromPath[int]
+) -> Template | Redirect:
+    form = await request.form()
+    try:
+        data = read(form, InvestigationConclude)
+        await investigations.conclude_investigation(
+            request.user, investigation_id, data.conclusion, data.recall_recommended
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await _refused(request, investigation_id, "conclusion", form, exc)
+    return _redirect(investigation_id, "conclusion")
+
+
+ROUTES: list[Any] = [
+    investigation_list,
+    new_investigation,
+    open_investigation,
+    investigation_detail,
+    record_findings,
+    add_batches,
+    remove_batch,
+    add_capa,
+    complete_capa,
+    conclude,
+]

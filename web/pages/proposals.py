@@ -1,7 +1,245 @@
-"""Pages: proposals."""
+"""Pages: proposing a recall, with a preview of the trace its approval will notify."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-ROUTES: list[Any] = []
+import msgspec
+from babel.numbers import format_decimal
+from litestar import Request, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from recall import investigations, masterdata, recalls, regulatory
+from recall.auth import Actor
+from recall.errors import InvalidInput
+from recall.investigations import SharedLot
+from recall.recalls import Depth, RecallClass, RecalledBatch, RecallType
+from recall.recalls.preview import RecallPreview, preview_recall, recalled_batches
+from web.api.recalls import RecallCreate
+from web.i18n import language_of
+from web.pages.forms import FormState, read
+from web.pages.investigations import positive_id, ticked_ids
+from web.pages.render import HEADERS, N_, gettext_for, page
+from web.pages.session import signed_in
+from web.security import QA_ONLY
+
+BATCHES_LISTED = 100
+LOTS_LISTED = 200
+Id = Annotated[int, msgspec.Meta(ge=1)]
+
+CLASS_NAMES = {
+    RecallClass.I: N_("Class I — may cause serious harm or death"),
+    RecallClass.II: N_("Class II — may cause temporary or reversible harm"),
+    RecallClass.III: N_("Class III — unlikely to cause harm"),
+}
+TYPE_NAMES = {
+    RecallType.VOLUNTARY: N_("Voluntary (our decision)"),
+    RecallType.MANDATORY: N_("Mandatory (ordered by the authority)"),
+}
+DEPTH_NAMES = {
+    Depth.WHOLESALE: N_("Wholesale — distributors (PBF)"),
+    Depth.RETAIL: N_("Retail — pharmacies, hospitals, clinics"),
+    Depth.CONSUMER: N_("Consumer — patients"),
+}
+PROFILE_NAMES = {
+    "bpom": N_("BPOM (Indonesia)"),
+    "fda": N_("FDA (United States)"),
+    "eu": N_("EU (European Union)"),
+}
+KIND_NAMES = {
+    "pbf": N_("PBF (wholesaler)"),
+    "hospital": N_("Hospital"),
+    "pharmacy": N_("Pharmacy"),
+    "clinic": N_("Clinic"),
+    "drugstore": N_("Drugstore"),
+    "other": N_("Other"),
+}
+
+
+class RecallScope(msgspec.Struct):
+    """What a preview needs of the proposal: the batches (or lot) and how deep to go."""
+
+    depth: Depth
+    batch_ids: list[Id] | None = None
+    material_lot_id: Id | None = None
+
+
+def _options(request: Request[Any, Any, Any], names: dict[Any, str]) -> list[tuple[str, str]]:
+    _ = gettext_for(request)
+    return [(str(value), _(text)) for value, text in names.items()]
+
+
+@dataclass
+class Choice:
+    """What the form offers to recall: batches (some ticked at first) and material lots."""
+
+    batches: list[tuple[RecalledBatch, str]]  # with a note: why it is offered
+    ticked: set[int]
+    lots: list[masterdata.MaterialLot | SharedLot]
+    gtin_problem: str | None = None
+
+
+async def _investigation_choice(investigation: investigations.Investigation) -> Choice:
+    """An investigation's complained and affected batches ticked; those sharing a lot offered."""
+    complained = {c.batch_id for c in investigation.complaints if c.batch_id is not None}
+    affected = {b.id for b in investigation.affected_batches}
+    suggested = {b.id for b in investigation.suggested_batches}
+    notes = {
+        **dict.fromkeys(suggested, N_("Shares a material lot")),
+        **dict.fromkeys(affected, N_("Affected")),
+        **dict.fromkeys(complained, N_("Complained")),
+    }
+    found = {batch.id: batch for batch in await recalled_batches(list(notes))}
+    order = sorted(affected | complained) + sorted(suggested - affected - complained)
+    shared = {
+        lot.material_lot_id: lot for b in investigation.suggested_batches for lot in b.shared_lots
+    }
+    lots, _total = await masterdata.list_material_lots(limit=LOTS_LISTED)
+    return Choice(
+        batches=[(found[i], notes[i]) for i in order if i in found],
+        ticked=affected | complained,
+        lots=[*shared.values(), *(lot for lot in lots if lot.id not in shared)],
+    )
+
+
+async def _product_choice(gtin: str) -> Choice:
+    """The newest batches, of one product when a GTIN is given."""
+    problem = None
+    try:
+        batches, _total = await masterdata.list_batches(gtin or None, limit=BATCHES_LISTED)
+    except InvalidInput as exc:
+        problem = exc.detail.removeprefix("gtin: ")
+        batches, _total = await masterdata.list_batches(limit=BATCHES_LISTED)
+    shown = await recalled_batches([batch.id for batch in batches])
+    lots, _total = await masterdata.list_material_lots(limit=LOTS_LISTED)
+    return Choice([(batch, "") for batch in shown], set(), list(lots), problem)
+
+
+def _lot_option(lot: masterdata.MaterialLot | SharedLot) -> tuple[str, str]:
+    if isinstance(lot, SharedLot):
+        return str(lot.material_lot_id), f"{lot.lot_no} · {lot.material}"
+    return str(lot.id), f"{lot.lot_no} · {lot.material} ({lot.supplier})"
+
+
+async def _form_page(
+    request: Request[Actor, Any, Any],
+    form: FormState,
+    *,
+    investigation_id: int | None,
+    gtin: str = "",
+    ticked: set[int] | None = None,
+    preview: RecallPreview | None = None,
+    status_code: int = 200,
+) -> Template:
+    investigation = None
+    if investigation_id:
+        investigation = await investigations.get_investigation(investigation_id)
+        choice = await _investigation_choice(investigation)
+    else:
+        choice = await _product_choice(gtin)
+    return page(
+        request,
+        "proposals/new.html",
+        {
+            "form": form,
+            "investigation": investigation,
+            "gtin": gtin,
+            "choice": choice,
+            "ticked": choice.ticked if ticked is None else ticked,
+            "lots": [_lot_option(lot) for lot in choice.lots],
+            "class_options": _options(request, CLASS_NAMES),
+            "type_options": _options(request, TYPE_NAMES),
+            "depth_options": _options(request, DEPTH_NAMES),
+            "profile_options": _options(
+                request, {name: PROFILE_NAMES.get(name, name) for name in regulatory.PROFILE_NAMES}
+            ),
+            "kind_names": dict(_options(request, KIND_NAMES)),
+            "preview": preview,
+            "number": lambda amount: format_decimal(amount, locale=language_of(request)),
+        },
+        status_code=status_code,
+    )
+
+
+@get("/recalls/new", guards=[signed_in, QA_ONLY], include_in_schema=False)
+async def new_recall(
+    request: Request[Actor, Any, Any],
+    investigation_id: Annotated[str | None, Parameter(required=False, max_length=10)] = None,
+    gtin: Annotated[str | None, Parameter(required=False, max_length=20)] = None,
+) -> Template:
+    chosen = positive_id(investigation_id)
+    form = FormState()
+    if chosen:
+        investigation = await investigations.get_investigation(chosen)
+        form = FormState(values={"reason": investigation.conclusion or investigation.title})
+    return await _form_page(request, form, investigation_id=chosen, gtin=(gtin or "").strip())
+
+
+def _scope(form: FormMultiDict) -> dict[str, Any]:
+    """No batch ticked means the proposal is by material lot (the API wants one or the other)."""
+    return {} if form.getall("batch_ids[]", []) else {"batch_ids": None}
+
+
+async def _preview(form: FormMultiDict) -> RecallPreview:
+    scope = read(form, RecallScope, **_scope(form))
+    return await preview_recall(scope.depth.value, scope.batch_ids, scope.material_lot_id)
+
+
+async def _preview_if_valid(form: FormMultiDict) -> RecallPreview | None:
+    """The preview still shown beside a refused proposal, when the batches themselves are fine."""
+    try:
+        return await _preview(form)
+    except InvalidInput:
+        return None
+
+
+@post("/recalls/new", guards=[signed_in, QA_ONLY], include_in_schema=False)
+async def propose_recall(request: Request[Actor, Any, Any]) -> Template | Redirect:
+    form = await request.form()
+    investigation_id = positive_id(str(form.get("investigation_id", "")))
+    gtin = str(form.get("gtin", "")).strip()[:20]
+    ticked = ticked_ids(form, "batch_ids[]")
+    values = {key: str(value) for key, value in form.items() if not key.startswith("_")}
+    try:
+        if form.get("_action") == "preview":
+            preview = await _preview(form)
+            return await _form_page(
+                request,
+                FormState(values=values),
+                investigation_id=investigation_id,
+                gtin=gtin,
+                ticked=ticked,
+                preview=preview,
+            )
+        data = read(form, RecallCreate, **_scope(form))
+        proposed = await recalls.propose_recall(
+            request.user,
+            reason=data.reason,
+            recall_class=data.recall_class.value,
+            recall_type=data.recall_type.value,
+            depth=data.depth.value,
+            profile=data.profile,
+            health_hazard_assessment=data.health_hazard_assessment,
+            batch_ids=data.batch_ids,
+            material_lot_id=data.material_lot_id,
+            investigation_id=data.investigation_id,
+            authority_reference=data.authority_reference,
+            drill=data.drill,
+        )
+    except InvalidInput as exc:
+        return await _form_page(
+            request,
+            FormState.failed(form, exc),
+            investigation_id=investigation_id,
+            gtin=gtin,
+            ticked=ticked,
+            preview=await _preview_if_valid(form),
+            status_code=422,
+        )
+    return Redirect(f"/recalls/{proposed.id}", status_code=303, headers=HEADERS)
+
+
+ROUTES: list[Any] = [new_recall, propose_recall]
