@@ -53,9 +53,53 @@ async def transaction() -> AsyncIterator[None]:
     if isinstance(db, SQLiteEngine):
         async with db.transaction(transaction_type=TransactionType.immediate):
             yield
+    elif isinstance(db, PostgresEngine) and db.current_transaction.get() is None:
+        async with _pooled_transaction(db):
+            yield
     else:
         async with db.transaction():
             yield
+
+
+@asynccontextmanager
+async def _pooled_transaction(db: PostgresEngine) -> AsyncIterator[None]:
+    """Piccolo's transaction, with its connection given back to the pool whatever happens.
+
+    When the server drops the connection, Piccolo's own exit fails in its rollback and
+    never releases the connection: after as many drops as the pool is large, every request
+    would wait for a connection for ever.
+    """
+    outer = db.transaction()
+    try:
+        await outer.__aenter__()
+    except BaseException:
+        await _discard(db, outer)
+        raise
+    try:
+        yield
+    except BaseException as exc:
+        try:
+            await outer.__aexit__(type(exc), exc, exc.__traceback__)
+        except BaseException:
+            await _discard(db, outer)
+        raise
+    try:
+        await outer.__aexit__(None, None, None)
+    except BaseException:
+        await _discard(db, outer)
+        raise
+
+
+async def _discard(db: PostgresEngine, outer: Any) -> None:
+    """Close a transaction's broken connection, return it to the pool, leave its context."""
+    connection = getattr(outer, "connection", None)
+    if connection is not None:
+        connection.terminate()
+        if db.pool is not None:
+            await db.pool.release(connection)
+    context = getattr(outer, "context", None)
+    if context is not None and db.current_transaction.get() is outer:
+        db.current_transaction.reset(context)
 
 
 async def fetch(sql: str, *values: Any) -> list[dict[str, Any]]:
