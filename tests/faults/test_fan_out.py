@@ -141,6 +141,7 @@ async def test_redis_restarted_mid_fan_out_loses_nothing(api, private_redis):
 
             await until(under_way, 60, "the fan-out to start", worker)
             servers[0].stop()
+            assert await unsent(recall_id) > 0  # Redis went away in the middle of it
             await asyncio.sleep(1)
             servers.append(start_redis(directory / "redis", persist=True))
 
@@ -149,7 +150,6 @@ async def test_redis_restarted_mid_fan_out_loses_nothing(api, private_redis):
                 return await unsent(recall_id) == 0
 
             await until(done, FAN_OUT_SECONDS, "every notice after the restart", worker)
-            assert "worker lost Redis" in worker.output()
         finally:
             worker.stop()
         await assert_each_delivered_once(seen, recall_id, distribution)
