@@ -45,6 +45,7 @@ migrations-check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.import_shipments
+	$(BIN)/python -m tests.benchmarks.dashboard
 
 clean:
 	rm -rf $(VENV) .recall .pytest_cache .mypy_cache .ruff_cache

@@ -71,7 +71,7 @@ async def distribute_nationally(
     ids = {
         row["code"]: row["id"]
         for row in await tables.Consignee.select(tables.Consignee.id, tables.Consignee.code).where(
-            tables.Consignee.code.is_in(codes)
+            tables.Consignee.code.like(f"{prefix}-%")
         )
     }
     shipped_on = today() - timedelta(days=10)

@@ -372,7 +372,15 @@ async def test_a_recall_reaches_everyone_through_redis_outage_and_worker_kill(
 
         async def cascade_delivered() -> bool:
             assert worker.alive(), worker.output()
-            return bool(hook_state.ids[NAMED]) and bool(box.to(f"{NAMED.lower()}@example.com"))
+            received = bool(hook_state.ids[NAMED]) and bool(box.to(f"{NAMED.lower()}@example.com"))
+            # The receivers see it before the worker records it: wait for the record too.
+            return (
+                received
+                and await count(
+                    "SELECT COUNT(*) AS n FROM notice WHERE id = {} AND status = 'sent'", cascaded
+                )
+                == 1
+            )
 
         await until(cascade_delivered, FAN_OUT_SECONDS, "the cascaded notice", worker)
     finally:
