@@ -43,9 +43,9 @@ migrations: $(STAMP)
 migrations-check: $(STAMP)
 	bash .ci/migrations check
 
+# Benchmarks against the machine's PostgreSQL and Redis (not part of `make test`).
 bench: $(STAMP)
-	$(BIN)/python -m tests.benchmarks.import_shipments
-	$(BIN)/python -m tests.benchmarks.dashboard
+	$(BIN)/python -m tests.benchmarks $(BENCH)
 
 clean:
 	rm -rf $(VENV) .recall .pytest_cache .mypy_cache .ruff_cache

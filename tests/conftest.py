@@ -18,10 +18,11 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import pytest_asyncio
+
+from tests.servers import admin_execute, claim_redis_db, release_redis_db, with_database
 
 RUN_ID = uuid.uuid4().hex[:12]
 TMP = Path(tempfile.mkdtemp(prefix=f"recall-{RUN_ID[:6]}-"))
@@ -30,16 +31,11 @@ SERVER_REDIS_URL = os.environ.get("RECALL_TEST_REDIS_URL", "")
 TEST_DATABASE = f"recall_test_{RUN_ID}"
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 os.environ["RECALL_MODE"] = "test"
 os.environ["RECALL_SECRET_KEY"] = "test-secret-key-" + "x" * 32
 os.environ["RECALL_DATA_DIR"] = str(TMP)
 os.environ["RECALL_DATABASE_URL"] = (
-    _with_database(SERVER_DATABASE_URL, TEST_DATABASE)
+    with_database(SERVER_DATABASE_URL, TEST_DATABASE)
     if SERVER_DATABASE_URL
     else f"sqlite:///{TMP / 'recall.sqlite3'}"
 )
@@ -53,31 +49,7 @@ _app: Any = None
 
 
 async def _admin_execute(statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(_with_database(SERVER_DATABASE_URL, "postgres"))
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-async def _free_redis_db(url: str) -> str:
-    """Claim an empty DB index on a shared Redis so parallel runs do not collide."""
-    import redis.asyncio as redis
-
-    for index in range(15, 0, -1):
-        candidate = urlunsplit(urlsplit(url)._replace(path=f"/{index}"))
-        client = redis.from_url(candidate)
-        try:
-            claimed = await client.set("recall:test-run", RUN_ID, nx=True, ex=3600)
-            if claimed and await client.dbsize() == 1:
-                return candidate
-            if claimed:
-                await client.delete("recall:test-run")
-        finally:
-            await client.aclose()
-    raise RuntimeError("no free Redis DB index for the test run")
+    await admin_execute(SERVER_DATABASE_URL, statement)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -85,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if SERVER_DATABASE_URL:
         asyncio.run(_admin_execute(f'CREATE DATABASE "{TEST_DATABASE}"'))
     if SERVER_REDIS_URL:
-        os.environ["RECALL_REDIS_URL"] = asyncio.run(_free_redis_db(SERVER_REDIS_URL))
+        os.environ["RECALL_REDIS_URL"] = asyncio.run(claim_redis_db(SERVER_REDIS_URL, RUN_ID))
     else:
         from recall.embedded import start_redis
 
@@ -102,11 +74,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if SERVER_DATABASE_URL:
         asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)'))
     if SERVER_REDIS_URL:
-        import redis
-
-        client = redis.from_url(os.environ["RECALL_REDIS_URL"])
-        client.flushdb()
-        client.close()
+        release_redis_db(os.environ["RECALL_REDIS_URL"])
     if _embedded_redis is not None:
         _embedded_redis.stop()
     shutil.rmtree(TMP, ignore_errors=True)

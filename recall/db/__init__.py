@@ -29,6 +29,7 @@ __all__ = [
     "next_number",
     "next_reference",
     "ping",
+    "refresh_statistics",
     "run_migrations",
     "transaction",
 ]
@@ -112,6 +113,16 @@ def _querystring(sql: str, values: tuple[Any, ...]) -> Any:
     from piccolo.querystring import QueryString
 
     return QueryString(sql, *values)
+
+
+async def refresh_statistics(*table_names: str) -> None:
+    """Re-sample the planner's statistics of tables that just grew in bulk.
+
+    Autovacuum gets to them within a minute or, on a large table, not at all (10 % must
+    change); until then queries over the new rows are planned as if they were a handful.
+    """
+    for name in table_names:
+        await fetch(f"ANALYZE {name}")
 
 
 async def next_number(name: str) -> int:

@@ -49,6 +49,7 @@ from recall.notices.models import (
     PlannedLine,
     PlannedNotice,
     Progress,
+    TierProgress,
     unaccounted,
     within_depth,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "SubConsignee",
     "SubConsigneeNotice",
     "SubConsigneesNamed",
+    "TierProgress",
     "acknowledge_notice",
     "create_notices",
     "deliver",

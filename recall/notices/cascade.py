@@ -29,7 +29,7 @@ from recall.notices.consignee import (
 from recall.notices.delivery import schedule
 from recall.notices.idempotency import IdempotencyKey, StoredAnswer
 from recall.notices.models import PlannedLine, PlannedNotice, within_depth
-from recall.notices.service import create_notices
+from recall.notices.service import create_notices, insert_lines
 from recall.rules import choice, is_valid_id, required_text, text
 
 MAX_NAMED = 1000
@@ -487,14 +487,11 @@ async def _give_notices(
                 )
         await schedule(created)
     if added:
-        await db.fetch(
-            "INSERT INTO notice_line (notice, batch, quantity_distributed) VALUES "
-            + ", ".join(["({}, {}, {})"] * len(added)),
-            *[
-                value
+        await insert_lines(
+            [
+                (customer.notice_id or 0, recall_id, customer.tier, target.batch, quantity)
                 for customer, target, quantity in added
-                for value in (customer.notice_id, target.batch, quantity)
-            ],
+            ]
         )
         changes += [
             audit.Change(

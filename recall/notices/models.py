@@ -82,8 +82,24 @@ def unaccounted(figures: Quantities) -> int:
 
 
 @dataclass(frozen=True)
+class TierProgress:
+    """One tier's notices: how many got, acknowledged and answered them; its units."""
+
+    tier: int
+    consignees_total: int
+    notified: int
+    acknowledged: int
+    responded: int
+    overdue: int
+    quantity_distributed: int
+    quantity_on_hand: int
+    quantity_returned: int
+    last_notified_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Progress:
-    """How far a recall has got, counted in the database."""
+    """How far a recall has got, counted in the database; quantities count tier 1 only."""
 
     consignees_total: int
     notified: int
@@ -94,10 +110,18 @@ class Progress:
     quantity_on_hand: int
     quantity_returned: int
     quantity_destroyed: int
+    tiers: tuple[TierProgress, ...] = ()
 
     @property
     def quantity_unaccounted(self) -> int:
         return unaccounted(self)
+
+    @property
+    def last_notified_at(self) -> datetime | None:
+        """When the latest notice was delivered; None once any notice is still undelivered."""
+        if self.consignees_total == 0 or self.notified < self.consignees_total:
+            return None
+        return max(tier.last_notified_at for tier in self.tiers if tier.last_notified_at)
 
 
 NO_PROGRESS = Progress(0, 0, 0, 0, 0, 0, 0, 0, 0)

@@ -14,7 +14,7 @@ from typing import Any
 from recall import db
 from recall.notices.delivery import DeliveryStatus, Message
 from recall.notices.models import NoticeStatus
-from recall.notices.service import RESPOND_BY
+from recall.notices.service import RESPOND_BY, deadlines_passed
 from recall.rules import choice
 
 SEARCH_MAX = 100
@@ -22,20 +22,6 @@ FAILURES_LISTED = 50
 
 # Needs aliases n (notice) and c (its consignee), and the moment "now" as a parameter.
 _OVERDUE = f"(n.responded_at IS NULL AND {RESPOND_BY} < {{}})"
-
-
-@dataclass(frozen=True)
-class TierProgress:
-    """One tier's notices: how many got, acknowledged and answered them; its units back."""
-
-    tier: int
-    consignees_total: int
-    notified: int
-    acknowledged: int
-    responded: int
-    overdue: int
-    quantity_distributed: int
-    quantity_returned: int
 
 
 @dataclass(frozen=True)
@@ -95,55 +81,6 @@ class DeliveryFailure:
     reasons: list[tuple[str, str]]  # (channel, last error); empty: no address at all
 
 
-async def _may_be_overdue(recall_id: int, now: datetime) -> bool:
-    """Whether any notice can be overdue yet: every respond-by is one of these deadlines."""
-    rows = await db.fetch(
-        "SELECT MIN(due_at) AS first FROM recall_deadline WHERE recall = {} "
-        "AND name IN ('wholesale_complete', 'retail_complete')",
-        recall_id,
-    )
-    first = rows[0]["first"]
-    return first is not None and db.as_utc(first) < now
-
-
-async def tier_progress(recall_id: int, now: datetime) -> list[TierProgress]:
-    """Each tier's counters; units returned against units that tier received."""
-    # Before the first respond-by passes, nothing is overdue: spare the per-notice deadline.
-    may_be_overdue = await _may_be_overdue(recall_id, now)
-    overdue = f"CASE WHEN {_OVERDUE} THEN 1 ELSE 0 END" if may_be_overdue else "0"
-    counts = await db.fetch(
-        "SELECT n.tier AS tier, COUNT(*) AS total, COUNT(n.notified_at) AS notified, "
-        "COUNT(n.acknowledged_at) AS acknowledged, COUNT(n.responded_at) AS responded, "
-        f"COALESCE(SUM({overdue}), 0) AS overdue "
-        "FROM notice n JOIN consignee c ON c.id = n.consignee WHERE n.recall = {} "
-        "GROUP BY n.tier ORDER BY n.tier",
-        *([now] if may_be_overdue else []),
-        recall_id,
-    )
-    units = {
-        int(row["tier"]): row
-        for row in await db.fetch(
-            "SELECT n.tier AS tier, COALESCE(SUM(l.quantity_distributed), 0) AS distributed, "
-            "COALESCE(SUM(l.quantity_returned), 0) AS returned FROM notice_line l "
-            "JOIN notice n ON n.id = l.notice WHERE n.recall = {} GROUP BY n.tier",
-            recall_id,
-        )
-    }
-    return [
-        TierProgress(
-            tier=int(row["tier"]),
-            consignees_total=int(row["total"]),
-            notified=int(row["notified"]),
-            acknowledged=int(row["acknowledged"]),
-            responded=int(row["responded"]),
-            overdue=int(row["overdue"]),
-            quantity_distributed=int(units.get(int(row["tier"]), {}).get("distributed", 0)),
-            quantity_returned=int(units.get(int(row["tier"]), {}).get("returned", 0)),
-        )
-        for row in counts
-    ]
-
-
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped.lower()}%"
@@ -179,7 +116,7 @@ async def consignee_rows(
 ) -> tuple[list[ConsigneeRow], int]:
     """One page of a recall's notices by tier, then consignee code (all with limit=None),
     and how many match; quantities are summed only for the rows returned."""
-    if shown.overdue_only and not await _may_be_overdue(recall_id, now):
+    if shown.overdue_only and not any(await deadlines_passed(recall_id, now)):
         return [], 0
     where, values = _where(recall_id, shown, now)
     page = "" if limit is None else f"LIMIT {int(limit)} OFFSET {int(offset)}"

@@ -13,11 +13,12 @@ from recall.notices.models import (
     NoticeSummary,
     PlannedNotice,
     Progress,
+    TierProgress,
 )
 
 # Rows per INSERT: many rows per statement, and well under both databases' parameter limits.
 NOTICES_PER_INSERT = 1000
-LINES_PER_INSERT = 2000
+LINES_PER_INSERT = 1000
 
 
 async def create_notices(
@@ -52,19 +53,26 @@ async def create_notices(
             *values,
         )
         notice_of.update((int(row["consignee"]), int(row["id"])) for row in rows)
-    lines = [
-        (notice_of[notice.consignee_id], line.batch_id, line.quantity_distributed)
-        for notice in planned
-        for line in notice.lines
-    ]
-    for start in range(0, len(lines), LINES_PER_INSERT):
-        chunk_lines = lines[start : start + LINES_PER_INSERT]
-        await db.fetch(
-            "INSERT INTO notice_line (notice, batch, quantity_distributed) VALUES "
-            + ", ".join(["({}, {}, {})"] * len(chunk_lines)),
-            *[value for line in chunk_lines for value in line],
-        )
+    await insert_lines(
+        [
+            (notice_of[notice.consignee_id], recall_id, notice.tier, line.batch_id,
+             line.quantity_distributed)
+            for notice in planned
+            for line in notice.lines
+        ]
+    )  # fmt: skip
     return sorted(notice_of.values())
+
+
+async def insert_lines(lines: Sequence[tuple[int, int, int, int, int]]) -> None:
+    """Insert notice lines: (notice, its recall, its tier, batch, quantity distributed)."""
+    for start in range(0, len(lines), LINES_PER_INSERT):
+        chunk = lines[start : start + LINES_PER_INSERT]
+        await db.fetch(
+            "INSERT INTO notice_line (notice, recall, tier, batch, quantity_distributed) VALUES "
+            + ", ".join(["({}, {}, {}, {}, {})"] * len(chunk)),
+            *[value for line in chunk for value in line],
+        )
 
 
 async def list_notices(
@@ -113,46 +121,91 @@ RESPOND_BY = f"""(
     ), 'wholesale_complete')
 )"""
 
-# A notice is overdue when its response deadline passed without a response.
-_OVERDUE = f"n.responded_at IS NULL AND {RESPOND_BY} < {{}}"
+
+async def deadlines_passed(recall_id: int, now: datetime) -> tuple[bool, bool]:
+    """Whether the respond-by of wholesale-level and of retail-level notices has passed.
+
+    The same rule as RESPOND_BY, decided once per recall rather than once per notice.
+    """
+    rows = await db.fetch(
+        "SELECT name, MIN(due_at) AS due_at FROM recall_deadline WHERE recall = {} "
+        "AND name IN ('wholesale_complete', 'retail_complete') GROUP BY name",
+        recall_id,
+    )
+    due = {row["name"]: db.as_utc(row["due_at"]) for row in rows}
+    wholesale = due.get("wholesale_complete")
+    retail = due.get("retail_complete", wholesale)
+    return wholesale is not None and wholesale < now, retail is not None and retail < now
+
+
+async def tier_progress(recall_id: int, now: datetime) -> list[TierProgress]:
+    """Each tier's counters and units, in two passes over the recall's notices."""
+    wholesale_late, retail_late = await deadlines_passed(recall_id, now)
+    if wholesale_late == retail_late:
+        # Every notice shares one verdict: no need to know each consignee's level.
+        late, consignees = ("n.responded_at IS NULL" if wholesale_late else "1 = 0"), ""
+    else:
+        level = f"CASE WHEN {ANSWERS_AT_WHOLESALE_LEVEL} THEN {int(wholesale_late)} "
+        late = f"n.responded_at IS NULL AND {level} ELSE {int(retail_late)} END = 1"
+        consignees = "JOIN consignee c ON c.id = n.consignee "
+    counts = await db.fetch(
+        "SELECT n.tier AS tier, COUNT(*) AS total, COUNT(n.notified_at) AS notified, "
+        "COUNT(n.acknowledged_at) AS acknowledged, COUNT(n.responded_at) AS responded, "
+        f"SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS overdue, "
+        "MAX(n.notified_at) AS last_notified_at "
+        f"FROM notice n {consignees}WHERE n.recall = {{}} GROUP BY n.tier ORDER BY n.tier",
+        recall_id,
+    )
+    units = {
+        int(row["tier"]): row
+        for row in await db.fetch(
+            "SELECT tier, SUM(quantity_distributed) AS distributed, "
+            "SUM(COALESCE(quantity_on_hand, 0)) AS on_hand, SUM(quantity_returned) AS returned "
+            "FROM notice_line WHERE recall = {} GROUP BY tier",
+            recall_id,
+        )
+    }
+    empty = {"distributed": 0, "on_hand": 0, "returned": 0}
+    return [
+        TierProgress(
+            tier=int(row["tier"]),
+            consignees_total=int(row["total"]),
+            notified=int(row["notified"]),
+            acknowledged=int(row["acknowledged"]),
+            responded=int(row["responded"]),
+            overdue=int(row["overdue"] or 0),
+            quantity_distributed=int(units.get(int(row["tier"]), empty)["distributed"]),
+            quantity_on_hand=int(units.get(int(row["tier"]), empty)["on_hand"]),
+            quantity_returned=int(units.get(int(row["tier"]), empty)["returned"]),
+            last_notified_at=db.as_utc(row["last_notified_at"]),
+        )
+        for row in counts
+    ]
 
 
 async def progress(recall_id: int, now: datetime) -> Progress:
-    """Counters of one recall from its notices; quantities count tier 1 only.
+    """A recall's counters over all tiers, with each tier's; quantities count tier 1 only.
 
     Lower tiers received their stock from a tier-1 consignee, so counting them too would
     count it twice. Destroyed counts what was destroyed on site at tier-1 consignees; returned
     stock destroyed at the plant already counts as returned.
     """
-    counts = await db.fetch(
-        "SELECT COUNT(*) AS consignees_total, COUNT(n.notified_at) AS notified, "
-        "COUNT(n.acknowledged_at) AS acknowledged, COUNT(n.responded_at) AS responded, "
-        f"COALESCE(SUM(CASE WHEN {_OVERDUE} THEN 1 ELSE 0 END), 0) AS overdue "
-        "FROM notice n JOIN consignee c ON c.id = n.consignee WHERE n.recall = {}",
-        now,
-        recall_id,
-    )
-    distributed = await db.fetch(
-        "SELECT COALESCE(SUM(l.quantity_distributed), 0) AS quantity, "
-        "COALESCE(SUM(l.quantity_on_hand), 0) AS on_hand, "
-        "COALESCE(SUM(l.quantity_returned), 0) AS returned "
-        "FROM notice_line l JOIN notice n ON n.id = l.notice WHERE n.recall = {} AND n.tier = 1",
-        recall_id,
-    )
+    tiers = await tier_progress(recall_id, now)
     destroyed = await db.fetch(
         "SELECT COALESCE(SUM(d.quantity), 0) AS quantity "
         "FROM destruction d JOIN notice n ON n.id = d.notice WHERE d.recall = {} AND n.tier = 1",
         recall_id,
     )
-    row = counts[0]
+    first = [tier for tier in tiers if tier.tier == 1]
     return Progress(
-        consignees_total=int(row["consignees_total"]),
-        notified=int(row["notified"]),
-        acknowledged=int(row["acknowledged"]),
-        responded=int(row["responded"]),
-        overdue=int(row["overdue"]),
-        quantity_distributed=int(distributed[0]["quantity"]),
-        quantity_on_hand=int(distributed[0]["on_hand"]),
-        quantity_returned=int(distributed[0]["returned"]),
+        consignees_total=sum(tier.consignees_total for tier in tiers),
+        notified=sum(tier.notified for tier in tiers),
+        acknowledged=sum(tier.acknowledged for tier in tiers),
+        responded=sum(tier.responded for tier in tiers),
+        overdue=sum(tier.overdue for tier in tiers),
+        quantity_distributed=sum(tier.quantity_distributed for tier in first),
+        quantity_on_hand=sum(tier.quantity_on_hand for tier in first),
+        quantity_returned=sum(tier.quantity_returned for tier in first),
         quantity_destroyed=int(destroyed[0]["quantity"]),
+        tiers=tuple(tiers),
     )

@@ -33,6 +33,9 @@ class NoticeLine(Table, tablename="notice_line"):
 
     id: Serial
     notice = foreign_key(Notice)
+    # The notice's recall and tier, copied so a recall's units add up without a join.
+    recall = Integer(index=True)
+    tier = Integer()
     batch = foreign_key(LazyTableReference("Batch", module_path=MASTERDATA))
     quantity_distributed = Integer()
     # The consignee's latest stock report (null until it reports) and its returns so far.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from recall import db
+from recall.notices import Progress
 
 
-async def readiness(
-    recall_id: int, approved_at: datetime | None, trace_ms: int | None
+def readiness(
+    trace_ms: int | None, approved_at: datetime | None, progress: Progress
 ) -> tuple[float | None, float | None]:
     """Seconds to trace (building the consignee list at approval) and to notify.
 
@@ -16,14 +16,7 @@ async def readiness(
     the recall is delivered; None before that (and for a recall without notices).
     """
     to_trace = None if trace_ms is None else trace_ms / 1000
-    if approved_at is None:
+    delivered = progress.last_notified_at
+    if approved_at is None or delivered is None:
         return to_trace, None
-    rows = await db.fetch(
-        "SELECT COUNT(*) AS total, COUNT(notified_at) AS notified, MAX(notified_at) AS last "
-        "FROM notice WHERE recall = {}",
-        recall_id,
-    )
-    counts = rows[0]
-    if int(counts["total"]) == 0 or int(counts["notified"]) < int(counts["total"]):
-        return to_trace, None
-    return to_trace, (db.as_utc(counts["last"]) - approved_at).total_seconds()
+    return to_trace, (delivered - approved_at).total_seconds()

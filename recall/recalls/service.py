@@ -37,6 +37,8 @@ from recall.rules import choice, is_valid_id, required_text
 
 MEANING_MAX = 500
 BATCHES_PER_INSERT = 1000
+# From this many notices, an approval refreshes the planner's statistics.
+BULK_NOTICES = 1000
 
 _BATCH_SQL = (
     "SELECT b.id AS id, b.batch_no AS batch_no, p.gtin AS gtin, p.name AS product_name, "
@@ -308,6 +310,8 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
         }
         old = {"status": row["status"], "version": row["version"]}
         await audit.record(actor, audit.Change("recall", recall_id, "approved", old=old, new=new))
+    if len(created) >= BULK_NOTICES:
+        await db.refresh_statistics("notice", "notice_line")
     return await get_recall(recall_id)
 
 
@@ -332,7 +336,8 @@ async def get_recall(recall_id: int) -> Recall:
     row = await recall_row(recall_id)
     signatures = await auth.signatures_of("recall", recall_id)
     approved_at = db.as_utc(row["approved_at"]) if row["approved_at"] else None
-    to_trace, to_notify = await readiness(recall_id, approved_at, row["trace_ms"])
+    progress = await notices.progress(recall_id, clock.now())
+    to_trace, to_notify = readiness(row["trace_ms"], approved_at, progress)
     return Recall(
         id=row["id"],
         reference=row["reference"],
@@ -358,7 +363,7 @@ async def get_recall(recall_id: int) -> Recall:
             SignatureShown(s.full_name, s.meaning, s.signed_at, s.action, s.record_hash)
             for s in signatures
         ],
-        progress=await notices.progress(recall_id, clock.now()),
+        progress=progress,
         closed_at=db.as_utc(row["closed_at"]) if row["closed_at"] else None,
         closed_by=row["closed_by"],
         closure_justification=row["closure_justification"],

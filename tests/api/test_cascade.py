@@ -12,6 +12,7 @@ from recall import db
 from recall.masterdata.distribution import today
 from tests.api.test_consignee_notices import approved_recall, my_notices, ship, trail
 from tests.factories import headers_for, make_batch, make_consignee
+from tests.integration.test_recall_approval import MISFILED_LINES
 
 
 @pytest.fixture
@@ -188,6 +189,7 @@ async def test_a_consignee_with_a_notice_is_not_given_a_second_one(client, chain
         sorted([(batch.batch_no, 10), (other.batch_no, 5)])
     )
     assert await trail(client, notice["id"]) == ["line_added"]
+    assert (await db.fetch(MISFILED_LINES))[0]["n"] == 0
 
 
 async def test_another_consignees_notice_is_404(client, chain):

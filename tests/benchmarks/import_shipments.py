@@ -1,25 +1,21 @@
 """Benchmark: import 100,000 shipment lines into a scratch PostgreSQL database.
 
-Run with `python -m tests.benchmarks.import_shipments` (not collected by pytest). The server
-comes from RECALL_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres); a
-uniquely named database is created there, migrated, filled with master data, and dropped.
+Run with `python -m tests.benchmarks.import_shipments [lines]` (see tests/benchmarks/scratch.py):
+master data through the use cases, then one file of distribution lines through the import.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
-import os
 import random
 import sys
 import time
 import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+
+from tests.benchmarks.scratch import migrate, report, scratch_environment
 
 if TYPE_CHECKING:
     from recall import masterdata
@@ -91,35 +87,17 @@ async def make_master_data(
     return batches, pbfs, shops
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-async def _admin(server_url: str, statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(server_url)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-async def benchmark(lines: int) -> None:
+async def benchmark(lines: int) -> dict[str, float]:
     from recall import db, masterdata
     from recall.auth import SYSTEM
     from recall.masterdata.distribution import today
 
-    with contextlib.redirect_stdout(io.StringIO()):  # piccolo prints migration progress
-        await db.run_migrations()
+    await migrate()
     await db.connect()
     try:
         made_on = today() - timedelta(days=60)
         started = time.perf_counter()
         batches, pbfs, shops = await make_master_data(4, 25, 50, 1000, made_on)
-        lot = await masterdata.create_material_lot(SYSTEM, "Propylene glycol", "PG-BENCH", "X")
-        for batch in batches[::2]:
-            await masterdata.add_batch_material(SYSTEM, batch.id, lot.id, Decimal("125.5"))
         print(f"master data: {time.perf_counter() - started:.1f} s", flush=True)
 
         text = shipment_csv(batches, pbfs, shops, lines, made_on + timedelta(days=7))
@@ -130,32 +108,15 @@ async def benchmark(lines: int) -> None:
         if result.errors:
             raise SystemExit(f"import refused: {result.errors[:5]}")
         print(f"imported {result.imported:,} shipments in {elapsed:.2f} s", flush=True)
-
-        started = time.perf_counter()
-        trace = await masterdata.trace_material_lot(lot.id)
-        elapsed = time.perf_counter() - started
-        print(
-            f"material-lot trace: {len(trace.batches)} batches, {len(trace.consignees):,} "
-            f"consignee lines, {trace.total_quantity:,} units in {elapsed:.2f} s"
-        )
     finally:
         await db.disconnect()
+    return {"import_lines": lines, "import_lines_per_s": round(lines / elapsed)}
 
 
 def main() -> None:
-    server = os.environ.get(
-        "RECALL_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
-    )
     lines = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    name = f"recall_bench_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
-    # Settings and the engine are read on first import, so point them at the scratch database.
-    os.environ["RECALL_DATABASE_URL"] = _with_database(server, name)
-    os.environ.setdefault("RECALL_MODE", "test")
-    try:
-        asyncio.run(benchmark(lines))
-    finally:
-        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_environment():
+        report(asyncio.run(benchmark(lines)))
 
 
 if __name__ == "__main__":

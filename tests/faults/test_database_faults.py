@@ -10,8 +10,9 @@ import asyncpg
 import pytest
 
 from tests.api.test_investigations import complaint_body
-from tests.conftest import SERVER_DATABASE_URL, TEST_DATABASE, _with_database
+from tests.conftest import SERVER_DATABASE_URL, TEST_DATABASE
 from tests.factories import headers_for
+from tests.servers import with_database
 
 pytestmark = [
     pytest.mark.faults,
@@ -25,7 +26,7 @@ CLIENTS = 8
 
 async def terminate_backends(stop: asyncio.Event) -> int:
     """Kill every other connection to the test database, again and again; how many."""
-    admin = await asyncpg.connect(_with_database(SERVER_DATABASE_URL, "postgres"))
+    admin = await asyncpg.connect(with_database(SERVER_DATABASE_URL, "postgres"))
     killed = 0
     try:
         while not stop.is_set():

@@ -26,7 +26,6 @@ from recall.notices.overview import (
     consignee_rows,
     delivery_failures,
     response_counts,
-    tier_progress,
 )
 from recall.recalls import RecallStatus
 from recall.recalls.overview import batches_by_recall
@@ -265,7 +264,6 @@ async def dashboard(
     rows, matching = await consignee_rows(
         recall_id, shown, now, CONSIGNEES_PER_PAGE, (number - 1) * CONSIGNEES_PER_PAGE
     )
-    tiers = await tier_progress(recall_id, now)
     failures, failures_total = await delivery_failures(recall_id)
     open_alerts, alerts_total = await alerts.list_alerts(
         recall_id=recall_id, open_only=True, limit=ALERTS_LISTED
@@ -280,7 +278,7 @@ async def dashboard(
             "now": now,
             "refresh": REFRESH_SECONDS if _is_open(recall) else None,
             "deadlines": _deadlines(request, recall, now),
-            "tiers": tiers,
+            "tiers": recall.progress.tiers,
             "rows": rows,
             "matching": matching,
             "shown": shown,
