@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, overload
@@ -24,6 +24,8 @@ __all__ = [
     "connect",
     "disconnect",
     "fetch",
+    "fetch_in",
+    "fetch_rows",
     "get_engine",
     "is_unique_violation",
     "next_number",
@@ -107,6 +109,30 @@ async def fetch(sql: str, *values: Any) -> list[dict[str, Any]]:
     """Run raw SQL with `{}` placeholders inside the current transaction, if any."""
     rows = await get_engine().run_querystring(_querystring(sql, values))
     return [dict(row) for row in rows or []]
+
+
+async def fetch_rows(sql: str, *values: Any) -> Sequence[Mapping[str, Any]]:
+    """Like `fetch`, but rows as the driver returns them (read them by column name).
+
+    For reads of thousands of rows: copying each into a dict costs more than the query.
+    """
+    return await get_engine().run_querystring(_querystring(sql, values)) or []
+
+
+# Values per `IN (...)` on SQLite: well under its parameter limit.
+IN_CHUNK = 5000
+
+
+async def fetch_in(sql: str, values: Sequence[Any]) -> list[Mapping[str, Any]]:
+    """Run `sql` whose `IN (*)` takes `values`: one array parameter on PostgreSQL, chunks of
+    placeholders on SQLite (a query string of thousands of placeholders is slow to build)."""
+    if isinstance(get_engine(), PostgresEngine):
+        return list(await fetch_rows(sql.replace("IN (*)", "= ANY({})"), list(values)))
+    rows: list[Mapping[str, Any]] = []
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start : start + IN_CHUNK]
+        rows += await fetch_rows(sql.replace("(*)", f"({', '.join(['{}'] * len(chunk))})"), *chunk)
+    return rows
 
 
 def _querystring(sql: str, values: tuple[Any, ...]) -> Any:

@@ -37,7 +37,6 @@ from recall.settings import get_settings
 REQUIRED_COLUMNS = ("gtin", "batch_no", "consignee_code", "quantity", "shipped_on")
 OPTIONAL_COLUMNS = ("from_consignee_code",)
 # Rows per lookup or insert statement: far below both databases' bound-parameter limits.
-LOOKUP_CHUNK = 5000
 INSERT_CHUNK = 1000
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 INSERT_COLUMNS = ("batch", "consignee", "sender", "quantity", "shipped_on", "created_at")
@@ -130,20 +129,11 @@ def today() -> date:
 # Lookups -------------------------------------------------------------------------
 
 
-async def _fetch_in(sql: str, values: Sequence[Any]) -> list[dict[str, Any]]:
-    """Run `sql` whose `IN (*)` takes `values`, in chunks that fit the parameter limits."""
-    rows: list[dict[str, Any]] = []
-    for start in range(0, len(values), LOOKUP_CHUNK):
-        chunk = values[start : start + LOOKUP_CHUNK]
-        rows += await db.fetch(sql.replace("(*)", f"({', '.join(['{}'] * len(chunk))})"), *chunk)
-    return rows
-
-
 async def _products_and_batches(
     gtins: Iterable[str],
 ) -> tuple[set[str], dict[tuple[str, str], _Batch]]:
     """Known GTINs among `gtins` and their batches keyed by (gtin, batch_no): one query."""
-    rows = await _fetch_in(
+    rows = await db.fetch_in(
         "SELECT p.gtin AS gtin, b.id AS id, b.batch_no AS batch_no, "
         "b.manufactured_on AS manufactured_on "
         "FROM product p LEFT JOIN batch b ON b.product = p.id WHERE p.gtin IN (*)",
@@ -161,13 +151,13 @@ async def _products_and_batches(
 
 
 async def _consignee_ids(codes: Iterable[str]) -> dict[str, int]:
-    rows = await _fetch_in("SELECT id, code FROM consignee WHERE code IN (*)", sorted(set(codes)))
+    rows = await db.fetch_in("SELECT id, code FROM consignee WHERE code IN (*)", sorted(set(codes)))
     return {row["code"]: row["id"] for row in rows}
 
 
 async def _receipts(consignee_ids: Iterable[int]) -> set[tuple[int, int]]:
     """(batch, consignee) pairs already on record for these consignees."""
-    rows = await _fetch_in(
+    rows = await db.fetch_in(
         "SELECT DISTINCT batch, consignee FROM shipment WHERE consignee IN (*)",
         sorted(set(consignee_ids)),
     )

@@ -1,14 +1,19 @@
 """Traceability: who received a batch (or every batch made with a material lot), at every tier.
 
 Tier 1 is a consignee we shipped to; tier n+1 received from a consignee first reached at
-tier n. One recursive query walks the shipments; a depth limit stops it in cycles.
+tier n. The traced batches' shipments are read in one indexed pass and walked here, level
+by level from our own shipments: a million-row table is never walked row by row in SQL.
+A depth limit stops the walk in cycles.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from recall import db
 from recall.masterdata.service import get_batch, get_material_lot
@@ -26,9 +31,12 @@ class TracedBatch:
     expires_on: date
 
 
-@dataclass(frozen=True)
-class TracedConsignee:
-    """Units of one batch a consignee received at one tier (summed over its shipments)."""
+class TracedConsignee(NamedTuple):
+    """Units of one batch a consignee received at one tier (summed over its shipments).
+
+    A named tuple: a national trace makes tens of thousands, and a frozen dataclass costs
+    several times more to build.
+    """
 
     consignee_id: int
     code: str
@@ -48,44 +56,6 @@ class Trace:
     consignees: list[TracedConsignee]
     total_quantity: int
 
-
-# `traced(batch)` is spliced in: one batch, or every batch that used a material lot.
-# `reach` finds each (batch, consignee) at every tier it can be reached (UNION drops repeats,
-# the tier limit ends cycles); `first_reach` keeps its nearest tier; `received` gives every
-# shipment the tier one below its sender's nearest one, so each shipment is counted once.
-_TRACE_SQL = """
-WITH RECURSIVE
-traced(batch) AS ({traced}),
-reach(batch, consignee, tier) AS (
-    SELECT s.batch, s.consignee, 1
-    FROM shipment s JOIN traced t ON t.batch = s.batch
-    WHERE s.sender IS NULL
-    UNION
-    SELECT s.batch, s.consignee, r.tier + 1
-    FROM reach r JOIN shipment s ON s.batch = r.batch AND s.sender = r.consignee
-    WHERE r.tier < {{}}
-),
-first_reach(batch, consignee, tier) AS (
-    SELECT batch, consignee, MIN(tier) FROM reach GROUP BY batch, consignee
-),
-received(batch, consignee, tier, quantity) AS (
-    SELECT s.batch, s.consignee, 1, s.quantity
-    FROM shipment s JOIN traced t ON t.batch = s.batch
-    WHERE s.sender IS NULL
-    UNION ALL
-    SELECT s.batch, s.consignee, f.tier + 1, s.quantity
-    FROM first_reach f JOIN shipment s ON s.batch = f.batch AND s.sender = f.consignee
-    WHERE f.tier < {{}}
-)
-SELECT c.id AS consignee_id, c.code AS code, c.name AS name, c.kind AS kind,
-       r.tier AS tier, b.id AS batch_id, b.batch_no AS batch_no,
-       SUM(r.quantity) AS quantity
-FROM received r
-JOIN consignee c ON c.id = r.consignee
-JOIN batch b ON b.id = r.batch
-GROUP BY c.id, c.code, c.name, c.kind, r.tier, b.id, b.batch_no
-ORDER BY r.tier, c.code, b.batch_no, b.id
-"""
 
 _BATCH_OF_ID = "SELECT id AS batch FROM batch WHERE id = {}"
 _BATCHES_OF_LOT = "SELECT DISTINCT batch FROM batch_material WHERE material_lot = {}"
@@ -112,13 +82,64 @@ async def trace_batches(batch_ids: list[int]) -> Trace:
     return await _trace(f"SELECT id AS batch FROM batch WHERE id IN ({placeholders})", *ids)
 
 
+# (batch, consignee, sender, quantity) of one shipment; sender None: shipped by us.
+Shipped = tuple[int, int, int | None, int]
+# (batch, consignee, tier): a consignee's units of one batch at one tier.
+Received = tuple[int, int, int]
+
+
+def walk(
+    shipments: Iterable[Shipped], max_tiers: int = MAX_TIERS
+) -> dict[tuple[int, int, int], int]:
+    """Units per (batch, consignee, tier), each shipment counted once, at one tier below its
+    sender's nearest tier; shipments from consignees we never reached are left out."""
+    sent_by: dict[tuple[int, int | None], list[tuple[int, int]]] = defaultdict(list)
+    for batch, consignee, sender, quantity in shipments:
+        sent_by[batch, sender].append((consignee, quantity))
+    received: dict[Received, int] = defaultdict(int)
+    for batch in {batch for batch, sender in sent_by if sender is None}:
+        reached: set[int] = set()
+        senders: list[int | None] = [None]
+        for tier in range(1, max_tiers + 1):
+            # Only consignees first reached one tier up pass their shipments on to this tier.
+            first_reached: list[int | None] = []
+            for sender in senders:
+                for consignee, quantity in sent_by.get((batch, sender), ()):
+                    received[batch, consignee, tier] += quantity
+                    if consignee not in reached:
+                        reached.add(consignee)
+                        first_reached.append(consignee)
+            if not first_reached:
+                break
+            senders = first_reached
+    return received
+
+
 async def _trace(traced_sql: str, *keys: int) -> Trace:
-    sql = _TRACE_SQL.format(traced=traced_sql)
-    rows = await db.fetch(sql, *keys, MAX_TIERS, MAX_TIERS)
-    consignees = [_consignee(row) for row in rows]
     batches = await _batches(traced_sql, *keys)
-    total = sum(line.quantity for line in consignees if line.tier == 1)
-    return Trace(batches, consignees, total)
+    rows = await db.fetch_rows(
+        f"SELECT batch, consignee, sender, quantity FROM shipment WHERE batch IN ({traced_sql})",
+        *keys,
+    )
+    received = walk((r["batch"], r["consignee"], r["sender"], r["quantity"]) for r in rows)
+    who = await _consignees({consignee for _, consignee, _ in received})
+    batch_no = {batch.id: batch.batch_no for batch in batches}
+    lines = []
+    for (batch, consignee, tier), quantity in received.items():
+        code, name, kind = who[consignee]
+        lines.append(
+            TracedConsignee(consignee, code, name, kind, tier, batch, batch_no[batch], quantity)
+        )
+    lines.sort(key=attrgetter("tier", "code", "batch_no", "batch_id"))
+    total = sum(line.quantity for line in lines if line.tier == 1)
+    return Trace(batches, lines, total)
+
+
+async def _consignees(ids: set[int]) -> dict[int, tuple[str, str, str]]:
+    """Code, name and kind of each consignee."""
+    sql = "SELECT id, code, name, kind FROM consignee WHERE id IN (*)"
+    rows = await db.fetch_in(sql, list(ids))
+    return {row["id"]: (row["code"], row["name"], row["kind"]) for row in rows}
 
 
 async def _batches(traced_sql: str, *keys: int) -> list[TracedBatch]:
@@ -137,17 +158,4 @@ def _batch(row: dict[str, Any]) -> TracedBatch:
         gtin=row["gtin"],
         product_name=row["product_name"],
         expires_on=db.as_date(row["expires_on"]),
-    )
-
-
-def _consignee(row: dict[str, Any]) -> TracedConsignee:
-    return TracedConsignee(
-        consignee_id=row["consignee_id"],
-        code=row["code"],
-        name=row["name"],
-        kind=row["kind"],
-        tier=int(row["tier"]),
-        batch_id=row["batch_id"],
-        batch_no=row["batch_no"],
-        quantity=int(row["quantity"]),
     )
