@@ -351,9 +351,13 @@ def _check_batches_once(batch_nos: Sequence[str]) -> None:
 
 
 async def _open_notice(consignee_id: int, notice_id: int) -> dict[str, Any]:
-    """The notice row to change: NotFound when not the consignee's, Conflict when closed."""
+    """The notice row to change, held until the transaction ends: NotFound when not the
+    consignee's, Conflict when its recall is closed."""
     rows = []
     if is_valid_id(notice_id):
+        # Hold the row first: a second change of this notice at the same moment waits for
+        # this one and then builds on it, instead of failing on the version guard.
+        await db.fetch("UPDATE notice SET version = version WHERE id = {}", notice_id)
         rows = await db.fetch(
             "SELECT n.status AS status, n.acknowledged_at AS acknowledged_at, "
             "n.responded_at AS responded_at, n.version AS version, "

@@ -395,6 +395,7 @@ async def test_a_thousand_customers_in_one_request(client):
     ]
 
 
+@pytest.mark.faults  # a race: run with the other fault tests
 async def test_concurrent_namings_cannot_exceed_what_was_received(client, chain):
     batch = chain["batch"]
     responses = await asyncio.gather(
@@ -406,6 +407,7 @@ async def test_concurrent_namings_cannot_exceed_what_was_received(client, chain)
     assert await count("notice WHERE via_notice = {}", chain["notice"]["id"]) == 1
 
 
+@pytest.mark.faults  # a race: run with the other fault tests
 async def test_two_suppliers_naming_one_new_customer_at_once(client, chain):
     rival_headers = await headers_for("distributor", consignee_code=chain["rival"].code)
     (rival_notice,) = (await my_notices(client, rival_headers))["items"]

@@ -263,6 +263,7 @@ async def test_acknowledge_on_a_closed_recall_is_409(client, world):
     ).status_code == 200
 
 
+@pytest.mark.faults  # a race: run with the other fault tests
 async def test_concurrent_acknowledges_write_one_audit_entry(client, world):
     notice_id = (await my_notices(client, world["pbf_headers"]))["items"][0]["id"]
     responses = await asyncio.gather(
@@ -339,6 +340,7 @@ async def test_key_of_200_characters_is_accepted(client, world):
     assert response.status_code == 200
 
 
+@pytest.mark.faults  # a race: run with the other fault tests
 async def test_concurrent_repeats_with_one_key_give_one_answer(client, world):
     notice_id = (await my_notices(client, world["pbf_headers"]))["items"][0]["id"]
     headers = {**world["pbf_headers"], "Idempotency-Key": "race"}

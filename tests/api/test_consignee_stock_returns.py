@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from recall import db
@@ -257,3 +259,52 @@ async def test_closed_recall_is_409(client, world):  # noqa: F811
         assert response.status_code == 409, path
     assert await trail(client, notice_id) == []
     assert await db.fetch("SELECT id FROM return_scan") == []
+
+
+# Races ------------------------------------------------------------------------------------
+
+
+@pytest.mark.faults  # a race: run with the other fault tests
+async def test_returns_sent_at_once_with_one_key_count_once(client, world):  # noqa: F811
+    notice_id = await own_notice_id(client, world)
+    headers = {**world["pbf_headers"], "Idempotency-Key": "returns-race"}
+    body = {"lines": [{"batch_no": world["batch"].batch_no, "quantity": 50}]}
+    responses = await asyncio.gather(
+        *[client.post(f"/api/notices/{notice_id}/returns", json=body, headers=headers)
+          for _ in range(4)]
+    )  # fmt: skip
+    assert [r.status_code for r in responses] == [200] * 4, [r.text for r in responses]
+    assert len({r.content for r in responses}) == 1
+    assert (await recall_read(client, world["recall"]["id"]))["quantity_returned"] == 50
+    assert await trail(client, notice_id) == ["returns_recorded"]
+
+
+@pytest.mark.faults  # a race: run with the other fault tests
+async def test_returns_sent_at_once_by_two_clerks_both_count(client, world):  # noqa: F811
+    # Two different returns at the same moment: neither may overwrite the other's units.
+    notice_id = await own_notice_id(client, world)
+    path = f"/api/notices/{notice_id}/returns"
+    batch_no = world["batch"].batch_no
+    responses = await asyncio.gather(
+        *[client.post(path, json={"lines": [{"batch_no": batch_no, "quantity": quantity}]},
+                      headers=world["pbf_headers"])
+          for quantity in (30, 40, 50)]
+    )  # fmt: skip
+    assert [r.status_code for r in responses] == [200] * 3, [r.text for r in responses]
+    assert (await recall_read(client, world["recall"]["id"]))["quantity_returned"] == 120
+    assert await trail(client, notice_id) == ["returns_recorded"] * 3
+
+
+@pytest.mark.faults  # a race: run with the other fault tests
+async def test_one_serial_scanned_by_two_clerks_at_once_counts_once(client, world):  # noqa: F811
+    notice_id = await own_notice_id(client, world)
+    body = {"scans": [scan(world["batch"], "RACE-1")]}
+    responses = await asyncio.gather(
+        *[client.post(f"/api/notices/{notice_id}/returns", json=body,
+                      headers=world["pbf_headers"])
+          for _ in range(2)]
+    )  # fmt: skip
+    assert [r.status_code for r in responses] == [200] * 2, [r.text for r in responses]
+    assert sorted(len(r.json()["duplicates"]) for r in responses) == [0, 1]
+    shown = (await client.get(f"/api/notices/{notice_id}", headers=world["pbf_headers"])).json()
+    assert shown["lines"][0]["quantity_returned"] == 1
