@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from recall import masterdata
 from recall.recalls.models import Depth, Reached, RecalledBatch, RecalledMaterialLot, plan_notices
-from recall.recalls.service import _batches_by_id, _covered_batches
+from recall.recalls.service import batches_by_id, covered_batches
 from recall.rules import choice, is_valid_id
 
 CONSIGNEES_SHOWN = 50
@@ -56,7 +56,7 @@ async def preview_recall(
     Refuses what `propose_recall` refuses about the batches, lot and depth (InvalidInput).
     """
     checked_depth = choice(Depth, depth, "depth").value
-    batches, lot = await _covered_batches(batch_ids, material_lot_id)
+    batches, lot = await covered_batches(batch_ids, material_lot_id)
     trace = await masterdata.trace_batches([batch.id for batch in batches])
     reached = [
         Reached(line.consignee_id, line.kind, line.tier, line.batch_id, line.quantity)
@@ -100,4 +100,4 @@ async def preview_recall(
 async def recalled_batches(batch_ids: list[int]) -> list[RecalledBatch]:
     """These batches as a proposal lists them, by batch number (unknown ids left out)."""
     ids = sorted({batch_id for batch_id in batch_ids if is_valid_id(batch_id)})
-    return await _batches_by_id(ids) if ids else []
+    return await batches_by_id(ids) if ids else []

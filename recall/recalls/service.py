@@ -56,7 +56,8 @@ def _batch(row: dict[str, Any]) -> RecalledBatch:
     )
 
 
-async def _batches_by_id(batch_ids: list[int]) -> list[RecalledBatch]:
+async def batches_by_id(batch_ids: list[int]) -> list[RecalledBatch]:
+    """The recalled-batch view of these batches (unknown ids add none)."""
     placeholders = ", ".join("{}" for _ in batch_ids)
     rows = await db.fetch(
         _BATCH_SQL + f"WHERE b.id IN ({placeholders}) ORDER BY b.batch_no, b.id", *batch_ids
@@ -82,7 +83,7 @@ async def _recalled_batches(recall_id: int) -> list[RecalledBatch]:
     return [_batch(row) for row in rows]
 
 
-async def _covered_batches(
+async def covered_batches(
     batch_ids: list[int] | None, material_lot_id: int | None
 ) -> tuple[list[RecalledBatch], RecalledMaterialLot | None]:
     """The batches a proposal covers: the ids given, or every batch that used the lot."""
@@ -95,7 +96,7 @@ async def _covered_batches(
         if len(ids) > MAX_BATCHES:
             raise InvalidInput("batch_ids", f"at most {MAX_BATCHES} batches")
         unknown = [batch_id for batch_id in ids if not is_valid_id(batch_id)]
-        found = await _batches_by_id([batch_id for batch_id in ids if is_valid_id(batch_id)])
+        found = await batches_by_id([batch_id for batch_id in ids if is_valid_id(batch_id)])
         unknown += sorted(set(ids) - set(unknown) - {batch.id for batch in found})
         if unknown:
             raise InvalidInput("batch_ids", f"batch {unknown[0]} not found")
@@ -158,7 +159,7 @@ async def propose_recall(
         values["authority_reference"] = None
     if values["recall_type"] == RecallType.MANDATORY and values["authority_reference"] is None:
         raise InvalidInput("authority_reference", "required for a mandatory recall")
-    batches, lot = await _covered_batches(batch_ids, material_lot_id)
+    batches, lot = await covered_batches(batch_ids, material_lot_id)
     await _check_investigation(investigation_id)
 
     proposed_at = clock.now().astimezone(UTC)
