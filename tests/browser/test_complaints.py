@@ -5,35 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from tests.api.test_complaints import log
-from tests.factories import PASSWORD, headers_for, make_batch, make_product, make_user
+from tests.browser.steps import fits_the_screen, sign_in
+from tests.factories import headers_for, make_batch, make_product, make_user
 
 pytestmark = pytest.mark.browser
-
-# The first few elements reaching past the window's right edge, to say what overflows.
-PAST_THE_EDGE = """width => [...document.querySelectorAll("body *")]
-    .filter(e => e.getBoundingClientRect().right > width).slice(0, 5)
-    .map(e => `${e.tagName.toLowerCase()}.${e.className}`)"""
-
-
-async def fits_the_screen(page: Page) -> None:
-    width = await page.evaluate("document.scrollingElement.scrollWidth")
-    window = page.viewport_size["width"]
-    if width > window:
-        wide = await page.evaluate(PAST_THE_EDGE, window)
-        raise AssertionError(f"page is {width}px wide: {wide}")
-
-
-async def sign_in(page: Page, base: str, username: str, *, english: bool = False) -> None:
-    await page.goto(f"{base}/login")
-    if english:
-        await page.get_by_role("link", name="English").click()
-    await page.locator("#username").fill(username)
-    await page.locator("#password").fill(PASSWORD)
-    await page.locator("form[action='/login'] button[type=submit]").click()
-    await expect(page.locator("form[action='/logout']")).to_be_visible()
 
 
 async def test_customer_service_logs_a_scan_and_qa_triages_it(
@@ -49,7 +27,7 @@ async def test_customer_service_logs_a_scan_and_qa_triages_it(
     page = desktop
 
     # Customer service, in Indonesian (the default), at the desk with a hand scanner.
-    await sign_in(page, live_server, cs.username)
+    await sign_in(page, live_server, cs.username, "id")
     await page.get_by_role("link", name="Catat keluhan").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Catat keluhan")
     await expect(page.get_by_label("Barcode")).to_be_focused()
@@ -87,7 +65,7 @@ async def test_customer_service_logs_a_scan_and_qa_triages_it(
     await page.locator("form[action='/logout'] button").click()
 
     # QA, in English, triages it from the register.
-    await sign_in(page, live_server, qa.username, english=True)
+    await sign_in(page, live_server, qa.username, "en")
     await (
         page.get_by_role("navigation", name="Sections").get_by_role("link", name="Complaints")
     ).click()
@@ -125,7 +103,7 @@ async def test_the_intake_form_fits_a_phone(client, live_server, phone, screensh
     await log(client, await headers_for("cs"), barcode=f"(01){batch.gtin}(10)SYR2402")
     cs = await make_user("cs")
     page = phone
-    await sign_in(page, live_server, cs.username)
+    await sign_in(page, live_server, cs.username, "id")
     await page.goto(f"{live_server}/complaints/new")
     await page.get_by_label("Barcode").fill(f"(01){batch.gtin}(17)280131(10)SYR2402")
     await page.get_by_label("Barcode").press("Enter")

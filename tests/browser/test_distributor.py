@@ -12,8 +12,9 @@ from recall import db
 from recall.masterdata.distribution import today
 from tests.api.test_consignee_notices import approved_recall, ship
 from tests.api.test_portal import lines, notice_row
-from tests.browser.test_portal import field, fits_the_screen, submit
-from tests.factories import PASSWORD, make_batch, make_consignee, make_user
+from tests.browser.steps import fits_the_screen, sign_in
+from tests.browser.test_portal import field, submit
+from tests.factories import make_batch, make_consignee, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -42,14 +43,6 @@ async def world(client) -> dict:
         "rival_notice": ids[rival.id],
         "user": await make_user("distributor", consignee_code=pbf.code),
     }
-
-
-async def sign_in(page: Page, base: str, username: str) -> None:
-    await page.goto(f"{base}/language/en?next=/login")
-    await page.get_by_label("Username").fill(username)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 
 async def name_customer(page: Page, row: int, values: dict[str, str]) -> None:

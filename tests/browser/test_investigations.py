@@ -6,14 +6,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from recall import db
 from recall.investigations.service import today
 from tests.api.test_consignee_notices import ship
 from tests.api.test_investigations import capa_body, triaged_complaint
+from tests.browser.steps import sign_in
 from tests.factories import (
-    PASSWORD,
     add_material,
     headers_for,
     make_batch,
@@ -24,15 +24,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.browser
-
-
-async def sign_in_in_english(page: Page, base: str, username: str) -> None:
-    await page.goto(f"{base}/login")
-    await page.get_by_role("link", name="English").click()
-    await page.get_by_label("Username").fill(username)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 async def test_qa_investigates_a_complaint_and_proposes_a_recall(
@@ -55,7 +46,7 @@ async def test_qa_investigates_a_complaint_and_proposes_a_recall(
     qa = await make_user("qa", username="dewi.qa")
     page = desktop
 
-    await sign_in_in_english(page, live_server, qa.username)
+    await sign_in(page, live_server, qa.username)
     await (
         page.get_by_role("navigation", name="Sections")
         .get_by_role("link", name="Investigations")

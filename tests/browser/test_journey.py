@@ -14,18 +14,11 @@ from recall import db
 from recall.masterdata.distribution import today
 from recall.notices.messages import portal_url
 from tests.api.test_consignee_notices import ship
+from tests.browser.steps import sign_in
 from tests.browser.test_portal import field, submit
 from tests.factories import PASSWORD, make_batch, make_consignee, make_product, make_user
 
 pytestmark = pytest.mark.browser
-
-
-async def sign_in(page: Page, base: str, username: str) -> None:
-    await page.goto(f"{base}/language/en?next=/login")
-    await page.get_by_label("Username").fill(username)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 async def sign_out(page: Page) -> None:

@@ -12,6 +12,7 @@ from playwright.async_api import Page, expect
 from recall import masterdata
 from recall.masterdata import imports
 from recall.masterdata.distribution import today
+from tests.browser.steps import sign_in
 from tests.factories import make_batch, make_consignee, make_user
 from web.pages.masterdata_imports import imports_running
 
@@ -59,12 +60,7 @@ async def distribution_file(lines: int, bad: dict[int, str] | None = None) -> tu
 
 
 async def sign_in_as_qa(page: Page, live_server: str) -> None:
-    user = await make_user("qa")
-    await page.goto(f"{live_server}/language/en?next=/login")
-    await page.get_by_label("Username").fill(user.username)
-    await page.get_by_label("Password").fill("correct horse battery staple")
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    await sign_in(page, live_server, (await make_user("qa")).username)
 
 
 async def upload(page: Page, name: str, text: str) -> None:

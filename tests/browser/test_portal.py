@@ -14,6 +14,7 @@ from recall.notices.messages import portal_url
 from tests.api.test_consignee_notices import approved_recall, ship, trail
 from tests.api.test_consignee_stock_returns import scan
 from tests.api.test_portal import lines, notice_row
+from tests.browser.steps import fits_the_screen
 from tests.factories import make_batch, make_consignee
 
 pytestmark = pytest.mark.browser
@@ -27,22 +28,6 @@ def field(page: Page, what: str, batch_no: str):
 async def submit(page: Page, form: str) -> None:
     """Press *Submit* in the form headed `form` (each answer has its own form and button)."""
     await page.get_by_role("form", name=form).get_by_role("button", name="Submit").click()
-
-
-# The first few elements reaching past the window's right edge, to say what overflows.
-PAST_THE_EDGE = """width => [...document.querySelectorAll("body *")]
-    .filter(e => e.getBoundingClientRect().right > width).slice(0, 5)
-    .map(e => `${e.tagName.toLowerCase()}.${e.className}`)"""
-
-
-async def fits_the_screen(page: Page) -> None:
-    # Measured before the stylesheet applies, the page is wider than it will be.
-    await page.wait_for_load_state("load")
-    width = await page.evaluate("document.scrollingElement.scrollWidth")
-    window = page.viewport_size["width"]
-    if width > window:
-        wide = await page.evaluate(PAST_THE_EDGE, window)
-        raise AssertionError(f"page is {width}px wide: {wide}")
 
 
 async def test_pharmacy_answers_the_notice_on_a_phone(client, live_server, phone, screenshot):

@@ -5,35 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from tests.api.test_consignee_notices import approved_recall, my_notices, ship
 from tests.api.test_recalls import propose, recent_batch
+from tests.browser.steps import fits_the_screen, sign_in
 from tests.factories import PASSWORD, headers_for, make_consignee, make_user
 
 pytestmark = pytest.mark.browser
-
-
-# The sign-in form's texts: username, password, sign in, sign out.
-SIGN_IN = {
-    "en": ("Username", "Password", "Sign in", "Sign out"),
-    "id": ("Nama pengguna", "Kata sandi", "Masuk", "Keluar"),
-}
-
-
-async def sign_in(page: Page, base: str, username: str, language: str = "en") -> None:
-    """Choose the language, then sign in through the login form."""
-    name, password, button, sign_out = SIGN_IN[language]
-    await page.goto(f"{base}/language/{language}?next=/login")
-    await page.get_by_label(name).fill(username)
-    await page.get_by_label(password).fill(PASSWORD)
-    await page.get_by_role("button", name=button, exact=True).click()
-    await expect(page.get_by_role("button", name=sign_out)).to_be_visible()
-
-
-async def fits_the_screen(page: Page) -> None:
-    width = await page.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"page is {width}px wide"
 
 
 async def test_manager_reads_what_is_signed_and_approves(client, live_server, desktop, screenshot):
