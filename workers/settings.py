@@ -17,7 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from recall import alerts, db, notices
 from recall.settings import get_settings
 from workers import jobs
-from workers.senders import NetworkSender, http_client
+from workers.senders import NetworkSender, http_clients
 
 # Jobs retry through arq's Retry until the domain gives up (its own attempt limit).
 MAX_TRIES = 10_000
@@ -42,15 +42,13 @@ async def startup(ctx: dict[str, Any]) -> None:
     await db.connect()
     if "sender" not in ctx:
         settings = get_settings()
-        ctx["http"] = http_client(settings)
-        ctx["sender"] = NetworkSender(ctx["http"], settings)
+        ctx["sender"] = NetworkSender(http_clients(settings), settings)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    ctx.pop("sender", None)
-    client = ctx.pop("http", None)
-    if client is not None:
-        await client.aclose()
+    sender = ctx.pop("sender", None)
+    if sender is not None:
+        await sender.aclose()
     await db.disconnect()
 
 

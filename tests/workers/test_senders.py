@@ -12,13 +12,13 @@ from aiosmtpd.controller import Controller
 
 from recall.notices import DeliveryError
 from recall.settings import Settings, Smtp, get_settings
-from workers.senders import NetworkSender, http_client
+from workers.senders import HOST_SHARDS, NetworkSender, connections_per_client, http_clients
 
 
 def sender_with(handler, settings: Settings | None = None) -> NetworkSender:
     settings = settings or get_settings()
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler), follow_redirects=False)
-    return NetworkSender(client, settings)
+    return NetworkSender([client], settings)
 
 
 async def test_the_status_is_returned_and_the_body_and_headers_are_sent_as_given():
@@ -64,24 +64,45 @@ async def test_network_trouble_is_worth_another_try(error):
 
 
 async def test_an_unusable_url_is_final():
-    sender = NetworkSender(http_client(get_settings()), get_settings())
+    sender = NetworkSender(http_clients(get_settings()), get_settings())
     try:
         with pytest.raises(DeliveryError) as caught:
             await sender.post("ftp://hooks.example/a", b"{}", {})
     finally:
-        await sender.client.aclose()
+        await sender.aclose()
     assert not caught.value.retryable
 
 
-def test_the_shared_client_is_sized_for_fan_out_and_has_explicit_timeouts():
+def test_the_clients_share_the_concurrency_and_have_explicit_timeouts():
     settings = get_settings()
-    client = http_client(settings)
-    pool = client._transport._pool  # httpx keeps the limits on the transport's pool
-    assert pool._max_connections == settings.delivery.concurrency
-    assert pool._max_keepalive_connections == min(200, settings.delivery.concurrency)
-    assert client.timeout.read == settings.delivery.webhook_timeout_seconds
-    assert client.timeout.connect <= 5
-    assert not client.follow_redirects
+    clients = http_clients(settings)
+    assert len(clients) == HOST_SHARDS
+    per_client = connections_per_client(settings)
+    assert per_client * HOST_SHARDS >= settings.delivery.concurrency
+    for client in clients:
+        pool = client._transport._pool  # httpx keeps the limits on the transport's pool
+        assert pool._max_connections == pool._max_keepalive_connections == per_client
+        assert client.timeout.read == settings.delivery.webhook_timeout_seconds
+        assert client.timeout.connect <= 5
+        assert not client.follow_redirects
+
+
+async def test_one_host_always_goes_through_the_same_client():
+    used = []
+
+    def handler_for(n):
+        def handler(request: httpx.Request) -> httpx.Response:
+            used.append((request.url.host, n))
+            return httpx.Response(204)
+
+        return handler
+
+    clients = [httpx.AsyncClient(transport=httpx.MockTransport(handler_for(n))) for n in range(8)]
+    sender = NetworkSender(clients, get_settings())
+    for path in range(20):
+        for host in ("a.example", "b.example", "c.example"):
+            assert await sender.post(f"https://{host}/{path}", b"{}", {}) == 204
+    assert len(set(used)) == 3
 
 
 # Mail ---------------------------------------------------------------------------------------
