@@ -27,6 +27,7 @@ __all__ = [
     "fetch_in",
     "fetch_rows",
     "get_engine",
+    "insert_many",
     "is_unique_violation",
     "next_number",
     "next_reference",
@@ -133,6 +134,31 @@ async def fetch_in(sql: str, values: Sequence[Any]) -> list[Mapping[str, Any]]:
         chunk = values[start : start + IN_CHUNK]
         rows += await fetch_rows(sql.replace("(*)", f"({', '.join(['{}'] * len(chunk))})"), *chunk)
     return rows
+
+
+async def insert_many(
+    table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]], suffix: str = ""
+) -> list[Mapping[str, Any]]:
+    """Insert rows in bulk; `columns` are (name, PostgreSQL type), `suffix` e.g. a RETURNING.
+
+    PostgreSQL takes one array per column in a single statement (unnest): tens of thousands
+    of rows without building a query of as many placeholders. SQLite takes chunks of VALUES.
+    """
+    if not rows:
+        return []
+    names = ", ".join(name for name, _ in columns)
+    if isinstance(get_engine(), PostgresEngine):
+        arrays = ", ".join(f"{{}}::{kind}[]" for _, kind in columns)
+        sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {suffix}"
+        return list(await fetch_rows(sql, *(list(column) for column in zip(*rows, strict=True))))
+    inserted: list[Mapping[str, Any]] = []
+    marks = "(" + ", ".join("{}" for _ in columns) + ")"
+    per_statement = max(1, IN_CHUNK // len(columns))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(chunk))} {suffix}"
+        inserted += await fetch_rows(sql, *(value for row in chunk for value in row))
+    return inserted
 
 
 def _querystring(sql: str, values: tuple[Any, ...]) -> Any:

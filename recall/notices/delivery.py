@@ -29,7 +29,11 @@ log = logging.getLogger(__name__)
 DELIVER_JOB = "deliver_notices"
 # Notice ids per IN (...) list when reading many notices.
 IDS_PER_QUERY = 1000
-DELIVERIES_PER_INSERT = 1000
+DELIVERY_COLUMNS = (
+    ("notice", "int"), ("channel", "text"), ("message", "text"), ("sequence", "int"),
+    ("message_id", "text"), ("status", "text"), ("attempts", "int"),
+    ("next_attempt_at", "timestamptz"), ("created_at", "timestamptz"),
+)  # fmt: skip
 UNREACHABLE_LISTED = 50
 
 
@@ -70,45 +74,35 @@ async def schedule(
     per_job = get_settings().delivery.notices_per_job
     planned: list[tuple[int, str, str]] = []  # notice, channel, message id
     unreachable: list[tuple[int, str, int]] = []  # notice, consignee code, recall
-    for start in range(0, len(notice_ids), IDS_PER_QUERY):
-        chunk = list(notice_ids[start : start + IDS_PER_QUERY])
-        marks = ", ".join("{}" for _ in chunk)
-        rows = await db.fetch(
-            "SELECT n.id AS id, n.recall AS recall, r.reference AS reference, c.code AS code, "
-            "c.webhook_url AS webhook_url, c.email AS email FROM notice n "
-            "JOIN consignee c ON c.id = n.consignee JOIN recall r ON r.id = n.recall "
-            f"WHERE n.id IN ({marks}) ORDER BY n.id",
-            *chunk,
-        )
-        for row in rows:
-            mid = message_id(row["reference"], int(row["id"]), message, sequence)
-            channels = [
-                channel
-                for channel, address in ((Channel.WEBHOOK, row["webhook_url"]),
-                                         (Channel.EMAIL, row["email"]))
-                if address
-            ]  # fmt: skip
-            if not channels:
-                unreachable.append((int(row["id"]), row["code"], int(row["recall"])))
-            planned += [(int(row["id"]), channel.value, mid) for channel in channels]
-    delivery_ids: dict[int, list[int]] = {}
-    for start in range(0, len(planned), DELIVERIES_PER_INSERT):
-        chunk_rows = planned[start : start + DELIVERIES_PER_INSERT]
-        values = [
-            value
-            for notice_id, channel, mid in chunk_rows
-            for value in (notice_id, channel, message.value, sequence, mid,
-                          DeliveryStatus.PENDING.value, now, now)
+    rows = await db.fetch_in(
+        "SELECT n.id AS id, n.recall AS recall, r.reference AS reference, c.code AS code, "
+        "c.webhook_url AS webhook_url, c.email AS email FROM notice n "
+        "JOIN consignee c ON c.id = n.consignee JOIN recall r ON r.id = n.recall "
+        "WHERE n.id IN (*)",
+        sorted(notice_ids),
+    )
+    for row in sorted(rows, key=lambda row: int(row["id"])):
+        mid = message_id(row["reference"], int(row["id"]), message, sequence)
+        channels = [
+            channel
+            for channel, address in ((Channel.WEBHOOK, row["webhook_url"]),
+                                     (Channel.EMAIL, row["email"]))
+            if address
         ]  # fmt: skip
-        rows = await db.fetch(
-            "INSERT INTO delivery (notice, channel, message, sequence, message_id, status, "
-            "attempts, next_attempt_at, created_at) VALUES "
-            + ", ".join(["({}, {}, {}, {}, {}, {}, 0, {}, {})"] * len(chunk_rows))
-            + " ON CONFLICT DO NOTHING RETURNING id, notice",
-            *values,
-        )
-        for row in rows:
-            delivery_ids.setdefault(int(row["notice"]), []).append(int(row["id"]))
+        if not channels:
+            unreachable.append((int(row["id"]), row["code"], int(row["recall"])))
+        planned += [(int(row["id"]), channel.value, mid) for channel in channels]
+    delivery_ids: dict[int, list[int]] = {}
+    pending = DeliveryStatus.PENDING.value
+    inserted = await db.insert_many(
+        "delivery",
+        DELIVERY_COLUMNS,
+        [(notice_id, channel, message.value, sequence, mid, pending, 0, now, now)
+         for notice_id, channel, mid in planned],
+        "ON CONFLICT DO NOTHING RETURNING id, notice",
+    )  # fmt: skip
+    for row in inserted:
+        delivery_ids.setdefault(int(row["notice"]), []).append(int(row["id"]))
     notices = sorted(delivery_ids)
     for start in range(0, len(notices), per_job):
         ids = [d for notice_id in notices[start : start + per_job] for d in delivery_ids[notice_id]]

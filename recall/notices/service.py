@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from recall import db
 from recall.notices.models import (
@@ -16,9 +15,16 @@ from recall.notices.models import (
     TierProgress,
 )
 
-# Rows per INSERT: many rows per statement, and well under both databases' parameter limits.
-NOTICES_PER_INSERT = 1000
-LINES_PER_INSERT = 1000
+# Columns of the bulk inserts, with their PostgreSQL types (see db.insert_many).
+NOTICE_COLUMNS = (
+    ("recall", "int"), ("consignee", "int"), ("tier", "int"), ("status", "text"),
+    ("token", "text"), ("created_at", "timestamptz"), ("via_notice", "int"),
+    ("reminders_sent", "int"), ("version", "int"),
+)  # fmt: skip
+LINE_COLUMNS = (
+    ("notice", "int"), ("recall", "int"), ("tier", "int"), ("batch", "int"),
+    ("quantity_distributed", "int"),
+)  # fmt: skip
 
 
 async def create_notices(
@@ -34,25 +40,18 @@ async def create_notices(
     """
     if db.get_engine().current_transaction.get() is None:
         raise RuntimeError("create_notices must run inside the transaction that approves")
-    notice_of: dict[int, int] = {}
     status = NoticeStatus.PENDING.value
-    for start in range(0, len(planned), NOTICES_PER_INSERT):
-        chunk = planned[start : start + NOTICES_PER_INSERT]
-        values: list[Any] = []
-        for notice in chunk:
-            token = secrets.token_urlsafe(32)
-            values += [
-                recall_id, notice.consignee_id, notice.tier, status, token, created_at, via_notice
-            ]  # fmt: skip
-        rows = await db.fetch(
-            "INSERT INTO notice (recall, consignee, tier, status, token, created_at, via_notice, "
-            "reminders_sent, version) VALUES "
-            + ", ".join(["({}, {}, {}, {}, {}, {}, {}, 0, 1)"] * len(chunk))
-            + " "
-            "RETURNING id, consignee",
-            *values,
-        )
-        notice_of.update((int(row["consignee"]), int(row["id"])) for row in rows)
+    rows = await db.insert_many(
+        "notice",
+        NOTICE_COLUMNS,
+        [
+            (recall_id, notice.consignee_id, notice.tier, status, secrets.token_urlsafe(32),
+             created_at, via_notice, 0, 1)
+            for notice in planned
+        ],
+        "RETURNING id, consignee",
+    )  # fmt: skip
+    notice_of = {int(row["consignee"]): int(row["id"]) for row in rows}
     await insert_lines(
         [
             (notice_of[notice.consignee_id], recall_id, notice.tier, line.batch_id,
@@ -66,13 +65,7 @@ async def create_notices(
 
 async def insert_lines(lines: Sequence[tuple[int, int, int, int, int]]) -> None:
     """Insert notice lines: (notice, its recall, its tier, batch, quantity distributed)."""
-    for start in range(0, len(lines), LINES_PER_INSERT):
-        chunk = lines[start : start + LINES_PER_INSERT]
-        await db.fetch(
-            "INSERT INTO notice_line (notice, recall, tier, batch, quantity_distributed) VALUES "
-            + ", ".join(["({}, {}, {}, {}, {})"] * len(chunk)),
-            *[value for line in chunk for value in line],
-        )
+    await db.insert_many("notice_line", LINE_COLUMNS, lines)
 
 
 async def list_notices(
