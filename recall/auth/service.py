@@ -88,14 +88,19 @@ async def create_user(
     return User(row.id, username, row.full_name, role_list, consignee_code, True)
 
 
-async def _user_row(**where: Any) -> dict[str, Any] | None:
-    query = UserRow.select(
-        *UserRow.all_columns(), UserRow.consignee.code.as_alias("consignee_code")
-    )
-    for column, value in where.items():
-        query = query.where(getattr(UserRow, column) == value)
-    row: dict[str, Any] | None = await query.first()
-    return row
+# Read on every authenticated request: plain SQL, as building an ORM query costs more.
+_USER_SQL = (
+    "SELECT u.id AS id, u.username AS username, u.password_hash AS password_hash, "
+    "u.full_name AS full_name, u.roles AS roles, u.consignee AS consignee, u.active AS active, "
+    "c.code AS consignee_code FROM app_user u LEFT JOIN consignee c ON c.id = u.consignee "
+)
+
+
+async def _user_row(*, id: int | None = None, username: str | None = None) -> dict[str, Any] | None:
+    """The user with this id or username, with its consignee's code."""
+    column, value = ("u.id", id) if username is None else ("u.username", username)
+    rows = await db.fetch(_USER_SQL + f"WHERE {column} = {{}}", value)
+    return rows[0] if rows else None
 
 
 def _user(row: dict[str, Any]) -> User:
@@ -105,7 +110,7 @@ def _user(row: dict[str, Any]) -> User:
         full_name=row["full_name"],
         roles=json.loads(row["roles"]),
         consignee_code=row["consignee_code"],
-        active=row["active"],
+        active=bool(row["active"]),
     )
 
 
