@@ -50,7 +50,8 @@ def templates() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
 
 
-def _is_login(request: Request) -> bool:
+async def _is_login(request: Request) -> bool:
+    # A coroutine: Litestar would run a plain function in a thread, on every request.
     path = request.url.path
     return path == "/api/auth/login" or (path == "/login" and request.method == "POST")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -62,14 +62,15 @@ class BearerAuthentication(AbstractAuthenticationMiddleware):
 
 authentication = DefineMiddleware(BearerAuthentication, exclude=[*PUBLIC_PATHS, *PAGE_PATHS])
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
 def requires(*roles: Role) -> Guard:
     """A guard letting through only actors holding one of `roles`."""
     names = ", ".join(sorted(role.value for role in roles))
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # A coroutine: Litestar runs a plain function guard in a thread, on every request.
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if connection.scope.get("method") == "OPTIONS":
             return  # Litestar's automatic answer naming the allowed methods; no data in it
         actor = connection.scope.get("user")

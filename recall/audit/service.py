@@ -6,7 +6,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from piccolo.engine.postgres import PostgresEngine
 
 from recall import clock, db
 from recall.audit.tables import AuditEntry
@@ -58,8 +60,7 @@ def canonical(values: dict[str, Any] | None) -> str:
     return json.dumps(values or {}, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def entry_hash(
-    seq: int,
+def entry_material(
     at: datetime,
     actor_id: int | None,
     actor_name: str,
@@ -69,20 +70,35 @@ def entry_hash(
     old_values: str,
     new_values: str,
     reason: str,
-    prev_hash: str,
 ) -> str:
+    """The JSON items an entry's hash covers between its sequence number and previous hash.
+
+    PostgreSQL's audit_append() hashes `[<seq>, <material>, "<prev_hash>"]` as entry_hash does.
+    """
     stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    material = [seq, stamp, actor_id, actor_name, entity, entity_id, action]
-    material += [old_values, new_values, reason, prev_hash]
-    return hashlib.sha256(json.dumps(material, ensure_ascii=False).encode()).hexdigest()
+    material = [stamp, actor_id, actor_name, entity, entity_id, action]
+    material += [old_values, new_values, reason]
+    return json.dumps(material, ensure_ascii=False)[1:-1]
+
+
+def entry_hash(seq: int, material: str, prev_hash: str) -> str:
+    return hashlib.sha256(f'[{seq}, {material}, "{prev_hash}"]'.encode()).hexdigest()
 
 
 async def record(actor: Actor, *changes: Change) -> None:
     """Append entries for `changes`; must run inside the transaction that made them."""
     if not changes:
         return
-    if db.get_engine().current_transaction.get() is None:
+    engine = db.get_engine()
+    if engine.current_transaction.get() is None:
         raise RuntimeError("audit.record must run inside the transaction it audits")
+    at = clock.now()
+    entries = [_NewEntry.of(at, actor, change) for change in changes]
+    if isinstance(engine, PostgresEngine):
+        # One statement: the chain's tip is locked for the rest of the transaction only.
+        columns = [list(column) for column in zip(*entries, strict=True)]
+        await db.fetch(_APPEND, at, actor.id, actor.display_name, *columns)
+        return
     # The upsert takes the head row's lock, so concurrent writers queue here.
     head = await db.fetch(
         "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, {}) "
@@ -90,28 +106,22 @@ async def record(actor: Actor, *changes: Change) -> None:
         GENESIS_HASH,
     )
     seq, prev_hash = int(head[0]["seq"]), str(head[0]["hash"])
-    at = clock.now()
     rows = []
-    for change in changes:
+    for entry in entries:
         seq += 1
-        old, new = canonical(change.old), canonical(change.new)
-        entity_id = str(change.entity_id)
-        digest = entry_hash(
-            seq, at, actor.id, actor.display_name, change.entity, entity_id,
-            change.action, old, new, change.reason, prev_hash,
-        )  # fmt: skip
+        digest = entry_hash(seq, entry.material, prev_hash)
         rows.append(
             AuditEntry(
                 seq=seq,
                 at=at,
                 actor_id=actor.id,
                 actor_name=actor.display_name,
-                entity=change.entity,
-                entity_id=entity_id,
-                action=change.action,
-                old_values=old,
-                new_values=new,
-                reason=change.reason,
+                entity=entry.entity,
+                entity_id=entry.entity_id,
+                action=entry.action,
+                old_values=entry.old_values,
+                new_values=entry.new_values,
+                reason=entry.reason,
                 prev_hash=prev_hash,
                 hash=digest,
             )
@@ -120,6 +130,31 @@ async def record(actor: Actor, *changes: Change) -> None:
     for start in range(0, len(rows), 1000):
         await AuditEntry.insert(*rows[start : start + 1000])
     await db.fetch("UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", seq, prev_hash)
+
+
+_APPEND = "SELECT audit_append({}, {}, {}, " + ", ".join(["{}::text[]"] * 7) + ") AS seq"
+
+
+class _NewEntry(NamedTuple):
+    """An entry as it will be stored, before its place in the chain is known."""
+
+    entity: str
+    entity_id: str
+    action: str
+    old_values: str
+    new_values: str
+    reason: str
+    material: str
+
+    @classmethod
+    def of(cls, at: datetime, actor: Actor, change: Change) -> _NewEntry:
+        old, new = canonical(change.old), canonical(change.new)
+        entity_id = str(change.entity_id)
+        material = entry_material(
+            at, actor.id, actor.display_name, change.entity, entity_id,
+            change.action, old, new, change.reason,
+        )  # fmt: skip
+        return cls(change.entity, entity_id, change.action, old, new, change.reason, material)
 
 
 def _entry(row: dict[str, Any]) -> Entry:
@@ -184,11 +219,11 @@ async def verify() -> Verification:
                 return Verification(False, count, expected_seq, "entry missing")
             if row["prev_hash"] != expected_prev:
                 return Verification(False, count, row["seq"], "chain broken")
-            digest = entry_hash(
-                row["seq"], row["at"], row["actor_id"], row["actor_name"], row["entity"],
-                row["entity_id"], row["action"], row["old_values"], row["new_values"],
-                row["reason"], row["prev_hash"],
+            material = entry_material(
+                row["at"], row["actor_id"], row["actor_name"], row["entity"], row["entity_id"],
+                row["action"], row["old_values"], row["new_values"], row["reason"],
             )  # fmt: skip
+            digest = entry_hash(row["seq"], material, row["prev_hash"])
             if digest != row["hash"]:
                 return Verification(False, count, row["seq"], "entry altered")
             expected_prev, expected_seq, count = row["hash"], expected_seq + 1, count + 1

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 import jwt
 
@@ -24,21 +25,27 @@ def issue_token(user_id: int, secret_key: str, ttl_minutes: int) -> str:
 
 def user_id_from_token(token: str, secret_key: str) -> int:
     """The user id a valid token names; NotAuthenticated if forged or expired."""
+    user_id, expires = _verified_claims(token, secret_key)
+    if clock.now().timestamp() >= expires:
+        raise NotAuthenticated("token expired; sign in again")
+    return user_id
+
+
+# Every request of a signed-in client carries the same token: check its signature once.
+@lru_cache(maxsize=4096)
+def _verified_claims(token: str, secret_key: str) -> tuple[int, int]:
+    """(user id, expiry timestamp) of a token whose signature holds."""
     try:
         claims = jwt.decode(
             token,
             secret_key,
             algorithms=[_ALGORITHM],
-            # Expiry is checked below against the injected clock, not the system time.
+            # Expiry is checked by the caller against the injected clock, not the system time.
             options={"require": ["sub", "exp"], "verify_exp": False, "verify_iat": False},
         )
-        expires = int(claims["exp"])
-        user_id = int(claims["sub"])
+        return int(claims["sub"]), int(claims["exp"])
     except (jwt.InvalidTokenError, ValueError, TypeError):
         raise NotAuthenticated("token invalid") from None
-    if clock.now().timestamp() >= expires:
-        raise NotAuthenticated("token expired; sign in again")
-    return user_id
 
 
 def new_api_key() -> tuple[str, str, str]:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from recall.errors import Conflict, InvalidInput
 from recall.gs1 import normalize_gtin, parse_scan
@@ -181,6 +182,8 @@ def check_batch_no(value: str, field: str = "batch_no") -> str:
     return batch_no
 
 
+# Cached: complaints name the same few products and batches, and GS1 parsing is not cheap.
+@lru_cache(maxsize=4096)
 def identify_pack(gtin: str | None, batch_no: str | None, barcode: str | None) -> PackIdentity:
     """Merge a GS1 scan with the typed GTIN/batch; InvalidInput names the field that disagrees."""
     typed_gtin = normalize_gtin(gtin, field="gtin") if gtin and gtin.strip() else None

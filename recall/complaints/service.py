@@ -9,7 +9,7 @@ from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 from piccolo.engine.sqlite import SQLiteEngine
 
-from recall import audit, clock, db, masterdata, regulatory
+from recall import audit, clock, db, regulatory
 from recall.auth import Actor
 from recall.complaints import tables
 from recall.complaints.models import (
@@ -52,6 +52,31 @@ SEARCH_MAX = 200
 
 _T = tables.Complaint
 _COLUMNS = (*_T.all_columns(), _T.product.name, _T.product.strength)
+
+
+# The columns log_complaint writes.
+_INTAKE_COLUMNS = (
+    "channel", "reporter_name", "reporter_kind", "reporter_organization", "reporter_contact",
+    "description", "adverse_event", "sample_available", "gtin", "product", "batch_no", "batch",
+    "expires_on", "serial", "barcode", "received_at", "status", "pharmacovigilance",
+    "created_by", "version", "reference",
+)  # fmt: skip
+
+
+_INSERT = (
+    f"INSERT INTO complaint ({', '.join(_INTAKE_COLUMNS)}) "
+    f"VALUES ({', '.join(['{}'] * len(_INTAKE_COLUMNS))}) RETURNING id"
+)
+_AUDITED_AT_INTAKE = frozenset(_INTAKE_COLUMNS) - {
+    "product", "batch", "received_at", "pharmacovigilance", "created_by", "version"
+}  # fmt: skip
+# The product a complaint's GTIN names and, when we made it, its batch: read on every complaint.
+_PACK = (
+    "SELECT product.id, product.name, product.strength, "
+    "batch.id AS batch_id, batch.expires_on AS batch_expires_on FROM product "
+    "LEFT JOIN batch ON batch.product = product.id AND batch.batch_no = {} "
+    "WHERE product.gtin = {}"
+)
 
 
 def _complaint(row: dict[str, Any], replies: tuple[ComplaintReply, ...] = ()) -> Complaint:
@@ -145,51 +170,41 @@ async def log_complaint(
     received_at = received_at.astimezone(UTC)
 
     pack = identify_pack(gtin, batch_no, barcode)
-    product = (
-        await masterdata.product_by_gtin(pack.gtin, field=pack.gtin_field) if pack.gtin else None
-    )
-    batch = (
-        await masterdata.find_batch(product.gtin, pack.batch_no)
-        if product is not None and pack.batch_no
-        else None
-    )
+    found = await db.fetch(_PACK, pack.batch_no, pack.gtin) if pack.gtin else []
+    if pack.gtin is not None and not found:
+        raise InvalidInput(pack.gtin_field, f"no product with GTIN {pack.gtin}")
+    product = found[0] if found else None
+    batch_expires_on = product["batch_expires_on"] if product else None
     values.update(
         gtin=pack.gtin,
-        product=product.id if product else None,
+        product=product["id"] if product else None,
         batch_no=pack.batch_no,
-        batch=batch.id if batch else None,
-        expires_on=pack.expires_on or (batch.expires_on if batch else None),
+        batch=product["batch_id"] if product else None,
+        expires_on=pack.expires_on or (batch_expires_on and db.as_date(batch_expires_on)),
         serial=pack.serial,
         barcode=barcode.strip() if barcode and barcode.strip() else None,
         received_at=received_at,
+        status=ComplaintStatus.RECEIVED.value,
+        # Pharmacovigilance clocks start at receipt, not at triage.
+        pharmacovigilance=values["adverse_event"],
+        created_by=actor.id,
+        version=1,
     )
 
     async with db.transaction():
-        reference = await db.next_reference(REFERENCES, received_at)
-        row = _T(
-            **values,
-            reference=reference,
-            status=ComplaintStatus.RECEIVED.value,
-            category=None,
-            severity=None,
-            # Pharmacovigilance clocks start at receipt, not at triage.
-            pharmacovigilance=values["adverse_event"],
-            created_by=actor.id,
-            version=1,
-        )
-        await row.save()
+        values["reference"] = reference = await db.next_reference(REFERENCES, received_at)
+        inserted = await db.fetch(_INSERT, *(values[column] for column in _INTAKE_COLUMNS))
+        complaint_id = int(inserted[0]["id"])
         new = {
-            "reference": reference,
-            "status": ComplaintStatus.RECEIVED.value,
-            **{key: value for key, value in values.items() if key not in ("product", "batch")},
+            **{key: value for key, value in values.items() if key in _AUDITED_AT_INTAKE},
             "product_id": values["product"],
             "batch_id": values["batch"],
             "received_at": received_at.isoformat(),
         }
-        await audit.record(actor, audit.Change("complaint", row.id, "created", new=new))
+        await audit.record(actor, audit.Change("complaint", complaint_id, "created", new=new))
 
     return Complaint(
-        id=row.id,
+        id=complaint_id,
         reference=reference,
         status=ComplaintStatus.RECEIVED.value,
         channel=values["channel"],
@@ -199,11 +214,11 @@ async def log_complaint(
             values["reporter_organization"],
             values["reporter_contact"],
         ),
-        product_id=product.id if product else None,
-        product_name=product.name if product else None,
-        product_strength=product.strength if product else None,
+        product_id=product["id"] if product else None,
+        product_name=product["name"] if product else None,
+        product_strength=product["strength"] if product else None,
         gtin=pack.gtin,
-        batch_id=batch.id if batch else None,
+        batch_id=values["batch"],
         batch_no=pack.batch_no,
         expires_on=values["expires_on"],
         serial=pack.serial,

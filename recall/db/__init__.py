@@ -6,6 +6,8 @@ import os
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
+from functools import cache, lru_cache
+from string import Formatter
 from typing import TYPE_CHECKING, Any, overload
 
 os.environ.setdefault("PICCOLO_CONF", "recall.db.piccolo_conf")
@@ -38,8 +40,10 @@ __all__ = [
 ]
 
 
+@cache
 def get_engine() -> Engine:
     """The engine every table uses (built from RECALL_DATABASE_URL)."""
+    # Cached: piccolo_conf builds it once at import, and finding it costs an import lookup.
     found = engine_finder()
     if found is None:  # pragma: no cover - piccolo_conf always defines DB
         raise RuntimeError("no Piccolo engine configured")
@@ -108,8 +112,28 @@ async def _discard(db: PostgresEngine, outer: Any) -> None:
 
 async def fetch(sql: str, *values: Any) -> list[dict[str, Any]]:
     """Run raw SQL with `{}` placeholders inside the current transaction, if any."""
-    rows = await get_engine().run_querystring(_querystring(sql, values))
+    engine = get_engine()
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        # Straight to asyncpg: Piccolo's QueryString costs more to build than short queries
+        # take to run, and these run on every request.
+        current = engine.current_transaction.get()
+        runner = engine.pool if current is None else current.connection
+        rows = await runner.fetch(_numbered(sql), *values)
+    else:
+        rows = await engine.run_querystring(_querystring(sql, values))
     return [dict(row) for row in rows or []]
+
+
+@lru_cache(maxsize=1024)
+def _numbered(sql: str) -> str:
+    """`sql` with its `{}` placeholders numbered $1, $2, … as Piccolo compiles them."""
+    numbered, number = [], 0
+    for text, field, _, _ in Formatter().parse(sql):
+        numbered.append(text)
+        if field is not None:
+            number += 1
+            numbered.append(f"${number}")
+    return "".join(numbered)
 
 
 async def fetch_rows(sql: str, *values: Any) -> Sequence[Mapping[str, Any]]:
@@ -201,7 +225,14 @@ async def connect(max_size: int = 20) -> None:
     """Start the PostgreSQL pool (a no-op on SQLite, which has none)."""
     db = get_engine()
     if isinstance(db, PostgresEngine) and db.pool is None:
-        await db.start_connection_pool(min_size=1, max_size=max_size)
+        await db.start_connection_pool(min_size=1, max_size=max_size, reset=_keep_session)
+
+
+async def _keep_session(connection: Any) -> None:
+    """Skip asyncpg's reset query (RESET ALL, UNLISTEN *, …) when a connection goes back to
+    the pool: one more round trip per query outside a transaction, and nothing here sets
+    session state, listens or holds advisory locks. An open transaction is still rolled back.
+    """
 
 
 async def disconnect() -> None:

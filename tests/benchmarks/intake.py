@@ -23,6 +23,9 @@ from pathlib import Path
 
 from tests.benchmarks.scratch import migrate, report, scratch_environment
 
+# Enough requests in flight to keep either server busy through loopback and database waits
+# (the bare endpoint needs about 16), and more than the pool's 20 connections, so the
+# service's own queueing (pool, audit chain) shows in its latency as it would under load.
 CONNECTIONS = 32
 USERNAME = "cs-bench"
 SECONDS = 15

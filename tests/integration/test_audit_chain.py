@@ -20,6 +20,20 @@ async def test_fresh_chain_verifies():
     assert (result.ok, result.entries, result.first_bad) == (True, 5, None)
 
 
+async def test_chain_verifies_with_any_text_in_the_entries():
+    # PostgreSQL hashes in SQL what Python hashes on verify: both must see the same text.
+    tricky = 'Sirup "batuk" \\ cair\n\tkeruh — obat 漢字 é \x01\x1f'
+    async with db.transaction():
+        await audit.record(
+            SYSTEM,
+            audit.Change("probe", tricky, "created", new={"text": tricky}, reason=tricky),
+            audit.Change("probe", 2, "changed", old={"n": 1}, new={"n": [2, None, 1.5]}),
+        )
+    await write_entries(2)
+    result = await audit.verify()
+    assert (result.ok, result.entries) == (True, 4)
+
+
 async def test_altered_row_is_named():
     await write_entries(5)
     await tamper("UPDATE audit_entry SET new_values = {} WHERE seq = 3", '{"n": 99}')
