@@ -2,24 +2,26 @@
 
 501 wholesalers and 43,000 pharmacies, their webhooks spread over 64 loopback ports of one
 receiver process answering after 50 ms. The clock runs from the approval request until
-every notice is delivered and its attempt logged; `recall worker` runs as a child process
-with its resident memory sampled throughout. Then the same number of signed requests of the
-same size goes to the same receivers from one plain httpx client with the same connection
-limits and concurrency: ratio = plain time / service time.
+every notice is delivered and its attempt logged; `recall worker` runs as WORKERS child
+processes (one per core, as `--scale worker=N` deploys it) with their summed resident memory
+sampled throughout. Then the same number of signed requests of the same size goes to the
+same receivers from as many plain processes, each sending its share with the worker's own
+httpx clients, concurrency and event loop: ratio = plain time / service time.
 
-Run with `python -m tests.benchmarks.fanout [consignees]`.
-"""
+Run with `python -m tests.benchmarks.fanout [consignees]`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,7 @@ from tests.benchmarks.scratch import migrate, report, scratch_environment
 
 WHOLESALERS = 501
 PORTS = 64
+WORKERS = os.cpu_count() or 1
 RECEIVER_DELAY_MS = 50
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,37 +53,46 @@ def receivers() -> Iterator[list[str]]:
         process.wait(10)
 
 
-class Worker:
-    """`recall worker` as a child process; its peak resident memory, sampled every 50 ms."""
+class Workers:
+    """`count` processes of `recall worker`; their peak summed resident memory, sampled
+    every 50 ms."""
 
-    def __init__(self) -> None:
+    def __init__(self, count: int) -> None:
         self.peak_rss = 0
         self._stop = threading.Event()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "recall.cli", "worker", "--log-level", "warning"],
-            cwd=ROOT,
-            env=os.environ.copy(),
-            stdin=subprocess.DEVNULL,
-        )
+        self.processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "recall.cli", "worker", "--log-level", "warning"],
+                cwd=ROOT,
+                env=os.environ.copy(),
+                stdin=subprocess.DEVNULL,
+            )
+            for _ in range(count)
+        ]
         self._sampler = threading.Thread(target=self._sample, daemon=True)
         self._sampler.start()
 
     def _sample(self) -> None:
         import psutil
 
-        worker = psutil.Process(self.process.pid)
+        workers = [psutil.Process(process.pid) for process in self.processes]
         while not self._stop.wait(0.05):
             try:
-                rss = worker.memory_info().rss
-                rss += sum(child.memory_info().rss for child in worker.children(recursive=True))
+                rss = sum(
+                    process.memory_info().rss
+                    + sum(child.memory_info().rss for child in process.children(recursive=True))
+                    for process in workers
+                )
             except psutil.Error:
                 return
             self.peak_rss = max(self.peak_rss, rss)
 
     def stop(self) -> None:
         self._stop.set()
-        self.process.terminate()
-        self.process.wait(30)
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.wait(30)
 
 
 async def stats(base: str) -> dict[str, int]:
@@ -117,7 +129,7 @@ async def service_fanout(consignees: int, urls: list[str]) -> tuple[float, dict[
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as api:
             recall_id = await propose_for(api, distribution)
-            worker = Worker()
+            workers = Workers(WORKERS)
             try:
                 await asyncio.sleep(3)  # the worker is up and idle before the clock starts
                 started = time.perf_counter()
@@ -136,13 +148,28 @@ async def service_fanout(consignees: int, urls: list[str]) -> tuple[float, dict[
                         raise SystemExit(f"only {done:,} of {consignees:,} delivered in 15 min")
                 seconds = time.perf_counter() - started
             finally:
-                worker.stop()
-    return seconds, await stats(urls[0]), worker.peak_rss
+                workers.stop()
+    return seconds, await stats(urls[0]), workers.peak_rss
 
 
-async def plain_fanout(consignees: int, urls: list[str], body_bytes: int) -> float:
-    """Seconds to send `consignees` signed requests of the same size with the worker's own
-    httpx clients and concurrency, without jobs, database or audit."""
+def plain_fanout(consignees: int, urls: list[str], body_bytes: int) -> float:
+    """Seconds the slowest of WORKERS processes takes to send its share of `consignees`."""
+    shares = [range(first, consignees, WORKERS) for first in range(WORKERS)]
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(WORKERS, mp_context=spawn) as processes:
+        sending = [processes.submit(plain_share, share, urls, body_bytes) for share in shares]
+        return max(sent.result() for sent in sending)
+
+
+def plain_share(share: range, urls: list[str], body_bytes: int) -> float:
+    import uvloop
+
+    return uvloop.run(plain_requests(share, urls, body_bytes))
+
+
+async def plain_requests(share: range, urls: list[str], body_bytes: int) -> float:
+    """Seconds to send the signed requests numbered `share`, of the same size, with the
+    worker's own httpx clients and concurrency, without jobs, database or audit."""
     from standardwebhooks import Webhook
 
     from recall.masterdata import new_webhook_secret
@@ -170,7 +197,7 @@ async def plain_fanout(consignees: int, urls: list[str], body_bytes: int) -> flo
 
     try:
         started = time.perf_counter()
-        await asyncio.gather(*(send(n) for n in range(consignees)))
+        await asyncio.gather(*(send(n) for n in share))
         return time.perf_counter() - started
     finally:
         await sender.aclose()
@@ -182,21 +209,25 @@ async def benchmark(consignees: int) -> dict[str, float | int]:
         seconds, arrived, peak_rss = await service_fanout(consignees, urls)
         print(
             f"service: {consignees:,} notices in {seconds:.1f} s "
-            f"({consignees / seconds:,.0f}/s), worker peak {peak_rss / 2**20:.0f} MB; "
+            f"({consignees / seconds:,.0f}/s), {WORKERS} workers' peak {peak_rss / 2**20:.0f} MB; "
             f"receivers saw {arrived['requests']:,} requests, {arrived['ids']:,} webhook-ids "
             f"({arrived['repeated']:,} sent more than once)",
             flush=True,
         )
         assert arrived["ids"] == consignees, arrived
         body_bytes = arrived["body_bytes"] // arrived["requests"]
-        plain = await plain_fanout(consignees, urls, body_bytes)
-        print(f"plain httpx: {consignees:,} requests of {body_bytes} bytes in {plain:.1f} s")
+        plain = plain_fanout(consignees, urls, body_bytes)
+        print(
+            f"plain httpx in {WORKERS} processes: {consignees:,} requests of {body_bytes} bytes "
+            f"in {plain:.1f} s"
+        )
     return {
         "fanout_n": consignees,
         "fanout_seconds": round(seconds, 1),
         "fanout_ratio": round(plain / seconds, 2),
         "fanout_worker_rss_mb": round(peak_rss / 2**20),
         "fanout_plain_seconds": round(plain, 1),
+        "fanout_workers": WORKERS,
     }
 
 
