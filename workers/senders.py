@@ -31,7 +31,8 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 # Webhooks are spread over this many clients in turn. httpcore's pool scans all its
 # connections and waiting requests at every step: one pool of 500 connections spent
 # milliseconds of CPU per request (26 notices a second in the national fan-out benchmark).
-CLIENTS = 32
+# 100 pools of 5 sent 8,000 requests ~15 % faster than 32 of 16 or 250 of 2.
+CLIENTS = 100
 # Answer bodies are not needed; read this much so the connection can be reused.
 MAX_ANSWER_BYTES = 64 * 1024
 # Mail servers limit connections per client; a few in parallel is plenty.
