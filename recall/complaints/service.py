@@ -9,7 +9,7 @@ from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 from piccolo.engine.sqlite import SQLiteEngine
 
-from recall import audit, clock, db, regulatory
+from recall import audit, clock, db, masterdata, regulatory
 from recall.auth import Actor
 from recall.complaints import tables
 from recall.complaints.models import (
@@ -70,13 +70,6 @@ _INSERT = (
 _AUDITED_AT_INTAKE = frozenset(_INTAKE_COLUMNS) - {
     "product", "batch", "received_at", "pharmacovigilance", "created_by", "version"
 }  # fmt: skip
-# The product a complaint's GTIN names and, when we made it, its batch: read on every complaint.
-_PACK = (
-    "SELECT product.id, product.name, product.strength, "
-    "batch.id AS batch_id, batch.expires_on AS batch_expires_on FROM product "
-    "LEFT JOIN batch ON batch.product = product.id AND batch.batch_no = {} "
-    "WHERE product.gtin = {}"
-)
 
 
 def _complaint(row: dict[str, Any], replies: tuple[ComplaintReply, ...] = ()) -> Complaint:
@@ -170,17 +163,20 @@ async def log_complaint(
     received_at = received_at.astimezone(UTC)
 
     pack = identify_pack(gtin, batch_no, barcode)
-    found = await db.fetch(_PACK, pack.batch_no, pack.gtin) if pack.gtin else []
-    if pack.gtin is not None and not found:
-        raise InvalidInput(pack.gtin_field, f"no product with GTIN {pack.gtin}")
-    product = found[0] if found else None
-    batch_expires_on = product["batch_expires_on"] if product else None
+    product = (
+        await masterdata.product_by_gtin(pack.gtin, field=pack.gtin_field) if pack.gtin else None
+    )
+    batch = (
+        await masterdata.find_batch(product.gtin, pack.batch_no)
+        if product is not None and pack.batch_no
+        else None
+    )
     values.update(
         gtin=pack.gtin,
-        product=product["id"] if product else None,
+        product=product.id if product else None,
         batch_no=pack.batch_no,
-        batch=product["batch_id"] if product else None,
-        expires_on=pack.expires_on or (batch_expires_on and db.as_date(batch_expires_on)),
+        batch=batch.id if batch else None,
+        expires_on=pack.expires_on or (batch.expires_on if batch else None),
         serial=pack.serial,
         barcode=barcode.strip() if barcode and barcode.strip() else None,
         received_at=received_at,
@@ -214,9 +210,9 @@ async def log_complaint(
             values["reporter_organization"],
             values["reporter_contact"],
         ),
-        product_id=product["id"] if product else None,
-        product_name=product["name"] if product else None,
-        product_strength=product["strength"] if product else None,
+        product_id=product.id if product else None,
+        product_name=product.name if product else None,
+        product_strength=product.strength if product else None,
         gtin=pack.gtin,
         batch_id=values["batch"],
         batch_no=pack.batch_no,
