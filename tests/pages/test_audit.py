@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
-from recall import audit, clock, db
+from recall import audit, db
 from recall.auth import Actor, Role
+from recall.recalls.destruction import plant_today
 from tests.factories import make_consignee, make_user
 from tests.pages.helpers import sign_in
 from tests.tampering import tamper
@@ -108,10 +109,11 @@ async def test_without_filters_the_newest_entries_come_first(client, trail):
     ],
 )
 async def test_filters(client, trail, query, shown):
+    today = plant_today()  # the page reads dates on the plant's clock, not in UTC
     days = {
-        "today": clock.now().date(),
-        "tomorrow": clock.now().date() + timedelta(days=2),
-        "yesterday": clock.now().date() - timedelta(days=2),
+        "today": today,
+        "tomorrow": today + timedelta(days=2),
+        "yesterday": today - timedelta(days=2),
     }
     params = {key: str(days.get(value, value)) for key, value in query.items()}
     user = await make_user("qa_manager")
