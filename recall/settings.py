@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -58,6 +59,14 @@ class Settings:
     complaint_profiles: tuple[str, ...] = ("bpom",)  # regulatory profiles complaints answer to
     qa_alert_email: str = ""  # alerts for QA are also mailed here when set
     delivery: Delivery = field(default_factory=Delivery)
+    # Keys RECALL_SECRET_KEY replaced, newest first: old audit entries and secrets stay readable.
+    previous_secret_keys: tuple[str, ...] = ()
+    # Networks webhooks may reach although they are not public (an intranet, a test receiver).
+    webhook_allowed_networks: tuple[str, ...] = ()
+    # Reverse proxies whose X-Forwarded-For is believed; every other peer is the client.
+    trusted_proxies: tuple[str, ...] = ()
+    metrics_token: str = ""  # a bearer token for Prometheus besides an admin's
+    audit_checkpoint_dir: Path = Path(".recall/audit-checkpoints")
 
     @property
     def is_sqlite(self) -> bool:
@@ -99,6 +108,17 @@ class Settings:
             raise ConfigurationError("RECALL_JOB_TIMEOUT_SECONDS must be at least 5")
         from recall.regulatory import PROFILE_NAMES
 
+        for name, networks in (
+            ("WEBHOOK_ALLOWED_NETWORKS", self.webhook_allowed_networks),
+            ("TRUSTED_PROXIES", self.trusted_proxies),
+        ):
+            for network in networks:
+                try:
+                    ipaddress.ip_network(network, strict=False)
+                except ValueError:
+                    raise ConfigurationError(
+                        f"RECALL_{name}: {network!r} is not a network (e.g. 10.0.0.0/8)"
+                    ) from None
         unknown = sorted(set(self.complaint_profiles) - set(PROFILE_NAMES))
         if unknown:
             raise ConfigurationError(
@@ -150,6 +170,11 @@ def _env_list(name: str, default: str) -> tuple[str, ...]:
     return tuple(item.strip().lower() for item in _env(name, default).split(",") if item.strip())
 
 
+def _env_keys(name: str) -> tuple[str, ...]:
+    # Keys are case-sensitive: unlike _env_list, nothing is lower-cased.
+    return tuple(item.strip() for item in _env(name, "").split(",") if item.strip())
+
+
 def load_settings() -> Settings:
     """Build Settings from the environment, without caching."""
     data_dir = Path(_env("DATA_DIR", ".recall"))
@@ -185,6 +210,13 @@ def load_settings() -> Settings:
             notices_per_job=_env_int("NOTICES_PER_JOB", 200),
             job_timeout_seconds=_env_int("JOB_TIMEOUT_SECONDS", 120),
             reminder_fractions=_fractions("REMINDER_FRACTIONS", "0.5,0.8"),
+        ),
+        previous_secret_keys=_env_keys("PREVIOUS_SECRET_KEYS"),
+        webhook_allowed_networks=_env_list("WEBHOOK_ALLOWED_NETWORKS", ""),
+        trusted_proxies=_env_list("TRUSTED_PROXIES", ""),
+        metrics_token=_env("METRICS_TOKEN", ""),
+        audit_checkpoint_dir=Path(
+            _env("AUDIT_CHECKPOINT_DIR", str(data_dir / "audit-checkpoints"))
         ),
     )
 
