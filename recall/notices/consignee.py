@@ -458,6 +458,13 @@ async def _report_stock(
         (_line_of(lines, line.batch_no, f"lines[{index}].batch_no"), line)
         for index, line in enumerate(reported)
     ]
+    for index, (target, line) in enumerate(targets):
+        if line.quantity_on_hand > target.quantity_distributed:
+            raise InvalidInput(
+                f"lines[{index}].quantity_on_hand",
+                f"more than the {target.quantity_distributed} units of batch {target.batch_no} "
+                "received",
+            )
     now = clock.now()
     new = await _mark_responded(notice_id, row, now)
     old_stock: dict[str, Any] = {}
@@ -527,6 +534,36 @@ async def record_returns(
     )
 
 
+async def _returnable(notice_id: int, lines: list[_Line]) -> dict[int, int]:
+    """Per line, what may still be returned: received less returned and destroyed on site.
+
+    Read after the notice row is held, so two clerks at once cannot both use the same room.
+    """
+    destroyed = {
+        int(row["batch"]): int(row["quantity"])
+        for row in await db.fetch(
+            "SELECT batch, SUM(quantity) AS quantity FROM destruction WHERE notice = {} "
+            "GROUP BY batch",
+            notice_id,
+        )
+    }
+    return {
+        line.id: line.quantity_distributed - line.quantity_returned - destroyed.get(line.batch, 0)
+        for line in lines
+    }
+
+
+def _check_room(field: str, line: _Line, room: dict[int, int], quantity: int) -> None:
+    """Returns of a batch, with what was returned and destroyed before, fit in what came."""
+    if quantity > room[line.id]:
+        raise InvalidInput(
+            field,
+            f"{quantity} returned now, but at most {max(room[line.id], 0)} of the "
+            f"{line.quantity_distributed} units of batch {line.batch_no} received are neither "
+            "returned nor destroyed yet",
+        )
+
+
 async def _record_returns(
     actor: Actor,
     consignee_id: int,
@@ -536,10 +573,12 @@ async def _record_returns(
 ) -> ReturnsRecorded:
     row = await _open_notice(consignee_id, notice_id)
     lines = await _notice_lines(notice_id)
+    room = await _returnable(notice_id, lines)
     added: dict[int, int] = {}
     for index, line in enumerate(returned):
         target = _line_of(lines, line.batch_no, f"lines[{index}].batch_no")
         added[target.id] = line.quantity
+        _check_room(f"lines[{index}].quantity", target, room, line.quantity)
     scanned: list[tuple[_Line, str, ScannedPack, bool]] = []
     duplicates: list[DuplicateScan] = []
     if packs:
@@ -564,10 +603,8 @@ async def _record_returns(
                 duplicates.append(DuplicateScan(barcode, pack.serial))
             else:
                 added[line_scanned.id] = added.get(line_scanned.id, 0) + 1
+                _check_room(f"scans[{index}]", line_scanned, room, added[line_scanned.id])
             scanned.append((line_scanned, barcode, pack, duplicate))
-    for target in lines:
-        if target.quantity_returned + added.get(target.id, 0) > MAX_QUANTITY:
-            raise InvalidInput("lines", f"returns of batch {target.batch_no} are too large")
     now = clock.now()
     new = await _mark_responded(notice_id, row, now)
     for line_id, quantity in added.items():

@@ -84,7 +84,17 @@ async def _recalled_batch(recall_id: int, batch_no: str, gtin: str | None) -> di
 
 
 async def _notice_holding(recall_id: int, batch_id: int, consignee_code: str) -> dict[str, Any]:
-    """The consignee's notice line of this batch; InvalidInput naming consignee_code if none."""
+    """The consignee's notice line of this batch; InvalidInput naming consignee_code if none.
+
+    The notice row is held first, as the consignee's own returns hold it, so a return and a
+    destruction at the same moment cannot both use the same units.
+    """
+    await db.fetch(
+        "UPDATE notice SET version = version WHERE recall = {} AND consignee IN "
+        "(SELECT id FROM consignee WHERE code = {})",
+        recall_id,
+        consignee_code,
+    )
     rows = await db.fetch(
         "SELECT n.id AS notice, n.tier AS tier, c.code AS code, c.name AS name, "
         "l.quantity_distributed AS distributed, l.quantity_returned AS returned, "
