@@ -8,6 +8,7 @@ RecallError
 ├── Conflict            (409) a state transition or uniqueness rule refuses it
 ├── TooLarge            (413) the payload is over its limit
 ├── RateLimited         (429) too many attempts
+│   └── TooManyAttempts (429) locked for a while; says how long (Retry-After)
 ├── Unavailable         (503) a backing service cannot be reached
 └── ConfigurationError  settings unsafe or malformed; the process refuses to start
 """
@@ -53,6 +54,14 @@ class TooLarge(RecallError):
 
 class RateLimited(RecallError):
     pass
+
+
+class TooManyAttempts(RateLimited):
+    """Refused until `retry_after` seconds have passed (sign-in throttling, signing lockout)."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, int(retry_after))
 
 
 class Unavailable(RecallError):

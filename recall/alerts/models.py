@@ -12,6 +12,7 @@ class AlertKind(StrEnum):
     UNREACHABLE = "unreachable"  # a consignee has neither webhook nor e-mail: call it
     DEADLINE_PASSED = "deadline_passed"  # a recall deadline passed with work still open
     CHECK_FAILED = "effectiveness_check_failed"
+    SIGNATURE_LOCKOUT = "signature_lockout"  # a user gave 5 wrong signature passwords in a row
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,14 @@
 """Identity: users and roles, sign-in tokens, consignee API keys, signatures."""
 
+from recall.auth.accounts import (
+    change_own_password,
+    end_token,
+    list_users,
+    set_password,
+    update_user,
+)
 from recall.auth.models import SYSTEM, Actor, Role, User
+from recall.auth.password_policy import check_password_policy
 from recall.auth.service import (
     actor_for_token,
     check_signer,
@@ -11,21 +19,35 @@ from recall.auth.service import (
     parse_roles,
 )
 from recall.auth.signatures import Signature, record_hash, sign, signatures_of
+from recall.auth.signing import (
+    SignatureRefused,
+    SigningLocked,
+    signature_refusals_recorded,
+)
 
 __all__ = [
     "SYSTEM",
     "Actor",
     "Role",
     "Signature",
+    "SignatureRefused",
+    "SigningLocked",
     "User",
     "actor_for_token",
+    "change_own_password",
+    "check_password_policy",
     "check_signer",
     "create_api_key",
     "create_user",
+    "end_token",
     "get_user",
+    "list_users",
     "login",
     "parse_roles",
     "record_hash",
+    "set_password",
     "sign",
+    "signature_refusals_recorded",
     "signatures_of",
+    "update_user",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -45,3 +46,5 @@ class User:
     roles: list[str]
     consignee_code: str | None
     active: bool
+    created_at: datetime | None = None
+    last_sign_in_at: datetime | None = None

@@ -8,7 +8,9 @@ from typing import Any
 
 from recall import audit, clock, db
 from recall.auth.models import Actor, Role, User
+from recall.auth.password_policy import check_password_policy
 from recall.auth.passwords import check_password, hash_password
+from recall.auth.signing import SignatureRefused, signing_unlocked
 from recall.auth.tables import ApiKey
 from recall.auth.tables import User as UserRow
 from recall.auth.tokens import (
@@ -16,12 +18,11 @@ from recall.auth.tokens import (
     api_key_prefix,
     issue_token,
     new_api_key,
-    user_id_from_token,
+    token_claims,
 )
 from recall.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,149}$")
-MIN_PASSWORD_LENGTH = 10
 
 
 def parse_roles(roles: list[str]) -> frozenset[Role]:
@@ -57,8 +58,8 @@ async def create_user(
         raise InvalidInput(
             "username", "2-150 characters: lower-case letters, digits and . _ @ - only"
         )
-    if enforce_password_policy and len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if enforce_password_policy:
+        check_password_policy(password, username, "password")
     if not full_name.strip():
         raise InvalidInput("full_name", "must not be empty")
     role_set = parse_roles(roles)
@@ -85,14 +86,23 @@ async def create_user(
         if consignee_code:
             new["consignee_code"] = consignee_code
         await audit.record(actor, audit.Change("user", row.id, "created", new=new))
-    return User(row.id, username, row.full_name, role_list, consignee_code, True)
+    return User(row.id, username, row.full_name, role_list, consignee_code, True, row.created_at)
 
 
 # Read on every authenticated request: plain SQL, as building an ORM query costs more.
-_USER_SQL = (
+_USER_COLUMNS = (
     "SELECT u.id AS id, u.username AS username, u.password_hash AS password_hash, "
     "u.full_name AS full_name, u.roles AS roles, u.consignee AS consignee, u.active AS active, "
-    "c.code AS consignee_code FROM app_user u LEFT JOIN consignee c ON c.id = u.consignee "
+    "u.created_at AS created_at, u.last_sign_in_at AS last_sign_in_at, "
+    "u.credentials_version AS credentials_version, u.signature_failures AS signature_failures, "
+    "u.signature_locked_until AS signature_locked_until, c.code AS consignee_code"
+)
+_USER_SQL = _USER_COLUMNS + " FROM app_user u LEFT JOIN consignee c ON c.id = u.consignee "
+# A token's user and whether the token was ended by signing out, in one round trip.
+_TOKEN_SQL = (
+    _USER_COLUMNS
+    + ", EXISTS (SELECT 1 FROM revoked_token r WHERE r.jti = {}) AS revoked"
+    + " FROM app_user u LEFT JOIN consignee c ON c.id = u.consignee WHERE u.id = {}"
 )
 
 
@@ -111,6 +121,8 @@ def _user(row: dict[str, Any]) -> User:
         roles=json.loads(row["roles"]),
         consignee_code=row["consignee_code"],
         active=bool(row["active"]),
+        created_at=db.as_utc(row["created_at"]),
+        last_sign_in_at=db.as_utc(row["last_sign_in_at"]),
     )
 
 
@@ -133,16 +145,27 @@ async def login(
         raise NotAuthenticated("username or password is wrong")
     if not row["active"]:
         raise NotAuthenticated("this account is disabled")
-    return issue_token(row["id"], secret_key, ttl_minutes), _user(row)
+    async with db.transaction():
+        await db.fetch(
+            "UPDATE app_user SET last_sign_in_at = {} WHERE id = {}", clock.now(), row["id"]
+        )
+    token = issue_token(row["id"], secret_key, ttl_minutes, row["credentials_version"] or 0)
+    return token, _user(row)
 
 
 async def actor_for_token(token: str, secret_key: str) -> Actor:
     """The acting identity behind a bearer token or a consignee API key."""
     if token.startswith("rk_"):
         return await _actor_for_api_key(token)
-    row = await _user_row(id=user_id_from_token(token, secret_key))
+    claims = token_claims(token, secret_key)
+    rows = await db.fetch(_TOKEN_SQL, claims.jti or "", claims.user_id)
+    row = rows[0] if rows else None
     if row is None or not row["active"]:
         raise NotAuthenticated("account no longer active")
+    if claims.version != (row["credentials_version"] or 0):
+        raise NotAuthenticated("password or roles changed since sign-in; sign in again")
+    if row["revoked"]:
+        raise NotAuthenticated("signed out; sign in again")
     return _actor(row)
 
 
@@ -194,8 +217,14 @@ async def check_signer(actor: Actor, password: str) -> None:
     if actor.id is None:
         raise Forbidden("only a signed-in person can sign")
     row = await _user_row(id=actor.id)
-    if row is None or not check_password(row["password_hash"], password):
-        raise NotAuthenticated("password is wrong; nothing was signed")
+    if row is None:
+        raise NotAuthenticated("account no longer exists; nothing was signed")
+    signing_unlocked(row["signature_locked_until"])
+    if not check_password(row["password_hash"], password):
+        raise SignatureRefused("password is wrong; nothing was signed")
+    if row["signature_failures"]:
+        # Joins the signed change's transaction: a right password ends the run of wrong ones.
+        await db.fetch("UPDATE app_user SET signature_failures = 0 WHERE id = {}", actor.id)
 
 
 async def get_user(user_id: int) -> User:

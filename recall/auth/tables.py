@@ -1,9 +1,8 @@
 """Users and consignee API keys."""
 
-from piccolo.columns import JSON, Boolean, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
-
 from recall.db.tables import foreign_key
 
 CONSIGNEE = LazyTableReference("Consignee", module_path="recall.masterdata.tables")
@@ -18,6 +17,12 @@ class User(Table, tablename="app_user"):
     consignee = foreign_key(CONSIGNEE, null=True)
     active = Boolean(default=True)
     created_at = Timestamptz()
+    last_sign_in_at = Timestamptz(null=True, default=None)
+    # Raised by a password change, a role change or deactivation: older tokens no longer count.
+    credentials_version = Integer(default=0)
+    # Consecutive wrong e-signature passwords, and until when signing is locked after too many.
+    signature_failures = Integer(default=0)
+    signature_locked_until = Timestamptz(null=True, default=None)
 
 
 class ApiKey(Table, tablename="api_key"):
@@ -30,6 +35,14 @@ class ApiKey(Table, tablename="api_key"):
     created_at = Timestamptz()
     created_by = Varchar(length=150)
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class RevokedToken(Table, tablename="revoked_token"):
+    """A bearer token ended by signing out, kept until it would have expired anyway."""
+
+    id: Serial
+    jti = Varchar(length=32, unique=True, index=True)
+    expires_at = Timestamptz(index=True)
 
 
 class Signature(Table, tablename="signature"):

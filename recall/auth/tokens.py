@@ -7,6 +7,7 @@ import hmac
 import secrets
 from datetime import timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 import jwt
 
@@ -17,24 +18,44 @@ API_KEY_PREFIX = "rk_"
 _ALGORITHM = "HS256"
 
 
-def issue_token(user_id: int, secret_key: str, ttl_minutes: int) -> str:
+class TokenClaims(NamedTuple):
+    user_id: int
+    expires: int
+    # The user's credentials version when issued: a password or role change raises it.
+    version: int
+    # The token's own id, so signing out can end this token alone.
+    jti: str | None
+
+
+def issue_token(user_id: int, secret_key: str, ttl_minutes: int, version: int = 0) -> str:
     issued = clock.now()
-    claims = {"sub": str(user_id), "iat": issued, "exp": issued + timedelta(minutes=ttl_minutes)}
+    claims = {
+        "sub": str(user_id),
+        "iat": issued,
+        "exp": issued + timedelta(minutes=ttl_minutes),
+        "ver": version,
+        "jti": secrets.token_hex(16),
+    }
     return jwt.encode(claims, secret_key, algorithm=_ALGORITHM)
+
+
+def token_claims(token: str, secret_key: str) -> TokenClaims:
+    """The claims of a valid token; NotAuthenticated if forged or expired."""
+    claims = _verified_claims(token, secret_key)
+    if clock.now().timestamp() >= claims.expires:
+        raise NotAuthenticated("token expired; sign in again")
+    return claims
 
 
 def user_id_from_token(token: str, secret_key: str) -> int:
     """The user id a valid token names; NotAuthenticated if forged or expired."""
-    user_id, expires = _verified_claims(token, secret_key)
-    if clock.now().timestamp() >= expires:
-        raise NotAuthenticated("token expired; sign in again")
-    return user_id
+    return token_claims(token, secret_key).user_id
 
 
 # Every request of a signed-in client carries the same token: check its signature once.
 @lru_cache(maxsize=4096)
-def _verified_claims(token: str, secret_key: str) -> tuple[int, int]:
-    """(user id, expiry timestamp) of a token whose signature holds."""
+def _verified_claims(token: str, secret_key: str) -> TokenClaims:
+    """The claims of a token whose signature holds."""
     try:
         claims = jwt.decode(
             token,
@@ -43,7 +64,13 @@ def _verified_claims(token: str, secret_key: str) -> tuple[int, int]:
             # Expiry is checked by the caller against the injected clock, not the system time.
             options={"require": ["sub", "exp"], "verify_exp": False, "verify_iat": False},
         )
-        return int(claims["sub"]), int(claims["exp"])
+        jti = claims.get("jti")
+        return TokenClaims(
+            int(claims["sub"]),
+            int(claims["exp"]),
+            int(claims.get("ver", 0)),
+            jti if isinstance(jti, str) and len(jti) <= 32 else None,
+        )
     except (jwt.InvalidTokenError, ValueError, TypeError):
         raise NotAuthenticated("token invalid") from None
 

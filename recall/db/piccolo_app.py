@@ -6,7 +6,7 @@ from piccolo.conf.apps import AppConfig
 
 from recall.alerts.tables import Alert
 from recall.audit.tables import AuditEntry, AuditHead
-from recall.auth.tables import ApiKey, Signature, User
+from recall.auth.tables import ApiKey, RevokedToken, Signature, User
 from recall.complaints.tables import Complaint, ComplaintReply
 from recall.db.tables import Counter
 from recall.investigations.tables import Capa, Investigation, InvestigationBatch
@@ -48,6 +48,7 @@ APP_CONFIG = AppConfig(
         Consignee,
         User,
         ApiKey,
+        RevokedToken,
         Product,
         Batch,
         MaterialLot,

@@ -10,7 +10,7 @@ from typing import Any
 
 from recall import audit, auth, clock, db, masterdata, notices, regulatory
 from recall.auth import Actor
-from recall.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from recall.errors import Conflict, Forbidden, InvalidInput, NotFound
 from recall.recalls import tables
 from recall.recalls.models import (
     AUTHORITY_REFERENCE_MAX,
@@ -217,18 +217,9 @@ async def recall_row(recall_id: int) -> dict[str, Any]:
 
 @asynccontextmanager
 async def refusal_audited(actor: Actor, recall_id: int) -> AsyncIterator[None]:
-    """A wrong password at an e-signature is audited, in a transaction of its own."""
-    try:
+    """A wrong password at an e-signature is audited and counted, in a transaction of its own."""
+    async with auth.signature_refusals_recorded(actor, "recall", recall_id):
         yield
-    except NotAuthenticated:
-        async with db.transaction():
-            await audit.record(
-                actor,
-                audit.Change(
-                    "recall", recall_id, "signature_refused", reason="password re-check failed"
-                ),
-            )
-        raise
 
 
 async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: str) -> Recall:
