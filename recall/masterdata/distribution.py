@@ -7,6 +7,7 @@ sender (a consignee passing units on) has itself received that batch before.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -40,6 +41,8 @@ OPTIONAL_COLUMNS = ("from_consignee_code",)
 INSERT_CHUNK = 1000
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 INSERT_COLUMNS = ("batch", "consignee", "sender", "quantity", "shipped_on", "created_at")
+# Bad lines an import lists (the first, by line); `error_count` tells how many there were.
+MAX_ERRORS = 1000
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,12 @@ class ImportProgress(Protocol):
 
 @dataclass(frozen=True)
 class ImportResult:
-    """How many shipments an import added, or every problem that stopped it (then 0)."""
+    """How many shipments an import added, or the problems that stopped it (then 0): the
+    first `MAX_ERRORS` by line in `errors`, all of them counted in `error_count`."""
 
     imported: int
     errors: list[LineError] = field(default_factory=list)
+    error_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -167,11 +172,18 @@ async def _receipts(consignee_ids: Iterable[int]) -> set[tuple[int, int]]:
 # Rules ---------------------------------------------------------------------------
 
 
-async def _resolve(drafts: Sequence[_Draft]) -> tuple[list[_Row], list[_Problem]]:
-    """Check drafts against the database with a few bulk queries; rows only when no problems.
+@dataclass(frozen=True)
+class _Known:
+    """What the database knows about the GTINs, batches and consignees a set of drafts names."""
 
-    A sender may be a consignee that received the batch on an earlier draft.
-    """
+    gtins: set[str]
+    batches: dict[tuple[str, str], _Batch]
+    consignees: dict[str, int]
+    received: set[tuple[int, int]]
+    latest: date
+
+
+async def _known(drafts: Sequence[_Draft]) -> _Known:
     known_gtins, batches = await _products_and_batches(d.gtin for d in drafts)
     codes = {d.consignee_code for d in drafts}
     codes |= {d.from_consignee_code for d in drafts if d.from_consignee_code}
@@ -180,7 +192,27 @@ async def _resolve(drafts: Sequence[_Draft]) -> tuple[list[_Row], list[_Problem]
         consignees[d.from_consignee_code] for d in drafts if d.from_consignee_code in consignees
     }
     received = await _receipts(senders)
-    latest = today()
+    return _Known(known_gtins, batches, consignees, received, today())
+
+
+async def _resolve(
+    drafts: Sequence[_Draft], *, in_thread: bool = False
+) -> tuple[list[_Row], list[_Problem]]:
+    """Check drafts against the database with a few bulk queries; rows only when no problems.
+
+    A sender may be a consignee that received the batch on an earlier draft. `in_thread`
+    runs the check itself off the event loop (a large file keeps the CPU busy for a while).
+    """
+    known = await _known(drafts)
+    if in_thread:
+        return await asyncio.to_thread(_check, drafts, known)
+    return _check(drafts, known)
+
+
+def _check(drafts: Sequence[_Draft], known: _Known) -> tuple[list[_Row], list[_Problem]]:
+    known_gtins, batches, consignees = known.gtins, known.batches, known.consignees
+    received = set(known.received)
+    latest = known.latest
     rows: list[_Row] = []
     problems: list[_Problem] = []
     for draft in drafts:
@@ -441,53 +473,88 @@ def line_count(csv_text: str) -> int:
 PROGRESS_EVERY = 2000
 
 
+class _FileReader:
+    """Reads a CSV file into drafts and format problems, a stretch of lines per call: each
+    call is plain CPU work, run in a thread so the event loop keeps answering."""
+
+    def __init__(self, csv_text: str) -> None:
+        self.reader = csv.reader(io.StringIO(csv_text.removeprefix("\ufeff"), newline=""))
+        self.parser: _LineParser | None = None
+        self.drafts: list[_Draft] = []
+        self.problems: list[_Problem] = []
+        self.lines = 0  # data lines, blank ones not counted
+
+    def header(self) -> bool:
+        """Read the header; False when the file cannot be read further."""
+        try:
+            header = next(self.reader)
+        except StopIteration:
+            self.problems.append(_Problem(1, "header", "the file is empty"))
+            return False
+        except csv.Error as exc:
+            self.problems.append(_Problem(1, "header", f"not readable as CSV ({exc})"))
+            return False
+        columns, problems = _header(header)
+        self.problems += problems
+        self.parser = _LineParser(columns)
+        return not problems
+
+    def read(self, every: int | None) -> bool:
+        """Read records until the file ends (True) or, with `every`, until the line reached
+        is a multiple of it (False: call again)."""
+        reader, parser = self.reader, self.parser
+        assert parser is not None
+        while True:
+            line = reader.line_num + 1  # a quoted cell may span lines: report where it starts
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return True
+            except csv.Error as exc:
+                self.problems.append(_Problem(line, "line", f"not readable as CSV ({exc})"))
+                return True
+            if cells and any(cell.strip() for cell in cells):  # blank lines carry nothing
+                self.lines += 1
+                draft, found = parser.parse(line, cells)
+                self.problems += found
+                if draft is not None:
+                    self.drafts.append(draft)
+            if every is not None and reader.line_num % every == 0:
+                return False
+
+
 async def _parse(
     csv_text: str, progress: ImportProgress | None = None
 ) -> tuple[list[_Draft], list[_Problem], int]:
-    """Drafts and format problems of a CSV file, and its number of data lines."""
+    """Drafts and format problems of a CSV file, and its number of data lines; read in a
+    thread, a stretch at a time when someone watches the progress."""
     total = line_count(csv_text)
-    reader = csv.reader(io.StringIO(csv_text.removeprefix("\ufeff"), newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return [], [_Problem(1, "header", "the file is empty")], 0
-    except csv.Error as exc:
-        return [], [_Problem(1, "header", f"not readable as CSV ({exc})")], 0
-    columns, problems = _header(header)
-    if problems:
-        return [], problems, 0
-    parser = _LineParser(columns)
-    drafts: list[_Draft] = []
-    lines = 0
-    while True:
-        line = reader.line_num + 1  # a quoted cell may span lines: report where the record starts
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(_Problem(line, "line", f"not readable as CSV ({exc})"))
-            break
-        if progress is not None and reader.line_num % PROGRESS_EVERY == 0:
-            await progress.checked(reader.line_num, total)
-        if not cells or all(not cell.strip() for cell in cells):
-            continue  # blank lines (often one at the end) carry no shipment
-        lines += 1
-        draft, found = parser.parse(line, cells)
-        problems += found
-        if draft is not None:
-            drafts.append(draft)
-    return drafts, problems, lines
+    file = _FileReader(csv_text)
+    if not await asyncio.to_thread(file.header):
+        return [], file.problems, 0
+    every = PROGRESS_EVERY if progress is not None else None
+    while not await asyncio.to_thread(file.read, every):
+        if progress is not None:
+            await progress.checked(file.reader.line_num, total)
+    return file.drafts, file.problems, file.lines
+
+
+def _first_errors(problems: list[_Problem]) -> list[LineError]:
+    """The first `MAX_ERRORS` problems by line (a stable sort keeps a line's columns in order)."""
+    problems.sort(key=lambda problem: problem.line)
+    return [problem.as_line_error() for problem in problems[:MAX_ERRORS]]
 
 
 async def import_shipments(
     actor: Actor, csv_text: str, progress: ImportProgress | None = None
 ) -> ImportResult:
-    """Import shipments from CSV: all lines or none; every bad line is reported.
+    """Import shipments from CSV: all lines or none; the first `MAX_ERRORS` bad lines are
+    listed and all of them counted.
 
     Columns (header on line 1): gtin, batch_no, consignee_code, quantity, shipped_on and
     optionally from_consignee_code. One audit entry covers the whole file. `progress`, when
-    given, hears how far the check got and when writing starts.
+    given, hears how far the check got and when writing starts. Reading and checking the
+    lines run in threads; the database work stays on the event loop, in one transaction.
     """
     drafts, problems, lines = await _parse(csv_text, progress)
     if progress is not None:
@@ -497,13 +564,14 @@ async def import_shipments(
     if drafts:
         # Lines with well-formed values are checked against the database even when others
         # are malformed, so one answer lists every bad line.
-        rows, found = await _resolve(drafts)
+        rows, found = await _resolve(drafts, in_thread=True)
         problems += found
     if problems:
-        problems.sort(key=lambda problem: problem.line)
-        return ImportResult(0, [problem.as_line_error() for problem in problems])
+        errors = await asyncio.to_thread(_first_errors, problems)
+        return ImportResult(0, errors, len(problems))
     if not rows:
         return ImportResult(0, [])
+    sha256 = await asyncio.to_thread(lambda: hashlib.sha256(csv_text.encode()).hexdigest())
     if progress is not None:
         await progress.writing()
     async with db.transaction():
@@ -517,7 +585,7 @@ async def import_shipments(
             "batches": len({row.batch_id for row in rows}),
             "consignees": len({row.consignee_id for row in rows}),
             "quantity": sum(row.quantity for row in rows),
-            "sha256": hashlib.sha256(csv_text.encode()).hexdigest(),
+            "sha256": sha256,
         }
         await audit.record(actor, audit.Change("shipment_import", number, "imported", new=new))
     return ImportResult(len(rows), [])

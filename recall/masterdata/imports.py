@@ -2,11 +2,13 @@
 
 An upload is stored first (`start_shipment_import`), then imported by `run_shipment_import`
 in any process; every process can show how far it got (`get_shipment_import`). The import
-itself is `import_shipments`: all lines or none, every bad line reported.
+itself is `import_shipments`, the same as the API's: all lines or none, the first MAX_ERRORS
+bad lines kept and all of them counted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -102,6 +104,11 @@ def _file_name(name: str) -> str:
     return " ".join(base.split())[:FILE_NAME_MAX] or "shipments.csv"
 
 
+def _decoded(content: bytes) -> tuple[str, str, int]:
+    text = content.decode("utf-8")
+    return text, hashlib.sha256(content).hexdigest(), line_count(text)
+
+
 async def start_shipment_import(
     actor: Actor, file_name: str, content: bytes, *, again: bool = False
 ) -> ShipmentImport:
@@ -116,10 +123,10 @@ async def start_shipment_import(
     if len(content) > limit:
         raise InvalidInput("file", f"the file is larger than {limit // (1024 * 1024)} MiB")
     try:
-        text = content.decode("utf-8")
+        # Decoding, hashing and counting tens of MiB: in a thread, off the event loop.
+        text, sha256, lines = await asyncio.to_thread(_decoded, content)
     except UnicodeDecodeError as exc:
         raise InvalidInput("file", f"the file is not UTF-8 text (byte {exc.start})") from None
-    sha256 = hashlib.sha256(content).hexdigest()
     if not again and await earlier_imports(sha256):
         raise Conflict("this file was already imported; confirm to import it again")
     now = clock.now()
@@ -133,7 +140,7 @@ async def start_shipment_import(
         uploaded_by_name=actor.full_name or actor.username,
         uploaded_at=now,
         status=ImportStatus.QUEUED.value,
-        lines_total=line_count(text),
+        lines_total=lines,
         lines_checked=0,
         imported=0,
         error_count=0,
@@ -188,7 +195,8 @@ async def earlier_imports(sha256: str, *, before: int | None = None) -> list[Shi
 async def import_errors(
     import_id: int, limit: int = 500, offset: int = 0
 ) -> tuple[list[LineError], int]:
-    """The bad lines an import found, by line number (`limit` 0: all), and how many."""
+    """The bad lines an import kept (the first MAX_ERRORS, by line number; `limit` 0: all of
+    them), and how many it kept; the import's `error_count` says how many it found."""
     rows = await db.fetch("SELECT errors FROM shipment_import WHERE id = {}", import_id)
     if not rows:
         raise NotFound(f"shipment import {import_id} not found")
@@ -228,12 +236,13 @@ class _Watched:
             clock.now(),
         )
 
-    async def failed(self, errors: list[LineError]) -> None:
+    async def failed(self, errors: list[LineError], count: int) -> None:
+        """`errors` are the first bad lines (at most MAX_ERRORS), `count` all of them."""
         listed = json.dumps([[e.line, e.column, e.problem] for e in errors], ensure_ascii=False)
         await self._set(
             "status = {}, error_count = {}, errors = {}, finished_at = {}",
             ImportStatus.FAILED.value,
-            len(errors),
+            count,
             listed,
             clock.now(),
         )
@@ -259,10 +268,10 @@ async def run_shipment_import(actor: Actor, import_id: int) -> ShipmentImport:
     except Exception as exc:
         log.exception("shipment import %s stopped", import_id)
         problem = f"the import stopped unexpectedly ({type(exc).__name__}); nothing was stored"
-        await watched.failed([LineError(0, f"file: {problem}", "file")])
+        await watched.failed([LineError(0, f"file: {problem}", "file")], 1)
     else:
         if result.errors:
-            await watched.failed(result.errors)
+            await watched.failed(result.errors, result.error_count)
         elif result.imported == 0:
             await watched.written(0)  # a header and no lines: done, nothing to store
     return await get_shipment_import(import_id)

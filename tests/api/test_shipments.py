@@ -225,7 +225,7 @@ async def test_import_with_tiers_in_one_file(client):
     )
     response = await post_csv(client, text, headers)
     assert response.status_code == 200, response.text
-    assert response.json() == {"imported": 2, "errors": []}
+    assert response.json() == {"imported": 2, "errors": [], "error_count": 0}
     listed = await client.get(f"/api/shipments?batch_id={batch.id}", headers=headers)
     assert listed.json()["total"] == 2
     trail = await client.get("/api/audit?entity=shipment_import", headers=headers)

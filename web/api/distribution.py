@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -65,11 +66,14 @@ class ImportErrorRead(msgspec.Struct):
 
 class ImportRead(msgspec.Struct):
     imported: int
+    # The first 1,000 problems by line; `error_count` counts all of them.
     errors: list[ImportErrorRead]
+    error_count: int
 
 
 class ImportRejected(ImportRead):
-    """Nothing was imported; `errors` lists every bad line (line 1 is the header)."""
+    """Nothing was imported; `errors` lists the first 1,000 problems by line (line 1 is the
+    header) and `error_count` counts all of them."""
 
     status_code: int
     detail: str
@@ -86,8 +90,11 @@ A CSV file (UTF-8, comma-separated) with a header line naming the columns
 batch on an earlier row of the same file.
 
 All or nothing: when any line breaks a rule nothing is imported and the answer is **422**
-with `errors` listing every bad line (`line` 1 is the header; `detail` names the column).
+with `errors` listing the first 1,000 problems by line (`line` 1 is the header;
+`detail` names the column) and `error_count` counting all of them.
 One audit entry (entity `shipment_import`) records the counts and the file's SHA-256.
+The answer comes when the import is finished; the file is read and checked off the event
+loop meanwhile, so the service keeps answering other requests.
 """
 
 
@@ -157,17 +164,20 @@ class ShipmentController(Controller):
         media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         if media_type not in CSV_MEDIA_TYPES:
             raise ClientException("content-type: send the file as text/csv", status_code=415)
+        body = await request.body()
         try:
-            text = (await request.body()).decode("utf-8")
+            text = await asyncio.to_thread(body.decode, "utf-8")
         except UnicodeDecodeError as exc:
             raise InvalidInput("body", f"the file is not UTF-8 text (byte {exc.start})") from None
         result = await masterdata.import_shipments(request.user, text)
         errors = [ImportErrorRead(error.line, error.detail) for error in result.errors]
         if errors:
-            detail = f"{len(errors)} problem(s) found; nothing was imported"
-            body = ImportRejected(0, errors, 422, detail)
-            return Response(body, status_code=422, media_type=MediaType.JSON)
-        return Response(ImportRead(result.imported, []), status_code=200)
+            detail = f"{result.error_count} problem(s) found; nothing was imported"
+            if result.error_count > len(errors):
+                detail += f" (the first {len(errors)} are listed)"
+            rejected = ImportRejected(0, errors, result.error_count, 422, detail)
+            return Response(rejected, status_code=422, media_type=MediaType.JSON)
+        return Response(ImportRead(result.imported, [], 0), status_code=200)
 
 
 # Traceability --------------------------------------------------------------------

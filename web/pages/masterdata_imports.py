@@ -173,9 +173,10 @@ async def import_progress(
     item = await masterdata.get_shipment_import(import_id)
     earlier = await masterdata.earlier_imports(item.sha256, before=item.id)
     errors: list[LineError] = []
-    error_total = 0
+    errors_listed = 0
     if item.status == ImportStatus.FAILED:
-        errors, error_total = await masterdata.import_errors(item.id, ERRORS_PER_PAGE, offset)
+        # The import keeps the first MAX_ERRORS bad lines; error_count counts all of them.
+        errors, errors_listed = await masterdata.import_errors(item.id, ERRORS_PER_PAGE, offset)
     percent = 0
     if item.lines_total:
         percent = min(100, round(100 * item.lines_checked / item.lines_total))
@@ -191,7 +192,8 @@ async def import_progress(
                 {"line": e.line, "column": _column(request, e.column), "problem": e.problem}
                 for e in errors
             ],
-            "error_total": error_total,
+            "error_total": item.error_count,
+            "errors_listed": errors_listed,
             "offset": offset,
             "page_size": ERRORS_PER_PAGE,
         },
@@ -205,7 +207,8 @@ ERROR_HEADERS = [N_("Line"), N_("Column"), N_("Problem")]
 async def export_import_errors(
     request: Request[Actor, Any, Any], import_id: Id, format: FormatParameter
 ) -> Response[bytes]:
-    """Every bad line an import found, to correct the file in a spreadsheet."""
+    """The bad lines an import kept (the first MAX_ERRORS), to correct the file in a
+    spreadsheet."""
     _ = gettext_for(request)
     item = await masterdata.get_shipment_import(import_id)
     errors, _total = await masterdata.import_errors(item.id, 0)
