@@ -7,12 +7,18 @@ from recall.auth.accounts import (
     set_password,
     update_user,
 )
+from recall.auth.api_keys import (
+    ApiKeyInfo,
+    create_api_key,
+    get_api_key,
+    list_api_keys,
+    revoke_api_key,
+)
 from recall.auth.models import SYSTEM, Actor, Role, User
 from recall.auth.password_policy import check_password_policy
 from recall.auth.service import (
     actor_for_token,
     check_signer,
-    create_api_key,
     create_user,
     get_user,
     login,
@@ -28,6 +34,7 @@ from recall.auth.signing import (
 __all__ = [
     "SYSTEM",
     "Actor",
+    "ApiKeyInfo",
     "Role",
     "Signature",
     "SignatureRefused",
@@ -40,11 +47,14 @@ __all__ = [
     "create_api_key",
     "create_user",
     "end_token",
+    "get_api_key",
     "get_user",
+    "list_api_keys",
     "list_users",
     "login",
     "parse_roles",
     "record_hash",
+    "revoke_api_key",
     "set_password",
     "sign",
     "signature_refusals_recorded",

@@ -26,6 +26,8 @@ class Actor:
     roles: frozenset[Role]
     consignee_id: int | None = None
     via_api_key: bool = False
+    # The consignee API key acting, so audit entries can name which key did it.
+    api_key_id: int | None = None
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))

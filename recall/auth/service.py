@@ -7,19 +7,13 @@ import re
 from typing import Any
 
 from recall import audit, clock, db
+from recall.auth.api_keys import actor_for_api_key
 from recall.auth.models import Actor, Role, User
 from recall.auth.password_policy import check_password_policy
 from recall.auth.passwords import check_password, hash_password
 from recall.auth.signing import SignatureRefused, signing_unlocked
-from recall.auth.tables import ApiKey
 from recall.auth.tables import User as UserRow
-from recall.auth.tokens import (
-    api_key_matches,
-    api_key_prefix,
-    issue_token,
-    new_api_key,
-    token_claims,
-)
+from recall.auth.tokens import issue_token, token_claims
 from recall.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,149}$")
@@ -156,7 +150,7 @@ async def login(
 async def actor_for_token(token: str, secret_key: str) -> Actor:
     """The acting identity behind a bearer token or a consignee API key."""
     if token.startswith("rk_"):
-        return await _actor_for_api_key(token)
+        return await actor_for_api_key(token)
     claims = token_claims(token, secret_key)
     rows = await db.fetch(_TOKEN_SQL, claims.jti or "", claims.user_id)
     row = rows[0] if rows else None
@@ -167,49 +161,6 @@ async def actor_for_token(token: str, secret_key: str) -> Actor:
     if row["revoked"]:
         raise NotAuthenticated("signed out; sign in again")
     return _actor(row)
-
-
-async def _actor_for_api_key(key: str) -> Actor:
-    row = await (
-        ApiKey.select(
-            ApiKey.id, ApiKey.key_hash, ApiKey.revoked_at, ApiKey.consignee, ApiKey.consignee.code
-        )
-        .where(ApiKey.prefix == api_key_prefix(key))
-        .first()
-    )
-    if row is None or row["revoked_at"] is not None or not api_key_matches(key, row["key_hash"]):
-        raise NotAuthenticated("API key unknown or revoked")
-    code = row["consignee.code"]
-    return Actor(
-        id=None,
-        username=f"api-key:{code}",
-        full_name=f"API key of {code}",
-        roles=frozenset({Role.DISTRIBUTOR}),
-        consignee_id=row["consignee"],
-        via_api_key=True,
-    )
-
-
-async def create_api_key(actor: Actor, consignee_id: int) -> str:
-    """A new API key for a consignee; the key itself is returned once and never stored."""
-    from recall.masterdata import get_consignee
-
-    consignee = await get_consignee(consignee_id)
-    key, prefix, digest = new_api_key()
-    async with db.transaction():
-        row = ApiKey(
-            consignee=consignee.id,
-            prefix=prefix,
-            key_hash=digest,
-            created_at=clock.now(),
-            created_by=actor.username,
-        )
-        await row.save()
-        await audit.record(
-            actor,
-            audit.Change("consignee", consignee.id, "api_key_created", new={"prefix": prefix}),
-        )
-    return key
 
 
 async def check_signer(actor: Actor, password: str) -> None:

@@ -3,6 +3,7 @@
 from piccolo.columns import JSON, Boolean, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
+
 from recall.db.tables import foreign_key
 
 CONSIGNEE = LazyTableReference("Consignee", module_path="recall.masterdata.tables")
@@ -35,6 +36,9 @@ class ApiKey(Table, tablename="api_key"):
     created_at = Timestamptz()
     created_by = Varchar(length=150)
     revoked_at = Timestamptz(null=True, default=None)
+    revoked_by = Varchar(length=150, null=True, default=None)
+    # Written at most once a minute per key: keys are checked on every consignee request.
+    last_used_at = Timestamptz(null=True, default=None)
 
 
 class RevokedToken(Table, tablename="revoked_token"):

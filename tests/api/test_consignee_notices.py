@@ -203,7 +203,7 @@ async def test_api_key_works_like_the_distributor_user(client, world):
         params={"entity": "notice", "entity_id": str(notice_id)},
         headers=await headers_for("admin"),
     )
-    assert entries.json()["items"][0]["actor_name"].startswith("API key of A-PBF")
+    assert entries.json()["items"][0]["actor_name"].startswith("API key #")
 
 
 @pytest.mark.parametrize("role", ["qa", "qa_manager", "cs", "inspector", "admin"])

@@ -133,7 +133,7 @@ ROUTES: list[tuple[str, str, Body, set[str]]] = [
     ("POST", "/api/consignees", lambda w: consignee_body(), WRITERS),
     ("GET", "/api/consignees", None, MASTER_DATA_READERS),
     ("GET", "/api/consignees/{consignee}", None, MASTER_DATA_READERS),
-    ("POST", "/api/consignees/{consignee}/api-keys", None, WRITERS),
+    ("POST", "/api/consignees/{consignee}/api-keys", None, {"admin"}),
 ]
 
 
@@ -599,12 +599,13 @@ async def test_duplicate_consignee_code_is_409(client, qa):
 
 async def test_unknown_consignee_is_404(client, qa):
     assert (await client.get("/api/consignees/424242", headers=qa)).status_code == 404
-    key = await client.post("/api/consignees/424242/api-keys", headers=qa)
+    key = await client.post("/api/consignees/424242/api-keys", headers=await headers_as("admin"))
     assert key.status_code == 404
 
 
-async def test_api_key_is_shown_once_and_authenticates_as_a_distributor(client, qa, world):
-    response = await client.post(f"/api/consignees/{world.consignee.id}/api-keys", headers=qa)
+async def test_api_key_is_shown_once_and_authenticates_as_a_distributor(client, world):
+    admin = await headers_as("admin")
+    response = await client.post(f"/api/consignees/{world.consignee.id}/api-keys", headers=admin)
     assert response.status_code == 201, response.text
     assert list(response.json()) == ["key"]
     key = response.json()["key"]
@@ -613,23 +614,26 @@ async def test_api_key_is_shown_once_and_authenticates_as_a_distributor(client, 
     for path in ("/api/products", "/api/consignees", f"/api/batches/{world.batch.id}"):
         answer = await client.get(path, headers=as_consignee)
         assert answer.status_code == 403, answer.text
-    trail = await audit_trail(client, "consignee", world.consignee.id)
-    assert [entry["action"] for entry in trail] == ["api_key_created", "created"]
+    keys = (await client.get("/api/api-keys", headers=admin)).json()["items"]
+    trail = await audit_trail(client, "api_key", keys[0]["id"])
+    assert [entry["action"] for entry in trail] == ["api_key_created"]
+    assert trail[0]["new_values"]["consignee_code"] == world.consignee.code
     assert key not in str(trail)
 
 
-async def test_a_second_key_does_not_replace_the_first(client, qa, world):
-    url = f"/api/consignees/{world.consignee.id}/api-keys"
-    first = (await client.post(url, headers=qa)).json()["key"]
-    second = (await client.post(url, headers=qa)).json()["key"]
+async def test_a_second_key_does_not_replace_the_first(client, world):
+    url, admin = f"/api/consignees/{world.consignee.id}/api-keys", await headers_as("admin")
+    first = (await client.post(url, headers=admin)).json()["key"]
+    second = (await client.post(url, headers=admin)).json()["key"]
     assert first != second
     for key in (first, second):
         answer = await client.get("/api/products", headers={"Authorization": f"Bearer {key}"})
         assert answer.status_code == 403
 
 
-async def test_a_wrong_api_key_is_401(client, qa, world):
-    response = await client.post(f"/api/consignees/{world.consignee.id}/api-keys", headers=qa)
+async def test_a_wrong_api_key_is_401(client, world):
+    admin = await headers_as("admin")
+    response = await client.post(f"/api/consignees/{world.consignee.id}/api-keys", headers=admin)
     key = response.json()["key"]
     tampered = key[:-2] + ("aa" if not key.endswith("aa") else "bb")
     for credential in (tampered, "rk_unknown_key"):

@@ -1,6 +1,7 @@
 """JSON controllers, one per resource."""
 
 from web.api.alerts import AlertController
+from web.api.api_keys import ApiKeyController
 from web.api.audit import AuditController
 from web.api.closeout import (
     DestructionController,
@@ -33,6 +34,7 @@ ROUTE_HANDLERS = [
     BatchController,
     MaterialLotController,
     ConsigneeController,
+    ApiKeyController,
     ShipmentController,
     TraceController,
     InvestigationController,

@@ -15,7 +15,7 @@ from recall import auth, masterdata
 from recall.auth import Actor
 from recall.masterdata import ConsigneeKind
 from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
-from web.security import MASTER_DATA_WRITE, QUALITY_READ, READ_ALL
+from web.security import ADMIN_ONLY, MASTER_DATA_WRITE, QUALITY_READ, READ_ALL
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -329,7 +329,8 @@ class ConsigneeController(Controller):
     @post(
         "/{consignee_id:int}/api-keys",
         operation_id="CreateConsigneeApiKey",
-        guards=[MASTER_DATA_WRITE],
+        # A key acts as its consignee: minting one is an administrator's decision.
+        guards=[ADMIN_ONLY],
         responses=NOT_FOUND,
     )
     async def create_api_key(
