@@ -107,7 +107,10 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="the audit trail").add_subparsers(
         title="audit commands", metavar="COMMAND", required=True
     )
-    verify = audit.add_parser("verify", help="recompute the hash chain")
+    verify = audit.add_parser(
+        "verify", help="check the hash chain from the last checkpoint (--full: every entry)"
+    )
+    verify.add_argument("--full", action="store_true", help="re-hash every entry")
     verify.set_defaults(command=cmd_audit_verify)
     return parser
 
@@ -313,22 +316,28 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    _checked_settings()
+    settings = _checked_settings()
 
     async def verify() -> Any:
         from recall import audit
 
         async with _database():
-            return await audit.verify()
+            return await audit.verify(full=args.full)
 
     result = asyncio.run(verify())
+    checked = f"{result.checked} re-hashed" + ("" if result.full else f" after #{result.since}")
     if result.ok:
-        print(f"ok: {result.entries} audit entries, chain intact")
+        print(f"ok: {result.entries} audit entries, chain intact ({checked})")
         return EXIT_OK
-    print(
-        f"BROKEN: audit entry seq {result.first_bad}: {result.problem} "
-        f"({result.entries} entries before it are intact)"
-    )
+    if result.first_bad is None:
+        print(f"BROKEN: {result.problem} (files in {settings.audit_checkpoint_dir})")
+    else:
+        print(
+            f"BROKEN: audit entry seq {result.first_bad}: {result.problem} "
+            f"({result.entries} entries before it are intact)"
+        )
+    if result.problem == "unknown key":
+        print("list the secret key it was written with in RECALL_PREVIOUS_SECRET_KEYS")
     return EXIT_FAILED
 
 

@@ -88,6 +88,8 @@ async def _clean_tables() -> None:
     from recall.settings import get_settings
 
     names = [table._meta.tablename for table in APP_CONFIG.table_classes]
+    # Checkpoints of this test's audit chain would report the next test's chain as cut.
+    shutil.rmtree(get_settings().audit_checkpoint_dir, ignore_errors=True)
     if SERVER_DATABASE_URL:
         # DELETE with triggers off (foreign keys, append-only audit) is far quicker than
         # TRUNCATE of every table after each test.
@@ -100,8 +102,16 @@ async def _clean_tables() -> None:
     with contextlib.closing(sqlite3.connect(get_settings().sqlite_path, timeout=30)) as connection:
         connection.execute("PRAGMA foreign_keys = OFF")
         with connection:
+            # The append-only triggers are dropped and made again in the same transaction.
+            triggers = connection.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+            ).fetchall()
+            for name, _ in triggers:
+                connection.execute(f"DROP TRIGGER {name}")
             for name in names:
                 connection.execute(f"DELETE FROM {name}")
+            for _, sql in triggers:
+                connection.execute(sql)
 
 
 @pytest_asyncio.fixture(autouse=True)

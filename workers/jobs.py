@@ -6,7 +6,7 @@ from typing import Any
 
 from arq import Retry
 
-from recall import clock, notices, outbox, recalls
+from recall import audit, clock, notices, outbox, recalls
 
 HEARTBEAT_KEY = "recall:worker:heartbeat"
 HEARTBEAT_TTL_SECONDS = 300
@@ -49,3 +49,9 @@ async def follow_up(ctx: dict[str, Any]) -> dict[str, int]:
 async def file_status_reports(ctx: dict[str, Any]) -> int:
     """File every periodic status report that has come due."""
     return await recalls.file_due_status_reports()
+
+
+async def verify_audit_trail(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Re-hash the whole audit chain (nightly); the audit page shows the result."""
+    result = await audit.verify(full=True)
+    return {"ok": result.ok, "entries": result.entries, "first_bad": result.first_bad}

@@ -23,6 +23,8 @@ from workers.senders import NetworkSender, http_clients
 MAX_TRIES = 10_000
 RELAY_EVERY_SECONDS = 10
 FOLLOW_UP_EVERY_MINUTES = 5
+AUDIT_FULL_CHECK_HOUR_UTC = 18  # 01:23 on the plant's clock (UTC+7)
+AUDIT_FULL_CHECK_TIMEOUT_SECONDS = 4 * 3600  # ten million entries take minutes, not hours
 # A short Redis blip is absorbed here; a longer outage restarts the worker (`recall worker`).
 REDIS_RETRIES = 3
 REDIS_BACKOFF_CAP_SECONDS = 1.0
@@ -89,6 +91,17 @@ class WorkerSettings:
             keep_result=0,
         ),
         cron(jobs.file_status_reports, name="file_status_reports", minute=7, second=45),
+        # Nightly full re-hash. Its job id names the minute and its result is kept for hours:
+        # however many workers enqueue it, arq runs it once.
+        cron(
+            jobs.verify_audit_trail,
+            name="verify_audit_trail",
+            hour=AUDIT_FULL_CHECK_HOUR_UTC,
+            minute=23,
+            second=0,
+            timeout=AUDIT_FULL_CHECK_TIMEOUT_SECONDS,
+            keep_result=AUDIT_FULL_CHECK_TIMEOUT_SECONDS,
+        ),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -1,21 +1,22 @@
-"""The audit trail: every create and change, chained by hash."""
+"""The audit trail: every create and change, chained by keyed hash and checkpointed."""
 
+from recall.audit.checkpoints import FullRun
 from recall.audit.service import (
     Change,
     Entry,
     EntryFilter,
-    Verification,
     find_entries,
     history,
     list_entries,
     record,
-    verify,
 )
+from recall.audit.verification import Verification, verify
 
 __all__ = [
     "Change",
     "Entry",
     "EntryFilter",
+    "FullRun",
     "Verification",
     "find_entries",
     "history",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,14 +9,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from piccolo.engine.postgres import PostgresEngine
 
-from recall import clock, db
+from recall import clock, db, keys
+from recall.audit.chain import GENESIS_HASH, entry_material, hmac_pads, keyed_hash
 from recall.audit.tables import AuditEntry
 
 if TYPE_CHECKING:
     from recall.auth import Actor
-
-GENESIS_HASH = "0" * 64
-VERIFY_PAGE = 5000
 
 
 @dataclass(frozen=True)
@@ -47,42 +44,9 @@ class Entry:
     hash: str
 
 
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    entries: int
-    first_bad: int | None
-    problem: str = ""
-
-
 def canonical(values: dict[str, Any] | None) -> str:
     """Stable JSON text of a value dict (sorted keys, dates as ISO strings)."""
     return json.dumps(values or {}, sort_keys=True, ensure_ascii=False, default=str)
-
-
-def entry_material(
-    at: datetime,
-    actor_id: int | None,
-    actor_name: str,
-    entity: str,
-    entity_id: str,
-    action: str,
-    old_values: str,
-    new_values: str,
-    reason: str,
-) -> str:
-    """The JSON items an entry's hash covers between its sequence number and previous hash.
-
-    PostgreSQL's audit_append() hashes `[<seq>, <material>, "<prev_hash>"]` as entry_hash does.
-    """
-    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    material = [stamp, actor_id, actor_name, entity, entity_id, action]
-    material += [old_values, new_values, reason]
-    return json.dumps(material, ensure_ascii=False)[1:-1]
-
-
-def entry_hash(seq: int, material: str, prev_hash: str) -> str:
-    return hashlib.sha256(f'[{seq}, {material}, "{prev_hash}"]'.encode()).hexdigest()
 
 
 async def record(actor: Actor, *changes: Change) -> None:
@@ -93,11 +57,14 @@ async def record(actor: Actor, *changes: Change) -> None:
     if engine.current_transaction.get() is None:
         raise RuntimeError("audit.record must run inside the transaction it audits")
     at = clock.now()
+    key = keys.current(keys.AUDIT)
     entries = [_NewEntry.of(at, actor, change) for change in changes]
     if isinstance(engine, PostgresEngine):
         # One statement: the chain's tip is locked for the rest of the transaction only.
+        # The function computes HMAC from the key's pads, passed as parameters, never stored.
         columns = [list(column) for column in zip(*entries, strict=True)]
-        await db.fetch(_APPEND, at, actor.id, actor.display_name, *columns)
+        inner, outer = hmac_pads(key)
+        await db.fetch(_APPEND, at, actor.id, actor.display_name, key.id, inner, outer, *columns)
         return
     # The upsert takes the head row's lock, so concurrent writers queue here.
     head = await db.fetch(
@@ -109,7 +76,7 @@ async def record(actor: Actor, *changes: Change) -> None:
     rows = []
     for entry in entries:
         seq += 1
-        digest = entry_hash(seq, entry.material, prev_hash)
+        digest = keyed_hash(key, seq, entry.material, prev_hash)
         rows.append(
             AuditEntry(
                 seq=seq,
@@ -124,6 +91,7 @@ async def record(actor: Actor, *changes: Change) -> None:
                 reason=entry.reason,
                 prev_hash=prev_hash,
                 hash=digest,
+                key_id=key.id,
             )
         )
         prev_hash = digest
@@ -132,7 +100,11 @@ async def record(actor: Actor, *changes: Change) -> None:
     await db.fetch("UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", seq, prev_hash)
 
 
-_APPEND = "SELECT audit_append({}, {}, {}, " + ", ".join(["{}::text[]"] * 7) + ") AS seq"
+_APPEND = (
+    "SELECT audit_append({}, {}, {}, {}, {}::bytea, {}::bytea, "
+    + ", ".join(["{}::text[]"] * 7)
+    + ") AS seq"
+)
 
 
 class _NewEntry(NamedTuple):
@@ -202,37 +174,6 @@ async def history(entity: str, entity_id: str | int) -> list[Entry]:
         .order_by(AuditEntry.seq)
     )
     return [_entry(row) for row in rows]
-
-
-async def verify() -> Verification:
-    """Recompute the whole chain; name the first entry that does not match."""
-    expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
-    while True:
-        rows = (
-            await AuditEntry.select()
-            .where(AuditEntry.seq >= expected_seq)
-            .order_by(AuditEntry.seq)
-            .limit(VERIFY_PAGE)
-        )
-        for row in rows:
-            if row["seq"] != expected_seq:
-                return Verification(False, count, expected_seq, "entry missing")
-            if row["prev_hash"] != expected_prev:
-                return Verification(False, count, row["seq"], "chain broken")
-            material = entry_material(
-                row["at"], row["actor_id"], row["actor_name"], row["entity"], row["entity_id"],
-                row["action"], row["old_values"], row["new_values"], row["reason"],
-            )  # fmt: skip
-            digest = entry_hash(row["seq"], material, row["prev_hash"])
-            if digest != row["hash"]:
-                return Verification(False, count, row["seq"], "entry altered")
-            expected_prev, expected_seq, count = row["hash"], expected_seq + 1, count + 1
-        if len(rows) < VERIFY_PAGE:
-            break
-    head = await db.fetch("SELECT seq, hash FROM audit_head WHERE id = 1")
-    if head and (head[0]["seq"] != count or head[0]["hash"] != expected_prev):
-        return Verification(False, count, count + 1, "entries removed from the end")
-    return Verification(True, count, None)
 
 
 @dataclass(frozen=True)

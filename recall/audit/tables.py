@@ -20,6 +20,9 @@ class AuditEntry(Table, tablename="audit_entry"):
     reason = Text(default="")
     prev_hash = Varchar(length=64)
     hash = Varchar(length=64)
+    # Id of the audit key the hash was keyed with (recall.keys); NULL: plain SHA-256 of
+    # entries written before hashes were keyed.
+    key_id = Varchar(length=16, null=True, default=None)
 
 
 class AuditHead(Table, tablename="audit_head"):

@@ -36,6 +36,7 @@ __all__ = [
     "ping",
     "refresh_statistics",
     "run_migrations",
+    "snapshot",
     "transaction",
 ]
 
@@ -96,6 +97,28 @@ async def _pooled_transaction(db: PostgresEngine) -> AsyncIterator[None]:
     except BaseException:
         await _discard(db, outer)
         raise
+
+
+@asynccontextmanager
+async def snapshot() -> AsyncIterator[None]:
+    """One read-only transaction: every query inside sees the database as of its first one.
+
+    PostgreSQL: REPEATABLE READ, READ ONLY. SQLite (WAL): a deferred transaction, whose first
+    read fixes what it sees while writers go on. Inside a write transaction: joins it.
+    """
+    db = get_engine()
+    if db.current_transaction.get() is not None:
+        yield
+    elif isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.deferred):
+            yield
+    elif isinstance(db, PostgresEngine):
+        async with _pooled_transaction(db):
+            await fetch("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+    else:  # pragma: no cover - only the two engines above are built
+        async with db.transaction():
+            yield
 
 
 async def _discard(db: PostgresEngine, outer: Any) -> None:

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from recall import audit
 from recall.auth import Actor
 from recall.errors import InvalidInput
 from recall.settings import get_settings
+from web.bad_input import parse_day
 from web.pages.export import FormatParameter, download
 from web.pages.forms import FormState
 from web.pages.render import N_, gettext_for, local_time, page
@@ -84,6 +85,10 @@ PROBLEMS = {
     "chain broken": N_("the link to the entry before it is broken"),
     "entry altered": N_("the entry was altered"),
     "entries removed from the end": N_("entries were removed from the end"),
+    "head moved": N_("the chain's tip was moved back"),
+    "older key": N_("it was written with an older key than the entry before it"),
+    "unknown key": N_("its key is unknown (RECALL_PREVIOUS_SECRET_KEYS)"),
+    "checkpoint altered": N_("a checkpoint file outside the database was altered"),
 }
 _ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)")
 
@@ -177,10 +182,7 @@ def _day(text: str, field: str, zone: str) -> datetime | None:
     """The start of a day on the plant's clock, as a moment."""
     if not text:
         return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(field, "a date such as 2026-01-31") from None
+    day = parse_day(field, text)  # 1900-2200: far dates overflow in a time zone
     return datetime.combine(day, time(), ZoneInfo(zone)).astimezone(UTC)
 
 
@@ -264,6 +266,7 @@ async def audit_trail(
             "next": selection.query(page=page_number + 1) if page_number < pages else None,
             "verification": verification,
             "problem": _(problem) if problem else verification.problem,
+            "last_full": _last_full(verification.last_full, zone, _),
             "entities": _entity_options(selection.entity, _),
             "entity_name": _(ENTITIES.get(selection.entity, selection.entity)),
             "oldest_first": _order_oldest_first(selection),
@@ -271,6 +274,18 @@ async def audit_trail(
         },
         status_code=status_code,
     )
+
+
+def _last_full(run: audit.FullRun | None, zone: str, _: Callable[[str], str]) -> Any:
+    """The latest full re-hash, for the line under the chain's status."""
+    if run is None:
+        return None
+    problem = PROBLEMS.get(run.problem)
+    return {
+        "run": run,
+        "local": local_time(datetime.fromisoformat(run.at), zone),
+        "problem": _(problem) if problem else run.problem,
+    }
 
 
 async def _selected(selection: audit.EntryFilter, oldest_first: bool) -> list[audit.Entry]:

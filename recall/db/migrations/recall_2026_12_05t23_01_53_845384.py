@@ -1,0 +1,35 @@
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.column_types import Varchar
+from piccolo.columns.indexes import IndexMethod
+
+ID = "2026-12-05T23:01:53:845384"
+VERSION = "1.38.0"
+DESCRIPTION = "audit entry key id"
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="recall", description=DESCRIPTION)
+
+    manager.add_column(
+        table_class_name="AuditEntry",
+        tablename="audit_entry",
+        column_name="key_id",
+        db_column_name="key_id",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    return manager
