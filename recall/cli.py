@@ -158,10 +158,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level=args.log_level,
         access_log=args.log_level != "warning",
-        proxy_headers=True,
+        # X-Forwarded-* are believed only from RECALL_TRUSTED_PROXIES (else anyone could set
+        # the client address the sign-in throttle counts by).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=_trusted_proxies(settings.trusted_proxies),
         lifespan="on",
     )
     return EXIT_OK
+
+
+def _trusted_proxies(networks: tuple[str, ...]) -> list[str]:
+    # uvicorn reads networks strictly: 10.0.0.1/8 becomes 10.0.0.0/8.
+    import ipaddress
+
+    return [str(ipaddress.ip_network(network, strict=False)) for network in networks]
 
 
 # recall worker -------------------------------------------------------------------

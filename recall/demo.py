@@ -70,6 +70,8 @@ MATERIAL_LOTS = [
 ]
 
 
+# Notices reach the sample consignees by e-mail (kept as .eml files under the data dir in
+# demo mode): webhooks to loopback receivers would be refused, as in every installation.
 @dataclass(frozen=True)
 class DemoConsignee:
     code: str
@@ -79,18 +81,15 @@ class DemoConsignee:
     email: str
     phone: str
     parent_code: str | None = None
-    webhook_url: str | None = None
     distributor_login: str | None = None
 
 
 WHOLESALERS = [
     DemoConsignee("PBF-JKT-001", "PT Mitra Sehat Distribusi", "pbf", "DKI Jakarta",
                   "recall@mitrasehat.example.co.id", "+62 21 5550 1201",
-                  webhook_url="http://127.0.0.1:9101/recall-notices",
                   distributor_login="pbf-jakarta"),
     DemoConsignee("PBF-SBY-001", "PT Nusantara Farma Niaga", "pbf", "Jawa Timur",
                   "qa@nusantarafarma.example.co.id", "+62 31 5550 2202",
-                  webhook_url="http://127.0.0.1:9102/webhooks/recall",
                   distributor_login="pbf-surabaya"),
     DemoConsignee("PBF-MDN-001", "PT Medika Utama Sumatera", "pbf", "Sumatera Utara",
                   "apoteker@medikautama.example.co.id", "+62 61 5550 3303",
@@ -101,8 +100,7 @@ OUTLETS = [
     DemoConsignee("RS-JKT-001", "RS Harapan Sehat Jakarta", "hospital", "DKI Jakarta",
                   "farmasi@rsharapansehat.example.co.id", "+62 21 5550 4101", "PBF-JKT-001"),
     DemoConsignee("APT-JKT-001", "Apotek Sehat Sentosa", "pharmacy", "DKI Jakarta",
-                  "apotek@sehatsentosa.example.co.id", "+62 21 5550 4102", "PBF-JKT-001",
-                  webhook_url="http://127.0.0.1:9103/recall"),
+                  "apotek@sehatsentosa.example.co.id", "+62 21 5550 4102", "PBF-JKT-001"),
     DemoConsignee("APT-JKT-002", "Apotek Melati Kebayoran", "pharmacy", "DKI Jakarta",
                   "melati@apotekmelati.example.co.id", "+62 21 5550 4103", "PBF-JKT-001"),
     DemoConsignee("KLN-JKT-001", "Klinik Pratama Cempaka", "clinic", "DKI Jakarta",
@@ -223,7 +221,6 @@ async def _create_consignees(qa: Actor) -> None:
             email=consignee.email,
             phone=consignee.phone,
             after_hours_phone=consignee.phone if consignee.kind == "pbf" else None,
-            webhook_url=consignee.webhook_url,
             province=consignee.province,
         )
 

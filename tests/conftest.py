@@ -40,6 +40,9 @@ os.environ["RECALL_DATABASE_URL"] = (
     else f"sqlite:///{TMP / 'recall.sqlite3'}"
 )
 os.environ["PICCOLO_CONF"] = "recall.db.piccolo_conf"
+# The tests' webhook receivers listen on 127.0.0.1 (worker processes inherit this too);
+# tests of the destination rule itself use the public_webhooks_only fixture.
+os.environ["RECALL_WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.0/8"
 
 # Fixtures for tests that run real processes (worker, Redis-compatible server).
 pytest_plugins = ["tests.harness"]
@@ -118,6 +121,18 @@ async def _clean_tables() -> None:
 async def clean_database() -> AsyncIterator[None]:
     yield
     await _clean_tables()
+
+
+@pytest.fixture
+def public_webhooks_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Settings as every installation has them by default: no network admitted for webhooks."""
+    from recall.settings import get_settings
+
+    monkeypatch.setenv("RECALL_WEBHOOK_ALLOWED_NETWORKS", "")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -29,6 +28,7 @@ from web.pages import PAGES, SESSION_STORE, csrf_config, secure_cookies, session
 from web.portal import PortalController
 from web.queue import job_queue
 from web.security import authentication
+from web.sign_in_throttle import SIGN_IN_STORE, SignInAttempts
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -48,12 +48,6 @@ def templates() -> TemplateConfig[JinjaTemplateEngine]:
     )
     environment.newstyle_gettext = True  # type: ignore[attr-defined]
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
-
-
-async def _is_login(request: Request) -> bool:
-    # A coroutine: Litestar would run a plain function in a thread, on every request.
-    path = request.url.path
-    return path == "/api/auth/login" or (path == "/login" and request.method == "POST")
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -76,10 +70,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await db.disconnect()
 
     prometheus = PrometheusConfig(app_name="recall", prefix="recall", group_path=True)
-    login_limit = RateLimitConfig(
-        rate_limit=("minute", settings.login_attempts_per_minute),
-        check_throttle_handler=_is_login,
-    )
     static = create_static_files_router(
         path="/static", directories=[STATIC], include_in_schema=False
     )
@@ -87,11 +77,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[*ROUTE_HANDLERS, PortalController, PAGES, static, PrometheusController],
         template_config=templates(),
         lifespan=[lifespan],
-        stores={SESSION_STORE: RedisStore(sessions, namespace="recall:sessions")},
+        stores={
+            SESSION_STORE: RedisStore(sessions, namespace="recall:sessions"),
+            # Sign-in attempts are counted in Redis, so every web process sees the same counts.
+            SIGN_IN_STORE: SignInAttempts(
+                sessions, settings.login_attempts_per_minute, settings.trusted_proxies
+            ),
+        },
         csrf_config=csrf_config(settings.secret_key),
         middleware=[
             DefineMiddleware(secure_cookies),
-            login_limit.middleware,
             session_config(settings.token_ttl_minutes).middleware,
             prometheus.middleware,
             authentication,

@@ -20,6 +20,7 @@ from recall.errors import (
     RateLimited,
     RecallError,
     TooLarge,
+    TooManyAttempts,
     Unavailable,
 )
 
@@ -45,7 +46,10 @@ def error_response(status_code: int, detail: str, **extra: object) -> Response[d
 def recall_error(_: Request, exc: RecallError) -> Response[dict[str, object]]:
     status = next((code for kind, code in STATUS_OF.items() if isinstance(exc, kind)), 400)
     extra = {"field": exc.field} if exc.field else {}
-    return error_response(status, exc.detail, **extra)
+    response = error_response(status, exc.detail, **extra)
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 MISSING_FIELD = re.compile(r"Object missing required field `([^`]+)`")

@@ -62,7 +62,8 @@ def error_codes(method: str, path: str, operation: Operation) -> set[int]:
     if operation.request_body:
         codes.add(413)
     if method in CHANGES:
-        codes |= {400, 422} if public else {400, 409, 422}
+        # 429: a signer locked out after wrong signature passwords (any signed change).
+        codes |= {400, 422} if public else {400, 409, 422, 429}
     return codes
 
 

@@ -14,13 +14,17 @@ import asyncio
 import itertools
 import logging
 import re
-from collections.abc import Mapping, Sequence
+import ssl
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
 import aiosmtplib
+import httpcore
 import httpx
 
+from recall import outbound
 from recall.notices import DeliveryError
 from recall.settings import Settings
 
@@ -46,25 +50,101 @@ def connections_per_client(settings: Settings) -> int:
     return max(1, -(-settings.delivery.concurrency // CLIENTS))
 
 
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Opens connections only to addresses the destination rule allows (recall.outbound).
+
+    The host is resolved here and the socket connects to the very address that was checked,
+    so a name cannot resolve to a public address for a check and to an internal one for the
+    connection (DNS rebinding). TLS still verifies the certificate against the host name:
+    httpcore hands the name to start_tls itself.
+    """
+
+    def __init__(self, rule: outbound.Destinations) -> None:
+        self.rule = rule
+        self._network = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        addresses = outbound.literal_addresses(host)
+        if addresses is None:
+            try:
+                addresses = tuple(await asyncio.wait_for(outbound.resolve(host, port), timeout))
+            except TimeoutError as exc:
+                raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
+            except (OSError, UnicodeError) as exc:  # no such name, DNS unreachable
+                raise httpcore.ConnectError(f"{host}: {exc}") from exc
+        refused = outbound.first_refused(addresses, self.rule)
+        if refused is not None or not addresses:
+            raise outbound.DestinationNotAllowed(host, str(refused) if refused else None)
+        failure: httpcore.ConnectError | None = None
+        for address in addresses:  # in the resolver's order, as a plain connect would
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            try:
+                return await self._network.connect_tcp(
+                    str(address), port, left, local_address, socket_options
+                )
+            except httpcore.ConnectError as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise outbound.DestinationNotAllowed(path)  # webhooks go over TCP only
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport with its connection pool on a GuardedBackend; no proxy from the
+    environment (a proxy would connect on our behalf, past the check)."""
+
+    def __init__(
+        self, rule: outbound.Destinations, *, verify: ssl.SSLContext, limits: httpx.Limits
+    ) -> None:
+        super().__init__(verify=verify, limits=limits, trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=verify,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend(rule),
+        )
+
+
 def http_clients(settings: Settings) -> list[httpx.AsyncClient]:
-    """The HTTP clients of a worker process, taken in turn by its webhooks."""
+    """The HTTP clients of a worker process, taken in turn by its webhooks; every one
+    connects through a GuardedBackend."""
     delivery = settings.delivery
     connections = connections_per_client(settings)
     verify = httpx.create_ssl_context()  # the CA bundle is loaded once, for every client
+    rule = outbound.Destinations.of(settings.webhook_allowed_networks)
+    limits = httpx.Limits(
+        max_connections=connections,
+        max_keepalive_connections=connections,
+        keepalive_expiry=30,
+    )
     return [
         httpx.AsyncClient(
+            transport=GuardedTransport(rule, verify=verify, limits=limits),
             timeout=httpx.Timeout(
                 delivery.webhook_timeout_seconds,
                 connect=min(CONNECT_TIMEOUT_SECONDS, delivery.webhook_timeout_seconds),
                 # Waiting for a free connection counts against the job, not the consignee.
                 pool=delivery.job_timeout_seconds,
             ),
-            limits=httpx.Limits(
-                max_connections=connections,
-                max_keepalive_connections=connections,
-                keepalive_expiry=30,
-            ),
-            verify=verify,
             follow_redirects=False,  # a moved webhook must be fixed in master data, not guessed
             headers={"user-agent": USER_AGENT},
         )
@@ -99,6 +179,9 @@ class NetworkSender:
             ):
                 await _skim(answer)
                 return answer.status_code
+        except outbound.DestinationNotAllowed as exc:
+            log.warning("webhook not sent: %s", exc)
+            raise DeliveryError(outbound.NOT_ALLOWED, retryable=False) from exc
         except httpx.TimeoutException as exc:
             raise DeliveryError(f"timed out ({type(exc).__name__})", retryable=True) from exc
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:

@@ -1,5 +1,6 @@
 """Master data: products, batches, material lots, consignees, shipments, traceability."""
 
+from recall.masterdata._destinations import check_webhook_destination, check_webhook_destinations
 from recall.masterdata.distribution import (
     ImportProgress,
     ImportResult,
@@ -29,7 +30,6 @@ from recall.masterdata.models import (
     Shipment,
     check_code,
     check_email,
-    check_public_webhook_url,
     check_webhook_url,
 )
 from recall.masterdata.service import (
@@ -84,7 +84,8 @@ __all__ = [
     "add_batch_material",
     "check_code",
     "check_email",
-    "check_public_webhook_url",
+    "check_webhook_destination",
+    "check_webhook_destinations",
     "check_webhook_url",
     "consignee_by_code",
     "create_batch",

@@ -16,6 +16,7 @@ from recall.auth import Actor
 from recall.errors import Conflict, InvalidInput, NotFound
 from recall.gs1 import normalize_gtin
 from recall.masterdata import tables
+from recall.masterdata._destinations import check_webhook_destination
 from recall.masterdata.models import (
     Batch,
     BatchMaterial,
@@ -29,7 +30,6 @@ from recall.masterdata.models import (
     check_code,
     check_count,
     check_email,
-    check_webhook_url,
     normalize_nie,
 )
 from recall.rules import choice, is_valid_id, required_text, text
@@ -408,7 +408,7 @@ async def create_consignee(
         "email": check_email(email),
         "phone": _optional(phone, "phone", 40),
         "after_hours_phone": _optional(after_hours_phone, "after_hours_phone", 40),
-        "webhook_url": check_webhook_url(webhook_url),
+        "webhook_url": await check_webhook_destination(webhook_url),
         "province": _optional(province, "province", 100),
     }
     parent = None

@@ -121,7 +121,7 @@ def _entry(entry: SubConsignee) -> SubConsignee:
         batch_no=batch_no,
         quantity=entry.quantity,
         email=masterdata.check_email(entry.email),
-        webhook_url=masterdata.check_public_webhook_url(entry.webhook_url),
+        webhook_url=masterdata.check_webhook_url(entry.webhook_url),
     )
 
 
@@ -170,6 +170,9 @@ async def name_sub_consignees(
     """
     consignee_id = _consignee_of(actor)
     entries = _checked(named)
+    # Where the worker would post: hosts resolved, the field naming its entry.
+    webhooks = [(f"consignees[{i}].webhook_url", e.webhook_url) for i, e in enumerate(entries)]
+    await masterdata.check_webhook_destinations([(at, url) for at, url in webhooks if url])
     try:
         return await _once(
             actor,

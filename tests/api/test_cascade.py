@@ -221,6 +221,7 @@ async def test_another_consignees_notice_is_404(client, chain):
         ({"code": "W-PBF"}, "consignees[1].code"),  # its own code
     ],
 )
+@pytest.mark.usefixtures("public_webhooks_only")  # as installations are: no network admitted
 async def test_bad_entries_are_422_naming_the_field(client, chain, changes, field):
     response = await name(
         client,

@@ -1,20 +1,26 @@
-"""Sign-in and user administration."""
+"""Sign-in and out, own password, and user administration."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, post
-from litestar.params import JSONBody
+from litestar import Controller, Request, get, patch, post
+from litestar.params import JSONBody, PathParameter
 
 from recall import auth
 from recall.auth import Actor
 from recall.settings import get_settings
+from web.api.schemas import Limit, Offset, Page
 from web.security import ADMIN_ONLY
+from web.sign_in_throttle import throttled_login
 
 Username = Annotated[str, msgspec.Meta(min_length=1, max_length=150)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+FullName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Roles = Annotated[list[str], msgspec.Meta(min_length=1, max_length=6)]
+UserId = Annotated[int, PathParameter(description="The user's id", ge=1, le=2_147_483_647)]
 
 
 class LoginRequest(msgspec.Struct):
@@ -30,6 +36,19 @@ class UserRead(msgspec.Struct):
     consignee_code: str | None = None
 
 
+class AccountRead(msgspec.Struct):
+    """A user as administrators see it."""
+
+    id: int
+    username: str
+    full_name: str
+    roles: list[str]
+    consignee_code: str | None
+    active: bool
+    created_at: datetime | None
+    last_sign_in_at: datetime | None
+
+
 class LoginResponse(msgspec.Struct):
     token: str
     user: UserRead
@@ -38,13 +57,41 @@ class LoginResponse(msgspec.Struct):
 class UserCreate(msgspec.Struct):
     username: Username
     password: Password
-    full_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    roles: Annotated[list[str], msgspec.Meta(min_length=1, max_length=6)]
+    full_name: FullName
+    roles: Roles
     consignee_code: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+
+
+class UserChange(msgspec.Struct, forbid_unknown_fields=True):
+    full_name: FullName | None = None
+    roles: Roles | None = None
+    active: bool | None = None
+
+
+class PasswordReset(msgspec.Struct):
+    password: Password
+
+
+class PasswordChange(msgspec.Struct):
+    current_password: Password
+    new_password: Password
 
 
 def user_read(user: auth.User) -> UserRead:
     return UserRead(user.id, user.username, user.full_name, user.roles, user.consignee_code)
+
+
+def account_read(user: auth.User) -> AccountRead:
+    return AccountRead(
+        user.id,
+        user.username,
+        user.full_name,
+        user.roles,
+        user.consignee_code,
+        user.active,
+        user.created_at,
+        user.last_sign_in_at,
+    )
 
 
 class AuthController(Controller):
@@ -52,12 +99,24 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", operation_id="Login", status_code=200, security=[])
-    async def login(self, data: JSONBody[LoginRequest]) -> LoginResponse:
-        settings = get_settings()
-        token, user = await auth.login(
-            data.username, data.password, settings.secret_key, settings.token_ttl_minutes
-        )
+    async def login(
+        self, data: JSONBody[LoginRequest], request: Request[Any, Any, Any]
+    ) -> LoginResponse:
+        token, user = await throttled_login(request, data.username, data.password)
         return LoginResponse(token=token, user=user_read(user))
+
+    @post("/logout", operation_id="Logout", status_code=204)
+    async def logout(self, request: Request[Actor, str, Any]) -> None:
+        """End the bearer token of this request: it answers 401 from now on."""
+        if not request.user.via_api_key:
+            await auth.end_token(request.auth, get_settings().secret_key)
+
+    @post("/password", operation_id="ChangeOwnPassword", status_code=204)
+    async def change_password(
+        self, data: JSONBody[PasswordChange], request: Request[Actor, Any, Any]
+    ) -> None:
+        """Change one's own password; every token and session held until now ends."""
+        await auth.change_own_password(request.user, data.current_password, data.new_password)
 
 
 class UserController(Controller):
@@ -65,10 +124,15 @@ class UserController(Controller):
     tags = ["users"]
     guards = [ADMIN_ONLY]
 
+    @get("/", operation_id="ListUsers")
+    async def list_users(self, limit: Limit = 50, offset: Offset = 0) -> Page[AccountRead]:
+        users, total = await auth.list_users(limit, offset)
+        return Page([account_read(user) for user in users], total)
+
     @post("/", operation_id="CreateUser")
     async def create_user(
         self, data: JSONBody[UserCreate], request: Request[Actor, Any, Any]
-    ) -> UserRead:
+    ) -> AccountRead:
         user = await auth.create_user(
             request.user,
             data.username,
@@ -77,4 +141,25 @@ class UserController(Controller):
             data.roles,
             data.consignee_code,
         )
-        return user_read(user)
+        return account_read(user)
+
+    @get("/{user_id:int}", operation_id="GetUser")
+    async def get_user(self, user_id: UserId) -> AccountRead:
+        return account_read(await auth.get_user(user_id))
+
+    @patch("/{user_id:int}", operation_id="UpdateUser")
+    async def update_user(
+        self, user_id: UserId, data: JSONBody[UserChange], request: Request[Actor, Any, Any]
+    ) -> AccountRead:
+        """Change name, roles or active; a role change or deactivation ends the user's tokens."""
+        user = await auth.update_user(
+            request.user, user_id, full_name=data.full_name, roles=data.roles, active=data.active
+        )
+        return account_read(user)
+
+    @post("/{user_id:int}/password", operation_id="ResetUserPassword", status_code=204)
+    async def reset_password(
+        self, user_id: UserId, data: JSONBody[PasswordReset], request: Request[Actor, Any, Any]
+    ) -> None:
+        """Set a new password for a user; every token and session the user held ends."""
+        await auth.set_password(request.user, user_id, data.password)

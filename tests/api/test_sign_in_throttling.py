@@ -1,0 +1,141 @@
+"""Sign-in throttling as an attacker tries to get around it: forged X-Forwarded-For, several web
+processes, the right password while blocked; and what a legitimate user behind a trusted proxy
+keeps being able to do."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from recall.settings import get_settings
+from tests.conftest import running
+from tests.factories import PASSWORD, make_user
+from tests.pages.helpers import sign_in
+from web.app import create_app
+from web.sign_in_throttle import SIGN_IN_STORE, client_address
+
+LIMIT = get_settings().login_attempts_per_minute
+
+
+@asynccontextmanager
+async def app_client(**settings: object) -> AsyncIterator[httpx.AsyncClient]:
+    """A web process of its own (same database and Redis), reached from 127.0.0.1."""
+    app = create_app(dataclasses.replace(get_settings(), **settings))
+    store = app.stores.get(SIGN_IN_STORE)
+    await store.delete_all()
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+    try:
+        async with running(app), httpx.AsyncClient(
+            transport=transport, base_url="http://testserver"
+        ) as client:
+            yield client
+    finally:
+        await store.delete_all()
+
+
+async def attempt(client, username: str, password: str = "wrong", forwarded: str | None = None):
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    return await client.post(
+        "/api/auth/login", json={"username": username, "password": password}, headers=headers
+    )
+
+
+async def test_forged_forwarded_for_does_not_reset_the_username_limit(client):
+    user = await make_user("qa")
+    statuses = [
+        (await attempt(client, user.username, forwarded=f"10.0.{i}.{i}")).status_code
+        for i in range(LIMIT + 1)
+    ]
+    assert statuses == [401] * LIMIT + [429]
+
+
+async def test_forged_forwarded_for_does_not_reset_the_address_limit(client):
+    statuses = [
+        (await attempt(client, f"nobody{i}", forwarded=f"198.51.100.{i % 250}")).status_code
+        for i in range(10 * LIMIT + 1)
+    ]
+    assert statuses[:-1] == [401] * (10 * LIMIT)
+    assert statuses[-1] == 429
+    assert 0 < int((await attempt(client, "someone-else")).headers["Retry-After"]) <= 60
+
+
+async def test_a_blocked_username_is_refused_even_with_the_right_password(client):
+    user = await make_user("qa")
+    for _ in range(LIMIT):
+        assert (await attempt(client, user.username)).status_code == 401
+    blocked = await attempt(client, user.username, PASSWORD)
+    assert blocked.status_code == 429
+    assert 0 < int(blocked.headers["Retry-After"]) <= 60
+    assert "token" not in blocked.json()
+    # Upper case and spaces name the same user.
+    assert (await attempt(client, f" {user.username.upper()} ", PASSWORD)).status_code == 429
+
+
+async def test_another_username_from_the_same_address_still_signs_in(client):
+    victim, colleague = await make_user("qa"), await make_user("qa")
+    for _ in range(LIMIT + 3):
+        await attempt(client, victim.username)
+    assert (await attempt(client, colleague.username, PASSWORD)).status_code == 200
+
+
+async def test_successful_sign_ins_do_not_block_the_username(client):
+    user = await make_user("qa")
+    for _ in range(LIMIT + 2):
+        assert (await attempt(client, user.username, PASSWORD)).status_code == 200
+
+
+async def test_the_page_form_shares_the_limit_and_says_when_to_retry(client):
+    user = await make_user("qa")
+    for _ in range(LIMIT):
+        assert (await attempt(client, user.username)).status_code == 401
+    response = await sign_in(client, user.username)
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "recall_session" not in response.headers.get("set-cookie", "")
+
+
+async def test_two_web_processes_share_the_counts():
+    user = await make_user("qa")
+    async with app_client() as first, app_client() as second:
+        for _ in range(LIMIT):
+            assert (await attempt(first, user.username)).status_code == 401
+        assert (await attempt(second, user.username, PASSWORD)).status_code == 429
+
+
+async def test_behind_a_trusted_proxy_the_forwarded_address_counts():
+    async with app_client(trusted_proxies=("127.0.0.1/32",)) as client:
+        # An attacker behind the proxy prepends addresses; the proxy appends the real one.
+        for i in range(10 * LIMIT):
+            forged = f"10.9.{i % 250}.1, 203.0.113.7"
+            assert (await attempt(client, f"user{i}", forwarded=forged)).status_code == 401
+        assert (await attempt(client, "x", forwarded="1.2.3.4, 203.0.113.7")).status_code == 429
+        # Another client behind the same proxy is not blocked.
+        assert (await attempt(client, "x", forwarded="203.0.113.8")).status_code == 401
+
+
+async def test_behind_a_trusted_proxy_the_username_limit_still_holds():
+    user = await make_user("qa")
+    async with app_client(trusted_proxies=("127.0.0.0/8",)) as client:
+        for i in range(LIMIT):
+            forwarded = f"203.0.113.{i + 1}"
+            assert (await attempt(client, user.username, forwarded=forwarded)).status_code == 401
+        blocked = await attempt(client, user.username, PASSWORD, forwarded="203.0.113.200")
+        assert blocked.status_code == 429
+
+
+def test_client_address_believes_forwarded_for_only_from_trusted_proxies():
+    def scope(peer: str, *forwarded: str) -> dict:
+        headers = [(b"x-forwarded-for", value.encode()) for value in forwarded]
+        return {"client": (peer, 1234), "headers": headers}
+
+    assert client_address(scope("127.0.0.1", "6.6.6.6"), ()) == "127.0.0.1"
+    assert client_address(scope("192.0.2.1", "6.6.6.6"), ("10.0.0.0/8",)) == "192.0.2.1"
+    trusted = ("10.0.0.0/8", "127.0.0.1/32")
+    assert client_address(scope("10.1.1.1", "6.6.6.6, 203.0.113.9"), trusted) == "203.0.113.9"
+    assert client_address(scope("10.1.1.1", "203.0.113.9, 10.2.2.2"), trusted) == "203.0.113.9"
+    assert client_address(scope("10.1.1.1", "1.1.1.1", "203.0.113.9"), trusted) == "203.0.113.9"
+    assert client_address(scope("10.1.1.1"), trusted) == "10.1.1.1"
+    assert client_address(scope("10.1.1.1", "10.3.3.3"), trusted) == "10.1.1.1"
