@@ -28,9 +28,10 @@ async def app_client(**settings: object) -> AsyncIterator[httpx.AsyncClient]:
     await store.delete_all()
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
     try:
-        async with running(app), httpx.AsyncClient(
-            transport=transport, base_url="http://testserver"
-        ) as client:
+        async with (
+            running(app),
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+        ):
             yield client
     finally:
         await store.delete_all()

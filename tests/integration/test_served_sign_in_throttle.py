@@ -81,9 +81,12 @@ async def test_forged_forwarded_for_does_not_escape_the_throttle(tmp_path):
             ]
             assert statuses[-1] == 429, statuses
             assert set(statuses[:-1]) == {401}
-            assert "retry-after" in (
-                await client.post("/api/auth/login", json={"username": "x", "password": "y"})
-            ).headers
+            assert (
+                "retry-after"
+                in (
+                    await client.post("/api/auth/login", json={"username": "x", "password": "y"})
+                ).headers
+            )
     await _forget_counts()
 
 
