@@ -112,6 +112,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--full", action="store_true", help="re-hash every entry")
     verify.set_defaults(command=cmd_audit_verify)
+
+    secrets_ = commands.add_parser("secrets", help="secrets kept at rest").add_subparsers(
+        title="secrets commands", metavar="COMMAND", required=True
+    )
+    rotate = secrets_.add_parser(
+        "rotate", help="seal stored secrets again under the current RECALL_SECRET_KEY"
+    )
+    rotate.set_defaults(command=cmd_secrets_rotate)
     return parser
 
 
@@ -320,6 +328,28 @@ def _read_password(from_stdin: bool) -> str:
     if password != getpass.getpass("Repeat password: "):
         raise UsageError("the passwords differ")
     return password
+
+
+# recall secrets rotate -----------------------------------------------------------
+
+
+def cmd_secrets_rotate(args: argparse.Namespace) -> int:
+    """After RECALL_SECRET_KEY changed (the old one in RECALL_PREVIOUS_SECRET_KEYS)."""
+    _checked_settings()
+
+    async def rotate() -> Any:
+        from recall import notices
+
+        async with _database():
+            return await notices.reseal_secrets(_command_line_actor())
+
+    done = asyncio.run(rotate())
+    print(
+        f"resealed under the current key: {done.webhook_secrets} webhook secrets, "
+        f"{done.portal_tokens} portal links, {done.stored_answers} stored answers; "
+        "the previous secret key is no longer needed for them"
+    )
+    return EXIT_OK
 
 
 # recall audit verify -------------------------------------------------------------

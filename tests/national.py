@@ -62,7 +62,7 @@ async def distribute_nationally(
                 name=f"{'PBF' if 'PBF' in code else 'Apotek'} {code}",
                 kind="pbf" if "PBF" in code else "pharmacy",
                 webhook_url=f"{webhook_urls[index % len(webhook_urls)]}/{code}",
-                webhook_secret=secrets[code],
+                webhook_secret=masterdata.seal_webhook_secret(secrets[code]),
                 phone="+62 21 555 0100",
             )
             for index, code in enumerate(codes)

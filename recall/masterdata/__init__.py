@@ -62,6 +62,11 @@ from recall.masterdata.trace import (
     trace_batches,
     trace_material_lot,
 )
+from recall.masterdata.webhook_secrets import (
+    open_webhook_secret,
+    reseal_webhook_secrets,
+    seal_webhook_secret,
+)
 
 __all__ = [
     "MAX_TIERS",
@@ -110,9 +115,12 @@ __all__ = [
     "list_shipment_imports",
     "list_shipments",
     "new_webhook_secret",
+    "open_webhook_secret",
     "product_by_gtin",
     "record_shipment",
+    "reseal_webhook_secrets",
     "run_shipment_import",
+    "seal_webhook_secret",
     "start_shipment_import",
     "trace_batch",
     "trace_batches",

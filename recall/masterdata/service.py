@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import secrets
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -32,6 +30,7 @@ from recall.masterdata.models import (
     check_email,
     normalize_nie,
 )
+from recall.masterdata.webhook_secrets import new_webhook_secret, seal_webhook_secret
 from recall.rules import choice, is_valid_id, required_text, text
 
 NAME_MAX = 200
@@ -375,11 +374,6 @@ def _consignee_query() -> Any:
     return tables.Consignee.select(*columns, tables.Consignee.parent.code)
 
 
-def new_webhook_secret() -> str:
-    """A Standard Webhooks signing secret: `whsec_` + base64 of 24 random bytes."""
-    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-
-
 def _kind(value: str) -> str:
     return choice(ConsigneeKind, value, "kind").value
 
@@ -423,7 +417,7 @@ async def create_consignee(
         row = tables.Consignee(
             **values,
             parent=parent.id if parent else None,
-            webhook_secret=secret,
+            webhook_secret=seal_webhook_secret(secret),  # kept sealed, shown once
             active=True,
             created_at=clock.now(),
         )

@@ -41,6 +41,7 @@ from recall.notices.delivery import (
 )
 from recall.notices.delivery import schedule as schedule_deliveries
 from recall.notices.idempotency import IdempotencyKey, StoredAnswer
+from recall.notices.links import portal_token
 from recall.notices.models import (
     DEPTH_REACHES,
     NO_PROGRESS,
@@ -55,6 +56,7 @@ from recall.notices.models import (
 )
 from recall.notices.portal import PortalLink, notice_by_token
 from recall.notices.reminders import escalate_passed_deadlines, send_due_reminders
+from recall.notices.rotation import Resealed, reseal_secrets
 from recall.notices.service import create_notices, list_notices, progress
 
 __all__ = [
@@ -81,6 +83,7 @@ __all__ = [
     "PlannedNotice",
     "PortalLink",
     "Progress",
+    "Resealed",
     "ReturnLine",
     "ReturnsRecorded",
     "Sender",
@@ -102,9 +105,11 @@ __all__ = [
     "mail_alert",
     "name_sub_consignees",
     "notice_by_token",
+    "portal_token",
     "progress",
     "record_returns",
     "report_stock",
+    "reseal_secrets",
     "retry_delay",
     "schedule_deliveries",
     "send_due_reminders",

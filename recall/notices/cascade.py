@@ -8,10 +8,12 @@ A new code creates a consignee whose parent is the naming consignee.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+import msgspec
 
 from recall import audit, clock, db, masterdata
 from recall.auth import Actor
@@ -174,17 +176,40 @@ async def name_sub_consignees(
     webhooks = [(f"consignees[{i}].webhook_url", e.webhook_url) for i, e in enumerate(entries)]
     await masterdata.check_webhook_destinations([(at, url) for at, url in webhooks if url])
     try:
-        return await _once(
+        result = await _once(
             actor,
             key,
             lambda: _name(actor, consignee_id, notice_id, entries),
             status_code=201,
+            kept=_secrets_sealed,
         )
     except Exception as exc:
         # A concurrent request created the same consignee or notice first.
         if db.is_unique_violation(exc):
             raise Conflict(f"notice {notice_id}: customers changed meanwhile; send again") from None
         raise
+    return _secrets_opened(result) if isinstance(result, StoredAnswer) else result
+
+
+def _secrets_sealed(named: SubConsigneesNamed) -> SubConsigneesNamed:
+    """The answer as kept for replays: a new customer's signing secret only sealed."""
+    return SubConsigneesNamed(
+        tuple(
+            replace(item, webhook_secret=masterdata.seal_webhook_secret(item.webhook_secret))
+            if item.webhook_secret
+            else item
+            for item in named.consignees
+        )
+    )
+
+
+def _secrets_opened(answer: StoredAnswer) -> StoredAnswer:
+    """A replayed answer shows the signing secrets again, as the first answer did."""
+    body = msgspec.json.decode(answer.body)
+    for item in body.get("consignees", []):
+        if item.get("webhook_secret"):
+            item["webhook_secret"] = masterdata.open_webhook_secret(item["webhook_secret"])
+    return StoredAnswer(answer.status_code, msgspec.json.encode(body))
 
 
 @dataclass
@@ -303,7 +328,8 @@ async def _create_consignees(
             customer.webhook_secret = masterdata.new_webhook_secret()
             values += [
                 customer.code, customer.name, customer.kind, parent_id, customer.email,
-                customer.webhook_url, customer.webhook_secret, True, now,
+                customer.webhook_url, masterdata.seal_webhook_secret(customer.webhook_secret),
+                True, now,
             ]  # fmt: skip
         rows = await db.fetch(
             "INSERT INTO consignee (code, name, kind, parent, email, webhook_url, "

@@ -68,8 +68,6 @@ class ConsigneeNotice:
     acknowledged_at: datetime | None
     respond_by: datetime | None
     lines: tuple[NoticeLineShown, ...]
-    # Key of the consignee's portal page for this notice (its link in every message).
-    token: str = ""
 
 
 def _consignee_of(actor: Actor) -> int:
@@ -79,7 +77,7 @@ def _consignee_of(actor: Actor) -> int:
 
 
 _NOTICE_SQL = (
-    "SELECT n.id AS id, n.recall AS recall, n.tier AS tier, n.status AS status, n.token AS token, "
+    "SELECT n.id AS id, n.recall AS recall, n.tier AS tier, n.status AS status, "
     f"n.acknowledged_at AS acknowledged_at, {RESPOND_BY} AS respond_by "
     "FROM notice n JOIN consignee c ON c.id = n.consignee "
     "JOIN recall rc ON rc.id = n.recall "
@@ -162,7 +160,6 @@ async def _shown(rows: list[dict[str, Any]]) -> list[ConsigneeNotice]:
             acknowledged_at=db.as_utc(row["acknowledged_at"]),
             respond_by=db.as_utc(row["respond_by"]),
             lines=tuple(lines[int(row["id"])]),
-            token=row["token"],
         )
         for row in rows
     ]
@@ -224,10 +221,12 @@ async def _once(
     key: IdempotencyKey | None,
     change: Callable[[], Awaitable[T]],
     status_code: int = 200,
+    kept: Callable[[T], Any] = lambda result: result,
 ) -> T | StoredAnswer:
     """Run `change` in one transaction; with a key, store its answer there or replay the first.
 
-    `status_code` is the HTTP status the answer is given (and replayed) with.
+    `status_code` is the HTTP status the answer is given (and replayed) with; `kept` is
+    what of the answer is stored (secrets in it sealed).
     """
     scope = idempotency.scope_of(actor) if key else ""
     try:
@@ -238,7 +237,8 @@ async def _once(
                     return stored
             result = await change()
             if key:
-                await idempotency.store_answer(scope, key, status_code, msgspec.json.encode(result))
+                body = msgspec.json.encode(kept(result))
+                await idempotency.store_answer(scope, key, status_code, body)
     except Exception as exc:
         if not key or not db.is_unique_violation(exc):
             raise

@@ -17,9 +17,9 @@ from typing import Any, Protocol
 
 from standardwebhooks import Webhook
 
-from recall import alerts, audit, clock, db, outbox
+from recall import alerts, audit, clock, db, masterdata, outbox
 from recall.auth import SYSTEM
-from recall.notices import messages
+from recall.notices import links, messages
 from recall.notices.models import NoticeStatus
 from recall.notices.service import RESPOND_BY
 from recall.settings import Settings, get_settings
@@ -268,7 +268,8 @@ async def deliver(
 _DUE_SQL = (
     "SELECT d.id AS id, d.notice AS notice, d.channel AS channel, d.message AS message, "
     "d.sequence AS sequence, d.message_id AS message_id, d.attempts AS attempts, "
-    "n.recall AS recall, n.token AS token, c.code AS code, c.name AS consignee_name, "
+    "n.recall AS recall, n.token_sealed AS token_sealed, c.code AS code, "
+    "c.name AS consignee_name, "
     "c.phone AS phone, c.email AS email, c.webhook_url AS webhook_url, "
     "c.webhook_secret AS webhook_secret, r.reference AS reference, "
     "r.recall_class AS recall_class, r.reason AS reason, r.depth AS depth, r.drill AS drill, "
@@ -290,6 +291,16 @@ async def _due(delivery_ids: list[int], now: datetime) -> list[_Due]:
     if not rows:
         return []
     batches = await _batches(sorted({int(row["recall"]) for row in rows}))
+    # A consignee's secret is opened once per chunk, however many of its messages are due.
+    secrets: dict[str, str] = {}
+
+    def secret(sealed: str | None) -> str | None:
+        if not sealed:
+            return None
+        if sealed not in secrets:
+            secrets[sealed] = masterdata.open_webhook_secret(sealed)
+        return secrets[sealed]
+
     return [
         _Due(
             id=int(row["id"]),
@@ -300,14 +311,14 @@ async def _due(delivery_ids: list[int], now: datetime) -> list[_Due]:
             consignee_code=row["code"],
             phone=row["phone"],
             webhook_url=row["webhook_url"],
-            webhook_secret=row["webhook_secret"],
+            webhook_secret=secret(row["webhook_secret"]),
             email=row["email"],
             notification=messages.Notification(
                 message_id=row["message_id"],
                 message=row["message"],
                 sequence=int(row["sequence"]),
                 notice_id=int(row["notice"]),
-                token=row["token"],
+                token=links.open_token(row["token_sealed"]),
                 consignee_name=row["consignee_name"],
                 reference=row["reference"],
                 recall_class=row["recall_class"],

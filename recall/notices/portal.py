@@ -9,6 +9,7 @@ from recall import db
 from recall.auth import Actor, Role
 from recall.errors import NotFound
 from recall.notices.consignee import CLOSED, PROPOSED
+from recall.notices.links import token_hash
 
 # Tokens are secrets.token_urlsafe(32): 43 URL-safe characters; anything else is unknown.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -40,8 +41,8 @@ def portal_actor(consignee_id: int, code: str, name: str) -> Actor:
 async def notice_by_token(token: str) -> PortalLink:
     """The notice behind a portal link; NotFound for a token no notice has.
 
-    The token is looked up by the database's unique index, never compared in Python, so
-    the answer's timing says nothing about how close a guess was.
+    The token's hash is looked up by the database's unique index, never compared in
+    Python, so the answer's timing says nothing about how close a guess was.
     """
     rows = []
     if TOKEN_PATTERN.fullmatch(token):
@@ -49,7 +50,7 @@ async def notice_by_token(token: str) -> PortalLink:
             "SELECT n.id AS id, n.consignee AS consignee, c.code AS code, c.name AS name, "
             "rc.status AS recall_status FROM notice n JOIN consignee c ON c.id = n.consignee "
             "JOIN recall rc ON rc.id = n.recall WHERE n.token = {} AND rc.status <> {}",
-            token,
+            token_hash(token),
             PROPOSED,
         )
     if not rows:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
 from recall import db
+from recall.notices import links
 from recall.notices.models import (
     NoticeStatus,
     NoticeSummary,
@@ -18,8 +18,8 @@ from recall.notices.models import (
 # Columns of the bulk inserts, with their PostgreSQL types (see db.insert_many).
 NOTICE_COLUMNS = (
     ("recall", "int"), ("consignee", "int"), ("tier", "int"), ("status", "text"),
-    ("token", "text"), ("created_at", "timestamptz"), ("via_notice", "int"),
-    ("reminders_sent", "int"), ("version", "int"),
+    ("token", "text"), ("token_sealed", "text"), ("created_at", "timestamptz"),
+    ("via_notice", "int"), ("reminders_sent", "int"), ("version", "int"),
 )  # fmt: skip
 LINE_COLUMNS = (
     ("notice", "int"), ("recall", "int"), ("tier", "int"), ("batch", "int"),
@@ -35,19 +35,21 @@ async def create_notices(
 ) -> list[int]:
     """Insert one pending notice per planned consignee, with its lines; run inside a transaction.
 
-    Each notice gets its own unguessable portal token; `via_notice` is the notice of the
-    consignee that named these as its customers (cascade). Returns the new notice ids.
+    Each notice gets its own unguessable portal token (stored hashed and sealed);
+    `via_notice` is the notice of the consignee that named these as its customers
+    (cascade). Returns the new notice ids.
     """
     if db.get_engine().current_transaction.get() is None:
         raise RuntimeError("create_notices must run inside the transaction that approves")
     status = NoticeStatus.PENDING.value
+    tokens = [links.new_token()[1:] for _ in planned]  # stored: the hash and the sealed token
     rows = await db.insert_many(
         "notice",
         NOTICE_COLUMNS,
         [
-            (recall_id, notice.consignee_id, notice.tier, status, secrets.token_urlsafe(32),
+            (recall_id, notice.consignee_id, notice.tier, status, hashed, sealed,
              created_at, via_notice, 0, 1)
-            for notice in planned
+            for notice, (hashed, sealed) in zip(planned, tokens, strict=True)
         ],
         "RETURNING id, consignee",
     )  # fmt: skip

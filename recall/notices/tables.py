@@ -15,8 +15,11 @@ class Notice(Table, tablename="notice"):
     consignee = foreign_key(LazyTableReference("Consignee", module_path=MASTERDATA))
     tier = Integer()
     status = Varchar(length=20, index=True)
-    # Unguessable key of the consignee's portal page (the link in every notice).
+    # SHA-256 (hex) of the unguessable key of the consignee's portal page (the link in
+    # every notice): the link is found by it, and the database never holds the key itself.
     token = Varchar(length=64, unique=True)
+    # The key sealed (recall.sealing), so every message of the notice carries the same link.
+    token_sealed = Text(default="")
     created_at = Timestamptz()
     notified_at = Timestamptz(null=True, default=None)
     acknowledged_at = Timestamptz(null=True, default=None)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from recall import db
+from recall import db, masterdata
 from recall.masterdata.distribution import today
 from tests.api.test_consignee_notices import approved_recall, my_notices, ship, trail
 from tests.factories import headers_for, make_batch, make_consignee
@@ -119,7 +119,9 @@ async def test_naming_a_known_and_a_new_outlet_gives_each_a_notice(client, chain
     )
     assert rows[0]["parent"] == chain["pbf"].id
     assert rows[0]["kind"] == "pharmacy"
-    assert rows[0]["secret"].startswith("whsec_")
+    # Kept sealed: the database never holds the signing secret in clear.
+    assert masterdata.open_webhook_secret(rows[0]["secret"]).startswith("whsec_")
+    assert "whsec_" not in rows[0]["secret"]
     assert rows[0]["via"] == chain["notice"]["id"]
     stored = await db.fetch("SELECT name FROM consignee WHERE code = 'K-APT'")
     assert stored == [{"name": "Apotek Kenanga"}]
@@ -442,7 +444,7 @@ async def test_a_new_customer_with_a_webhook_gets_its_signing_secret_once(client
     assert response.status_code == 201, response.text
     shown = {item["code"]: item["webhook_secret"] for item in response.json()["consignees"]}
     stored = await db.fetch("SELECT webhook_secret FROM consignee WHERE code = 'W-APT'")
-    assert shown["W-APT"] == stored[0]["webhook_secret"]
+    assert shown["W-APT"] == masterdata.open_webhook_secret(stored[0]["webhook_secret"])
     assert shown["W-APT"].startswith("whsec_")
     # Known customers keep their secret to themselves; one without a webhook needs none.
     assert shown[known.code] is None

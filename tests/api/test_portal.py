@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from recall import db
+from recall import db, notices
 from recall.masterdata.distribution import today
 from tests.api.test_consignee_notices import approved_recall, ship, trail
 from tests.api.test_consignee_stock_returns import scan
@@ -33,14 +33,14 @@ async def portal(client):
         drill=True,
         reason="Contaminated solvent <script>alert(1)</script>",
     )
-    (row,) = await db.fetch("SELECT id, token FROM notice WHERE consignee = {}", pharmacy.id)
+    (row,) = await db.fetch("SELECT id FROM notice WHERE consignee = {}", pharmacy.id)
     return {
         "first": first,
         "second": second,
         "pharmacy": pharmacy,
         "recall": recall,
         "notice_id": row["id"],
-        "url": f"/portal/notices/{row['token']}",
+        "url": f"/portal/notices/{await notices.portal_token(row['id'])}",
     }
 
 
@@ -97,8 +97,8 @@ async def test_a_real_recall_is_not_marked_as_drill(client):
     pbf = await make_consignee("R-PBF")
     await ship(batch, pbf, 10)
     await approved_recall(client, batch)
-    (row,) = await db.fetch("SELECT token FROM notice WHERE consignee = {}", pbf.id)
-    response = await client.get(f"/portal/notices/{row['token']}")
+    (row,) = await db.fetch("SELECT id FROM notice WHERE consignee = {}", pbf.id)
+    response = await client.get(f"/portal/notices/{await notices.portal_token(row['id'])}")
     assert response.status_code == 200
     assert "DRILL" not in response.text
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from playwright.async_api import Page, expect
 
-from recall import db
+from recall import db, notices
 from recall.masterdata.distribution import today
 from recall.notices.messages import portal_url
 from tests.api.test_consignee_notices import ship
@@ -110,10 +110,10 @@ async def test_from_a_pharmacists_call_to_the_pharmacy_returning_the_syrup(
 
     # The pharmacy opens the link from its e-mail on a phone, acknowledges and returns.
     [row] = await db.fetch(
-        "SELECT n.token AS token FROM notice n JOIN consignee c ON c.id = n.consignee "
+        "SELECT n.id AS id FROM notice n JOIN consignee c ON c.id = n.consignee "
         "WHERE c.code = 'APT-BDG'"
     )
-    await phone.goto(portal_url(live_server, row["token"]))
+    await phone.goto(portal_url(live_server, await notices.portal_token(row["id"])))
     await phone.get_by_role("button", name="Acknowledge").click()
     await expect(phone.get_by_role("status")).to_contain_text("acknowledgement is recorded")
     await field(phone, "Quantity returned", "SYR2601").fill("12")

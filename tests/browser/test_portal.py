@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from playwright.async_api import Page, expect
 
-from recall import db
+from recall import db, notices
 from recall.masterdata.distribution import today
 from recall.notices.messages import portal_url
 from tests.api.test_consignee_notices import approved_recall, ship, trail
@@ -41,10 +41,10 @@ async def test_pharmacy_answers_the_notice_on_a_phone(client, live_server, phone
     await ship(first, pharmacy, 120)
     await ship(second, pharmacy, 30)
     recall = await approved_recall(client, first, batch_ids=[first.id, second.id])
-    (notice,) = await db.fetch("SELECT id, token FROM notice WHERE consignee = {}", pharmacy.id)
+    (notice,) = await db.fetch("SELECT id FROM notice WHERE consignee = {}", pharmacy.id)
     page = phone
 
-    await page.goto(portal_url(live_server, notice["token"]))
+    await page.goto(portal_url(live_server, await notices.portal_token(notice["id"])))
     await expect(page).to_have_title(recall["reference"])
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Drug recall notice")
     wanted = page.get_by_role("table", name="Batches to look for")

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from recall import audit, auth, clock, db, recalls
+from recall import audit, auth, clock, db, masterdata, recalls
 from recall.auth import SYSTEM, Actor, Role
 from recall.errors import Conflict, NotAuthenticated
 from recall.masterdata.distribution import today
@@ -52,7 +52,8 @@ async def bulk_distribution(batch_ids: list[int], wholesalers: int, pharmacies: 
             values: list[object] = []
             for code in chunk:
                 kind = "pbf" if code.startswith("W") else "pharmacy"
-                values += [code, f"Consignee {code}", kind, f"whsec_{secrets.token_hex(8)}", now]
+                secret = masterdata.seal_webhook_secret(f"whsec_{secrets.token_hex(8)}")
+                values += [code, f"Consignee {code}", kind, secret, now]
             await db.fetch(
                 "INSERT INTO consignee (code, name, kind, webhook_secret, active, created_at) "
                 "VALUES " + ", ".join(["({}, {}, {}, {}, TRUE, {})"] * len(chunk)),
