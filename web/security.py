@@ -42,6 +42,8 @@ PAGE_PATHS = [
     "^/masterdata(/|$)",
     "^/audit(/|$)",
     "^/notices(/|$)",
+    "^/admin(/|$)",
+    "^/account(/|$)",
 ]
 
 

@@ -11,6 +11,9 @@ from litestar.response import Redirect
 
 from recall.errors import Forbidden, NotFound
 from web.pages import (
+    account,
+    admin,
+    admin_keys,
     audit,
     complaints,
     investigations,
@@ -96,6 +99,9 @@ PAGES = Router(
         *masterdata.ROUTES,
         *audit.ROUTES,
         *notices.ROUTES,
+        *admin.ROUTES,
+        *admin_keys.ROUTES,
+        *account.ROUTES,
     ],
     include_in_schema=False,
     exception_handlers={

@@ -48,6 +48,7 @@ ENTITIES = {
     "shipment": N_("Shipment"),
     "shipment_import": N_("Shipments upload"),
     "user": N_("User"),
+    "api_key": N_("API key"),
 }
 ACTIONS = {
     "created": N_("Created"),
@@ -79,6 +80,7 @@ ACTIONS = {
     "imported": N_("Imported"),
     "material_added": N_("Material added"),
     "api_key_created": N_("API key created"),
+    "api_key_revoked": N_("API key revoked"),
 }
 PROBLEMS = {
     "entry missing": N_("an entry is missing"),

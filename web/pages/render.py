@@ -38,6 +38,7 @@ NAVIGATION = [
     ("/masterdata", N_("Master data"), {Role.QA, Role.ADMIN}),
     ("/audit", N_("Audit trail"), {Role.QA, Role.QA_MANAGER, Role.INSPECTOR, Role.ADMIN}),
     ("/notices", N_("Your recall notices"), {Role.DISTRIBUTOR}),
+    ("/admin", N_("Administration"), {Role.ADMIN}),
 ]
 
 

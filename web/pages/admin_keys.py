@@ -1,0 +1,105 @@
+"""Pages for administrators: consignee API keys — listed, created (the key shown once), revoked
+after a confirmation. The same use cases as `GET/DELETE /api/api-keys` audit every change."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Request, get, post
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from recall import auth, masterdata
+from recall.auth import Actor
+from recall.errors import Conflict, InvalidInput
+from web.pages.account import refused
+from web.pages.admin import CHOICES_MAX, GUARDS, PAGE_SIZE, Id, Offset, Saved, when
+from web.pages.forms import FormState
+from web.pages.render import HEADERS, N_, gettext_for, page
+
+Code = Annotated[str | None, Parameter(required=False, max_length=40)]
+SAVED = {"revoked": N_("The key is revoked: requests made with it are refused from now on.")}
+
+
+async def _keys_page(
+    request: Request[Actor, Any, Any],
+    consignee_code: str | None = None,
+    offset: int = 0,
+    form: FormState | None = None,
+    *,
+    status_code: int = 200,
+    saved: str | None = None,
+    conflict: str | None = None,
+) -> Template:
+    code = (consignee_code or "").strip()
+    keys, total = await auth.list_api_keys(request.user, code or None, PAGE_SIZE, offset)
+    consignees, _count = await masterdata.list_consignees(None, CHOICES_MAX)
+    _ = gettext_for(request)
+    return page(
+        request,
+        "admin/api_keys.html",
+        {
+            "rows": keys,
+            "total": total,
+            "offset": offset,
+            "page_size": PAGE_SIZE,
+            "consignee_code": code,
+            "query": f"&{urlencode({'consignee_code': code})}" if code else "",
+            "consignees": consignees,
+            "form": form or FormState(),
+            "saved": _(SAVED[saved]) if saved in SAVED else None,
+            "conflict": conflict,
+            "when": when,
+        },
+        status_code=status_code,
+    )
+
+
+@get("/admin/api-keys", guards=GUARDS, include_in_schema=False)
+async def key_list(
+    request: Request[Actor, Any, Any],
+    consignee_code: Code = None,
+    offset: Offset = 0,
+    saved: Saved = None,
+) -> Template:
+    return await _keys_page(request, consignee_code, offset, saved=saved)
+
+
+@post("/admin/api-keys", guards=GUARDS, include_in_schema=False)
+async def create_key(request: Request[Actor, Any, Any]) -> Template:
+    form = await request.form()
+    code = str(form.get("consignee_code", "")).strip()[:40]
+    try:
+        if not code:
+            raise InvalidInput("consignee_code", "required")
+        consignee = await masterdata.consignee_by_code(code, field="consignee_code")
+        key = await auth.create_api_key(request.user, consignee.id)
+    except InvalidInput as exc:
+        return await _keys_page(request, None, 0, refused(request, form, exc), status_code=422)
+    # Shown on this answer only (no redirect: the key must not travel in an address).
+    return page(
+        request,
+        "admin/api_key_created.html",
+        {"key": key, "consignee": consignee},
+        status_code=201,
+    )
+
+
+@get("/admin/api-keys/{key_id:int}/revoke", guards=GUARDS, include_in_schema=False)
+async def revoke_form(request: Request[Actor, Any, Any], key_id: Id) -> Template:
+    key = await auth.get_api_key(request.user, key_id)
+    return page(request, "admin/api_key_revoke.html", {"key": key, "when": when})
+
+
+@post("/admin/api-keys/{key_id:int}/revoke", guards=GUARDS, include_in_schema=False)
+async def revoke_key(request: Request[Actor, Any, Any], key_id: Id) -> Template | Redirect:
+    try:
+        await auth.revoke_api_key(request.user, key_id)
+    except Conflict:
+        text = gettext_for(request)("This key was already revoked.")
+        return await _keys_page(request, status_code=409, conflict=text)
+    return Redirect("/admin/api-keys?saved=revoked", status_code=303, headers=HEADERS)
+
+
+ROUTES = [key_list, create_key, revoke_form, revoke_key]
