@@ -35,6 +35,10 @@ class CheckpointAltered(Exception):
         self.path = path
 
 
+class CheckpointKeyUnknown(CheckpointAltered):
+    """A checkpoint signed with a key no longer in the ring (a secret key dropped too soon)."""
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     seq: int
@@ -121,7 +125,9 @@ def _verified(path: Path) -> dict[str, Any] | None:
     try:
         fields, key_id, mac = document["fields"], document["key_id"], document["mac"]
         key = keys.ring(keys.AUDIT).get(str(key_id))
-        if key is None or not isinstance(fields, dict):
+        if key is None:
+            raise CheckpointKeyUnknown(path)
+        if not isinstance(fields, dict):
             raise CheckpointAltered(path)
         if not hmac.compare_digest(_mac(key, fields), str(mac)):
             raise CheckpointAltered(path)

@@ -9,7 +9,7 @@ from typing import Any
 from recall import db
 from recall.audit import checkpoints
 from recall.audit.chain import GENESIS_HASH, Hasher, row_material
-from recall.audit.checkpoints import Checkpoint, CheckpointAltered, FullRun
+from recall.audit.checkpoints import Checkpoint, CheckpointAltered, CheckpointKeyUnknown, FullRun
 
 PAGE = 5000
 _COLUMNS = (
@@ -55,12 +55,17 @@ async def verify(*, full: bool = False) -> Verification:
     every checkpoint still lies on the chain. `full`: re-hash every entry, and keep the
     result, which incremental runs then report for as long as it names a problem.
     """
+    # Files first, then the snapshot: every checkpoint read was written from a state this
+    # snapshot already sees, so one written meanwhile by another process is never "ahead".
     last_full = checkpoints.latest_full_run()
     hasher = Hasher()
     try:
         points = checkpoints.load()
-    except CheckpointAltered:
-        return Verification(False, 0, None, "checkpoint altered", full=full, last_full=last_full)
+    except CheckpointAltered as altered:
+        problem = (
+            "unknown key" if isinstance(altered, CheckpointKeyUnknown) else "checkpoint altered"
+        )
+        return Verification(False, 0, None, problem, full=full, last_full=last_full)
     start = None if full or not points else points[-1]
     walk = _Walk(0, GENESIS_HASH, None, hasher.unkeyed_rank, _unkeyed(points))
     problem: _Broken | None = None
@@ -76,7 +81,7 @@ async def verify(*, full: bool = False) -> Verification:
             problem = broken
     if problem is None:
         result = Verification(True, walk.seq, None, "", walk.checked, full, walk.since)
-        if walk.seq > 0:
+        if walk.seq > 0 and walk.seq != walk.since:  # a new tip: nothing to write otherwise
             point = Checkpoint(walk.seq, walk.hash, walk.key_id, walk.unkeyed, checkpoints.now())
             checkpoints.save(point)
     else:
