@@ -159,13 +159,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _checked_settings()
     import uvicorn
 
+    from web.observability import configure_logging
+
+    configure_logging(args.log_level)
     uvicorn.run(
         "web.app:create_app",
         factory=True,
         host=settings.host,
         port=settings.port,
         log_level=args.log_level,
-        access_log=args.log_level != "warning",
+        log_config=None,  # configure_logging's JSON lines
+        access_log=False,  # web.observability writes it, without tokens in paths
         # X-Forwarded-* are believed only from RECALL_TRUSTED_PROXIES (else anyone could set
         # the client address the sign-in throttle counts by).
         proxy_headers=bool(settings.trusted_proxies),
@@ -187,9 +191,6 @@ def _trusted_proxies(networks: tuple[str, ...]) -> list[str]:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     settings = _checked_settings()
-    import logging.config
-
-    from arq.logs import default_log_config
     from arq.worker import async_check_health
     from redis.exceptions import RedisError
 
@@ -204,10 +205,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
         except (RedisError, OSError) as exc:
             print(f"recall: Redis unreachable: {exc}", file=sys.stderr)
             return EXIT_FAILED
-    config = default_log_config(verbose=args.log_level == "debug")
-    config["loggers"]["arq"]["level"] = args.log_level.upper()
-    config["loggers"]["recall"] = {"handlers": ["arq.standard"], "level": args.log_level.upper()}
-    logging.config.dictConfig(config)
+    from web.observability import configure_logging
+
+    configure_logging(args.log_level)
     _run_worker(settings.redis_url)
     return EXIT_OK
 
@@ -258,11 +258,11 @@ def _run_worker(redis_url: str) -> None:
                 break  # stopping anyway; Redis went first
             if time.monotonic() - started > WORKER_HEALTHY_RUN_SECONDS:
                 delay = WORKER_RESTART_FIRST_SECONDS
-            print(
-                f"recall: worker lost Redis or the database ({type(exc).__name__}: {exc}); "
-                f"starting again in {delay:.0f} s",
-                file=sys.stderr,
-                flush=True,
+            logging.getLogger("recall.worker").warning(
+                "worker lost Redis or the database (%s: %s); starting again in %.0f s",
+                type(exc).__name__,
+                exc,
+                delay,
             )
         worker.loop.run_until_complete(_pause(delay, stop))
         if stopping:

@@ -11,9 +11,10 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.static_files import create_static_files_router
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
@@ -22,7 +23,10 @@ from redis.asyncio import Redis
 from recall import db
 from recall.settings import Settings, get_settings
 from web.api import ROUTE_HANDLERS
+from web.bad_input import InputGuard
 from web.errors import EXCEPTION_HANDLERS
+from web.metrics import Metrics
+from web.observability import RequestContext
 from web.openapi import document_errors
 from web.pages import PAGES, SESSION_STORE, csrf_config, secure_cookies, session_config
 from web.portal import PortalController
@@ -74,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         path="/static", directories=[STATIC], include_in_schema=False
     )
     app = Litestar(
-        route_handlers=[*ROUTE_HANDLERS, PortalController, PAGES, static, PrometheusController],
+        route_handlers=[*ROUTE_HANDLERS, PortalController, PAGES, static, Metrics],
         template_config=templates(),
         lifespan=[lifespan],
         stores={
@@ -86,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         csrf_config=csrf_config(settings.secret_key),
         middleware=[
+            InputGuard(settings.max_body_bytes),
             DefineMiddleware(secure_cookies),
             session_config(settings.token_ttl_minutes).middleware,
             prometheus.middleware,
@@ -99,6 +104,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="1",
             description="Complaints, investigations and product recalls (CPOB/BPOM, FDA, EU GMP).",
             path="/schema",
+            # The JSON document only: the HTML viewers load their scripts from CDNs.
+            render_plugins=[JsonRenderPlugin()],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
@@ -107,6 +114,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             security=[{"bearer": []}],
         ),
         debug=False,
+        # Logging is set up once per process (web.observability), not by the app; the
+        # exception handlers log errors, tracebacks without local variables.
+        logging_config=None,
     )
     document_errors(app.openapi_schema)
+    # Outermost: request id, security headers and the access line cover every answer.
+    app.asgi_handler = RequestContext(app.asgi_handler)
     return app

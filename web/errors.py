@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import structlog
 from litestar import MediaType, Request, Response
@@ -38,15 +39,38 @@ STATUS_OF: dict[type[RecallError], int] = {
 }
 
 
-def error_response(status_code: int, detail: str, **extra: object) -> Response[dict[str, object]]:
+# Paths answered in JSON; every other path is a page (or the portal) and gets the error page.
+JSON_PATHS = ("/api/", "/schema", "/metrics", "/health", "/ready")
+
+
+def is_page(request: Request | None) -> bool:
+    return request is not None and not request.url.path.startswith(JSON_PATHS)
+
+
+def error_response(
+    status_code: int, detail: str, request: Request | None = None, **extra: object
+) -> Response[Any]:
+    """`{"status_code", "detail", ...}` for the API; the HTML error page for a page's request."""
+    if is_page(request):
+        from web.pages.errors import error_page
+
+        field = extra.get("field")
+        return error_page(request, status_code, field if isinstance(field, str) else None)  # type: ignore[arg-type]
     body: dict[str, object] = {"status_code": status_code, "detail": detail, **extra}
     return Response(body, status_code=status_code, media_type=MediaType.JSON)
 
 
-def recall_error(_: Request, exc: RecallError) -> Response[dict[str, object]]:
+def _log_refusal(status_code: int, detail: str) -> None:
+    """Refused sign-ins, roles and throttling are worth a line (the request id ties it up)."""
+    if status_code in (401, 403, 429):
+        log.info("refused", status=status_code, reason=detail)
+
+
+def recall_error(request: Request, exc: RecallError) -> Response[Any]:
     status = next((code for kind, code in STATUS_OF.items() if isinstance(exc, kind)), 400)
     extra = {"field": exc.field} if exc.field else {}
-    response = error_response(status, exc.detail, **extra)
+    _log_refusal(status, exc.detail)
+    response = error_response(status, exc.detail, request, **extra)
     if isinstance(exc, TooManyAttempts):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
@@ -64,32 +88,37 @@ def _field_of(problem: dict[str, object]) -> str:
     return "body" if key == "data" else key
 
 
-def validation_error(_: Request, exc: ValidationException) -> Response[dict[str, object]]:
+def validation_error(request: Request, exc: ValidationException) -> Response[Any]:
     """msgspec/Litestar validation: put the offending field in `detail`."""
     problems = [
         p for p in (exc.extra if isinstance(exc.extra, list) else []) if isinstance(p, dict)
     ]
     if not problems:
-        return error_response(400, exc.detail)
+        return error_response(400, exc.detail, request)
     field = _field_of(problems[0])
     message = problems[0].get("message", "invalid")
-    return error_response(400, f"{field}: {message}", field=field, errors=problems)
+    return error_response(400, f"{field}: {message}", request, field=field, errors=problems)
 
 
-def http_error(_: Request, exc: HTTPException) -> Response[dict[str, object]]:
+def http_error(request: Request, exc: HTTPException) -> Response[Any]:
+    extra = {"extra": exc.extra} if exc.extra else {}
+    _log_refusal(exc.status_code, exc.detail)
+    response = error_response(exc.status_code, exc.detail, request, **extra)
+    response.headers.update(exc.headers or {})  # e.g. Retry-After, WWW-Authenticate
+    return response
+
+
+def unexpected_error(request: Request, exc: Exception) -> Response[Any]:
+    # The traceback is logged without local variables (web.observability); no body, no headers.
+    log.exception("unhandled error", method=request.method, error_type=type(exc).__name__)
     return error_response(
-        exc.status_code, exc.detail, **({"extra": exc.extra} if exc.extra else {})
+        HTTP_500_INTERNAL_SERVER_ERROR, "internal error; it has been logged", request
     )
 
 
-def unexpected_error(request: Request, exc: Exception) -> Response[dict[str, object]]:
-    log.exception("unhandled error", path=request.url.path, error=repr(exc))
-    return error_response(HTTP_500_INTERNAL_SERVER_ERROR, "internal error; it has been logged")
-
-
-def database_unavailable(request: Request, exc: Exception) -> Response[dict[str, object]]:
-    log.warning("database unavailable", path=request.url.path, error=repr(exc))
-    return error_response(503, "database unavailable; try again shortly")
+def database_unavailable(request: Request, exc: Exception) -> Response[Any]:
+    log.warning("database unavailable", error=repr(exc))
+    return error_response(503, "database unavailable; try again shortly", request)
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {

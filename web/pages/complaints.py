@@ -31,6 +31,7 @@ from recall.errors import Conflict, InvalidInput
 from recall.rules import MAX_ID
 from recall.settings import get_settings
 from web.api.complaints import ComplaintClose, ComplaintCreate, ComplaintTriage, ReplyCreate
+from web.bad_input import parse_day
 from web.pages.export import FormatParameter, download
 from web.pages.forms import FormState, read
 from web.pages.render import HEADERS, N_, gettext_for, local_time, page
@@ -447,12 +448,7 @@ class RegisterQuery:
 
 
 def _day(text: str, name: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(name, "a date such as 2026-01-31") from None
+    return parse_day(name, text) if text else None
 
 
 @get("/complaints", guards=[signed_in, READ_ALL], include_in_schema=False)

@@ -22,6 +22,7 @@ from recall import complaints
 from recall.auth import Actor
 from recall.complaints import UNTRIAGED, Category, ComplaintTrends
 from recall.errors import InvalidInput
+from web.bad_input import parse_day
 from web.pages.complaints import CATEGORY_NAMES
 from web.pages.forms import FormState
 from web.pages.render import gettext_for, page
@@ -105,12 +106,7 @@ class Window:
 
 
 def _day(text: str, name: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(name, "a date such as 2026-01-31") from None
+    return parse_day(name, text) if text else None
 
 
 def _months(start: date, end: date) -> list[str]:
