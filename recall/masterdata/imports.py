@@ -21,7 +21,8 @@ from recall import clock, db
 from recall.auth import Actor
 from recall.errors import Conflict, InvalidInput, NotFound
 from recall.masterdata import tables
-from recall.masterdata.distribution import LineError, import_shipments, line_count
+from recall.masterdata.distribution import import_shipments
+from recall.masterdata.shipment_lines import LineError, line_count
 from recall.rules import is_valid_id
 from recall.settings import get_settings
 
