@@ -23,15 +23,21 @@ from recall.errors import InvalidInput
 from recall.gs1 import normalize_gtin
 from recall.masterdata import tables
 from recall.masterdata.models import Shipment, check_batch_no, check_code, check_count
-from recall.masterdata.shipment_lines import Draft, FileReader, LineError, Problem, line_count
+from recall.masterdata.shipment_lines import (
+    MAX_ERRORS,
+    Draft,
+    FileReader,
+    LineError,
+    Problem,
+    Problems,
+    line_count,
+)
 from recall.rules import is_valid_id
 from recall.settings import get_settings
 
 # Rows per lookup or insert statement: far below both databases' bound-parameter limits.
 INSERT_CHUNK = 1000
 INSERT_COLUMNS = ("batch", "consignee", "sender", "quantity", "shipped_on", "created_at")
-# Bad lines an import lists (the first, by line); `error_count` tells how many there were.
-MAX_ERRORS = 1000
 
 
 class ImportProgress(Protocol):
@@ -148,7 +154,7 @@ async def _known(drafts: Sequence[Draft]) -> _Known:
 
 async def _resolve(
     drafts: Sequence[Draft], *, in_thread: bool = False
-) -> tuple[list[_Row], list[Problem]]:
+) -> tuple[list[_Row], Problems]:
     """Check drafts against the database with a few bulk queries; rows only when no problems.
 
     A sender may be a consignee that received the batch on an earlier draft. `in_thread`
@@ -160,12 +166,12 @@ async def _resolve(
     return _check(drafts, known)
 
 
-def _check(drafts: Sequence[Draft], known: _Known) -> tuple[list[_Row], list[Problem]]:
+def _check(drafts: Sequence[Draft], known: _Known) -> tuple[list[_Row], Problems]:
     known_gtins, batches, consignees = known.gtins, known.batches, known.consignees
     received = set(known.received)
     latest = known.latest
     rows: list[_Row] = []
-    problems: list[Problem] = []
+    problems = Problems()
     for draft in drafts:
         found: list[Problem] = []
         batch = batches.get((draft.gtin, draft.batch_no))
@@ -201,8 +207,9 @@ def _check(drafts: Sequence[Draft], known: _Known) -> tuple[list[_Row], list[Pro
         if batch is not None and consignee_id is not None:
             # Count the receipt even when another column is wrong, so no error cascades.
             received.add((batch.id, consignee_id))
-        problems += found
-        if not found and batch is not None and consignee_id is not None:
+        if found:
+            problems.add(found)
+        elif batch is not None and consignee_id is not None:
             rows.append(_Row(batch.id, consignee_id, sender_id, draft.quantity, draft.shipped_on))
     return (rows if not problems else []), problems
 
@@ -232,7 +239,7 @@ async def record_shipment(
     )
     rows, problems = await _resolve([draft])
     if problems:
-        raise InvalidInput(problems[0].field, problems[0].detail)
+        raise InvalidInput(problems.kept[0].field, problems.kept[0].detail)
     row = rows[0]
     async with db.transaction():
         saved = tables.Shipment(
@@ -324,7 +331,7 @@ PROGRESS_EVERY = 2000
 
 async def _parse(
     csv_text: str, progress: ImportProgress | None = None
-) -> tuple[list[Draft], list[Problem], int]:
+) -> tuple[list[Draft], Problems, int]:
     """Drafts and format problems of a CSV file, and its number of data lines; read in a
     thread, a stretch at a time when someone watches the progress."""
     total = line_count(csv_text)
@@ -338,9 +345,10 @@ async def _parse(
     return file.drafts, file.problems, file.lines
 
 
-def _first_errors(problems: list[Problem]) -> list[LineError]:
-    """The first `MAX_ERRORS` problems by line (a stable sort keeps a line's columns in order)."""
-    problems.sort(key=lambda problem: problem.line)
+def _first_errors(*found: Problems) -> list[LineError]:
+    """The first `MAX_ERRORS` problems by line of those found in turn: each keeps its first
+    in line order, and a stable sort keeps a line's columns in order."""
+    problems = sorted((p for each in found for p in each.kept), key=lambda p: p.line)
     return [problem.as_line_error() for problem in problems[:MAX_ERRORS]]
 
 
@@ -360,14 +368,13 @@ async def import_shipments(
         total = line_count(csv_text)
         await progress.checked(total, total)
     rows: list[_Row] = []
+    found = Problems()
     if drafts:
         # Lines with well-formed values are checked against the database even when others
-        # are malformed, so one answer lists every bad line.
+        # are malformed, so one answer counts every bad line.
         rows, found = await _resolve(drafts, in_thread=True)
-        problems += found
-    if problems:
-        errors = await asyncio.to_thread(_first_errors, problems)
-        return ImportResult(0, errors, len(problems))
+    if problems or found:
+        return ImportResult(0, _first_errors(problems, found), problems.count + found.count)
     if not rows:
         return ImportResult(0, [])
     sha256 = await asyncio.to_thread(lambda: hashlib.sha256(csv_text.encode()).hexdigest())

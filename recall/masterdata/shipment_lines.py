@@ -18,6 +18,8 @@ from recall.masterdata.models import MAX_COUNT, check_batch_no, check_code
 REQUIRED_COLUMNS = ("gtin", "batch_no", "consignee_code", "quantity", "shipped_on")
 OPTIONAL_COLUMNS = ("from_consignee_code",)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Problems an import keeps (the first, by line); all of them are counted.
+MAX_ERRORS = 1000
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,25 @@ class Problem:
 
     def as_line_error(self) -> LineError:
         return LineError(self.line, f"{self.field}: {self.detail}", self.field)
+
+
+class Problems:
+    """Problems found in line order: the first `keep` kept, all of them counted. A file of
+    200,000 bad lines costs a counter, not 200,000 objects (and their garbage collection)."""
+
+    def __init__(self, keep: int = MAX_ERRORS) -> None:
+        self.keep = keep
+        self.kept: list[Problem] = []
+        self.count = 0
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def add(self, found: list[Problem]) -> None:
+        self.count += len(found)
+        room = self.keep - len(self.kept)
+        if room > 0:
+            self.kept += found[:room]
 
 
 def _header(cells: list[str]) -> tuple[dict[str, int], list[Problem]]:
@@ -168,7 +189,7 @@ class FileReader:
         self.reader = csv.reader(io.StringIO(csv_text.removeprefix("\ufeff"), newline=""))
         self.parser: _LineParser | None = None
         self.drafts: list[Draft] = []
-        self.problems: list[Problem] = []
+        self.problems = Problems()
         self.lines = 0  # data lines, blank ones not counted
 
     def header(self) -> bool:
@@ -176,13 +197,13 @@ class FileReader:
         try:
             header = next(self.reader)
         except StopIteration:
-            self.problems.append(Problem(1, "header", "the file is empty"))
+            self.problems.add([Problem(1, "header", "the file is empty")])
             return False
         except csv.Error as exc:
-            self.problems.append(Problem(1, "header", f"not readable as CSV ({exc})"))
+            self.problems.add([Problem(1, "header", f"not readable as CSV ({exc})")])
             return False
         columns, problems = _header(header)
-        self.problems += problems
+        self.problems.add(problems)
         self.parser = _LineParser(columns)
         return not problems
 
@@ -198,12 +219,13 @@ class FileReader:
             except StopIteration:
                 return True
             except csv.Error as exc:
-                self.problems.append(Problem(line, "line", f"not readable as CSV ({exc})"))
+                self.problems.add([Problem(line, "line", f"not readable as CSV ({exc})")])
                 return True
             if cells and any(cell.strip() for cell in cells):  # blank lines carry nothing
                 self.lines += 1
                 draft, found = parser.parse(line, cells)
-                self.problems += found
+                if found:
+                    self.problems.add(found)
                 if draft is not None:
                     self.drafts.append(draft)
             if every is not None and reader.line_num % every == 0:
