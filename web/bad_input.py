@@ -37,6 +37,7 @@ _ANY_DATE = b'"0000-00-00'
 # A JSON string, escapes included (the unrolled form is linear on long strings).
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_MARKS = bytes(b for b in range(256) if b not in b'[]{}"')
 _STEP = [1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256)]
 _CHECKED_TYPES = (b"application/json", b"application/x-www-form-urlencoded", b"")
 
@@ -49,9 +50,14 @@ def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     """
     if body.count(b"[") + body.count(b"{") <= limit:
         return False
-    # Without escaped quotes every other piece between quotes is a string: quicker than a regex.
-    outside = b"".join(body.split(b'"')[::2]) if b'\\"' not in body else _JSON_STRING.sub(b"", body)
-    brackets = outside.translate(None, _NOT_BRACKETS)
+    if b'\\"' in body:
+        brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    else:
+        # Without escaped quotes, quotes alternate open/close: keep only quotes and brackets,
+        # drop every `""` (a string without brackets, or two strings meeting), and what lies
+        # between the remaining quotes is inside strings. Quicker than a regex.
+        marks = body.translate(None, _NOT_MARKS).replace(b'""', b"")
+        brackets = b"".join(marks.split(b'"')[::2])
     return len(brackets) > limit and max(accumulate(map(_STEP.__getitem__, brackets))) > limit
 
 

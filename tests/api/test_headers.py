@@ -50,6 +50,9 @@ async def test_hsts_over_https_only(client):
     qa = await headers_for("qa")
     plain = await client.get("/api/complaints", headers=qa)
     assert "strict-transport-security" not in plain.headers
+    # Said by the client itself, not by a trusted proxy (uvicorn's forwarded_allow_ips).
+    claimed = await client.get("/api/complaints", headers={**qa, "X-Forwarded-Proto": "https"})
+    assert "strict-transport-security" not in claimed.headers
     secure = httpx.AsyncClient(transport=client._transport, base_url="https://testserver")
     async with secure:
         for answer in (
