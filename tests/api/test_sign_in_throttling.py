@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+import pytest_asyncio
 
 from recall.settings import get_settings
 from tests.conftest import running
@@ -18,6 +19,15 @@ from web.app import create_app
 from web.sign_in_throttle import SIGN_IN_STORE, client_address
 
 LIMIT = get_settings().login_attempts_per_minute
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def forget_counts() -> AsyncIterator[None]:
+    """The counts these tests leave for 127.0.0.1 would throttle later tests' servers."""
+    yield
+    from tests.integration.test_served_sign_in_throttle import _forget_counts
+
+    await _forget_counts()
 
 
 @asynccontextmanager
