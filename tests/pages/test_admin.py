@@ -108,6 +108,7 @@ async def test_creating_a_user_checks_the_password_policy_beside_the_field(clien
     assert 'value="apoteker.budi"' in refused.text
     indonesian = await post_form(client, "/admin/users", data, headers={})
     assert "tidak boleh satu karakter yang diulang" in indonesian.text
+    assert '<a href="#f-password">Kata sandi</a>' in indonesian.text  # the label, not the code
 
     no_role = await post_form(client, "/admin/users", [d for d in data if d[0] != "roles[]"])
     assert no_role.status_code == 422
@@ -171,7 +172,7 @@ async def test_a_key_is_shown_once_and_revoked_after_confirmation(client, admin)
 
     created = await post_form(client, "/admin/api-keys", {"consignee_code": "PBF-JKT-001"})
     assert created.status_code == 201
-    key = re.search(r'value="(rk_[^"]+)"', created.text)[1]
+    key = re.search(r">(rk_[^<]+)</textarea>", created.text)[1]
     as_key = {"Authorization": f"Bearer {key}"}
     assert (await client.get("/api/notices", headers=as_key)).status_code == 200
     listed = await client.get("/admin/api-keys", headers=EN)
