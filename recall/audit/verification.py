@@ -62,10 +62,9 @@ async def verify(*, full: bool = False) -> Verification:
     try:
         points = checkpoints.load()
     except CheckpointAltered as altered:
-        problem = (
-            "unknown key" if isinstance(altered, CheckpointKeyUnknown) else "checkpoint altered"
-        )
-        return Verification(False, 0, None, problem, full=full, last_full=last_full)
+        unknown = isinstance(altered, CheckpointKeyUnknown)
+        found = "unknown key" if unknown else "checkpoint altered"
+        return Verification(False, 0, None, found, full=full, last_full=last_full)
     start = None if full or not points else points[-1]
     walk = _Walk(0, GENESIS_HASH, None, hasher.unkeyed_rank, _unkeyed(points))
     problem: _Broken | None = None

@@ -375,3 +375,16 @@ async def test_cli_full_verification_and_the_api_show_the_last_full_check(client
     await sign_in(client, user.username)
     html = (await client.get("/audit", headers={"Accept-Language": "en"})).text
     assert "Last full check of every entry:" in html and "3 entries intact" in html
+
+
+async def test_the_audit_page_names_an_altered_checkpoint(client, settings):
+    await write_entries(2)
+    assert (await audit.verify()).ok
+    (checkpoint,) = settings.audit_checkpoint_dir.glob("checkpoint-*.json")
+    checkpoint.write_text(checkpoint.read_text().replace('"seq": 2', '"seq": 1'))
+    user = await make_user("inspector")
+    await sign_in(client, user.username)
+    html = (await client.get("/audit", headers={"Accept-Language": "en"})).text
+    assert "Chain broken" in html
+    assert "a checkpoint file outside the database was altered" in html
+    assert "First bad entry: #None" not in html
