@@ -3,7 +3,7 @@
 The upload is stored and its import started as a task of this process; the import writes
 its progress to the database, so any web process can show it. The progress page refreshes
 itself every two seconds (no JavaScript) until the import is done or has failed, then shows
-the count imported or every bad line with its number and column.
+the count imported or the bad lines (the first 1,000) with their number and column.
 """
 
 from __future__ import annotations
