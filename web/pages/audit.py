@@ -81,6 +81,13 @@ ACTIONS = {
     "material_added": N_("Material added"),
     "api_key_created": N_("API key created"),
     "api_key_revoked": N_("API key revoked"),
+    "full_name_changed": N_("Full name changed"),
+    "roles_changed": N_("Roles changed"),
+    "deactivated": N_("Deactivated"),
+    "reactivated": N_("Reactivated"),
+    "password_reset": N_("Password reset by an administrator"),
+    "password_changed": N_("Password changed by the user"),
+    "signature_lockout": N_("Signing locked after wrong passwords"),
 }
 PROBLEMS = {
     "entry missing": N_("an entry is missing"),
