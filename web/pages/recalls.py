@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 
 from recall import alerts, clock, recalls
 from recall.auth import Actor, Role
-from recall.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
+from recall.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, TooManyAttempts
 from recall.notices import NoticeStatus
 from recall.notices.overview import (
     ConsigneeFilter,
@@ -454,6 +454,12 @@ def _four_eyes(request: Request[Any, Any, Any], recall_id: RecallId) -> Template
     return _message(request, N_("Not allowed"), text, 403, recall_id)
 
 
+def _signing_locked(form: Any, _: Any) -> FormState:
+    """After five wrong signature passwords in a row the signer waits 15 minutes."""
+    text = _("Too many wrong passwords: you cannot sign for 15 minutes.")
+    return FormState.failed(form, InvalidInput("password", text))
+
+
 async def _approval(
     request: Request[Actor, Any, Any],
     recall: recalls.Recall,
@@ -513,6 +519,10 @@ async def approve(request: Request[Actor, Any, Any], recall_id: RecallId) -> Res
     except NotAuthenticated:
         failed = FormState.failed(form, InvalidInput("password", _("The password is wrong")))
         return await _approval(request, recall, failed, 401)
+    except TooManyAttempts as exc:
+        locked = await _approval(request, recall, _signing_locked(form, _), 429)
+        locked.set_header("Retry-After", str(exc.retry_after))
+        return locked
     except Forbidden:
         return _four_eyes(request, recall_id)
     except Conflict:
@@ -583,6 +593,10 @@ async def close(request: Request[Actor, Any, Any], recall_id: RecallId) -> Respo
     except NotAuthenticated:
         failed = FormState.failed(form, InvalidInput("password", _("The password is wrong")))
         return await _closure(request, recall, failed, 401)
+    except TooManyAttempts as exc:
+        locked = await _closure(request, recall, _signing_locked(form, _), 429)
+        locked.set_header("Retry-After", str(exc.retry_after))
+        return locked
     except Conflict:
         current = await recalls.get_recall(recall_id)
         if not _is_open(current):
