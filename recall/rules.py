@@ -5,15 +5,26 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TypeVar
 
 from recall.errors import InvalidInput
 
 MAX_ID = 2**31 - 1  # Serial is a 32-bit integer on PostgreSQL
+# Dates anyone gives: far ones are typing errors, and near year 1 or 9999 they overflow when
+# moved between time zones. web.bad_input applies this to every query and body.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+DATE_RANGE = f"a date between {FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31"
 
 E = TypeVar("E", bound=StrEnum)
+
+
+def day_in_range(day: date, field: str) -> date:
+    """`day`, or InvalidInput naming `field` when it is before 1900 or after 2200."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidInput(field, f"{DATE_RANGE}, not {day.isoformat()}")
+    return day
 
 
 def has_control_characters(value: str) -> bool:

@@ -21,10 +21,9 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from recall.errors import InvalidInput
+from recall.rules import DATE_RANGE, FIRST_YEAR, LAST_YEAR, day_in_range
 
 MAX_JSON_DEPTH = 32
-FIRST_YEAR, LAST_YEAR = 1900, 2200
-DATE_RANGE = f"a date between {FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31"
 # A whole value that is an ISO date or RFC 3339 moment (msgspec's and the pages' formats).
 _ISO_DATE = re.compile(r"^\s*[+-]?(\d{4,})-\d{2}-\d{2}(?:[T ][0-9:.,+\-Z]*)?\s*$", re.ASCII)
 # In a JSON body: a string starting with a date (msgspec takes no sign, space or 5-digit year),
@@ -61,17 +60,6 @@ def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     return len(brackets) > limit and max(accumulate(map(_STEP.__getitem__, brackets))) > limit
 
 
-def in_range(day: date) -> bool:
-    return FIRST_YEAR <= day.year <= LAST_YEAR
-
-
-def check_day(field: str, day: date) -> date:
-    """`day`, or InvalidInput naming `field` when it is outside 1900-2200."""
-    if not in_range(day):
-        raise InvalidInput(field, f"{DATE_RANGE}, not {day.isoformat()}")
-    return day
-
-
 def parse_day(field: str, text: str) -> date:
     """A YYYY-MM-DD date a person typed, within 1900-2200, else InvalidInput naming `field`."""
     try:
@@ -80,7 +68,7 @@ def parse_day(field: str, text: str) -> date:
         day = date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(field, "a date such as 2026-01-31") from None
-    return check_day(field, day)
+    return day_in_range(day, field)
 
 
 def _check_text(field: str, value: str) -> None:

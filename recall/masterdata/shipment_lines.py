@@ -14,6 +14,7 @@ from typing import Any
 from recall.errors import InvalidInput
 from recall.gs1 import normalize_gtin
 from recall.masterdata.models import MAX_COUNT, check_batch_no, check_code
+from recall.rules import day_in_range
 
 REQUIRED_COLUMNS = ("gtin", "batch_no", "consignee_code", "quantity", "shipped_on")
 OPTIONAL_COLUMNS = ("from_consignee_code",)
@@ -154,7 +155,7 @@ class _LineParser:
         result = self.dates[text]
         if result is None:
             raise InvalidInput("shipped_on", f"{text!r} is not a date (YYYY-MM-DD)")
-        return result
+        return day_in_range(result, "shipped_on")
 
 
 def _quantity(text: str) -> int:

@@ -241,3 +241,16 @@ async def test_a_far_date_in_a_portal_form_gets_the_error_page(client):
     )
     assert_page(response)
     assert "lines[0].destroyed_on" in response.text
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+async def test_far_dates_in_a_csv_import_name_the_line_and_field(client, day):
+    from tests.api.test_shipments import HEADER, post_csv, recent_batch
+    from tests.factories import make_consignee
+
+    batch, pbf = await recent_batch(), await make_consignee()
+    text = f"{HEADER}\n{batch.gtin},{batch.batch_no},{pbf.code},10,{day},\n"
+    response = await post_csv(client, text, await headers_for("qa"))
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert (error["line"], error["detail"].split(":")[0]) == (2, "shipped_on")
