@@ -38,7 +38,9 @@ _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _NOT_MARKS = bytes(b for b in range(256) if b not in b'[]{}"')
 _STEP = [1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256)]
-_CHECKED_TYPES = (b"application/json", b"application/x-www-form-urlencoded", b"")
+# Litestar decodes a JSON parameter whatever the Content-Type says, so every body but a
+# multipart one (parsed as such, never as JSON) is looked at.
+_MULTIPART = b"multipart/"
 
 
 def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -95,12 +97,12 @@ def check_query(query: bytes) -> None:
 
 
 def check_body(content_type: bytes, body: bytes) -> None:
-    """The JSON or form body's nesting and dates; malformed bodies are left to the decoder."""
-    if content_type.startswith(b"application/x-www-form-urlencoded"):
-        check_query(body)
-        return
+    """The body's nesting and dates (JSON or form); malformed bodies are left to the decoder."""
     if json_too_deep(body):
         raise ClientException(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", status_code=400)
+    if content_type == b"application/x-www-form-urlencoded":
+        check_query(body)
+        return
     # Decoded (to name the field) only when a far date may be there; escapes hide digits.
     if b"\\u" in body or (_ANY_DATE in body.translate(_DIGITS_AS_ZERO) and _FAR_DATE.search(body)):
         try:
@@ -127,9 +129,7 @@ class InputGuard(ASGIMiddleware):
         for name, value in scope.get("headers", ()):
             if name == b"content-type":
                 content_type = value.split(b";")[0].strip().lower()
-        if scope.get("method") in ("GET", "HEAD", "OPTIONS") or (
-            content_type not in _CHECKED_TYPES
-        ):
+        if scope.get("method") in ("GET", "HEAD", "OPTIONS") or content_type.startswith(_MULTIPART):
             await next_app(scope, receive, send)
             return
         messages: list[ReceiveMessage] = []

@@ -50,6 +50,17 @@ async def test_deeply_nested_login_is_refused_not_a_crash(client):
     assert "nested" in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/merge-patch+json", "application/octet-stream"]
+)
+async def test_deeply_nested_json_under_another_content_type_is_refused(client, content_type):
+    # Litestar decodes a JSON parameter whatever the Content-Type header says.
+    response = await client.post(
+        "/api/auth/login", content=deep_login(), headers={"Content-Type": content_type}
+    )
+    assert response.status_code == 400, response.text
+
+
 async def test_deeply_nested_complaint_is_refused(client):
     headers = {**await headers_for("cs"), "Content-Type": "application/json"}
     body = b'{"channel":"phone","description":' + nested(DEEP, b'"x"') + b"}"
