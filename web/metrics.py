@@ -40,4 +40,3 @@ async def metrics_reader(
 
 class Metrics(PrometheusController):
     guards = [metrics_reader]
-    include_in_schema = False

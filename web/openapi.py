@@ -51,7 +51,7 @@ ERROR = Schema(
 def error_codes(method: str, path: str, operation: Operation) -> set[int]:
     """The error statuses a route can answer with, from its shape."""
     if not path.startswith("/api/"):
-        return {503} if path == "/ready" else set()
+        return {503} if path == "/ready" else {401} if path in TEXT_ANSWERS else set()
     codes = {503}
     public = (method, path) in PUBLIC_OPERATIONS
     codes |= {401, 429} if public else {401, 403}

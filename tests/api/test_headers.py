@@ -95,6 +95,11 @@ async def test_metrics_need_an_admin_or_the_metrics_token(client, metrics_token)
     assert scraper.status_code == 200
 
 
+async def test_the_schema_says_metrics_need_a_token(client):
+    document = (await client.get("/schema/openapi.json")).json()
+    assert "401" in document["paths"]["/metrics"]["get"]["responses"]
+
+
 async def test_without_a_metrics_token_set_an_empty_bearer_is_refused(client):
     assert get_settings().metrics_token == ""
     assert (await client.get("/metrics", headers={"Authorization": "Bearer "})).status_code == 401

@@ -38,7 +38,7 @@ async def test_ready_is_503_when_redis_is_unreachable(monkeypatch):
 
 async def test_metrics_are_prometheus_text(client):
     await client.get("/health")
-    response = await client.get("/metrics")
+    response = await client.get("/metrics", headers=await headers_for("admin"))
     assert response.status_code == 200
     assert "recall_requests_total" in response.text
 
