@@ -1,16 +1,7 @@
 """Recall notices: one per consignee within a recall's depth, and the recall's progress."""
 
 from recall.notices import idempotency
-from recall.notices.cascade import (
-    NamedLine,
-    NamedSubConsignee,
-    NoticeOutcome,
-    SubConsignee,
-    SubConsigneeNotice,
-    SubConsigneesNamed,
-    list_sub_consignees,
-    name_sub_consignees,
-)
+from recall.notices.cascade import name_sub_consignees
 from recall.notices.consignee import (
     ConsigneeNotice,
     DuplicateScan,
@@ -53,6 +44,15 @@ from recall.notices.models import (
     TierProgress,
     unaccounted,
     within_depth,
+)
+from recall.notices.named import (
+    NamedLine,
+    NamedSubConsignee,
+    NoticeOutcome,
+    SubConsignee,
+    SubConsigneeNotice,
+    SubConsigneesNamed,
+    list_sub_consignees,
 )
 from recall.notices.portal import PortalLink, notice_by_token
 from recall.notices.reminders import escalate_passed_deadlines, send_due_reminders

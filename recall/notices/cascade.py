@@ -2,25 +2,22 @@
 
 A customer is named by code. A code already in master data means that consignee, as
 stored: the name, kind and addresses given are not used and never overwrite the record.
-A new code creates a consignee whose parent is the naming consignee.
+A new code creates a consignee whose parent is the naming consignee. What the namer sees
+back is its own request (recall.notices.named): never another consignee's record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
-
-import msgspec
 
 from recall import audit, clock, db, masterdata
 from recall.auth import Actor
-from recall.errors import Conflict, InvalidInput, NotFound
+from recall.errors import Conflict, InvalidInput
 from recall.notices.consignee import (
     MAX_QUANTITY,
-    PROPOSED,
     _consignee_of,
     _Line,
     _line_of,
@@ -31,83 +28,21 @@ from recall.notices.consignee import (
 from recall.notices.delivery import schedule
 from recall.notices.idempotency import IdempotencyKey, StoredAnswer
 from recall.notices.models import PlannedLine, PlannedNotice, within_depth
+from recall.notices.named import (
+    NamedSubConsignee,
+    NoticeOutcome,
+    SubConsignee,
+    SubConsigneesNamed,
+    secrets_opened,
+    secrets_sealed,
+)
 from recall.notices.service import create_notices, insert_lines
-from recall.rules import choice, is_valid_id, required_text, text
+from recall.rules import choice, required_text, text
 
 MAX_NAMED = 1000
 # Values per IN (...) list: well under SQLite's and PostgreSQL's parameter limits.
 IDS_PER_QUERY = 500
 CONSIGNEES_PER_INSERT = 500
-
-
-@dataclass(frozen=True)
-class SubConsignee:
-    """One customer a consignee names, with what it passed on to it of one batch."""
-
-    code: str
-    name: str
-    kind: str
-    batch_no: str
-    quantity: int
-    email: str | None = None
-    webhook_url: str | None = None
-
-
-class NoticeOutcome(StrEnum):
-    CREATED = "created"  # a new notice at the tier below the naming consignee
-    LINE_ADDED = "line_added"  # it already had a notice in this recall; the batch was added
-    UNCHANGED = "unchanged"  # it already had a notice covering this batch
-
-
-@dataclass(frozen=True)
-class NamedSubConsignee:
-    """What became of one named customer: its notice, and whether it was told just now.
-
-    `name` and `kind` are as stored. `notified` says a notice was queued to it (webhook
-    and/or e-mail) by this request; a new notice to a consignee with neither is not, and
-    QA is alerted to phone it instead.
-    """
-
-    code: str
-    name: str
-    kind: str
-    batch_no: str
-    quantity: int
-    notice_id: int
-    tier: int
-    new_consignee: bool
-    notice: str
-    notified: bool
-    # Shown once, for a customer created by this request with a webhook: the naming
-    # consignee passes it on so the customer can verify our signatures.
-    webhook_secret: str | None = None
-
-
-@dataclass(frozen=True)
-class SubConsigneesNamed:
-    consignees: tuple[NamedSubConsignee, ...]
-
-
-@dataclass(frozen=True)
-class NamedLine:
-    batch_no: str
-    gtin: str
-    quantity: int
-
-
-@dataclass(frozen=True)
-class SubConsigneeNotice:
-    """A notice that came about because this notice's consignee named its customer."""
-
-    notice_id: int
-    code: str
-    name: str
-    kind: str
-    tier: int
-    status: str
-    acknowledged_at: datetime | None
-    responded_at: datetime | None
-    lines: tuple[NamedLine, ...]
 
 
 def _entry(entry: SubConsignee) -> SubConsignee:
@@ -181,35 +116,14 @@ async def name_sub_consignees(
             key,
             lambda: _name(actor, consignee_id, notice_id, entries),
             status_code=201,
-            kept=_secrets_sealed,
+            kept=secrets_sealed,
         )
     except Exception as exc:
         # A concurrent request created the same consignee or notice first.
         if db.is_unique_violation(exc):
             raise Conflict(f"notice {notice_id}: customers changed meanwhile; send again") from None
         raise
-    return _secrets_opened(result) if isinstance(result, StoredAnswer) else result
-
-
-def _secrets_sealed(named: SubConsigneesNamed) -> SubConsigneesNamed:
-    """The answer as kept for replays: a new customer's signing secret only sealed."""
-    return SubConsigneesNamed(
-        tuple(
-            replace(item, webhook_secret=masterdata.seal_webhook_secret(item.webhook_secret))
-            if item.webhook_secret
-            else item
-            for item in named.consignees
-        )
-    )
-
-
-def _secrets_opened(answer: StoredAnswer) -> StoredAnswer:
-    """A replayed answer shows the signing secrets again, as the first answer did."""
-    body = msgspec.json.decode(answer.body)
-    for item in body.get("consignees", []):
-        if item.get("webhook_secret"):
-            item["webhook_secret"] = masterdata.open_webhook_secret(item["webhook_secret"])
-    return StoredAnswer(answer.status_code, msgspec.json.encode(body))
+    return secrets_opened(result) if isinstance(result, StoredAnswer) else result
 
 
 @dataclass
@@ -227,10 +141,15 @@ class _Customer:
     tier: int = 0
     batches: set[int] | None = None  # batches its existing notice covers
     webhook_secret: str | None = None  # set only when created by this request
+    parent: int | None = None  # the consignee that created it through the cascade
 
     @property
     def reachable(self) -> bool:
         return bool(self.email or self.webhook_url)
+
+    def whose(self, namer: int) -> bool:
+        """The namer's own customer: created by it, now or by an earlier naming."""
+        return self.new or (self.id is not None and self.parent == namer)
 
 
 async def _naming_notice(notice_id: int) -> dict[str, Any]:
@@ -285,13 +204,13 @@ async def _customers(entries: list[SubConsignee], recall_id: int) -> dict[str, _
         chunk = codes[start : start + IDS_PER_QUERY]
         marks = ", ".join("{}" for _ in chunk)
         for row in await db.fetch(
-            "SELECT id, code, name, kind, email, webhook_url FROM consignee "
+            "SELECT id, code, name, kind, email, webhook_url, parent FROM consignee "
             f"WHERE code IN ({marks})",
             *chunk,
         ):
             customers[row["code"]] = _Customer(
                 row["code"], row["name"], row["kind"], row["email"], row["webhook_url"],
-                id=int(row["id"]),
+                id=int(row["id"]), parent=row["parent"] and int(row["parent"]),
             )  # fmt: skip
     known = {customer.id: customer for customer in customers.values() if customer.id}
     ids = list(known)
@@ -384,11 +303,15 @@ async def _name(
         if customer.id == consignee_id:
             raise InvalidInput(f"consignees[{index}].code", "that is your own code")
         if customer.notice_id is None and not within_depth(depth, tier, customer.kind):
-            stored = " (as stored)" if customer.id else ""
+            # Another consignee's stored kind is not the namer's to learn.
+            what = (
+                f"{customer.kind} customers"
+                if customer.whose(consignee_id) or not customer.id
+                else "this customer"
+            )
             raise InvalidInput(
                 f"consignees[{index}].kind",
-                f"a {depth}-level recall does not reach {customer.kind}{stored} customers; "
-                "they get no notice",
+                f"a {depth}-level recall does not reach {what}; they get no notice",
             )
     now = clock.now()
     # The version guard serialises namings through one notice, so the caps above hold.
@@ -406,24 +329,7 @@ async def _name(
         await _create_consignees(actor, new_customers, consignee_id, naming["code"], now)
     outcomes = await _give_notices(actor, entries, targets, customers, recall_id, tier, now,
                                    notice_id)  # fmt: skip
-    result = SubConsigneesNamed(
-        tuple(
-            NamedSubConsignee(
-                code=entry.code,
-                name=customers[entry.code].name,
-                kind=customers[entry.code].kind,
-                batch_no=target.batch_no,
-                quantity=entry.quantity,
-                notice_id=customers[entry.code].notice_id or 0,
-                tier=customers[entry.code].tier,
-                new_consignee=customers[entry.code].new,
-                notice=outcome.value,
-                notified=outcome is NoticeOutcome.CREATED and customers[entry.code].reachable,
-                webhook_secret=_secret_shown(customers[entry.code]),
-            )
-            for entry, target, outcome in zip(entries, targets, outcomes, strict=True)
-        )
-    )
+    done = list(zip(entries, outcomes, strict=True))
     await audit.record(
         actor,
         audit.Change(
@@ -433,19 +339,41 @@ async def _name(
             new={
                 "consignees": [
                     {
-                        "code": item.code,
-                        "batch_no": item.batch_no,
-                        "quantity": item.quantity,
-                        "notice_id": item.notice_id,
-                        "notice": item.notice,
-                        "new_consignee": item.new_consignee,
+                        "code": entry.code,
+                        "batch_no": entry.batch_no,
+                        "quantity": entry.quantity,
+                        "notice_id": customers[entry.code].notice_id,
+                        "notice": outcome.value,
+                        "new_consignee": customers[entry.code].new,
                     }
-                    for item in result.consignees
+                    for entry, outcome in done
                 ]
             },
         ),
     )
-    return result
+    return SubConsigneesNamed(
+        tuple(_echo(entry, customers[entry.code], outcome, consignee_id) for entry, outcome in done)
+    )
+
+
+def _echo(
+    entry: SubConsignee, customer: _Customer, outcome: NoticeOutcome, namer: int
+) -> NamedSubConsignee:
+    """What the namer sent back to it; what became of the customer only when its own."""
+    own = customer.whose(namer)
+    return NamedSubConsignee(
+        code=entry.code,
+        name=entry.name,
+        kind=entry.kind,
+        batch_no=entry.batch_no,
+        quantity=entry.quantity,
+        notice_id=customer.notice_id if own else None,
+        tier=customer.tier if own else None,
+        new_consignee=customer.new,
+        notice=outcome.value if own else None,
+        notified=(outcome is NoticeOutcome.CREATED and customer.reachable) if own else None,
+        webhook_secret=_secret_shown(customer),
+    )
 
 
 async def _give_notices(
@@ -538,60 +466,3 @@ async def _give_notices(
         ]
     await audit.record(actor, *changes)
     return outcomes
-
-
-async def list_sub_consignees(
-    actor: Actor, notice_id: int, limit: int = 50, offset: int = 0
-) -> tuple[list[SubConsigneeNotice], int]:
-    """The notices given to the customers the acting consignee named through `notice_id`."""
-    consignee_id = _consignee_of(actor)
-    own = []
-    if is_valid_id(notice_id):
-        own = await db.fetch(
-            "SELECT n.id AS id FROM notice n JOIN recall rc ON rc.id = n.recall "
-            "WHERE n.id = {} AND n.consignee = {} AND rc.status <> {}",
-            notice_id,
-            consignee_id,
-            PROPOSED,
-        )
-    if not own:
-        raise NotFound(f"notice {notice_id} not found")
-    rows = await db.fetch(
-        "SELECT n.id AS id, c.code AS code, c.name AS name, c.kind AS kind, n.tier AS tier, "
-        "n.status AS status, n.acknowledged_at AS acknowledged_at, "
-        "n.responded_at AS responded_at FROM notice n JOIN consignee c ON c.id = n.consignee "
-        "WHERE n.via_notice = {} ORDER BY c.code, n.id LIMIT {} OFFSET {}",
-        notice_id,
-        limit,
-        offset,
-    )
-    total = await db.fetch("SELECT COUNT(*) AS total FROM notice WHERE via_notice = {}", notice_id)
-    lines: dict[int, list[NamedLine]] = {int(row["id"]): [] for row in rows}
-    ids = list(lines)
-    if ids:
-        marks = ", ".join("{}" for _ in ids)
-        for row in await db.fetch(
-            "SELECT l.notice AS notice, b.batch_no AS batch_no, p.gtin AS gtin, "
-            "l.quantity_distributed AS quantity FROM notice_line l "
-            "JOIN batch b ON b.id = l.batch JOIN product p ON p.id = b.product "
-            f"WHERE l.notice IN ({marks}) ORDER BY b.batch_no, l.id",
-            *ids,
-        ):
-            lines[int(row["notice"])].append(
-                NamedLine(row["batch_no"], row["gtin"], int(row["quantity"]))
-            )
-    items = [
-        SubConsigneeNotice(
-            notice_id=int(row["id"]),
-            code=row["code"],
-            name=row["name"],
-            kind=row["kind"],
-            tier=int(row["tier"]),
-            status=row["status"],
-            acknowledged_at=db.as_utc(row["acknowledged_at"]),
-            responded_at=db.as_utc(row["responded_at"]),
-            lines=tuple(lines[int(row["id"])]),
-        )
-        for row in rows
-    ]
-    return items, int(total[0]["total"])

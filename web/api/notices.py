@@ -114,12 +114,16 @@ class SubConsigneesCreate(msgspec.Struct):
 
 
 class SubConsigneeNamedRead(msgspec.Struct):
-    """One named customer: its notice in this recall and what this request did about it.
+    """One named customer as you sent it, and what this request did about it.
 
-    `name` and `kind` are as stored. `notice`: created (a new notice one tier below yours),
-    line_added (it already had a notice; this batch was added), unchanged (its notice
-    already covered the batch). `notified`: a notice was queued to it just now by webhook
-    and/or e-mail (false for one with neither: QA phones it).
+    `code`, `name`, `kind`, `batch_no` and `quantity` echo your request. For a customer of
+    your own (one you created by naming it), `notice_id` and `tier` are its notice, and
+    `notice` says what happened: created (a new notice one tier below yours), line_added
+    (it already had a notice; this batch was added), unchanged (its notice already covered
+    the batch); `notified`: a notice was queued to it just now by webhook and/or e-mail
+    (false for one with neither: QA phones it). For a consignee that is not yours (another
+    distributor, an outlet already known to us) these four are null: its record and notice
+    are not shown to you.
     """
 
     code: str
@@ -127,11 +131,11 @@ class SubConsigneeNamedRead(msgspec.Struct):
     kind: str
     batch_no: str
     quantity: int
-    notice_id: int
-    tier: int
+    notice_id: int | None
+    tier: int | None
     new_consignee: bool
-    notice: Literal["created", "line_added", "unchanged"]
-    notified: bool
+    notice: Literal["created", "line_added", "unchanged"] | None
+    notified: bool | None
     # Shown once, for a customer this request created with a webhook_url: pass it on so
     # the customer can verify the signature of the notices it receives.
     webhook_secret: str | None = None
@@ -148,12 +152,14 @@ class NamedLineRead(msgspec.Struct):
 
 
 class SubConsigneeNoticeRead(msgspec.Struct):
-    notice_id: int
+    """A customer you named and its notice; for a consignee not of your own, only its code."""
+
+    notice_id: int | None
     code: str
-    name: str
-    kind: str
-    tier: int
-    status: str
+    name: str | None
+    kind: str | None
+    tier: int | None
+    status: str | None
     acknowledged_at: datetime | None
     responded_at: datetime | None
     lines: list[NamedLineRead]
