@@ -25,7 +25,7 @@ from recall.rules import DATE_RANGE, FIRST_YEAR, LAST_YEAR, day_in_range
 
 MAX_JSON_DEPTH = 32
 # A whole value that is an ISO date or RFC 3339 moment (msgspec's and the pages' formats).
-_ISO_DATE = re.compile(r"^\s*[+-]?(\d{4,})-\d{2}-\d{2}(?:[T ][0-9:.,+\-Z]*)?\s*$", re.ASCII)
+_ISO_DATE = re.compile(r"^\s*[+-]?(\d{4,})-\d{2}-\d{2}(?:[Tt ][0-9:.,+\-Zz ]*)?\s*$", re.ASCII)
 # In a JSON body: a string starting with a date (msgspec takes no sign, space or 5-digit year),
 # and the same with every digit made 0, for a quick first look.
 _FAR_DATE = re.compile(

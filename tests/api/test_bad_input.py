@@ -201,6 +201,17 @@ async def test_far_dates_in_bodies_name_the_field(client, path, body, field, day
     assert response.json()["field"] == field
 
 
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01t00:00:00z", "9999-12-31T23:59:59+14:00", "0001-01-01T00:00:00Z"]
+)
+async def test_far_moments_in_api_queries_name_the_field(client, moment):
+    response = await client.get(
+        "/api/audit", params={"since": moment}, headers=await headers_for("qa")
+    )
+    assert response.status_code in (400, 422), response.text
+    assert response.json()["field"] == "since"
+
+
 async def test_dates_inside_the_range_still_pass_the_guard(client):
     response = await client.get(
         "/api/audit?since=1900-01-01&until=2200-12-31", headers=await headers_for("qa")
