@@ -460,10 +460,9 @@ async def _report_stock(
     ]
     for index, (target, line) in enumerate(targets):
         if line.quantity_on_hand > target.quantity_distributed:
+            # A fixed text, so the portal shows it in the reader's language.
             raise InvalidInput(
-                f"lines[{index}].quantity_on_hand",
-                f"more than the {target.quantity_distributed} units of batch {target.batch_no} "
-                "received",
+                f"lines[{index}].quantity_on_hand", "must not exceed the quantity received"
             )
     now = clock.now()
     new = await _mark_responded(notice_id, row, now)
@@ -557,10 +556,7 @@ def _check_room(field: str, line: _Line, room: dict[int, int], quantity: int) ->
     """Returns of a batch, with what was returned and destroyed before, fit in what came."""
     if quantity > room[line.id]:
         raise InvalidInput(
-            field,
-            f"{quantity} returned now, but at most {max(room[line.id], 0)} of the "
-            f"{line.quantity_distributed} units of batch {line.batch_no} received are neither "
-            "returned nor destroyed yet",
+            field, "with what was returned and destroyed before, more than the quantity received"
         )
 
 

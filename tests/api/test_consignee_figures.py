@@ -11,10 +11,11 @@ from datetime import timedelta
 
 import pytest
 
-from recall import db
+from recall import db, notices
 from recall.masterdata.distribution import today
 from tests.api.test_consignee_notices import approved_recall, recall_read, ship, trail
-from tests.factories import headers_for, make_batch, make_consignee
+from tests.factories import headers_for, make_batch, make_consignee, make_user
+from tests.pages.helpers import csrf_token, sign_in
 
 HUGE = 2_147_483_647
 RECEIVED = 2_700
@@ -183,3 +184,30 @@ async def test_a_return_and_an_on_site_destruction_at_once_cannot_exceed(client,
     assert codes in ([200, 422], [201, 422]), [response.text for response in responses]
     progress = await recall_read(client, world["recall"]["id"])
     assert progress["quantity_returned"] + progress["quantity_destroyed"] == 1_500
+
+
+async def test_the_portal_and_the_distributor_page_refuse_the_same(client, received):
+    world, batch_no = received, received["batch"].batch_no
+    token = await notices.portal_token(world["notice"])
+    data = {"lines[0].batch_no": batch_no, "lines[0].quantity": str(HUGE)}
+    portal = await client.post(f"/portal/notices/{token}/returns", data=data)
+    assert portal.status_code == 422, portal.text[:300]
+    assert "melebihi jumlah yang diterima" in portal.text
+    stock = {"lines[0].batch_no": batch_no, "lines[0].quantity_on_hand": str(RECEIVED + 1),
+             "lines[0].quarantined": "0"}  # fmt: skip
+    portal = await client.post(f"/portal/notices/{token}/stock", data=stock)
+    assert portal.status_code == 422
+    assert "tidak boleh melebihi jumlah yang diterima" in portal.text
+
+    clerk = await make_user("distributor", consignee_code="PBF-FIG")
+    await sign_in(client, clerk.username)
+    path = f"/notices/{world['notice']}"
+    html = (await client.get(path)).text
+    page = await client.post(f"{path}/returns", data={**data, "_csrf_token": csrf_token(html)})
+    assert page.status_code == 422
+    assert "melebihi jumlah yang diterima" in page.text
+    assert await stored_line(world) == {
+        "quantity_on_hand": None,
+        "quantity_quarantined": None,
+        "quantity_returned": 0,
+    }
