@@ -42,6 +42,7 @@ REDACTED = "<redacted>"
 _PORTAL_TOKEN = re.compile(r"(/portal/notices/)[^/?#\s\"']+")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 _QUERY_SECRET = re.compile(r"(?i)\b(password|token|secret|api_key|key|session)=[^&\s\"']+")
+_URL_PASSWORD = re.compile(r"(\w+://[^/\s:@]*:)[^/\s@]+@")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 REQUEST_ID_HEADER = "x-request-id"
 
@@ -53,6 +54,7 @@ def scrub(text: str) -> str:
     """`text` with portal tokens, bearer credentials and secret query values cut out."""
     text = _PORTAL_TOKEN.sub(rf"\1{REDACTED}", text)
     text = _BEARER.sub(rf"\1 {REDACTED}", text)
+    text = _URL_PASSWORD.sub(rf"\1{REDACTED}@", text)
     return _QUERY_SECRET.sub(rf"\1={REDACTED}", text)
 
 

@@ -31,6 +31,7 @@ SCRIPT = textwrap.dedent(
         "signed", password="S3cretPassw0rd!", token="tok-0123456789", api_key="rk_abcdef0123",
         path="/portal/notices/ptok-0123456789/acknowledge",
         header="Authorization: Bearer eyJhbGciOi.secret",
+        error="cannot reach postgres://recall:Db-Pa55word@db:5432/recall",
     )
     """
 )
@@ -41,6 +42,7 @@ SECRETS = [
     "rk_abcdef0123",
     "ptok-0123456789",
     "eyJhbGciOi",
+    "Db-Pa55word",
 ]
 
 
@@ -62,3 +64,4 @@ def test_tracebacks_have_no_locals_and_secrets_are_cut():
     signed = lines[-1]
     assert signed["password"] == signed["token"] == signed["api_key"] == "<redacted>"
     assert signed["path"] == "/portal/notices/<redacted>/acknowledge"
+    assert signed["error"] == "cannot reach postgres://recall:<redacted>@db:5432/recall"
