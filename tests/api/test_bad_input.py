@@ -276,3 +276,13 @@ async def test_far_dates_in_a_csv_import_name_the_line_and_field(client, day):
     assert response.status_code == 422, response.text
     (error,) = response.json()["errors"]
     assert (error["line"], error["detail"].split(":")[0]) == (2, "shipped_on")
+
+
+async def test_page_errors_are_pages_and_api_errors_are_json(qa):
+    missing = await qa.get("/no-such-page", headers=EN)
+    assert_page(missing, (404,))
+    wrong_method = await qa.delete("/complaints", headers=EN)
+    assert_page(wrong_method, (405,))
+    api = await qa.get("/api/no-such-thing", headers=await headers_for("qa"))
+    assert api.status_code == 404
+    assert api.json()["status_code"] == 404
