@@ -26,7 +26,7 @@ from web.api import ROUTE_HANDLERS
 from web.bad_input import InputGuard
 from web.errors import EXCEPTION_HANDLERS
 from web.metrics import Metrics
-from web.observability import RequestContext
+from web.observability import RequestContext, safe_default
 from web.openapi import document_errors
 from web.pages import PAGES, SESSION_STORE, csrf_config, secure_cookies, session_config
 from web.portal import PortalController
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the web application; resources are opened in the lifespan."""
     settings = settings or get_settings()
     settings.check()
+    safe_default()  # no-op under `recall serve`, which set up logging already
 
     # Sessions live in Redis so that any web process can serve any signed-in browser.
     sessions = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)

@@ -122,10 +122,21 @@ def configure_logging(level: str = "info") -> None:
     logging.getLogger("piccolo").setLevel(logging.WARNING)
 
 
-def uvicorn_log_config() -> dict[str, Any]:
-    """For `uvicorn.run(log_config=...)`: keep the handlers set above (uvicorn's access log
-    is off; `RequestContext` writes one line per request with the token cut from the path)."""
-    return {"version": 1, "disable_existing_loggers": False}
+def safe_default() -> None:
+    """Where `configure_logging` was not called (an app run by hand, tests), structlog's own
+    default would print rich tracebacks with local variables: JSON without them instead."""
+    if not structlog.is_configured():
+        structlog.configure(
+            processors=[
+                structlog.contextvars.merge_contextvars,
+                structlog.processors.add_log_level,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+                structlog.processors.format_exc_info,
+                redact,
+                structlog.processors.JSONRenderer(),
+            ],
+            logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        )
 
 
 def _request_id(scope: Scope) -> str:

@@ -4,6 +4,7 @@ and nothing under a sensitive key. Run in a child process: logging is set up per
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -65,3 +66,44 @@ def test_tracebacks_have_no_locals_and_secrets_are_cut():
     assert signed["password"] == signed["token"] == signed["api_key"] == "<redacted>"
     assert signed["path"] == "/portal/notices/<redacted>/acknowledge"
     assert signed["error"] == "cannot reach postgres://recall:<redacted>@db:5432/recall"
+
+
+APP_SCRIPT = textwrap.dedent(
+    """
+    import structlog
+    from web.app import create_app
+
+    create_app()  # not under `recall serve`: logging was never set up
+
+    def sign_in():
+        password = "S3cretPassw0rd!"
+        raise RecursionError("maximum recursion depth exceeded")
+
+    try:
+        sign_in()
+    except RecursionError:
+        structlog.get_logger("web.errors").exception("unhandled error")
+    """
+)
+
+
+def test_an_app_run_without_recall_serve_logs_no_locals_either(tmp_path):
+    env = {
+        **os.environ,
+        "RECALL_MODE": "test",
+        "RECALL_SECRET_KEY": "k" * 40,
+        "RECALL_DATA_DIR": str(tmp_path),
+        "RECALL_DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", APP_SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "S3cretPassw0rd!" not in done.stdout + done.stderr
+    (line,) = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    assert "RecursionError" in line["exception"]
