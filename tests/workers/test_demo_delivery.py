@@ -1,0 +1,45 @@
+"""The demo works with no network admitted for webhooks (the default in every mode): a recall
+of a demo batch reaches every sample consignee, through the worker's real sender, with no
+failure and no alert for QA."""
+
+from __future__ import annotations
+
+import pytest
+
+from recall import db, demo, masterdata, notices
+from recall.settings import get_settings
+from tests.api.test_consignee_notices import approved_recall
+from tests.factories import headers_for
+from tests.workers.delivery_setup import deliver_jobs
+from workers.senders import NetworkSender, http_clients
+
+
+@pytest.mark.usefixtures("public_webhooks_only")
+async def test_an_approved_demo_recall_reaches_every_sample_consignee(client):
+    assert get_settings().webhook_allowed_networks == ()
+    assert await demo.load()
+    consignees, _ = await masterdata.list_consignees(limit=100)
+    assert consignees and all(c.email for c in consignees)
+    assert not [c.code for c in consignees if c.webhook_url], "no loopback receivers"
+
+    batches, _ = await masterdata.list_batches(limit=100)
+    newest = max(batches, key=lambda batch: batch.manufactured_on)
+    await approved_recall(client, newest, depth="retail")
+    settings = get_settings()
+    sender = NetworkSender(http_clients(settings), settings)
+    try:
+        for outbox_id in await deliver_jobs():
+            await notices.deliver(outbox_id, sender)
+    finally:
+        await sender.aclose()
+
+    deliveries = await db.fetch("SELECT channel, status, last_error FROM delivery")
+    assert deliveries
+    assert {(row["channel"], row["status"], row["last_error"]) for row in deliveries} == {
+        ("email", "delivered", None)
+    }
+    statuses = await db.fetch("SELECT DISTINCT status FROM notice")
+    assert "failed" not in {row["status"] for row in statuses}
+    alerts = await client.get("/api/alerts", headers=await headers_for("qa"))
+    assert alerts.status_code == 200
+    assert [a for a in alerts.json()["items"] if a["kind"] == "delivery_failed"] == []
