@@ -92,3 +92,5 @@ ADMIN_ONLY = requires(Role.ADMIN)
 QA_ONLY = requires(Role.QA)
 QA_MANAGER_ONLY = requires(Role.QA_MANAGER)
 DISTRIBUTOR_ONLY = requires(Role.DISTRIBUTOR)
+# Anyone signed in, whatever the role (signing out, changing one's own password).
+ANY_ROLE = requires(*Role)

@@ -13,7 +13,7 @@ from recall import auth
 from recall.auth import Actor
 from recall.settings import get_settings
 from web.api.schemas import Limit, Offset, Page
-from web.security import ADMIN_ONLY
+from web.security import ADMIN_ONLY, ANY_ROLE
 from web.sign_in_throttle import throttled_login
 
 Username = Annotated[str, msgspec.Meta(min_length=1, max_length=150)]
@@ -105,13 +105,13 @@ class AuthController(Controller):
         token, user = await throttled_login(request, data.username, data.password)
         return LoginResponse(token=token, user=user_read(user))
 
-    @post("/logout", operation_id="Logout", status_code=204)
+    @post("/logout", operation_id="Logout", status_code=204, guards=[ANY_ROLE])
     async def logout(self, request: Request[Actor, str, Any]) -> None:
         """End the bearer token of this request: it answers 401 from now on."""
         if not request.user.via_api_key:
             await auth.end_token(request.auth, get_settings().secret_key)
 
-    @post("/password", operation_id="ChangeOwnPassword", status_code=204)
+    @post("/password", operation_id="ChangeOwnPassword", status_code=204, guards=[ANY_ROLE])
     async def change_password(
         self, data: JSONBody[PasswordChange], request: Request[Actor, Any, Any]
     ) -> None:
