@@ -295,3 +295,20 @@ async def test_account_changes_are_audited_in_part_11_words(client):
     text = str(entries)
     for secret in (NEW_PASSWORD, PASSWORD, "argon2"):
         assert secret not in text
+
+
+async def test_every_role_signs_out_and_changes_its_own_password(client):
+    from tests.factories import make_consignee
+
+    consignee = await make_consignee("PBF-OWN")
+    user = await make_user("distributor", consignee_code=consignee.code)
+    headers = await bearer(user.username)
+    response = await client.post(
+        "/api/auth/password",
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        headers=headers,
+    )
+    assert response.status_code == 204, response.text
+    fresh = await bearer(user.username, NEW_PASSWORD)
+    assert (await client.post("/api/auth/logout", headers=fresh)).status_code == 204
+    assert (await client.get("/api/notices", headers=fresh)).status_code == 401
