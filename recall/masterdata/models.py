@@ -111,6 +111,8 @@ def check_webhook_url(value: str | None, field: str = "webhook_url") -> str | No
         parts = urlsplit(url)
         valid = parts.scheme in ("http", "https") and bool(parts.hostname)
         valid = valid and parts.port != 0  # .port raises ValueError when out of range
+        # Percent-escapes in a name are decoded by some parsers, not by others: refused.
+        valid = valid and ("%" not in parts.netloc.rpartition("@")[2] or "[" in parts.netloc)
     except ValueError:  # e.g. an unclosed IPv6 bracket or a bad port
         valid = False
     # A backslash is where URL parsers disagree on the host (WHATWG reads it as a slash).

@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from recall.errors import InvalidInput
+from recall.masterdata import check_webhook_url
 from recall.outbound import Destinations, embedded_ipv4, inet_aton, is_public, literal_addresses
 
 PUBLIC_ONLY = Destinations()
@@ -165,3 +167,13 @@ def test_an_ipv6_address_is_no_more_public_than_the_ipv4_address_it_carries(numb
         if not is_public(v4):
             assert not is_public(carrier), carrier
         assert v4 in embedded_ipv4(carrier) or carrier.ipv4_mapped == v4
+
+
+@pytest.mark.parametrize(
+    "url", ["http://%31%32%37.0.0.1/", "http://127.0.0.1\\@hooks.example/", "http://a%2eb.example/"]
+)
+def test_hosts_that_url_parsers_read_differently_are_refused(url):
+    # The worker's URL parser (httpx) and the entry check's must agree on the host.
+    with pytest.raises(InvalidInput) as refused:
+        check_webhook_url(url)
+    assert refused.value.field == "webhook_url"
