@@ -60,13 +60,16 @@ class SignInAttempts(RedisStore):
                 "too many failed sign-ins for this username; try again later", user_ttl
             )
 
-    async def failed(self, username: str) -> None:
-        """Count a failed sign-in of `username` in its window (started by the first failure)."""
+    async def failed(self, username: str) -> tuple[int, int]:
+        """Count a failed sign-in of `username` in its window (started by the first failure);
+        the failures so far and the seconds the window has left."""
         user_key = self._make_key(f"user:{username}")
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(user_key, 0, ex=WINDOW_SECONDS, nx=True)
         pipe.incr(user_key)
-        await pipe.execute()
+        pipe.ttl(user_key)
+        _, failures, seconds = await pipe.execute()
+        return int(failures), max(1, int(seconds))
 
 
 @cache
@@ -109,10 +112,13 @@ async def throttled_login(
     if not isinstance(attempts, SignInAttempts):
         raise TypeError("the app has no sign-in attempts store")  # create_app registers it
     name = username.strip().lower()[:USERNAME_MAX]
-    await attempts.admit(client_address(connection.scope, attempts.trusted_proxies), name)
+    address = client_address(connection.scope, attempts.trusted_proxies)
+    await attempts.admit(address, name)
     settings = get_settings()
     try:
         return await auth.login(username, password, settings.secret_key, settings.token_ttl_minutes)
     except NotAuthenticated:
-        await attempts.failed(name)
+        failures, seconds = await attempts.failed(name)
+        if failures == attempts.per_username:  # this failure locks the username: on the record
+            await auth.sign_in_locked(name, failures, seconds, address)
         raise

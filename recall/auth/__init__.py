@@ -5,6 +5,7 @@ from recall.auth.accounts import (
     end_token,
     list_users,
     set_password,
+    sign_in_locked,
     update_user,
 )
 from recall.auth.api_keys import (
@@ -57,6 +58,7 @@ __all__ = [
     "revoke_api_key",
     "set_password",
     "sign",
+    "sign_in_locked",
     "signature_refusals_recorded",
     "signatures_of",
     "update_user",

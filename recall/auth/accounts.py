@@ -13,7 +13,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 
 from recall import audit, clock, db
-from recall.auth.models import Actor, Role, User
+from recall.auth.models import SYSTEM, Actor, Role, User
 from recall.auth.password_policy import check_password_policy
 from recall.auth.passwords import check_password, hash_password
 from recall.auth.service import _user, _user_row, parse_roles
@@ -213,3 +213,22 @@ async def end_token(token: str, secret_key: str) -> None:
             claims.jti,
             expires,
         )
+
+
+async def sign_in_locked(username: str, failures: int, seconds: int, address: str) -> None:
+    """Put a username's sign-in lockout on the record (Part 11), when the account exists."""
+    row = await _user_row(username=username.strip().lower())
+    if row is None:
+        return  # guesses at names that do not exist lock nothing worth recording
+    reason = (
+        f"sign-in of account {row['username']} locked for {seconds} s after {failures} "
+        f"failed sign-ins (last from {address or 'an unknown address'})"
+    )
+    async with db.transaction():
+        await audit.record(
+            SYSTEM,
+            audit.Change(
+                "user", row["id"], "sign_in_locked",
+                new={"username": row["username"], "client_address": address}, reason=reason,
+            ),
+        )  # fmt: skip

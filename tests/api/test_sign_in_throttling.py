@@ -150,3 +150,20 @@ def test_client_address_believes_forwarded_for_only_from_trusted_proxies():
     assert client_address(scope("10.1.1.1", "1.1.1.1", "203.0.113.9"), trusted) == "203.0.113.9"
     assert client_address(scope("10.1.1.1"), trusted) == "10.1.1.1"
     assert client_address(scope("10.1.1.1", "10.3.3.3"), trusted) == "10.1.1.1"
+
+
+async def test_a_username_lockout_is_on_the_audit_trail(client):
+    from tests.factories import headers_for
+
+    user = await make_user("qa")
+    for _ in range(LIMIT + 2):
+        await attempt(client, user.username, "Sup3r-secret-guess")
+    trail = await client.get(
+        "/api/audit",
+        params={"entity": "user", "entity_id": user.id},
+        headers=await headers_for("inspector"),
+    )
+    (locked,) = [e for e in trail.json()["items"] if e["action"] == "sign_in_locked"]
+    assert f"after {LIMIT} failed sign-ins" in locked["reason"]
+    assert "127.0.0.1" in locked["reason"]
+    assert "Sup3r-secret-guess" not in str(locked)

@@ -88,6 +88,7 @@ ACTIONS = {
     "password_reset": N_("Password reset by an administrator"),
     "password_changed": N_("Password changed by the user"),
     "signature_lockout": N_("Signing locked after wrong passwords"),
+    "sign_in_locked": N_("Sign-in locked after failed attempts"),
 }
 PROBLEMS = {
     "entry missing": N_("an entry is missing"),
