@@ -72,7 +72,9 @@ async def sign(
     """Re-check the signer's password and store the signature of `record`.
 
     Run it inside the transaction of the change being signed: a wrong password raises
-    NotAuthenticated before anything is written, and the caller's change rolls back with it.
+    NotAuthenticated (SignatureRefused) before anything is written, and the caller's change rolls
+    back with it. Wrap that transaction in `signature_refusals_recorded` so wrong passwords are
+    audited and counted (five in a row lock signing: SigningLocked, 429).
     """
     meaning = check_meaning(meaning)
     await check_signer(actor, password)
