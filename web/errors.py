@@ -24,6 +24,7 @@ from recall.errors import (
     TooManyAttempts,
     Unavailable,
 )
+from web.pages.errors import error_page
 
 log = structlog.get_logger(__name__)
 
@@ -43,19 +44,17 @@ STATUS_OF: dict[type[RecallError], int] = {
 JSON_PATHS = ("/api/", "/schema", "/metrics", "/health", "/ready")
 
 
-def is_page(request: Request | None) -> bool:
-    return request is not None and not request.url.path.startswith(JSON_PATHS)
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith(JSON_PATHS)
 
 
 def error_response(
     status_code: int, detail: str, request: Request | None = None, **extra: object
 ) -> Response[Any]:
     """`{"status_code", "detail", ...}` for the API; the HTML error page for a page's request."""
-    if is_page(request):
-        from web.pages.errors import error_page
-
+    if request is not None and is_page(request):
         field = extra.get("field")
-        return error_page(request, status_code, field if isinstance(field, str) else None)  # type: ignore[arg-type]
+        return error_page(request, status_code, field if isinstance(field, str) else None)
     body: dict[str, object] = {"status_code": status_code, "detail": detail, **extra}
     return Response(body, status_code=status_code, media_type=MediaType.JSON)
 
