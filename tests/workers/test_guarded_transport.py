@@ -23,7 +23,7 @@ from recall import db, masterdata, notices, outbound
 from recall.masterdata.distribution import today
 from recall.settings import Settings, get_settings
 from tests.api.test_consignee_notices import approved_recall, ship
-from tests.factories import headers_for, make_batch
+from tests.factories import headers_for, make_batch, make_consignee
 from tests.workers.delivery_setup import deliver_jobs
 from workers.senders import GuardedBackend, GuardedTransport, NetworkSender, http_clients
 
@@ -234,3 +234,43 @@ async def test_a_refused_destination_is_final(dns):
         assert unknown.value.retryable
     finally:
         await sender.aclose()
+
+
+@pytest.mark.usefixtures("public_webhooks_only")
+async def test_a_distributor_cannot_scan_ports_through_a_rebound_customer(client, dns, listener):
+    # The review's port scanner: name a customer whose webhook is an internal port, then
+    # read its delivery status. With a name rebound after entry it is refused, whatever port.
+    batch = await make_batch(
+        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
+    )
+    pbf = await make_consignee("SC-PBF", name="PBF Scan")
+    await ship(batch, pbf, 1000)
+    await approved_recall(client, batch)
+    (notice,) = await db.fetch("SELECT id FROM notice WHERE consignee = {}", pbf.id)
+    headers = await headers_for("distributor", consignee_code="SC-PBF")
+    path = f"/api/notices/{notice['id']}/sub-consignees"
+    customers = [
+        {"code": f"SCAN-{port}", "name": "Apotek Scan", "kind": "pharmacy",
+         "batch_no": batch.batch_no, "quantity": 1, "webhook_url": f"http://{NAME}:{port}/x"}
+        for port in (listener.port, 6379, 5432)
+    ]  # fmt: skip
+    named = await client.post(path, json={"consignees": customers}, headers=headers)
+    assert named.status_code == 201, named.text  # public when named
+    dns[NAME] = "127.0.0.1"
+    settings = get_settings()
+    sender = NetworkSender(http_clients(settings), settings)
+    try:
+        for outbox_id in await deliver_jobs():
+            await notices.deliver(outbox_id, sender)
+    finally:
+        await sender.aclose()
+    assert listener.connections == 0
+    shown = await client.get(path, headers=headers)
+    assert {item["code"]: item["status"] for item in shown.json()["items"]} == {
+        f"SCAN-{port}": "failed" for port in (listener.port, 6379, 5432)
+    }
+    errors = await db.fetch(
+        "SELECT DISTINCT d.last_error AS e FROM delivery d JOIN notice n ON n.id = d.notice "
+        "WHERE n.tier = 2"
+    )
+    assert [row["e"] for row in errors] == ["destination not allowed"]
