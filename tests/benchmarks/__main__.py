@@ -18,6 +18,7 @@ BENCHMARKS = {
     "trace": "material-lot trace over 1,000,000 shipments",
     "dashboard": "recall dashboard read with 43,501 notices",
     "import_shipments": "shipments CSV import",
+    "import_bad_lines": "200,000 bad CSV lines while /health is asked",
 }
 
 TARGETS: dict[str, tuple[str, Callable[[float, float], bool], float]] = {
@@ -27,6 +28,8 @@ TARGETS: dict[str, tuple[str, Callable[[float, float], bool], float]] = {
     "fanout_worker_rss_mb": ("≤", operator.le, 300),
     "trace_p95_ms": ("≤", operator.le, 50),
     "dashboard_p95_ms": ("≤", operator.le, 100),
+    "import_bad_answer_bytes": ("≤", operator.le, 200_000),
+    "import_bad_health_max_ms": ("≤", operator.le, 250),
 }
 
 
