@@ -119,7 +119,9 @@ def configure_logging(level: str = "info") -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
-    logging.getLogger("piccolo").setLevel(logging.WARNING)
+    # Not a line per webhook POST (thousands in a fan-out): deliveries are recorded anyway.
+    for name in ("piccolo", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def safe_default() -> None:
