@@ -24,7 +24,7 @@ MAX_TRIES = 10_000
 RELAY_EVERY_SECONDS = 10
 FOLLOW_UP_EVERY_MINUTES = 5
 AUDIT_FULL_CHECK_HOUR_UTC = 18  # 01:23 on the plant's clock (UTC+7)
-AUDIT_FULL_CHECK_TIMEOUT_SECONDS = 4 * 3600  # ten million entries take minutes, not hours
+AUDIT_FULL_CHECK_KEEP_SECONDS = 6 * 3600  # its job id stays taken: one run per night
 # A short Redis blip is absorbed here; a longer outage restarts the worker (`recall worker`).
 REDIS_RETRIES = 3
 REDIS_BACKOFF_CAP_SECONDS = 1.0
@@ -48,6 +48,9 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    full_check = ctx.pop(jobs.AUDIT_FULL_CHECK, None)
+    if full_check is not None:
+        full_check.cancel()  # tonight's re-hash is lost; tomorrow's runs
     sender = ctx.pop("sender", None)
     if sender is not None:
         await sender.aclose()
@@ -91,16 +94,15 @@ class WorkerSettings:
             keep_result=0,
         ),
         cron(jobs.file_status_reports, name="file_status_reports", minute=7, second=45),
-        # Nightly full re-hash. Its job id names the minute and its result is kept for hours:
-        # however many workers enqueue it, arq runs it once.
+        # Nightly full re-hash (started in the background, see the job). Its job id names the
+        # minute and its result is kept for hours: however many workers enqueue it, one runs it.
         cron(
             jobs.verify_audit_trail,
             name="verify_audit_trail",
             hour=AUDIT_FULL_CHECK_HOUR_UTC,
             minute=23,
             second=0,
-            timeout=AUDIT_FULL_CHECK_TIMEOUT_SECONDS,
-            keep_result=AUDIT_FULL_CHECK_TIMEOUT_SECONDS,
+            keep_result=AUDIT_FULL_CHECK_KEEP_SECONDS,
         ),
     ]
     on_startup = startup

@@ -350,12 +350,23 @@ async def test_entries_from_before_keyed_hashes_stay_verifiable_and_are_pinned()
 
 
 async def test_the_nightly_full_check_is_scheduled_once_per_night():
+    from workers import jobs
     from workers.settings import WorkerSettings
 
     (job,) = [job for job in WorkerSettings.cron_jobs if job.name == "verify_audit_trail"]
     # arq gives a unique cron job the id name:time; a kept result refuses the same id again.
     assert job.unique and job.job_id is None and (job.keep_result_s or 0) >= 3600
     assert isinstance(job.hour, int) and isinstance(job.minute, int)
+    # No long timeout: arq locks every job of a killed worker for the longest timeout + 10 s.
+    assert job.timeout_s is None
+    await write_entries(3)
+    ctx: dict = {}
+    assert await jobs.verify_audit_trail(ctx) == "started"
+    assert await jobs.verify_audit_trail(ctx) == "already running"
+    result = await ctx[jobs.AUDIT_FULL_CHECK]
+    assert (result.ok, result.full, result.entries) == (True, True, 3)
+    last_full = (await audit.verify()).last_full
+    assert last_full is not None and (last_full.ok, last_full.entries) == (True, 3)
 
 
 async def test_cli_full_verification_and_the_api_show_the_last_full_check(client):
