@@ -1,21 +1,23 @@
 """Recall notices: one per consignee within a recall's depth, and the recall's progress."""
 
 from recall.notices import idempotency
-from recall.notices.cascade import name_sub_consignees
-from recall.notices.consignee import (
-    ConsigneeNotice,
+from recall.notices.answers import (
     DuplicateScan,
-    NoticeBatch,
-    NoticeLineShown,
-    NoticeRecall,
     ReturnLine,
     ReturnsRecorded,
     StockLine,
+    record_returns,
+    report_stock,
+)
+from recall.notices.cascade import name_sub_consignees
+from recall.notices.consignee import (
+    ConsigneeNotice,
+    NoticeBatch,
+    NoticeLineShown,
+    NoticeRecall,
     acknowledge_notice,
     get_own_notice,
     list_own_notices,
-    record_returns,
-    report_stock,
 )
 from recall.notices.delivery import (
     DELIVER_JOB,
