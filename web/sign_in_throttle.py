@@ -9,9 +9,9 @@ X-Forwarded-For is believed only when the peer is one of RECALL_TRUSTED_PROXIES.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar.connection import ASGIConnection
 from litestar.stores.redis import RedisStore
@@ -19,7 +19,7 @@ from litestar.types import Scope
 from redis.asyncio import Redis
 
 from recall import auth
-from recall.errors import NotAuthenticated, TooManyAttempts
+from recall.errors import InvalidInput, NotAuthenticated, TooManyAttempts
 from recall.settings import get_settings
 
 SIGN_IN_STORE = "sign_in_attempts"
@@ -28,6 +28,7 @@ ADDRESS_FACTOR = 10
 USERNAME_MAX = 150
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+T = TypeVar("T")
 
 
 class SignInAttempts(RedisStore):
@@ -108,16 +109,47 @@ async def throttled_login(
     connection: ASGIConnection[Any, Any, Any, Any], username: str, password: str
 ) -> tuple[str, auth.User]:
     """auth.login behind the throttle: TooManyAttempts (429, Retry-After) when blocked."""
+    settings = get_settings()
+    return await throttled(
+        connection,
+        username,
+        lambda: auth.login(username, password, settings.secret_key, settings.token_ttl_minutes),
+    )
+
+
+async def throttled_password_change(
+    connection: ASGIConnection[Any, Any, Any, Any], current_password: str, new_password: str
+) -> None:
+    """auth.change_own_password behind the throttle: a stolen token must not guess passwords."""
+    actor = connection.user
+    await throttled(
+        connection,
+        actor.username,
+        lambda: auth.change_own_password(actor, current_password, new_password),
+    )
+
+
+async def throttled(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    username: str,
+    proof: Callable[[], Awaitable[T]],
+) -> T:
+    """Run `proof` of a password for `username`, counted by the sign-in throttle.
+
+    A wrong password (NotAuthenticated, or InvalidInput naming current_password) counts as a
+    failed sign-in of that username; TooManyAttempts (429, Retry-After) when blocked.
+    """
     attempts = connection.app.stores.get(SIGN_IN_STORE)
     if not isinstance(attempts, SignInAttempts):
         raise TypeError("the app has no sign-in attempts store")  # create_app registers it
     name = username.strip().lower()[:USERNAME_MAX]
     address = client_address(connection.scope, attempts.trusted_proxies)
     await attempts.admit(address, name)
-    settings = get_settings()
     try:
-        return await auth.login(username, password, settings.secret_key, settings.token_ttl_minutes)
-    except NotAuthenticated:
+        return await proof()
+    except (NotAuthenticated, InvalidInput) as exc:
+        if isinstance(exc, InvalidInput) and exc.field != "current_password":
+            raise
         failures, seconds = await attempts.failed(name)
         if failures == attempts.per_username:  # this failure locks the username: on the record
             await auth.sign_in_locked(name, failures, seconds, address)

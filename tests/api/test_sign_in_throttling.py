@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest_asyncio
 
+from recall import auth
 from recall.settings import get_settings
 from tests.conftest import running
 from tests.factories import PASSWORD, make_user
@@ -167,3 +168,23 @@ async def test_a_username_lockout_is_on_the_audit_trail(client):
     assert f"after {LIMIT} failed sign-ins" in locked["reason"]
     assert "127.0.0.1" in locked["reason"]
     assert "Sup3r-secret-guess" not in str(locked)
+
+
+async def test_a_stolen_token_cannot_guess_the_password_through_the_change_form(client):
+    # Whoever holds a token may try current passwords: those tries count as failed sign-ins.
+    user = await make_user("qa")
+    token, _ = await auth.login(user.username, PASSWORD, get_settings().secret_key, 60)
+    headers = {"Authorization": f"Bearer {token}"}
+    limit = get_settings().login_attempts_per_minute
+    for attempt in range(limit):
+        guess = {"current_password": f"guess number {attempt}", "new_password": "x" * 20}
+        response = await client.post("/api/auth/password", json=guess, headers=headers)
+        assert response.status_code == 422, response.text
+    right = {"current_password": PASSWORD, "new_password": "kopi tubruk di pagi hari"}
+    response = await client.post("/api/auth/password", json=right, headers=headers)
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) > 0
+    sign_in = await client.post(
+        "/api/auth/login", json={"username": user.username, "password": PASSWORD}
+    )
+    assert sign_in.status_code == 429

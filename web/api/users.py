@@ -14,7 +14,7 @@ from recall.auth import Actor
 from recall.settings import get_settings
 from web.api.schemas import Limit, Offset, Page
 from web.security import ADMIN_ONLY, ANY_ROLE
-from web.sign_in_throttle import throttled_login
+from web.sign_in_throttle import throttled_login, throttled_password_change
 
 Username = Annotated[str, msgspec.Meta(min_length=1, max_length=150)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
@@ -116,7 +116,7 @@ class AuthController(Controller):
         self, data: JSONBody[PasswordChange], request: Request[Actor, Any, Any]
     ) -> None:
         """Change one's own password; every token and session held until now ends."""
-        await auth.change_own_password(request.user, data.current_password, data.new_password)
+        await throttled_password_change(request, data.current_password, data.new_password)
 
 
 class UserController(Controller):

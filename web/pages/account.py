@@ -16,6 +16,7 @@ from recall.settings import get_settings
 from web.pages.forms import FormState
 from web.pages.render import HEADERS, N_, gettext_for, page
 from web.pages.session import begin_session, signed_in
+from web.sign_in_throttle import throttled_password_change
 
 MAX_FIELD = 1024
 Saved = Annotated[str | None, Parameter(required=False, max_length=20)]
@@ -89,7 +90,7 @@ async def change_password(request: Request[Actor, Any, Any]) -> Template | Redir
     try:
         if not current:
             raise InvalidInput("current_password", "required")
-        await auth.change_own_password(request.user, current, new)
+        await throttled_password_change(request, current, new)
     except InvalidInput as exc:
         return _password_page(request, refused(request, form, exc), status_code=422)
     # Every earlier token ended with the change, this session's too: sign in again at once.
