@@ -76,8 +76,7 @@ async def _wrong_password(actor: Actor, entity: str, entity_id: str | int) -> No
             return
         until = clock.now() + SIGNATURE_LOCKOUT
         await db.fetch(
-            "UPDATE app_user SET signature_failures = 0, signature_locked_until = {} "
-            "WHERE id = {}",
+            "UPDATE app_user SET signature_failures = 0, signature_locked_until = {} WHERE id = {}",
             until,
             actor.id,
         )
