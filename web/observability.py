@@ -12,10 +12,12 @@ import re
 import sys
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:  # the worker sets up its logging here too: no Litestar in its memory
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 # Keys whose values never reach a log line, wherever they appear in an event.
 SENSITIVE_KEYS = frozenset(

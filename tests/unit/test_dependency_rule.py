@@ -34,3 +34,16 @@ def test_domain_imports_no_web_or_queue(path):
 @pytest.mark.parametrize("path", python_files("web"), ids=lambda p: str(p.relative_to(ROOT)))
 def test_web_does_not_import_workers(path):
     assert "workers" not in imported_modules(path)
+
+
+def test_a_worker_process_loads_no_litestar():
+    # `recall worker` sets up its logging from web.observability; Litestar would add ~11 MB
+    # to every worker of a fan-out.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, workers.settings, web.observability\n"
+        "assert 'litestar' not in sys.modules, 'litestar loaded'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
