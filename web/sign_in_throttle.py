@@ -56,7 +56,7 @@ class SignInAttempts(RedisStore):
             raise TooManyAttempts(
                 "too many sign-in attempts from this address; try again later", address_ttl
             )
-        if int(failures or 0) >= self.per_username:
+        if int(failures or 0) > self.per_username:
             raise TooManyAttempts(
                 "too many failed sign-ins for this username; try again later", user_ttl
             )
@@ -151,6 +151,6 @@ async def throttled(
         if isinstance(exc, InvalidInput) and exc.field != "current_password":
             raise
         failures, seconds = await attempts.failed(name)
-        if failures == attempts.per_username:  # this failure locks the username: on the record
+        if failures == attempts.per_username + 1:  # this failure locks the username: on record
             await auth.sign_in_locked(name, failures, seconds, address)
         raise

@@ -59,9 +59,9 @@ async def test_forged_forwarded_for_does_not_reset_the_username_limit(client):
     user = await make_user("qa")
     statuses = [
         (await attempt(client, user.username, forwarded=f"10.0.{i}.{i}")).status_code
-        for i in range(LIMIT + 1)
+        for i in range(LIMIT + 2)
     ]
-    assert statuses == [401] * LIMIT + [429]
+    assert statuses == [401] * (LIMIT + 1) + [429]
 
 
 async def test_forged_forwarded_for_does_not_reset_the_address_limit(client):
@@ -74,9 +74,17 @@ async def test_forged_forwarded_for_does_not_reset_the_address_limit(client):
     assert 0 < int((await attempt(client, "someone-else")).headers["Retry-After"]) <= 60
 
 
-async def test_a_blocked_username_is_refused_even_with_the_right_password(client):
+async def test_as_many_failures_as_the_limit_do_not_block_yet(client):
+    # The contract blocks after *more than* the limit of failures within 60 s.
     user = await make_user("qa")
     for _ in range(LIMIT):
+        assert (await attempt(client, user.username)).status_code == 401
+    assert (await attempt(client, user.username, PASSWORD)).status_code == 200
+
+
+async def test_a_blocked_username_is_refused_even_with_the_right_password(client):
+    user = await make_user("qa")
+    for _ in range(LIMIT + 1):
         assert (await attempt(client, user.username)).status_code == 401
     blocked = await attempt(client, user.username, PASSWORD)
     assert blocked.status_code == 429
@@ -101,7 +109,7 @@ async def test_successful_sign_ins_do_not_block_the_username(client):
 
 async def test_the_page_form_shares_the_limit_and_says_when_to_retry(client):
     user = await make_user("qa")
-    for _ in range(LIMIT):
+    for _ in range(LIMIT + 1):
         assert (await attempt(client, user.username)).status_code == 401
     response = await sign_in(client, user.username)
     assert response.status_code == 429
@@ -112,7 +120,7 @@ async def test_the_page_form_shares_the_limit_and_says_when_to_retry(client):
 async def test_two_web_processes_share_the_counts():
     user = await make_user("qa")
     async with app_client() as first, app_client() as second:
-        for _ in range(LIMIT):
+        for _ in range(LIMIT + 1):
             assert (await attempt(first, user.username)).status_code == 401
         assert (await attempt(second, user.username, PASSWORD)).status_code == 429
 
@@ -131,7 +139,7 @@ async def test_behind_a_trusted_proxy_the_forwarded_address_counts():
 async def test_behind_a_trusted_proxy_the_username_limit_still_holds():
     user = await make_user("qa")
     async with app_client(trusted_proxies=("127.0.0.0/8",)) as client:
-        for i in range(LIMIT):
+        for i in range(LIMIT + 1):
             forwarded = f"203.0.113.{i + 1}"
             assert (await attempt(client, user.username, forwarded=forwarded)).status_code == 401
         blocked = await attempt(client, user.username, PASSWORD, forwarded="203.0.113.200")
@@ -165,7 +173,7 @@ async def test_a_username_lockout_is_on_the_audit_trail(client):
         headers=await headers_for("inspector"),
     )
     (locked,) = [e for e in trail.json()["items"] if e["action"] == "sign_in_locked"]
-    assert f"after {LIMIT} failed sign-ins" in locked["reason"]
+    assert f"after {LIMIT + 1} failed sign-ins" in locked["reason"]
     assert "127.0.0.1" in locked["reason"]
     assert "Sup3r-secret-guess" not in str(locked)
 
@@ -176,7 +184,7 @@ async def test_a_stolen_token_cannot_guess_the_password_through_the_change_form(
     token, _ = await auth.login(user.username, PASSWORD, get_settings().secret_key, 60)
     headers = {"Authorization": f"Bearer {token}"}
     limit = get_settings().login_attempts_per_minute
-    for attempt in range(limit):
+    for attempt in range(limit + 1):
         guess = {"current_password": f"guess number {attempt}", "new_password": "x" * 20}
         response = await client.post("/api/auth/password", json=guess, headers=headers)
         assert response.status_code == 422, response.text
