@@ -1,5 +1,11 @@
 """Complaints: intake, QA triage, replies to the complainant, closure, and trends."""
 
+from recall.complaints._lifecycle import (
+    close_complaint,
+    log_complaint,
+    reply_to_complaint,
+    triage_complaint,
+)
 from recall.complaints.grouping import (
     GroupedComplaint,
     attach_to_investigation,
@@ -39,15 +45,11 @@ from recall.complaints.register import (
     whole_register,
 )
 from recall.complaints.service import (
-    close_complaint,
     complaint_history,
     complaint_trends,
     get_complaint,
     list_complaints,
-    log_complaint,
     possible_duplicates,
-    reply_to_complaint,
-    triage_complaint,
 )
 
 __all__ = [
