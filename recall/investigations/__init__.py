@@ -1,5 +1,12 @@
 """Quality investigations over complaints: root cause, affected batches, CAPA, conclusion."""
 
+from recall.investigations._lifecycle import (
+    add_capa,
+    complete_capa,
+    conclude_investigation,
+    open_investigation,
+    update_investigation,
+)
 from recall.investigations.models import (
     CONCLUSION_MAX,
     DESCRIPTION_MAX,
@@ -25,15 +32,10 @@ from recall.investigations.models import (
     Unchanged,
 )
 from recall.investigations.service import (
-    add_capa,
-    complete_capa,
-    conclude_investigation,
     get_capa,
     get_investigation,
     list_investigations,
-    open_investigation,
     suggested_batches,
-    update_investigation,
 )
 
 __all__ = [

@@ -1,0 +1,282 @@
+"""Investigation use cases that change one: open, findings, CAPA and conclusion."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from recall import audit, clock, complaints, db
+from recall.auth import Actor
+from recall.errors import Conflict, InvalidInput
+from recall.investigations.models import (
+    CONCLUSION_MAX,
+    DESCRIPTION_MAX,
+    FINDINGS_MAX,
+    MAX_AFFECTED_BATCHES,
+    MAX_COMPLAINTS,
+    NOTE_MAX,
+    OWNER_MAX,
+    REFERENCES,
+    ROOT_CAUSE_MAX,
+    TITLE_MAX,
+    UNCHANGED,
+    Capa,
+    CapaKind,
+    CapaStatus,
+    Investigation,
+    InvestigationStatus,
+    RootCauseCategory,
+    Unchanged,
+    capa_transition,
+    check_concludable,
+    check_due_on,
+    check_editable,
+    check_effectiveness_check_due_on,
+    investigation_transition,
+)
+from recall.investigations.service import (
+    _C,
+    _I,
+    _IB,
+    _capa_row,
+    _investigation_row,
+    get_capa,
+    get_investigation,
+    today,
+)
+from recall.rules import check_ids, choice, text
+
+# Opening --------------------------------------------------------------------------------
+
+
+async def open_investigation(actor: Actor, title: str, complaint_ids: list[int]) -> Investigation:
+    """Open an investigation over triaged complaints; their status becomes under_investigation."""
+    checked_title = text(title, "title", TITLE_MAX, one_line=True)
+    ids = check_ids(complaint_ids, "complaint_ids", at_least=1, at_most=MAX_COMPLAINTS)
+    opened_at = clock.now()
+    async with db.transaction():
+        reference = await db.next_reference(REFERENCES, opened_at)
+        row = _I(
+            reference=reference,
+            title=checked_title,
+            status=InvestigationStatus.OPEN.value,
+            created_at=opened_at,
+            created_by=actor.id,
+            version=1,
+        )
+        await row.save()
+        await complaints.attach_to_investigation(actor, ids, row.id)
+        new = {
+            "reference": reference,
+            "title": checked_title,
+            "status": InvestigationStatus.OPEN.value,
+            "complaint_ids": ids,
+        }
+        await audit.record(actor, audit.Change("investigation", row.id, "opened", new=new))
+    return await get_investigation(row.id)
+
+
+# Findings -------------------------------------------------------------------------------
+
+
+async def _existing_batches(batch_ids: list[int]) -> None:
+    if not batch_ids:
+        return
+    placeholders = ", ".join("{}" for _ in batch_ids)
+    rows = await db.fetch(f"SELECT id FROM batch WHERE id IN ({placeholders})", *batch_ids)
+    known = {row["id"] for row in rows}
+    missing = [str(batch_id) for batch_id in batch_ids if batch_id not in known]
+    if missing:
+        raise InvalidInput("affected_batch_ids", f"no batch with id {', '.join(missing)}")
+
+
+async def update_investigation(
+    actor: Actor,
+    investigation_id: int,
+    *,
+    root_cause_category: str | Unchanged | None = UNCHANGED,
+    root_cause: str | Unchanged | None = UNCHANGED,
+    findings: str | Unchanged | None = UNCHANGED,
+    affected_batch_ids: list[int] | Unchanged = UNCHANGED,
+    version: int | None = None,
+) -> Investigation:
+    """Change the given fields only; None clears a text field. Conflict once concluded.
+
+    `affected_batch_ids` replaces the whole set. With `version`, a stale copy is a Conflict.
+    """
+    wanted: dict[str, Any] = {}
+    if not isinstance(root_cause_category, Unchanged):
+        wanted["root_cause_category"] = (
+            choice(RootCauseCategory, root_cause_category, "root_cause_category").value
+            if root_cause_category is not None and root_cause_category.strip()
+            else None
+        )
+    if not isinstance(root_cause, Unchanged):
+        wanted["root_cause"] = text(root_cause, "root_cause", ROOT_CAUSE_MAX, required=False)
+    if not isinstance(findings, Unchanged):
+        wanted["findings"] = text(findings, "findings", FINDINGS_MAX, required=False)
+    batch_ids: list[int] | None = None
+    if not isinstance(affected_batch_ids, Unchanged):
+        batch_ids = check_ids(
+            affected_batch_ids, "affected_batch_ids", at_least=0, at_most=MAX_AFFECTED_BATCHES
+        )
+        await _existing_batches(batch_ids)
+
+    async with db.transaction():
+        row = await _investigation_row(investigation_id)
+        check_editable(row["status"])
+        if version is not None and version != row["version"]:
+            raise Conflict(
+                f"the investigation changed meanwhile (version {row['version']}, "
+                f"not {version}); reload and try again"
+            )
+        old = {key: row[key] for key in wanted if row[key] != wanted[key]}
+        new = {key: wanted[key] for key in old}
+        replace_batches = False
+        if batch_ids is not None:
+            current = await _IB.select(_IB.batch).where(_IB.investigation == investigation_id)
+            before = sorted(r["batch"] for r in current)
+            if before != sorted(batch_ids):
+                replace_batches = True
+                old["affected_batch_ids"], new["affected_batch_ids"] = before, sorted(batch_ids)
+        if new:
+            columns = [key for key in new if key != "affected_batch_ids"]
+            assignments = [f"{column} = {{}}" for column in columns] + ["version = version + 1"]
+            updated = await db.fetch(
+                f"UPDATE investigation SET {', '.join(assignments)} "
+                "WHERE id = {} AND version = {} RETURNING id",
+                *(new[column] for column in columns),
+                investigation_id,
+                row["version"],
+            )
+            if not updated:
+                raise Conflict("the investigation changed meanwhile; reload and try again")
+            if replace_batches:
+                await _IB.delete().where(_IB.investigation == investigation_id)
+                if batch_ids:
+                    await _IB.insert(
+                        *(_IB(investigation=investigation_id, batch=b) for b in batch_ids)
+                    )
+            await audit.record(
+                actor, audit.Change("investigation", investigation_id, "updated", old=old, new=new)
+            )
+    return await get_investigation(investigation_id)
+
+
+# CAPA -------------------------------------------------------------------------------------
+
+
+async def add_capa(
+    actor: Actor, investigation_id: int, kind: str, description: str, owner: str, due_on: date
+) -> Capa:
+    """A corrective or preventive action owned by someone, due on a day not in the past."""
+    values: dict[str, Any] = {
+        "kind": choice(CapaKind, kind, "kind").value,
+        "description": text(description, "description", DESCRIPTION_MAX),
+        "owner": text(owner, "owner", OWNER_MAX, one_line=True),
+        "due_on": check_due_on(due_on, today()),
+    }
+    async with db.transaction():
+        investigation = await _investigation_row(investigation_id)
+        row = _C(
+            **values,
+            investigation=investigation["id"],
+            status=CapaStatus.OPEN.value,
+            created_at=clock.now(),
+            version=1,
+        )
+        await row.save()
+        new = {
+            **values,
+            "due_on": values["due_on"].isoformat(),
+            "investigation_id": investigation_id,
+            "status": CapaStatus.OPEN.value,
+        }
+        await audit.record(actor, audit.Change("capa", row.id, "created", new=new))
+    return await get_capa(row.id)
+
+
+async def complete_capa(
+    actor: Actor,
+    capa_id: int,
+    note: str | None = None,
+    effectiveness_check_due_on: date | None = None,
+) -> Capa:
+    """Mark a CAPA done, optionally scheduling the check that it worked; Conflict if done."""
+    checked_note = text(note, "note", NOTE_MAX, required=False)
+    check_due = check_effectiveness_check_due_on(effectiveness_check_due_on, today())
+    completed_at = clock.now()
+    async with db.transaction():
+        row = await _capa_row(capa_id)
+        status = capa_transition(row["status"], CapaStatus.DONE)
+        updated = await db.fetch(
+            "UPDATE capa SET status = {}, completed_at = {}, completed_by = {}, "
+            "completion_note = {}, effectiveness_check_due_on = {}, version = version + 1 "
+            "WHERE id = {} AND version = {} RETURNING id",
+            status.value,
+            completed_at,
+            actor.id,
+            checked_note,
+            check_due,
+            capa_id,
+            row["version"],
+        )
+        if not updated:
+            raise Conflict("the CAPA changed meanwhile; reload and try again")
+        new = {
+            "status": status.value,
+            "completed_at": completed_at.isoformat(),
+            "completion_note": checked_note,
+            "effectiveness_check_due_on": check_due.isoformat() if check_due else None,
+        }
+        await audit.record(
+            actor,
+            audit.Change("capa", capa_id, "completed", old={"status": row["status"]}, new=new),
+        )
+    return await get_capa(capa_id)
+
+
+# Conclusion -------------------------------------------------------------------------------
+
+
+async def conclude_investigation(
+    actor: Actor, investigation_id: int, conclusion: str, recall_recommended: bool
+) -> Investigation:
+    """Draw the conclusion and recommend a recall or not; needs the root cause recorded."""
+    checked = text(conclusion, "conclusion", CONCLUSION_MAX)
+    concluded_at = clock.now()
+    async with db.transaction():
+        row = await _investigation_row(investigation_id)
+        check_concludable(row["status"], row["root_cause_category"], row["root_cause"])
+        status = investigation_transition(row["status"], InvestigationStatus.CONCLUDED)
+        updated = await db.fetch(
+            "UPDATE investigation SET status = {}, conclusion = {}, recall_recommended = {}, "
+            "concluded_at = {}, concluded_by = {}, version = version + 1 "
+            "WHERE id = {} AND version = {} RETURNING id",
+            status.value,
+            checked,
+            bool(recall_recommended),
+            concluded_at,
+            actor.id,
+            investigation_id,
+            row["version"],
+        )
+        if not updated:
+            raise Conflict("the investigation changed meanwhile; reload and try again")
+        new = {
+            "status": status.value,
+            "conclusion": checked,
+            "recall_recommended": bool(recall_recommended),
+            "concluded_at": concluded_at.isoformat(),
+        }
+        await audit.record(
+            actor,
+            audit.Change(
+                "investigation",
+                investigation_id,
+                "concluded",
+                old={"status": row["status"]},
+                new=new,
+            ),
+        )
+    return await get_investigation(investigation_id)
