@@ -1,0 +1,186 @@
+"""Complaint pages: the complaint file and its forms (triage, reply, close)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from recall import complaints, investigations
+from recall.auth import Actor, Role
+from recall.complaints import Complaint, ComplaintStatus
+from recall.complaints.models import check_closable
+from recall.errors import Conflict, InvalidInput
+from recall.rules import MAX_ID
+from recall.settings import get_settings
+from web.api.complaints import ComplaintClose, ComplaintTriage, ReplyCreate
+from web.pages._complaint_display import Text, local_date, names
+from web.pages.forms import FormState, read
+from web.pages.render import HEADERS, local_time, page
+from web.pages.session import signed_in
+from web.security import COMPLAINT_INTAKE, QA_ONLY, READ_ALL
+
+VERSION_FIELD = "version"
+
+
+@dataclass
+class Forms:
+    """The forms of the complaint page; a refused one comes back with its values and error."""
+
+    states: dict[str, FormState] = field(default_factory=dict)
+    conflict: str | None = None
+
+    def __getitem__(self, name: str) -> FormState:
+        return self.states.get(name) or FormState()
+
+
+async def _closable(complaint: Complaint) -> bool:
+    """Whether the domain would close it now: the close form is offered only then."""
+    investigation_status = None
+    if complaint.investigation_id is not None:
+        investigation = await investigations.get_investigation(complaint.investigation_id)
+        investigation_status = investigation.status
+    try:
+        check_closable(complaint.status, complaint.investigate, investigation_status)
+    except Conflict:
+        return False
+    return True
+
+
+async def _complaint_page(
+    request: Request[Actor, Any, Any],
+    complaint_id: FromPath[int],
+    forms: Forms | None = None,
+    *,
+    status_code: int = 200,
+    logged: bool = False,
+) -> Template:
+    complaint = await complaints.get_complaint(complaint_id)
+    history = await complaints.complaint_history(complaint.id)
+    duplicates = await complaints.possible_duplicates(complaint)
+    zone = get_settings().time_zone
+    user = request.user
+    is_qa = user.has(Role.QA)
+    return page(
+        request,
+        "complaints/detail.html",
+        {
+            "complaint": complaint,
+            "history": history,
+            "duplicates": duplicates,
+            "forms": forms or Forms(),
+            "names": names(request),
+            "when": lambda moment: local_time(moment, zone),
+            "local_date": local_date,
+            "logged": logged,
+            "can_triage": is_qa and complaint.status == ComplaintStatus.RECEIVED,
+            "can_close": is_qa and await _closable(complaint),
+            "can_reply": user.has(Role.CS, Role.QA) and complaint.status != ComplaintStatus.CLOSED,
+            "can_investigate": (
+                is_qa
+                and complaint.status == ComplaintStatus.TRIAGED
+                and bool(complaint.investigate)
+            ),
+            "sees_audit": user.has(Role.QA, Role.QA_MANAGER, Role.INSPECTOR, Role.ADMIN),
+        },
+        status_code=status_code,
+    )
+
+
+@get("/complaints/{complaint_id:int}", guards=[signed_in, READ_ALL], include_in_schema=False)
+async def complaint_file(
+    request: Request[Actor, Any, Any], complaint_id: FromPath[int], logged: Text = None
+) -> Template:
+    return await _complaint_page(request, complaint_id, logged=bool(logged))
+
+
+async def _refused(
+    request: Request[Actor, Any, Any],
+    complaint_id: FromPath[int],
+    name: str,
+    form: FormMultiDict,
+    exc: InvalidInput | Conflict,
+) -> Template:
+    """The page again with the refused form's values and why (422 a field, 409 the state)."""
+    if isinstance(exc, InvalidInput):
+        forms = Forms({name: FormState.failed(form, exc)})
+        return await _complaint_page(request, complaint_id, forms, status_code=422)
+    values = {key: str(value) for key, value in form.items() if not key.startswith("_")}
+    forms = Forms({name: FormState(values=values)}, conflict=exc.detail)
+    return await _complaint_page(request, complaint_id, forms, status_code=409)
+
+
+def _version(form: FormMultiDict) -> int:
+    """The complaint's version the form was shown with."""
+    text = str(form.get(VERSION_FIELD, "")).strip()
+    if not text.isdigit() or int(text) > MAX_ID:
+        raise InvalidInput(VERSION_FIELD, "reload the page and try again")
+    return int(text)
+
+
+def _back_to(complaint_id: int, anchor: str) -> Redirect:
+    return Redirect(f"/complaints/{complaint_id}#{anchor}", status_code=303, headers=HEADERS)
+
+
+@post(
+    "/complaints/{complaint_id:int}/triage",
+    guards=[signed_in, QA_ONLY],
+    include_in_schema=False,
+)
+async def triage_complaint(
+    request: Request[Actor, Any, Any], complaint_id: FromPath[int]
+) -> Template | Redirect:
+    form = await request.form()
+    try:
+        data = read(form, ComplaintTriage)
+        await complaints.unchanged_complaint(complaint_id, _version(form))
+        await complaints.triage_complaint(
+            request.user,
+            complaint_id,
+            category=data.category.value,
+            severity=data.severity.value,
+            investigate=data.investigate,
+            reason=data.reason,
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await _refused(request, complaint_id, "triage", form, exc)
+    return _back_to(complaint_id, "triage")
+
+
+@post(
+    "/complaints/{complaint_id:int}/reply",
+    guards=[signed_in, COMPLAINT_INTAKE],
+    include_in_schema=False,
+)
+async def reply_to_complaint(
+    request: Request[Actor, Any, Any], complaint_id: FromPath[int]
+) -> Template | Redirect:
+    form = await request.form()
+    try:
+        data = read(form, ReplyCreate)
+        await complaints.reply_to_complaint(request.user, complaint_id, data.text)
+    except (InvalidInput, Conflict) as exc:
+        return await _refused(request, complaint_id, "reply", form, exc)
+    return _back_to(complaint_id, "replies")
+
+
+@post(
+    "/complaints/{complaint_id:int}/close",
+    guards=[signed_in, QA_ONLY],
+    include_in_schema=False,
+)
+async def close_complaint(
+    request: Request[Actor, Any, Any], complaint_id: FromPath[int]
+) -> Template | Redirect:
+    form = await request.form()
+    try:
+        data = read(form, ComplaintClose)
+        await complaints.unchanged_complaint(complaint_id, _version(form))
+        await complaints.close_complaint(request.user, complaint_id, data.resolution)
+    except (InvalidInput, Conflict) as exc:
+        return await _refused(request, complaint_id, "close", form, exc)
+    return _back_to(complaint_id, "top")
