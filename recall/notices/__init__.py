@@ -1,6 +1,16 @@
 """Recall notices: one per consignee within a recall's depth, and the recall's progress."""
 
 from recall.notices import idempotency
+from recall.notices._alert_mail import mail_alert
+from recall.notices._delivery_schedule import DELIVER_JOB, Channel, DeliveryStatus, Message
+from recall.notices._delivery_schedule import schedule as schedule_deliveries
+from recall.notices._delivery_send import (
+    DeliveryError,
+    Outcome,
+    Sender,
+    retry_delay,
+    webhook_outcome,
+)
 from recall.notices.answers import (
     DuplicateScan,
     ReturnLine,
@@ -19,20 +29,7 @@ from recall.notices.consignee import (
     get_own_notice,
     list_own_notices,
 )
-from recall.notices.delivery import (
-    DELIVER_JOB,
-    Channel,
-    DeliveryError,
-    DeliveryStatus,
-    Message,
-    Outcome,
-    Sender,
-    deliver,
-    mail_alert,
-    retry_delay,
-    webhook_outcome,
-)
-from recall.notices.delivery import schedule as schedule_deliveries
+from recall.notices.delivery import deliver
 from recall.notices.idempotency import IdempotencyKey, StoredAnswer
 from recall.notices.links import portal_token
 from recall.notices.models import (

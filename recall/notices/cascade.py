@@ -16,6 +16,7 @@ from typing import Any
 from recall import audit, clock, db, masterdata
 from recall.auth import Actor
 from recall.errors import Conflict, InvalidInput
+from recall.notices._delivery_schedule import schedule
 from recall.notices.consignee import (
     MAX_QUANTITY,
     _consignee_of,
@@ -25,7 +26,6 @@ from recall.notices.consignee import (
     _once,
     _open_notice,
 )
-from recall.notices.delivery import schedule
 from recall.notices.idempotency import IdempotencyKey, StoredAnswer
 from recall.notices.models import PlannedLine, PlannedNotice, within_depth
 from recall.notices.named import (

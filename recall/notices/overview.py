@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from recall import db
-from recall.notices.delivery import DeliveryStatus, Message
+from recall.notices._delivery_schedule import DeliveryStatus, Message
 from recall.notices.models import NoticeStatus
 from recall.notices.service import RESPOND_BY, deadlines_passed
 from recall.rules import choice

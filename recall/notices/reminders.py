@@ -12,7 +12,7 @@ from typing import Any
 
 from recall import alerts, audit, clock, db
 from recall.auth import SYSTEM
-from recall.notices.delivery import Message, schedule
+from recall.notices._delivery_schedule import Message, schedule
 from recall.notices.service import ANSWERS_AT_WHOLESALE_LEVEL
 from recall.settings import get_settings
 

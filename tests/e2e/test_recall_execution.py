@@ -34,7 +34,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from recall import db
 from recall.embedded import start_redis
 from recall.masterdata.distribution import today
-from recall.notices import delivery
+from recall.notices import _delivery_schedule
 from recall.settings import get_settings
 from tests.factories import PASSWORD, headers_for, new_gtin, new_nie
 from tests.harness import WorkerProcess, count, free_port, until
@@ -293,7 +293,7 @@ def small_chunks(monkeypatch) -> None:
     """Approval (in this process) queues notices five per job, as the worker is set up."""
     settings = get_settings()
     chunked = replace(settings, delivery=replace(settings.delivery, notices_per_job=5))
-    monkeypatch.setattr(delivery, "get_settings", lambda: chunked)
+    monkeypatch.setattr(_delivery_schedule, "get_settings", lambda: chunked)
 
 
 async def test_a_recall_reaches_everyone_through_redis_outage_and_worker_kill(

@@ -14,7 +14,14 @@ from standardwebhooks import Webhook
 
 from recall import alerts, audit, clock, db, masterdata, notices, outbox, recalls
 from recall.auth import SYSTEM, Actor, Role
-from recall.notices import DeliveryError, Message, delivery
+from recall.notices import (
+    DeliveryError,
+    Message,
+    _alert_mail,
+    _delivery_schedule,
+    _delivery_send,
+    delivery,
+)
 from recall.settings import get_settings
 from tests.workers.delivery_setup import FakeSender, consignee, deliver_jobs, recall_to
 
@@ -58,7 +65,7 @@ def later(now: list[datetime], seconds: float) -> None:
 @pytest.fixture
 def qa_mailbox(monkeypatch) -> str:
     settings = replace(get_settings(), qa_alert_email="qa@plant.example")
-    for module in (delivery, alerts.service):
+    for module in (delivery, _alert_mail, alerts.service):
         monkeypatch.setattr(module, "get_settings", lambda: settings)
     return settings.qa_alert_email
 
@@ -276,7 +283,7 @@ async def test_drills_and_reminders_say_so(frozen_clock):
     notice = await notice_of("PBF-DRILL")
 
     async with db.transaction():
-        await delivery.schedule([notice["id"]], Message.REMINDER, 1)
+        await _delivery_schedule.schedule([notice["id"]], Message.REMINDER, 1)
     await run_all(sender)
 
     first, reminder = (json.loads(body) for _, body, _ in sender.posts)
@@ -297,7 +304,7 @@ async def test_a_reminder_failing_everywhere_alerts_qa_but_keeps_the_notice_stat
     await run_all(sender)
     notice = await notice_of("PBF-FADING")
     async with db.transaction():
-        await delivery.schedule([notice["id"]], Message.REMINDER, 1)
+        await _delivery_schedule.schedule([notice["id"]], Message.REMINDER, 1)
 
     await run_all(sender)
 
@@ -337,7 +344,7 @@ async def test_sends_still_running_at_the_time_limit_are_logged_as_cut_off_and_r
 ):
     quick, stuck = await consignee("PBF-QUICK", email=False), await consignee("PBF-STUCK")
     await recall_to(quick, stuck)
-    monkeypatch.setattr(delivery, "SEND_BUDGET_SHARE", 0.05)  # 5 s job: 0.25 s to send
+    monkeypatch.setattr(_delivery_send, "SEND_BUDGET_SHARE", 0.05)  # 5 s job: 0.25 s to send
 
     class Stuck(FakeSender):
         async def post(self, url, body, headers):

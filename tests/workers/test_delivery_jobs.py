@@ -14,7 +14,7 @@ from arq.connections import ArqRedis, create_pool
 from arq.worker import Worker
 
 from recall import alerts, db, notices, outbox
-from recall.notices import delivery
+from recall.notices import _alert_mail, delivery
 from recall.settings import get_settings
 from tests.workers.delivery_setup import FakeSender, consignee, recall_to
 from workers import WorkerSettings, redis_settings
@@ -48,7 +48,7 @@ def quick_retries(monkeypatch):
         qa_alert_email="qa@plant.example",
         delivery=replace(settings.delivery, retry_base_seconds=0.05, retry_max_seconds=0.1),
     )
-    for module in (delivery, alerts.service):
+    for module in (delivery, _alert_mail, alerts.service):
         monkeypatch.setattr(module, "get_settings", lambda: quick)
 
 

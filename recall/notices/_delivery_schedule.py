@@ -1,0 +1,122 @@
+"""Queueing deliveries of notices and reminders: one per notice, channel and message, in
+chunks for the worker; what a delivery is (its channel, message and status)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+
+from recall import alerts, clock, db, outbox
+from recall.notices.models import NoticeStatus
+from recall.settings import get_settings
+
+DELIVER_JOB = "deliver_notices"
+# Notice ids per IN (...) list when reading many notices.
+IDS_PER_QUERY = 1000
+DELIVERY_COLUMNS = (
+    ("notice", "int"), ("channel", "text"), ("message", "text"), ("sequence", "int"),
+    ("message_id", "text"), ("status", "text"), ("attempts", "int"),
+    ("next_attempt_at", "timestamptz"), ("created_at", "timestamptz"),
+)  # fmt: skip
+UNREACHABLE_LISTED = 50
+
+
+class Channel(StrEnum):
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+
+
+class Message(StrEnum):
+    NOTICE = "notice"
+    REMINDER = "reminder"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+def message_id(reference: str, notice_id: int, message: Message, sequence: int) -> str:
+    """The webhook-id of a message: fixed per notice and message, so receivers drop repeats."""
+    base = f"msg_{reference}_{notice_id}"
+    return base if message is Message.NOTICE else f"{base}_reminder{sequence}"
+
+
+async def schedule(
+    notice_ids: Sequence[int], message: Message = Message.NOTICE, sequence: int = 0
+) -> int:
+    """Queue `message` to each notice's consignee on every channel it has; returns deliveries.
+
+    Runs inside the causing transaction: delivery rows and one outbox row per chunk of
+    notices. A consignee with neither webhook nor e-mail cannot be reached by the system:
+    its notice is marked failed (for the notice itself) and QA is alerted to call it.
+    """
+    if not notice_ids:
+        return 0
+    now = clock.now()
+    per_job = get_settings().delivery.notices_per_job
+    planned: list[tuple[int, str, str]] = []  # notice, channel, message id
+    unreachable: list[tuple[int, str, int]] = []  # notice, consignee code, recall
+    rows = await db.fetch_in(
+        "SELECT n.id AS id, n.recall AS recall, r.reference AS reference, c.code AS code, "
+        "c.webhook_url AS webhook_url, c.email AS email FROM notice n "
+        "JOIN consignee c ON c.id = n.consignee JOIN recall r ON r.id = n.recall "
+        "WHERE n.id IN (*)",
+        sorted(notice_ids),
+    )
+    for row in sorted(rows, key=lambda row: int(row["id"])):
+        mid = message_id(row["reference"], int(row["id"]), message, sequence)
+        channels = [
+            channel
+            for channel, address in ((Channel.WEBHOOK, row["webhook_url"]),
+                                     (Channel.EMAIL, row["email"]))
+            if address
+        ]  # fmt: skip
+        if not channels:
+            unreachable.append((int(row["id"]), row["code"], int(row["recall"])))
+        planned += [(int(row["id"]), channel.value, mid) for channel in channels]
+    delivery_ids: dict[int, list[int]] = {}
+    pending = DeliveryStatus.PENDING.value
+    inserted = await db.insert_many(
+        "delivery",
+        DELIVERY_COLUMNS,
+        [(notice_id, channel, message.value, sequence, mid, pending, 0, now, now)
+         for notice_id, channel, mid in planned],
+        "ON CONFLICT DO NOTHING RETURNING id, notice",
+    )  # fmt: skip
+    for row in inserted:
+        delivery_ids.setdefault(int(row["notice"]), []).append(int(row["id"]))
+    notices = sorted(delivery_ids)
+    for start in range(0, len(notices), per_job):
+        ids = [d for notice_id in notices[start : start + per_job] for d in delivery_ids[notice_id]]
+        await outbox.add(DELIVER_JOB, {"delivery_ids": ids})
+    if unreachable:
+        await _unreachable(unreachable, message)
+    return sum(len(ids) for ids in delivery_ids.values())
+
+
+async def _unreachable(notices: list[tuple[int, str, int]], message: Message) -> None:
+    if message is Message.NOTICE:
+        ids = [notice_id for notice_id, _, _ in notices]
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            chunk = ids[start : start + IDS_PER_QUERY]
+            marks = ", ".join("{}" for _ in chunk)
+            await db.fetch(
+                f"UPDATE notice SET status = {{}} WHERE id IN ({marks}) AND status = {{}}",
+                NoticeStatus.FAILED.value,
+                *chunk,
+                NoticeStatus.PENDING.value,
+            )
+    codes = [code for _, code, _ in notices]
+    listed = ", ".join(codes[:UNREACHABLE_LISTED])
+    if len(codes) > UNREACHABLE_LISTED:
+        listed += f" and {len(codes) - UNREACHABLE_LISTED} more"
+    what = "the recall notice" if message is Message.NOTICE else "a reminder"
+    await alerts.raise_alert(
+        alerts.AlertKind.UNREACHABLE,
+        f"{len(codes)} consignee(s) have neither webhook nor e-mail and did not get {what}; "
+        f"contact them by phone: {listed}",
+        recall_id=notices[0][2],
+        notice_id=notices[0][0] if len(notices) == 1 else None,
+    )
