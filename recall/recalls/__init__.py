@@ -2,6 +2,7 @@
 close-out (reconciliation, destruction records, effectiveness checks, e-signed closure)."""
 
 from recall.notices import DEPTH_REACHES, within_depth
+from recall.recalls._report_data import RecallReport, recall_report
 from recall.recalls.closure import close_recall, closure_record
 from recall.recalls.destruction import DestructionRecord, list_destructions, record_destruction
 from recall.recalls.effectiveness import (
@@ -41,7 +42,7 @@ from recall.recalls.reconciliation import (
     TierReconciliation,
     reconcile,
 )
-from recall.recalls.report_pdf import RecallReport, ReportPdf, recall_report, recall_report_pdf
+from recall.recalls.report_pdf import ReportPdf, recall_report_pdf
 from recall.recalls.reports import (
     StatusReport,
     file_due_status_reports,
