@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from recall import auth, clock, complaints, db, masterdata
-from recall.auth import SYSTEM, Actor, Role
+from recall.actors import SYSTEM, Actor, Role
 
 MANUFACTURER = "PT Sehat Farma Nusantara"
 PASSWORD = "demo"

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from recall import auth, masterdata
-from recall.auth import SYSTEM
+from recall.actors import SYSTEM
 from recall.settings import get_settings
 
 PASSWORD = "correct horse battery staple"

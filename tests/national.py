@@ -14,7 +14,7 @@ import httpx
 
 from recall import masterdata
 from recall.masterdata import tables
-from recall.masterdata.distribution import today
+from recall.masterdata._distribution import today
 from tests.factories import PASSWORD, headers_for, make_batch, make_product
 
 ROWS_PER_INSERT = 1000

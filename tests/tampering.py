@@ -7,7 +7,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 
 from recall import db
-from recall.audit.chain import GENESIS_HASH, entry_hash, row_material
+from recall.audit._chain import GENESIS_HASH, entry_hash, row_material
 
 
 async def tamper(sql: str, *values: Any) -> None:

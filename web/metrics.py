@@ -11,7 +11,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.plugins.prometheus import PrometheusController
 
 from recall import auth
-from recall.auth import Role
+from recall.actors import Role
 from recall.errors import NotAuthenticated
 from recall.settings import get_settings
 

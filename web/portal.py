@@ -24,10 +24,11 @@ from litestar.response import Redirect, Template
 from markupsafe import Markup, escape
 
 from recall import clock, notices
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput, NotFound
 from recall.masterdata import ConsigneeKind
-from recall.notices import IdempotencyKey, PortalLink, StoredAnswer, idempotency
+from recall.notices import IdempotencyKey, PortalLink, StoredAnswer
+from recall.notices import _idempotency as idempotency
 from recall.settings import get_settings
 from web.api.notices import SubConsigneesCreate
 from web.i18n import translations

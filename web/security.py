@@ -15,7 +15,7 @@ from litestar.middleware import (
 )
 
 from recall import auth
-from recall.auth import Actor, Role
+from recall.actors import Actor, Role
 from recall.errors import NotAuthenticated
 from recall.settings import get_settings
 

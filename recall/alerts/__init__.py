@@ -1,7 +1,7 @@
 """Alerts for QA: failed deliveries, unreachable consignees, passed deadlines, failed checks."""
 
-from recall.alerts.models import Alert, AlertKind
-from recall.alerts.service import (
+from recall.alerts._models import Alert, AlertKind
+from recall.alerts._service import (
     MAIL_JOB,
     acknowledge_alert,
     alert_mail,

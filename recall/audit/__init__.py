@@ -1,7 +1,7 @@
 """The audit trail: every create and change, chained by keyed hash and checkpointed."""
 
-from recall.audit.checkpoints import FullRun
-from recall.audit.service import (
+from recall.audit._checkpoints import FullRun
+from recall.audit._service import (
     Change,
     Entry,
     EntryFilter,
@@ -10,7 +10,7 @@ from recall.audit.service import (
     list_entries,
     record,
 )
-from recall.audit.verification import Verification, verify
+from recall.audit._verification import Verification, verify
 
 __all__ = [
     "Change",

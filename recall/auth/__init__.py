@@ -1,6 +1,6 @@
 """Identity: users and roles, sign-in tokens, consignee API keys, signatures."""
 
-from recall.auth.accounts import (
+from recall.auth._accounts import (
     change_own_password,
     end_token,
     list_users,
@@ -8,16 +8,16 @@ from recall.auth.accounts import (
     sign_in_locked,
     update_user,
 )
-from recall.auth.api_keys import (
+from recall.auth._api_keys import (
     ApiKeyInfo,
     create_api_key,
     get_api_key,
     list_api_keys,
     revoke_api_key,
 )
-from recall.auth.models import SYSTEM, Actor, Role, User
-from recall.auth.password_policy import check_password_policy
-from recall.auth.service import (
+from recall.auth._models import User
+from recall.auth._password_policy import check_password_policy
+from recall.auth._service import (
     actor_for_token,
     check_signer,
     create_user,
@@ -25,18 +25,15 @@ from recall.auth.service import (
     login,
     parse_roles,
 )
-from recall.auth.signatures import Signature, record_hash, sign, signatures_of
-from recall.auth.signing import (
+from recall.auth._signatures import Signature, record_hash, sign, signatures_of
+from recall.auth._signing import (
     SignatureRefused,
     SigningLocked,
     signature_refusals_recorded,
 )
 
 __all__ = [
-    "SYSTEM",
-    "Actor",
     "ApiKeyInfo",
-    "Role",
     "Signature",
     "SignatureRefused",
     "SigningLocked",

@@ -39,7 +39,7 @@ async def _database() -> AsyncIterator[None]:
 
 
 def _command_line_actor() -> Any:
-    from recall.auth import Actor
+    from recall.actors import Actor
 
     try:
         who = getpass.getuser()

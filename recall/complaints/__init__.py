@@ -1,17 +1,17 @@
 """Complaints: intake, QA triage, replies to the complainant, closure, and trends."""
 
+from recall.complaints._grouping import (
+    GroupedComplaint,
+    attach_to_investigation,
+    grouped_complaints,
+)
 from recall.complaints._lifecycle import (
     close_complaint,
     log_complaint,
     reply_to_complaint,
     triage_complaint,
 )
-from recall.complaints.grouping import (
-    GroupedComplaint,
-    attach_to_investigation,
-    grouped_complaints,
-)
-from recall.complaints.models import (
+from recall.complaints._models import (
     BARCODE_MAX,
     BATCH_NO_MAX,
     CONTACT_MAX,
@@ -36,7 +36,7 @@ from recall.complaints.models import (
     Severity,
     transition,
 )
-from recall.complaints.register import (
+from recall.complaints._register import (
     RegisterFilter,
     ScanPreview,
     complaint_register,
@@ -44,7 +44,7 @@ from recall.complaints.register import (
     unchanged_complaint,
     whole_register,
 )
-from recall.complaints.service import (
+from recall.complaints._service import (
     complaint_history,
     complaint_trends,
     get_complaint,

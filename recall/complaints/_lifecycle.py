@@ -8,9 +8,9 @@ from typing import Any
 from piccolo.columns import Column
 
 from recall import audit, clock, db, masterdata, regulatory
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.complaints import tables
-from recall.complaints.models import (
+from recall.complaints._models import (
     CONTACT_MAX,
     DESCRIPTION_MAX,
     NAME_MAX,
@@ -29,7 +29,7 @@ from recall.complaints.models import (
     identify_pack,
     transition,
 )
-from recall.complaints.service import (
+from recall.complaints._service import (
     _T,
     _changed_meanwhile,
     _no_nul,

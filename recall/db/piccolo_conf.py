@@ -2,7 +2,7 @@
 
 from piccolo.conf.apps import AppRegistry
 
-from recall.db.engine import build_engine
+from recall.db._engine import build_engine
 from recall.settings import get_settings
 
 DB = build_engine(get_settings())

@@ -7,7 +7,7 @@ from recall.investigations._lifecycle import (
     open_investigation,
     update_investigation,
 )
-from recall.investigations.models import (
+from recall.investigations._models import (
     CONCLUSION_MAX,
     DESCRIPTION_MAX,
     FINDINGS_MAX,
@@ -31,7 +31,7 @@ from recall.investigations.models import (
     SuggestedBatch,
     Unchanged,
 )
-from recall.investigations.service import (
+from recall.investigations._service import (
     get_capa,
     get_investigation,
     list_investigations,

@@ -6,9 +6,9 @@ from datetime import date
 from typing import Any
 
 from recall import audit, clock, complaints, db
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput
-from recall.investigations.models import (
+from recall.investigations._models import (
     CONCLUSION_MAX,
     DESCRIPTION_MAX,
     FINDINGS_MAX,
@@ -34,7 +34,7 @@ from recall.investigations.models import (
     check_effectiveness_check_due_on,
     investigation_transition,
 )
-from recall.investigations.service import (
+from recall.investigations._service import (
     _C,
     _I,
     _IB,

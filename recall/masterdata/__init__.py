@@ -1,7 +1,7 @@
 """Master data: products, batches, material lots, consignees, shipments, traceability."""
 
 from recall.masterdata._destinations import check_webhook_destination, check_webhook_destinations
-from recall.masterdata.distribution import (
+from recall.masterdata._distribution import (
     ImportProgress,
     ImportResult,
     LineError,
@@ -10,7 +10,7 @@ from recall.masterdata.distribution import (
     list_shipments,
     record_shipment,
 )
-from recall.masterdata.imports import (
+from recall.masterdata._imports import (
     ImportStatus,
     ShipmentImport,
     earlier_imports,
@@ -20,7 +20,7 @@ from recall.masterdata.imports import (
     run_shipment_import,
     start_shipment_import,
 )
-from recall.masterdata.models import (
+from recall.masterdata._models import (
     Batch,
     BatchMaterial,
     Consignee,
@@ -32,7 +32,7 @@ from recall.masterdata.models import (
     check_email,
     check_webhook_url,
 )
-from recall.masterdata.service import (
+from recall.masterdata._service import (
     NAME_MAX,
     add_batch_material,
     consignee_by_code,
@@ -53,7 +53,7 @@ from recall.masterdata.service import (
     new_webhook_secret,
     product_by_gtin,
 )
-from recall.masterdata.trace import (
+from recall.masterdata._trace import (
     MAX_TIERS,
     Trace,
     TracedBatch,
@@ -62,7 +62,7 @@ from recall.masterdata.trace import (
     trace_batches,
     trace_material_lot,
 )
-from recall.masterdata.webhook_secrets import (
+from recall.masterdata._webhook_secrets import (
     open_webhook_secret,
     reseal_webhook_secrets,
     seal_webhook_secret,

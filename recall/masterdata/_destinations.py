@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from recall import outbound
 from recall.errors import InvalidInput
-from recall.masterdata.models import check_webhook_url
+from recall.masterdata._models import check_webhook_url
 
 # Names resolved at once for one request (a consignee may name 1,000 customers).
 CONCURRENT_LOOKUPS = 16

@@ -1,7 +1,26 @@
 """Recall notices: one per consignee within a recall's depth, and the recall's progress."""
 
-from recall.notices import idempotency
+from recall.notices import _idempotency as idempotency
 from recall.notices._alert_mail import mail_alert
+from recall.notices._answers import (
+    DuplicateScan,
+    ReturnLine,
+    ReturnsRecorded,
+    StockLine,
+    record_returns,
+    report_stock,
+)
+from recall.notices._cascade import name_sub_consignees
+from recall.notices._consignee import (
+    ConsigneeNotice,
+    NoticeBatch,
+    NoticeLineShown,
+    NoticeRecall,
+    acknowledge_notice,
+    get_own_notice,
+    list_own_notices,
+)
+from recall.notices._delivery import deliver
 from recall.notices._delivery_schedule import DELIVER_JOB, Channel, DeliveryStatus, Message
 from recall.notices._delivery_schedule import schedule as schedule_deliveries
 from recall.notices._delivery_send import (
@@ -11,28 +30,9 @@ from recall.notices._delivery_send import (
     retry_delay,
     webhook_outcome,
 )
-from recall.notices.answers import (
-    DuplicateScan,
-    ReturnLine,
-    ReturnsRecorded,
-    StockLine,
-    record_returns,
-    report_stock,
-)
-from recall.notices.cascade import name_sub_consignees
-from recall.notices.consignee import (
-    ConsigneeNotice,
-    NoticeBatch,
-    NoticeLineShown,
-    NoticeRecall,
-    acknowledge_notice,
-    get_own_notice,
-    list_own_notices,
-)
-from recall.notices.delivery import deliver
-from recall.notices.idempotency import IdempotencyKey, StoredAnswer
-from recall.notices.links import portal_token
-from recall.notices.models import (
+from recall.notices._idempotency import IdempotencyKey, StoredAnswer
+from recall.notices._links import portal_token
+from recall.notices._models import (
     DEPTH_REACHES,
     NO_PROGRESS,
     NoticeStatus,
@@ -44,7 +44,7 @@ from recall.notices.models import (
     unaccounted,
     within_depth,
 )
-from recall.notices.named import (
+from recall.notices._named import (
     NamedLine,
     NamedSubConsignee,
     NoticeOutcome,
@@ -53,10 +53,10 @@ from recall.notices.named import (
     SubConsigneesNamed,
     list_sub_consignees,
 )
-from recall.notices.portal import PortalLink, notice_by_token
-from recall.notices.reminders import escalate_passed_deadlines, send_due_reminders
-from recall.notices.rotation import Resealed, reseal_secrets
-from recall.notices.service import create_notices, list_notices, progress
+from recall.notices._portal import PortalLink, notice_by_token
+from recall.notices._reminders import escalate_passed_deadlines, send_due_reminders
+from recall.notices._rotation import Resealed, reseal_secrets
+from recall.notices._service import create_notices, list_notices, progress
 
 __all__ = [
     "DELIVER_JOB",

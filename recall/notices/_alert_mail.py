@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 from recall import alerts, clock, outbox
-from recall.notices import messages
+from recall.notices import _messages as messages
 from recall.notices._delivery_send import DeliveryError, Sender, retry_delay
 from recall.settings import get_settings
 
 # The logger name the delivery log lines had before the split, so log filters still match.
-log = logging.getLogger("recall.notices.delivery")
+log = logging.getLogger("recall.notices._delivery")
 
 
 async def mail_alert(outbox_id: int, sender: Sender, attempt: int = 1) -> float | None:

@@ -7,10 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from recall import alerts, audit, clock, db, outbox
-from recall.auth import SYSTEM
+from recall.actors import SYSTEM
 from recall.notices._delivery_schedule import UNREACHABLE_LISTED, DeliveryStatus, Message
 from recall.notices._delivery_send import Outcome, _Due, _Result, retry_delay
-from recall.notices.models import NoticeStatus
+from recall.notices._models import NoticeStatus
 from recall.settings import Settings
 
 ATTEMPTS_PER_INSERT = 1000

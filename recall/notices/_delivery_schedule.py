@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from recall import alerts, clock, db, outbox
-from recall.notices.models import NoticeStatus
+from recall.notices._models import NoticeStatus
 from recall.settings import get_settings
 
 DELIVER_JOB = "deliver_notices"

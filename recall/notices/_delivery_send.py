@@ -18,13 +18,14 @@ from typing import Protocol
 from standardwebhooks import Webhook
 
 from recall import clock, db, masterdata
-from recall.notices import links, messages
+from recall.notices import _links as links
+from recall.notices import _messages as messages
 from recall.notices._delivery_schedule import Channel, DeliveryStatus
-from recall.notices.service import RESPOND_BY
+from recall.notices._service import RESPOND_BY
 from recall.settings import Settings
 
 # The logger name the delivery log lines had before the split, so log filters still match.
-log = logging.getLogger("recall.notices.delivery")
+log = logging.getLogger("recall.notices._delivery")
 
 # Share of the job's time limit spent sending; the rest records the outcomes. Sends still
 # in flight then are cancelled, left pending and retried at once (same webhook-id).

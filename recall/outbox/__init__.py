@@ -1,6 +1,6 @@
 """The transactional outbox: work written with the change that causes it, relayed to arq."""
 
-from recall.outbox.service import (
+from recall.outbox._service import (
     JobQueue,
     add,
     job_id,

@@ -2,10 +2,9 @@
 close-out (reconciliation, destruction records, effectiveness checks, e-signed closure)."""
 
 from recall.notices import DEPTH_REACHES, within_depth
-from recall.recalls._report_data import RecallReport, recall_report
-from recall.recalls.closure import close_recall, closure_record
-from recall.recalls.destruction import DestructionRecord, list_destructions, record_destruction
-from recall.recalls.effectiveness import (
+from recall.recalls._closure import close_recall, closure_record
+from recall.recalls._destruction import DestructionRecord, list_destructions, record_destruction
+from recall.recalls._effectiveness import (
     ContactMethod,
     ContactOutcome,
     EffectivenessCheckShown,
@@ -19,7 +18,7 @@ from recall.recalls.effectiveness import (
     sample_size,
     start_effectiveness_check,
 )
-from recall.recalls.models import (
+from recall.recalls._models import (
     TRANSITIONS,
     Deadline,
     Depth,
@@ -36,21 +35,22 @@ from recall.recalls.models import (
     signed_record,
     transition,
 )
-from recall.recalls.reconciliation import (
+from recall.recalls._reconciliation import (
     Reconciliation,
     ReconciliationLine,
     TierReconciliation,
     reconcile,
 )
-from recall.recalls.report_pdf import ReportPdf, recall_report_pdf
-from recall.recalls.reports import (
+from recall.recalls._report_data import RecallReport, recall_report
+from recall.recalls._report_pdf import ReportPdf, recall_report_pdf
+from recall.recalls._reports import (
     StatusReport,
     file_due_status_reports,
     file_status_report,
     list_status_reports,
     status_report_content,
 )
-from recall.recalls.service import (
+from recall.recalls._service import (
     approve_recall,
     get_recall,
     list_recall_notices,

@@ -10,12 +10,12 @@ from typing import Any
 
 from recall import alerts, audit, clock, db
 from recall.alerts import Alert
-from recall.recalls.destruction import DestructionRecord, list_destructions
-from recall.recalls.effectiveness import EffectivenessCheckShown, list_effectiveness_checks
-from recall.recalls.models import Recall
-from recall.recalls.reconciliation import Reconciliation, reconcile
-from recall.recalls.reports import StatusReport, list_status_reports
-from recall.recalls.service import get_recall
+from recall.recalls._destruction import DestructionRecord, list_destructions
+from recall.recalls._effectiveness import EffectivenessCheckShown, list_effectiveness_checks
+from recall.recalls._models import Recall
+from recall.recalls._reconciliation import Reconciliation, reconcile
+from recall.recalls._reports import StatusReport, list_status_reports
+from recall.recalls._service import get_recall
 from recall.settings import get_settings
 
 ALERTS_LISTED = 100

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from fpdf.enums import XPos, YPos
 
+from recall.recalls._models import Recall, RecallStatus
 from recall.recalls._pdf_document import DRILL_MARK, _Column, _Document, latin1
+from recall.recalls._reconciliation import Reconciliation, ReconciliationLine
 from recall.recalls._report_data import ConsigneeLine, RecallReport
-from recall.recalls.models import Recall, RecallStatus
-from recall.recalls.reconciliation import Reconciliation, ReconciliationLine
 
 
 class _Clock:

@@ -1,13 +1,13 @@
 """Regulatory profiles (deadlines are data, one TOML file per authority) and the deadline engine."""
 
-from recall.regulatory.deadlines import (
+from recall.regulatory._deadlines import (
     DEPTHS,
     Deadline,
     add_duration,
     field_alert_due,
     recall_deadlines,
 )
-from recall.regulatory.profiles import (
+from recall.regulatory._profiles import (
     PROFILE_NAMES,
     RECALL_CLASSES,
     ClassDeadlines,

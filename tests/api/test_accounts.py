@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from recall import auth
-from recall.auth import SYSTEM
+from recall.actors import SYSTEM
 from recall.settings import get_settings
 from tests.factories import PASSWORD, headers_for, make_user
 from tests.pages.helpers import sign_in

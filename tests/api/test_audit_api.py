@@ -16,7 +16,7 @@ async def test_audit_readers(client, role, status):
 
 
 async def test_distributor_cannot_read_audit(client):
-    from recall.auth import SYSTEM
+    from recall.actors import SYSTEM
     from recall.masterdata import create_consignee
 
     await create_consignee(SYSTEM, "PBF-A", "PT Antar Nusa", "pbf")

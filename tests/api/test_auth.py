@@ -70,7 +70,7 @@ async def test_expired_token_is_401(client, settings):
     from datetime import UTC, datetime, timedelta
 
     from recall import clock
-    from recall.auth.tokens import issue_token
+    from recall.auth._tokens import issue_token
 
     user = await make_user("qa")
     token = issue_token(user.id, settings.secret_key, 5)
@@ -87,7 +87,7 @@ async def test_expired_token_is_401(client, settings):
 
 
 async def test_token_signed_with_another_key_is_401(client):
-    from recall.auth.tokens import issue_token
+    from recall.auth._tokens import issue_token
 
     user = await make_user("admin")
     forged = issue_token(user.id, "some-other-key-" + "y" * 32, 60)
@@ -143,7 +143,7 @@ async def test_duplicate_username_is_409(client):
 
 
 async def test_distributor_user_is_bound_to_its_consignee(client):
-    from recall.auth import SYSTEM
+    from recall.actors import SYSTEM
     from recall.masterdata import create_consignee
 
     await create_consignee(SYSTEM, "PBF-B", "PT Bina Farma", "pbf")
@@ -165,14 +165,14 @@ async def test_distributor_user_is_bound_to_its_consignee(client):
 
 async def test_api_key_authenticates_as_its_consignee(client):
     from recall import auth
-    from recall.auth import SYSTEM
+    from recall.actors import SYSTEM, Role
     from recall.masterdata import create_consignee
 
     consignee, _ = await create_consignee(SYSTEM, "PBF-C", "PT Cahaya", "pbf")
     key = await auth.create_api_key(SYSTEM, consignee.id)
     actor = await auth.actor_for_token(key, "unused")
     assert (actor.consignee_id, actor.via_api_key) == (consignee.id, True)
-    assert actor.roles == {auth.Role.DISTRIBUTOR}
+    assert actor.roles == {Role.DISTRIBUTOR}
     tampered = key[:-2] + ("AA" if not key.endswith("AA") else "BB")
     response = await client.get("/api/audit", headers={"Authorization": f"Bearer {tampered}"})
     assert response.status_code == 401

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from recall import clock, complaints
-from recall.auth import SYSTEM
+from recall.actors import SYSTEM
 from tests.factories import headers_for, make_batch, make_consignee, make_product
 
 

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from recall import auth, db, masterdata
-from recall.auth import SYSTEM
-from recall.masterdata.distribution import today
+from recall.actors import SYSTEM
+from recall.masterdata._distribution import today
 from tests.factories import PASSWORD, headers_for, make_batch, make_consignee
 
 

@@ -10,8 +10,8 @@ from datetime import timedelta
 from pypdf import PdfReader
 
 from recall import auth, masterdata
-from recall.auth import SYSTEM
-from recall.masterdata.distribution import today
+from recall.actors import SYSTEM
+from recall.masterdata._distribution import today
 from recall.settings import get_settings
 from tests.factories import (
     PASSWORD,

@@ -15,7 +15,7 @@ import jwt
 import pytest
 
 from recall import clock, db
-from recall.auth import Role
+from recall.actors import Role
 from tests.api.test_consignee_notices import approved_recall, ship
 from tests.factories import PASSWORD, make_batch, make_consignee, make_user
 from web.app import create_app
@@ -115,7 +115,7 @@ def filled(body: Any, batch_no: str) -> Any:
 @pytest.fixture
 async def two_consignees(client):
     """A recalled batch shipped to two wholesalers; each has its notice and its user."""
-    from recall.masterdata.distribution import today
+    from recall.masterdata._distribution import today
 
     batch = await make_batch(
         manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)

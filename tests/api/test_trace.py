@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from recall import masterdata
-from recall.auth import SYSTEM
-from recall.masterdata.distribution import today
+from recall.actors import SYSTEM
+from recall.masterdata._distribution import today
 from tests.factories import add_material, headers_for, make_batch, make_consignee, make_material_lot
 
 

@@ -21,7 +21,7 @@ CHUNK = 50_000
 async def record_cost() -> float:
     """Mean milliseconds of a transaction writing one audit entry."""
     from recall import audit, db
-    from recall.auth import SYSTEM
+    from recall.actors import SYSTEM
 
     started = time.perf_counter()
     for number in range(RECORDS):
@@ -33,7 +33,7 @@ async def record_cost() -> float:
 async def long_chain() -> None:
     """ENTRIES more entries, hashed here and written in bulk (as record() would chain them)."""
     from recall import clock, db, keys
-    from recall.audit.chain import entry_material, keyed_hash
+    from recall.audit._chain import entry_material, keyed_hash
 
     key = keys.current(keys.AUDIT)
     (head,) = await db.fetch("SELECT seq, hash FROM audit_head WHERE id = 1")

@@ -59,7 +59,7 @@ async def make_master_data(
 ) -> tuple[list[masterdata.Batch], list[masterdata.Consignee], list[masterdata.Consignee]]:
     """Products, batches and consignees through the real use cases (as the system user)."""
     from recall import masterdata
-    from recall.auth import SYSTEM
+    from recall.actors import SYSTEM
 
     run = uuid.uuid4().hex[:6].upper()
     batches = []
@@ -89,8 +89,8 @@ async def make_master_data(
 
 async def benchmark(lines: int) -> dict[str, float]:
     from recall import db, masterdata
-    from recall.auth import SYSTEM
-    from recall.masterdata.distribution import today
+    from recall.actors import SYSTEM
+    from recall.masterdata._distribution import today
 
     await migrate()
     await db.connect()

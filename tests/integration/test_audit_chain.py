@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from recall import audit, db, keys
-from recall.audit.chain import GENESIS_HASH, entry_hash, keyed_hash, row_material
-from recall.auth import SYSTEM
+from recall.actors import SYSTEM
+from recall.audit._chain import GENESIS_HASH, entry_hash, keyed_hash, row_material
 from tests.factories import headers_for, make_user
 from tests.pages.helpers import sign_in
 from tests.tampering import rehash_from, tamper

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from recall import audit, complaints
-from recall.auth import SYSTEM, Actor, Role
+from recall.actors import SYSTEM, Actor, Role
 from recall.complaints import Reporter, log_complaint
 from recall.complaints import tables as complaint_tables
 from recall.errors import InvalidInput, NotFound

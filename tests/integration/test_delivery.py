@@ -13,15 +13,15 @@ import pytest
 from standardwebhooks import Webhook
 
 from recall import alerts, audit, clock, db, masterdata, notices, outbox, recalls
-from recall.auth import SYSTEM, Actor, Role
+from recall.actors import SYSTEM, Actor, Role
 from recall.notices import (
     DeliveryError,
     Message,
     _alert_mail,
     _delivery_schedule,
     _delivery_send,
-    delivery,
 )
+from recall.notices import _delivery as delivery
 from recall.settings import get_settings
 from tests.workers.delivery_setup import FakeSender, consignee, deliver_jobs, recall_to
 

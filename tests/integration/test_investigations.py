@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from recall import audit, complaints, db, investigations
-from recall.auth import SYSTEM, Actor, Role
+from recall.actors import SYSTEM, Actor, Role
 from recall.complaints import Reporter
 from recall.errors import Conflict, InvalidInput
 from tests.factories import add_material, make_batch, make_material_lot, make_user

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from recall import audit, masterdata
-from recall.auth import SYSTEM
+from recall.actors import SYSTEM
 from recall.errors import Conflict, InvalidInput, NotFound
 from recall.masterdata import tables
 from tests.factories import (

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 
 from recall import audit, auth, clock, db, masterdata, recalls
-from recall.auth import SYSTEM, Actor, Role
+from recall.actors import SYSTEM, Actor, Role
 from recall.errors import Conflict, NotAuthenticated
-from recall.masterdata.distribution import today
+from recall.masterdata._distribution import today
 from tests.factories import PASSWORD, add_material, make_batch, make_consignee, make_material_lot
 from tests.factories import make_user as make_user_record
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from recall import clock, db, masterdata
-from recall.auth import SYSTEM
-from recall.masterdata import ImportStatus, distribution
+from recall.actors import SYSTEM
+from recall.masterdata import ImportStatus
+from recall.masterdata import _distribution as distribution
 from tests.factories import make_batch, make_consignee
 
 HEADER = "gtin,batch_no,consignee_code,quantity,shipped_on,from_consignee_code"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from recall import auth
+from recall import actors, auth
 from recall.settings import get_settings
 from tests.factories import PASSWORD, make_consignee, make_user
 from tests.pages.helpers import csrf_token, sign_in
@@ -72,7 +72,7 @@ async def test_a_distributor_is_refused_and_cannot_post_either(client):
         headers=EN,
     )
     assert answer.status_code == 403
-    assert await auth.list_api_keys(auth.SYSTEM) == ([], 0)
+    assert await auth.list_api_keys(actors.SYSTEM) == ([], 0)
 
 
 async def test_signed_out_visitors_are_sent_to_sign_in(client):
@@ -177,7 +177,7 @@ async def test_a_key_is_shown_once_and_revoked_after_confirmation(client, admin)
     assert (await client.get("/api/notices", headers=as_key)).status_code == 200
     listed = await client.get("/admin/api-keys", headers=EN)
     assert key not in listed.text
-    key_id = (await auth.list_api_keys(auth.SYSTEM))[0][0].id
+    key_id = (await auth.list_api_keys(actors.SYSTEM))[0][0].id
     assert f'href="/admin/api-keys/{key_id}/revoke"' in listed.text
 
     confirm = await client.get(f"/admin/api-keys/{key_id}/revoke", headers=EN)

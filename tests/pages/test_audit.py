@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from recall import audit, db
-from recall.auth import Actor, Role
-from recall.recalls.destruction import plant_today
+from recall.actors import Actor, Role
+from recall.recalls._destruction import plant_today
 from tests.factories import make_consignee, make_user
 from tests.pages.helpers import sign_in
 from tests.tampering import tamper

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from recall import masterdata
-from recall.auth import SYSTEM
+from recall.actors import SYSTEM
 from tests.factories import make_batch, make_consignee, make_material_lot, make_product, make_user
 from tests.pages.helpers import csrf_token, sign_in
 from web.pages.masterdata_imports import imports_running
@@ -424,7 +424,7 @@ async def test_an_upload_without_a_file_or_with_binary_is_marked(client, qa):
 async def test_the_upload_takes_a_file_as_large_as_the_api_import(client, qa, monkeypatch):
     from dataclasses import replace
 
-    from recall.masterdata import imports
+    from recall.masterdata import _imports as imports
     from recall.settings import get_settings
     from web.pages.masterdata_imports import upload as upload_route
 

@@ -14,7 +14,7 @@ from recall.complaints import (
     Severity,
     transition,
 )
-from recall.complaints.models import REFERENCES, Complaint, excerpt, identify_pack
+from recall.complaints._models import REFERENCES, Complaint, excerpt, identify_pack
 from recall.errors import Conflict, InvalidInput
 from recall.rules import choice, text
 from tests.factories import gtin_with_check_digit

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from recall.notices.messages import (
+from recall.notices._messages import (
     BatchLine,
     Notification,
     alert_email,

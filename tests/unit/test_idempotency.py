@@ -2,9 +2,9 @@
 
 import pytest
 
-from recall.auth import Actor, Role
+from recall.actors import Actor, Role
 from recall.errors import Forbidden
-from recall.notices import idempotency
+from recall.notices import _idempotency as idempotency
 
 
 def actor(consignee_id: int | None) -> Actor:

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from recall.errors import Conflict, InvalidInput
-from recall.investigations.models import (
+from recall.investigations._models import (
     REFERENCES,
     CapaKind,
     RootCauseCategory,

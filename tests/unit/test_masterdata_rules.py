@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from recall.errors import InvalidInput
 from recall.gs1 import normalize_gtin
 from recall.masterdata import ConsigneeKind
-from recall.masterdata.models import (
+from recall.masterdata._models import (
     check_amount,
     check_batch_dates,
     check_batch_no,
@@ -23,7 +23,7 @@ from recall.masterdata.models import (
     check_webhook_url,
     normalize_nie,
 )
-from recall.masterdata.service import new_webhook_secret
+from recall.masterdata._service import new_webhook_secret
 from recall.rules import is_valid_id, required_text
 from tests.factories import gtin_with_check_digit
 

@@ -7,7 +7,7 @@ import pytest
 
 from recall.errors import ConfigurationError, InvalidInput
 from recall.regulatory import PROFILE_NAMES, RECALL_CLASSES, Duration, load_profile
-from recall.regulatory.profiles import SHIPPED_DIR, parse_duration
+from recall.regulatory._profiles import SHIPPED_DIR, parse_duration
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from recall.recalls import (
     transition,
     within_depth,
 )
-from recall.recalls.models import REFERENCES
+from recall.recalls._models import REFERENCES
 from recall.rules import choice, required_text
 
 

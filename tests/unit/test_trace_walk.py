@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recall.masterdata.trace import walk
+from recall.masterdata._trace import walk
 
 BATCH, OTHER = 1, 2
 PBF, HOSPITAL, PHARMACY, CLINIC = 10, 20, 30, 40

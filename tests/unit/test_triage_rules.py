@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from recall.complaints import Category, ComplaintStatus, Severity
-from recall.complaints.models import (
+from recall.complaints._models import (
     check_closable,
     check_reply_allowed,
     decide_triage,

@@ -14,7 +14,8 @@ from arq.connections import ArqRedis, create_pool
 from arq.worker import Worker
 
 from recall import alerts, db, notices, outbox
-from recall.notices import _alert_mail, delivery
+from recall.notices import _alert_mail
+from recall.notices import _delivery as delivery
 from recall.settings import get_settings
 from tests.workers.delivery_setup import FakeSender, consignee, recall_to
 from workers import WorkerSettings, redis_settings

@@ -11,8 +11,8 @@ from litestar.openapi import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 
 from recall import alerts
+from recall.actors import Actor, Role
 from recall.alerts import AlertKind
-from recall.auth import Actor, Role
 from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
 from web.security import QUALITY_READ, requires
 

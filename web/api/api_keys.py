@@ -11,7 +11,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, Parameter
 
 from recall import auth
-from recall.auth import Actor
+from recall.actors import Actor
 from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
 from web.security import ADMIN_ONLY
 

@@ -12,7 +12,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 
 from recall import recalls
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.recalls import ContactMethod, ContactOutcome, EffectivenessLevel
 from web.api.recalls import RecallId, RecallRead, recall_read
 from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model

@@ -11,7 +11,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter, PathParameter, QueryParameter
 
 from recall import audit, complaints
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.complaints import (
     BARCODE_MAX,
     BATCH_NO_MAX,

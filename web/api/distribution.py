@@ -15,7 +15,7 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Requ
 from litestar.params import FromPath, JSONBody, Parameter
 
 from recall import masterdata
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.errors import InvalidInput
 from recall.settings import get_settings
 from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model

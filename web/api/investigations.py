@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody, Parameter, PathParameter
 from msgspec import UNSET, UnsetType
 
 from recall import investigations
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.investigations import (
     CONCLUSION_MAX,
     DESCRIPTION_MAX,

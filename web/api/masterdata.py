@@ -12,7 +12,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from recall import auth, masterdata
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.masterdata import ConsigneeKind
 from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
 from web.security import ADMIN_ONLY, MASTER_DATA_WRITE, QUALITY_READ, READ_ALL

@@ -12,8 +12,9 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 
 from recall import notices
-from recall.auth import Actor
-from recall.notices import IdempotencyKey, StoredAnswer, idempotency
+from recall.actors import Actor
+from recall.notices import IdempotencyKey, StoredAnswer
+from recall.notices import _idempotency as idempotency
 from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
 from web.queue import kick
 from web.security import DISTRIBUTOR_ONLY

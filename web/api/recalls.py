@@ -11,7 +11,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter, PathParameter
 
 from recall import recalls
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.recalls import Depth, RecallClass, RecallStatus, RecallType
 from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
 from web.queue import kick

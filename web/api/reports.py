@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.openapi import ResponseSpec
 
 from recall import recalls
-from recall.auth import Actor
+from recall.actors import Actor
 from web.api.recalls import RecallId
 from web.api.schemas import ErrorRead, Limit, Offset, Page
 from web.security import QA_ONLY, QUALITY_READ

@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import JSONBody, PathParameter
 
 from recall import auth
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.settings import get_settings
 from web.api.schemas import Limit, Offset, Page
 from web.security import ADMIN_ONLY, ANY_ROLE

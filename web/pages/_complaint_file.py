@@ -11,9 +11,9 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from recall import complaints, investigations
-from recall.auth import Actor, Role
+from recall.actors import Actor, Role
 from recall.complaints import Complaint, ComplaintStatus
-from recall.complaints.models import check_closable
+from recall.complaints._models import check_closable
 from recall.errors import Conflict, InvalidInput
 from recall.rules import MAX_ID
 from recall.settings import get_settings

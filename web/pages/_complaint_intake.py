@@ -10,7 +10,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.response import Redirect, Template
 
 from recall import complaints
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.errors import InvalidInput
 from web.api.complaints import ComplaintCreate
 from web.pages._complaint_display import _product_options, local_date, names

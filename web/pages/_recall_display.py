@@ -13,7 +13,7 @@ from litestar.params import QueryParameter
 
 from recall import recalls
 from recall.notices import NoticeStatus
-from recall.notices.overview import ConsigneeFilter, ConsigneeRow
+from recall.notices._overview import ConsigneeFilter, ConsigneeRow
 from recall.recalls import RecallStatus
 from recall.settings import get_settings
 from web.i18n import language_of, translations

@@ -9,9 +9,9 @@ from typing import Any
 from litestar import Request, Response, get
 
 from recall import clock, recalls
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.notices import NoticeStatus
-from recall.notices.overview import consignee_rows
+from recall.notices._overview import consignee_rows
 from web.api.recalls import RecallId
 from web.pages._recall_display import NOTICE_STATUS_NAMES, Query, _channels, _filter
 from web.pages.export import FormatParameter, download

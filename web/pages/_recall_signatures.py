@@ -9,10 +9,10 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from recall import recalls
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, TooManyAttempts
 from recall.recalls import RecallStatus
-from recall.recalls.preview import preview_recall
+from recall.recalls._preview import preview_recall
 from web.api.closeout import RecallClose
 from web.api.recalls import RecallApprove, RecallId
 from web.pages._recall_display import STATUS_NAMES, _is_open, _names

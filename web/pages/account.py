@@ -10,7 +10,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from recall import auth
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.errors import Forbidden, InvalidInput, NotAuthenticated
 from recall.settings import get_settings
 from web.pages.forms import FormState

@@ -14,7 +14,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from recall import auth, masterdata
-from recall.auth import Actor, Role
+from recall.actors import Actor, Role
 from recall.errors import Conflict, InvalidInput
 from recall.settings import get_settings
 from web.api.users import UserCreate

@@ -11,7 +11,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from recall import auth, masterdata
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput
 from web.pages.account import refused
 from web.pages.admin import CHOICES_MAX, GUARDS, PAGE_SIZE, Id, Offset, Saved, when

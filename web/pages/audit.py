@@ -16,7 +16,7 @@ from litestar.params import Parameter, QueryParameter
 from litestar.response import Template
 
 from recall import audit
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.errors import InvalidInput
 from recall.settings import get_settings
 from web.bad_input import parse_day

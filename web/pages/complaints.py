@@ -16,7 +16,7 @@ from litestar.params import Parameter
 from litestar.response import Template
 
 from recall import complaints
-from recall.auth import Actor, Role
+from recall.actors import Actor, Role
 from recall.complaints import (
     Channel,
     Complaint,

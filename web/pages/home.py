@@ -8,7 +8,7 @@ from litestar import Request, get
 from litestar.response import Template
 
 from recall import alerts, complaints, investigations, notices, recalls
-from recall.auth import Actor, Role
+from recall.actors import Actor, Role
 from recall.settings import get_settings
 from web.pages.render import N_, local_time, page
 from web.pages.session import signed_in

@@ -12,10 +12,10 @@ from litestar.response import Redirect, Template
 from msgspec import UNSET
 
 from recall import investigations, masterdata
-from recall.auth import Actor, Role
+from recall.actors import Actor, Role
 from recall.errors import Conflict, InvalidInput, NotFound
 from recall.investigations import CapaKind, InvestigationStatus, RootCauseCategory
-from recall.investigations.service import (
+from recall.investigations._service import (
     complaints_to_investigate,
     resulting_recalls,
     tallies,

@@ -17,7 +17,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from recall import masterdata
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput
 from recall.masterdata import ConsigneeKind
 from web.api.masterdata import (

@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
 from recall import masterdata
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput
 from recall.masterdata import ImportStatus, LineError, ShipmentImport
 from recall.settings import get_settings

@@ -14,7 +14,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from recall import masterdata, notices
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.errors import Conflict, Forbidden, InvalidInput
 from web import portal
 from web.pages.render import HEADERS, gettext_for, page

@@ -13,11 +13,11 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from recall import investigations, masterdata, recalls, regulatory
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.errors import InvalidInput
 from recall.investigations import SharedLot
 from recall.recalls import Depth, RecallClass, RecalledBatch, RecallType
-from recall.recalls.preview import RecallPreview, preview_recall, recalled_batches
+from recall.recalls._preview import RecallPreview, preview_recall, recalled_batches
 from web.api.recalls import RecallCreate
 from web.i18n import language_of
 from web.pages.forms import FormState, read

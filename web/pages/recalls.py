@@ -15,15 +15,15 @@ from litestar import Request, get
 from litestar.response import Template
 
 from recall import alerts, clock, recalls
-from recall.auth import Actor, Role
-from recall.notices.overview import (
+from recall.actors import Actor, Role
+from recall.notices._overview import (
     ConsigneeFilter,
     consignee_rows,
     delivery_failures,
     response_counts,
 )
 from recall.recalls import RecallStatus
-from recall.recalls.overview import batches_by_recall
+from recall.recalls._overview import batches_by_recall
 from recall.settings import get_settings
 from web.api.recalls import RecallId
 from web.pages._recall_display import (

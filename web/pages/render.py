@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from litestar import Request
 from litestar.response import Template
 
-from recall.auth import Actor, Role
+from recall.actors import Actor, Role
 from web.i18n import LANGUAGES, language_of, template_texts, translations
 
 # Pages show a signed-in person's records: not cached, not framed, no third-party content.

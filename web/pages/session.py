@@ -14,7 +14,7 @@ from litestar.middleware.session.server_side import (
 from litestar.types import ASGIApp, Empty, Message, Receive, Scope, ScopeSession, Send
 
 from recall import auth
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.errors import NotAuthenticated
 from recall.settings import get_settings
 

@@ -19,7 +19,7 @@ from litestar.response import Template
 from pygal.style import Style
 
 from recall import complaints
-from recall.auth import Actor
+from recall.actors import Actor
 from recall.complaints import UNTRIAGED, Category, ComplaintTrends
 from recall.errors import InvalidInput
 from web.bad_input import parse_day

@@ -1,7 +1,7 @@
 """audit_append(): the audit chain's tip locked, entries hashed and written in one statement.
 
 PostgreSQL only. Python passes each entry's hash material without its sequence number and
-previous hash (see recall.audit.service.entry_material); the function fills in both, so the
+previous hash (see recall.audit._service.entry_material); the function fills in both, so the
 chain's lock is held for the rest of one statement instead of across round trips.
 """
 

@@ -3,7 +3,7 @@
 PostgreSQL: audit_append() takes the audit key's id and its two HMAC pads (the key XOR ipad and
 XOR opad, 64 bytes each, computed by the caller and never stored) and writes
 HMAC-SHA256(key, '[<seq>, <material>, "<prev_hash>"]') with the built-in sha256(): no pgcrypto.
-Entries written before have key_id NULL and stay plain SHA-256 (see recall.audit.chain).
+Entries written before have key_id NULL and stay plain SHA-256 (see recall.audit._chain).
 
 SQLite: triggers refuse UPDATE and DELETE of audit entries, as on PostgreSQL.
 """
@@ -50,7 +50,7 @@ POSTGRES = [
         FOR i IN 1 .. cardinality(materials) LOOP
             tip_seq := tip_seq + 1;
             prevs := prevs || tip_hash;
-            -- HMAC-SHA256 (RFC 2104) over the text recall.audit.chain.message() builds.
+            -- HMAC-SHA256 (RFC 2104) over the text recall.audit._chain.message() builds.
             tip_hash := encode(sha256(outer_pad || sha256(inner_pad || convert_to(
                 '[' || tip_seq || ', ' || materials[i] || ', "' || tip_hash || '"]', 'UTF8'
             ))), 'hex');

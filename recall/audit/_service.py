@@ -1,0 +1,221 @@
+"""Writing and checking the hash-chained audit trail."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from piccolo.engine.postgres import PostgresEngine
+
+from recall import clock, db, keys
+from recall.audit._chain import GENESIS_HASH, entry_material, hmac_pads, keyed_hash
+from recall.audit.tables import AuditEntry
+
+if TYPE_CHECKING:
+    from recall.actors import Actor
+
+
+@dataclass(frozen=True)
+class Change:
+    """One audited change: `old`/`new` hold only the fields that matter."""
+
+    entity: str
+    entity_id: str | int
+    action: str
+    old: dict[str, Any] | None = None
+    new: dict[str, Any] | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    at: datetime
+    actor_id: int | None
+    actor_name: str
+    entity: str
+    entity_id: str
+    action: str
+    old_values: dict[str, Any]
+    new_values: dict[str, Any]
+    reason: str
+    hash: str
+
+
+def canonical(values: dict[str, Any] | None) -> str:
+    """Stable JSON text of a value dict (sorted keys, dates as ISO strings)."""
+    return json.dumps(values or {}, sort_keys=True, ensure_ascii=False, default=str)
+
+
+async def record(actor: Actor, *changes: Change) -> None:
+    """Append entries for `changes`; must run inside the transaction that made them."""
+    if not changes:
+        return
+    engine = db.get_engine()
+    if engine.current_transaction.get() is None:
+        raise RuntimeError("audit.record must run inside the transaction it audits")
+    at = clock.now()
+    key = keys.current(keys.AUDIT)
+    entries = [_NewEntry.of(at, actor, change) for change in changes]
+    if isinstance(engine, PostgresEngine):
+        # One statement: the chain's tip is locked for the rest of the transaction only.
+        # The function computes HMAC from the key's pads, passed as parameters, never stored.
+        columns = [list(column) for column in zip(*entries, strict=True)]
+        inner, outer = hmac_pads(key)
+        await db.fetch(_APPEND, at, actor.id, actor.display_name, key.id, inner, outer, *columns)
+        return
+    # The upsert takes the head row's lock, so concurrent writers queue here.
+    head = await db.fetch(
+        "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, {}) "
+        "ON CONFLICT (id) DO UPDATE SET seq = audit_head.seq RETURNING seq, hash",
+        GENESIS_HASH,
+    )
+    seq, prev_hash = int(head[0]["seq"]), str(head[0]["hash"])
+    rows = []
+    for entry in entries:
+        seq += 1
+        digest = keyed_hash(key, seq, entry.material, prev_hash)
+        rows.append(
+            AuditEntry(
+                seq=seq,
+                at=at,
+                actor_id=actor.id,
+                actor_name=actor.display_name,
+                entity=entry.entity,
+                entity_id=entry.entity_id,
+                action=entry.action,
+                old_values=entry.old_values,
+                new_values=entry.new_values,
+                reason=entry.reason,
+                prev_hash=prev_hash,
+                hash=digest,
+                key_id=key.id,
+            )
+        )
+        prev_hash = digest
+    for start in range(0, len(rows), 1000):
+        await AuditEntry.insert(*rows[start : start + 1000])
+    await db.fetch("UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", seq, prev_hash)
+
+
+_APPEND = (
+    "SELECT audit_append({}, {}, {}, {}, {}::bytea, {}::bytea, "
+    + ", ".join(["{}::text[]"] * 7)
+    + ") AS seq"
+)
+
+
+class _NewEntry(NamedTuple):
+    """An entry as it will be stored, before its place in the chain is known."""
+
+    entity: str
+    entity_id: str
+    action: str
+    old_values: str
+    new_values: str
+    reason: str
+    material: str
+
+    @classmethod
+    def of(cls, at: datetime, actor: Actor, change: Change) -> _NewEntry:
+        old, new = canonical(change.old), canonical(change.new)
+        entity_id = str(change.entity_id)
+        material = entry_material(
+            at, actor.id, actor.display_name, change.entity, entity_id,
+            change.action, old, new, change.reason,
+        )  # fmt: skip
+        return cls(change.entity, entity_id, change.action, old, new, change.reason, material)
+
+
+def _entry(row: dict[str, Any]) -> Entry:
+    return Entry(
+        seq=row["seq"],
+        at=row["at"],
+        actor_id=row["actor_id"],
+        actor_name=row["actor_name"],
+        entity=row["entity"],
+        entity_id=row["entity_id"],
+        action=row["action"],
+        old_values=json.loads(row["old_values"] or "{}"),
+        new_values=json.loads(row["new_values"] or "{}"),
+        reason=row["reason"],
+        hash=row["hash"],
+    )
+
+
+async def list_entries(
+    entity: str | None = None,
+    entity_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Entry], int]:
+    """Entries, newest first, optionally for one entity or one record."""
+    where = []
+    if entity:
+        where.append(AuditEntry.entity == entity)
+    if entity_id:
+        where.append(AuditEntry.entity_id == str(entity_id))
+    query = AuditEntry.select().order_by(AuditEntry.seq, ascending=False)
+    count = AuditEntry.count()
+    if where:
+        query = query.where(*where)
+        count = count.where(*where)
+    rows = await query.limit(limit).offset(offset)
+    return [_entry(row) for row in rows], await count
+
+
+async def history(entity: str, entity_id: str | int) -> list[Entry]:
+    """Every entry of one record, oldest first."""
+    rows = (
+        await AuditEntry.select()
+        .where(AuditEntry.entity == entity, AuditEntry.entity_id == str(entity_id))
+        .order_by(AuditEntry.seq)
+    )
+    return [_entry(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    """Which entries to show: every given condition must hold."""
+
+    entity: str | None = None
+    entity_id: str | None = None
+    # Part of the actor's printed name or username, any case.
+    actor: str | None = None
+    action: str | None = None
+    since: datetime | None = None  # from this moment on
+    until: datetime | None = None  # before this moment
+
+
+def _conditions(selection: EntryFilter) -> list[Any]:
+    where: list[Any] = []
+    if selection.entity:
+        where.append(AuditEntry.entity == selection.entity)
+    if selection.entity_id:
+        where.append(AuditEntry.entity_id == str(selection.entity_id))
+    if selection.actor:
+        pattern = selection.actor.replace("\\", "").replace("%", "").replace("_", "")
+        where.append(AuditEntry.actor_name.ilike(f"%{pattern}%"))
+    if selection.action:
+        where.append(AuditEntry.action == selection.action)
+    if selection.since:
+        where.append(AuditEntry.at >= selection.since.astimezone(UTC))
+    if selection.until:
+        where.append(AuditEntry.at < selection.until.astimezone(UTC))
+    return where
+
+
+async def find_entries(
+    selection: EntryFilter, limit: int = 50, offset: int = 0, *, oldest_first: bool = False
+) -> tuple[list[Entry], int]:
+    """Entries matching `selection`, newest first (or oldest first), and how many match."""
+    where = _conditions(selection)
+    query = AuditEntry.select().order_by(AuditEntry.seq, ascending=oldest_first)
+    count = AuditEntry.count()
+    if where:
+        query = query.where(*where)
+        count = count.where(*where)
+    rows = await query.limit(limit).offset(offset)
+    return [_entry(row) for row in rows], await count

@@ -1,0 +1,291 @@
+"""Reading investigations and their CAPA, and the overviews pages show (changes: _lifecycle)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from recall import auth, clock, complaints, db
+from recall.errors import InvalidInput, NotFound
+from recall.investigations import tables
+from recall.investigations._models import (
+    AffectedBatch,
+    Capa,
+    CapaStatus,
+    ComplaintToInvestigate,
+    Investigation,
+    InvestigationComplaint,
+    InvestigationStatus,
+    InvestigationSummary,
+    InvestigationTally,
+    ResultingRecall,
+    SharedLot,
+    SuggestedBatch,
+    is_overdue,
+)
+from recall.rules import MAX_ID, choice, is_valid_id
+from recall.settings import get_settings
+
+_I = tables.Investigation
+_C = tables.Capa
+_IB = tables.InvestigationBatch
+
+
+def today() -> date:
+    """The calendar date now in the installation's time zone (due dates are local days)."""
+    return clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
+
+
+async def _names(user_ids: Iterable[int | None]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for user_id in {user_id for user_id in user_ids if user_id is not None}:
+        try:
+            names[user_id] = (await auth.get_user(user_id)).full_name
+        except NotFound:
+            continue
+    return names
+
+
+def _complaint(grouped: complaints.GroupedComplaint) -> InvestigationComplaint:
+    return InvestigationComplaint(
+        grouped.id, grouped.reference, grouped.status, grouped.batch_id, grouped.batch_no
+    )
+
+
+# Reading ------------------------------------------------------------------------------
+
+
+async def _investigation_row(investigation_id: int) -> dict[str, Any]:
+    row = None
+    if is_valid_id(investigation_id):
+        row = await _I.select().where(_I.id == investigation_id).first()
+    if row is None:
+        raise NotFound(f"investigation {investigation_id} not found")
+    return row
+
+
+async def _affected_batches(investigation_id: int) -> list[AffectedBatch]:
+    rows = await db.fetch(
+        "SELECT b.id, b.batch_no, p.gtin, p.name AS product_name "
+        "FROM investigation_batch ib JOIN batch b ON b.id = ib.batch "
+        "JOIN product p ON p.id = b.product "
+        "WHERE ib.investigation = {} ORDER BY p.name, b.batch_no, b.id",
+        investigation_id,
+    )
+    return [AffectedBatch(r["id"], r["batch_no"], r["gtin"], r["product_name"]) for r in rows]
+
+
+async def suggested_batches(investigation_id: int) -> list[SuggestedBatch]:
+    """Other batches sharing a material lot with a complained or affected batch (one query)."""
+    rows = await db.fetch(
+        "WITH suspect AS ("
+        " SELECT batch FROM complaint WHERE investigation = {} AND batch IS NOT NULL"
+        " UNION SELECT batch FROM investigation_batch WHERE investigation = {}) "
+        "SELECT DISTINCT b.id, b.batch_no, p.gtin, p.name AS product_name,"
+        " lot.id AS lot_id, lot.lot_no, lot.material "
+        "FROM batch_material used "
+        "JOIN batch_material shared ON shared.material_lot = used.material_lot "
+        "JOIN material_lot lot ON lot.id = used.material_lot "
+        "JOIN batch b ON b.id = shared.batch "
+        "JOIN product p ON p.id = b.product "
+        "WHERE used.batch IN (SELECT batch FROM suspect) "
+        "AND shared.batch NOT IN (SELECT batch FROM suspect) "
+        "ORDER BY p.name, b.batch_no, b.id, lot.lot_no, lot.id",
+        investigation_id,
+        investigation_id,
+    )
+    batches: dict[int, tuple[dict[str, Any], list[SharedLot]]] = {}
+    for row in rows:
+        lots = batches.setdefault(row["id"], (row, []))[1]
+        lots.append(SharedLot(row["lot_id"], row["lot_no"], row["material"]))
+    return [
+        SuggestedBatch(row["id"], row["batch_no"], row["gtin"], row["product_name"], tuple(lots))
+        for row, lots in batches.values()
+    ]
+
+
+def _capa(row: dict[str, Any], on: date, names: dict[int, str]) -> Capa:
+    return Capa(
+        id=row["id"],
+        investigation_id=row["investigation"],
+        kind=row["kind"],
+        description=row["description"],
+        owner=row["owner"],
+        due_on=row["due_on"],
+        status=row["status"],
+        overdue=is_overdue(row["due_on"], row["status"], on),
+        completed_at=db.as_utc(row["completed_at"]),
+        completed_by=row["completed_by"],
+        completed_by_name=names.get(row["completed_by"]) if row["completed_by"] else None,
+        completion_note=row["completion_note"],
+        effectiveness_check_due_on=row["effectiveness_check_due_on"],
+        created_at=db.as_utc(row["created_at"]) or row["created_at"],
+        version=row["version"],
+    )
+
+
+async def _capas(investigation_id: int) -> list[Capa]:
+    rows = await _C.select().where(_C.investigation == investigation_id).order_by(_C.id)
+    names = await _names(row["completed_by"] for row in rows)
+    on = today()
+    return [_capa(row, on, names) for row in rows]
+
+
+async def get_investigation(investigation_id: int) -> Investigation:
+    """One investigation with its complaints, batches, suggestions and CAPA; NotFound if none."""
+    row = await _investigation_row(investigation_id)
+    names = await _names([row["concluded_by"]])
+    return Investigation(
+        id=row["id"],
+        reference=row["reference"],
+        title=row["title"],
+        status=row["status"],
+        root_cause_category=row["root_cause_category"],
+        root_cause=row["root_cause"],
+        findings=row["findings"],
+        conclusion=row["conclusion"],
+        recall_recommended=row["recall_recommended"],
+        concluded_at=db.as_utc(row["concluded_at"]),
+        concluded_by=row["concluded_by"],
+        concluded_by_name=names.get(row["concluded_by"]) if row["concluded_by"] else None,
+        created_at=db.as_utc(row["created_at"]) or row["created_at"],
+        created_by=row["created_by"],
+        version=row["version"],
+        complaints=tuple(_complaint(c) for c in await complaints.grouped_complaints(row["id"])),
+        affected_batches=tuple(await _affected_batches(row["id"])),
+        suggested_batches=tuple(await suggested_batches(row["id"])),
+        capas=tuple(await _capas(row["id"])),
+    )
+
+
+async def list_investigations(
+    status: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[InvestigationSummary], int]:
+    """Investigations newest first, optionally only those in one status."""
+    if offset > MAX_ID:
+        raise InvalidInput("offset", f"at most {MAX_ID}")
+    query = _I.select(
+        _I.id,
+        _I.reference,
+        _I.title,
+        _I.status,
+        _I.root_cause_category,
+        _I.recall_recommended,
+        _I.created_at,
+        _I.concluded_at,
+        _I.version,
+    ).order_by(_I.created_at, _I.id, ascending=False)
+    count = _I.count()
+    if status:
+        wanted = choice(InvestigationStatus, status, "status").value
+        query = query.where(_I.status == wanted)
+        count = count.where(_I.status == wanted)
+    rows = await query.limit(limit).offset(offset)
+    items = [
+        InvestigationSummary(
+            id=row["id"],
+            reference=row["reference"],
+            title=row["title"],
+            status=row["status"],
+            root_cause_category=row["root_cause_category"],
+            recall_recommended=row["recall_recommended"],
+            created_at=db.as_utc(row["created_at"]) or row["created_at"],
+            concluded_at=db.as_utc(row["concluded_at"]),
+            version=row["version"],
+        )
+        for row in rows
+    ]
+    return items, await count
+
+
+async def _capa_row(capa_id: int) -> dict[str, Any]:
+    row = None
+    if is_valid_id(capa_id):
+        row = await _C.select().where(_C.id == capa_id).first()
+    if row is None:
+        raise NotFound(f"CAPA {capa_id} not found")
+    return row
+
+
+async def get_capa(capa_id: int) -> Capa:
+    """One CAPA action; NotFound when there is none with this id."""
+    row = await _capa_row(capa_id)
+    return _capa(row, today(), await _names([row["completed_by"]]))
+
+
+# Overviews ----------------------------------------------------------------------------------
+
+MAX_TO_INVESTIGATE = 200
+
+
+async def tallies(investigation_ids: list[int]) -> dict[int, InvestigationTally]:
+    """Per investigation: complaints grouped, CAPA still open, and how many of those are overdue."""
+    ids = sorted({i for i in investigation_ids if is_valid_id(i)})
+    if not ids:
+        return {}
+    placeholders = ", ".join("{}" for _ in ids)
+    grouped = await db.fetch(
+        "SELECT investigation, COUNT(*) AS n FROM complaint "
+        f"WHERE investigation IN ({placeholders}) GROUP BY investigation",
+        *ids,
+    )
+    open_capas = await db.fetch(
+        f"SELECT investigation, due_on FROM capa WHERE investigation IN ({placeholders}) "
+        "AND status <> {}",
+        *ids,
+        CapaStatus.DONE.value,
+    )
+    complaint_counts = {row["investigation"]: int(row["n"]) for row in grouped}
+    on = today()
+    capas: dict[int, list[bool]] = {}
+    for row in open_capas:
+        overdue = is_overdue(db.as_date(row["due_on"]), CapaStatus.OPEN.value, on)
+        capas.setdefault(row["investigation"], []).append(overdue)
+    return {
+        i: InvestigationTally(
+            complaint_counts.get(i, 0), len(capas.get(i, [])), sum(capas.get(i, []))
+        )
+        for i in ids
+    }
+
+
+async def complaints_to_investigate(
+    limit: int = MAX_TO_INVESTIGATE,
+) -> list[ComplaintToInvestigate]:
+    """Complaints triaged for investigation that no investigation groups yet, oldest first."""
+    rows = await db.fetch(
+        "SELECT c.id, c.reference, c.received_at, p.name AS product_name, c.batch_no, "
+        "c.category, c.severity, c.description "
+        "FROM complaint c LEFT JOIN product p ON p.id = c.product "
+        "WHERE c.status = {} AND c.investigate = {} AND c.investigation IS NULL "
+        "ORDER BY c.received_at, c.id LIMIT {}",
+        complaints.ComplaintStatus.TRIAGED.value,
+        True,
+        min(limit, MAX_TO_INVESTIGATE),
+    )
+    return [
+        ComplaintToInvestigate(
+            id=row["id"],
+            reference=row["reference"],
+            received_at=db.as_utc(row["received_at"]),
+            product_name=row["product_name"],
+            batch_no=row["batch_no"],
+            category=row["category"],
+            severity=row["severity"],
+            description=row["description"],
+        )
+        for row in rows
+    ]
+
+
+async def resulting_recalls(investigation_id: int) -> list[ResultingRecall]:
+    """The recalls proposed from this investigation, oldest first."""
+    if not is_valid_id(investigation_id):
+        return []
+    rows = await db.fetch(
+        "SELECT id, reference, status FROM recall WHERE investigation = {} ORDER BY id",
+        investigation_id,
+    )
+    return [ResultingRecall(row["id"], row["reference"], row["status"]) for row in rows]

@@ -1,0 +1,161 @@
+"""Traceability: who received a batch (or every batch made with a material lot), at every tier.
+
+Tier 1 is a consignee we shipped to; tier n+1 received from a consignee first reached at
+tier n. The traced batches' shipments are read in one indexed pass and walked here, level
+by level from our own shipments: a million-row table is never walked row by row in SQL.
+A depth limit stops the walk in cycles.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from operator import attrgetter
+from typing import Any, NamedTuple
+
+from recall import db
+from recall.masterdata._service import get_batch, get_material_lot
+from recall.rules import is_valid_id
+
+MAX_TIERS = 10
+
+
+@dataclass(frozen=True)
+class TracedBatch:
+    id: int
+    batch_no: str
+    gtin: str
+    product_name: str
+    expires_on: date
+
+
+class TracedConsignee(NamedTuple):
+    """Units of one batch a consignee received at one tier (summed over its shipments).
+
+    A named tuple: a national trace makes tens of thousands, and a frozen dataclass costs
+    several times more to build.
+    """
+
+    consignee_id: int
+    code: str
+    name: str
+    kind: str
+    tier: int
+    batch_id: int
+    batch_no: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Batches traced and where they went; `total_quantity` counts only units that left us."""
+
+    batches: list[TracedBatch]
+    consignees: list[TracedConsignee]
+    total_quantity: int
+
+
+_BATCH_OF_ID = "SELECT id AS batch FROM batch WHERE id = {}"
+_BATCHES_OF_LOT = "SELECT DISTINCT batch FROM batch_material WHERE material_lot = {}"
+
+
+async def trace_batch(batch_id: int) -> Trace:
+    """Every consignee, at every tier, that received this batch; NotFound for an unknown id."""
+    batch = await get_batch(batch_id)
+    return await _trace(_BATCH_OF_ID, batch.id)
+
+
+async def trace_material_lot(lot_id: int) -> Trace:
+    """Every batch made with this material lot and every consignee that received one of them."""
+    lot = await get_material_lot(lot_id)
+    return await _trace(_BATCHES_OF_LOT, lot.id)
+
+
+async def trace_batches(batch_ids: list[int]) -> Trace:
+    """Every consignee, at every tier, that received any of these batches (unknown ids add none)."""
+    ids = sorted({batch_id for batch_id in batch_ids if is_valid_id(batch_id)})
+    if not ids:
+        return Trace([], [], 0)
+    placeholders = ", ".join("{}" for _ in ids)
+    return await _trace(f"SELECT id AS batch FROM batch WHERE id IN ({placeholders})", *ids)
+
+
+# (batch, consignee, sender, quantity) of one shipment; sender None: shipped by us.
+Shipped = tuple[int, int, int | None, int]
+# (batch, consignee, tier): a consignee's units of one batch at one tier.
+Received = tuple[int, int, int]
+
+
+def walk(
+    shipments: Iterable[Shipped], max_tiers: int = MAX_TIERS
+) -> dict[tuple[int, int, int], int]:
+    """Units per (batch, consignee, tier), each shipment counted once, at one tier below its
+    sender's nearest tier; shipments from consignees we never reached are left out."""
+    sent_by: dict[tuple[int, int | None], list[tuple[int, int]]] = defaultdict(list)
+    for batch, consignee, sender, quantity in shipments:
+        sent_by[batch, sender].append((consignee, quantity))
+    received: dict[Received, int] = defaultdict(int)
+    for batch in {batch for batch, sender in sent_by if sender is None}:
+        reached: set[int] = set()
+        senders: list[int | None] = [None]
+        for tier in range(1, max_tiers + 1):
+            # Only consignees first reached one tier up pass their shipments on to this tier.
+            first_reached: list[int | None] = []
+            for sender in senders:
+                for consignee, quantity in sent_by.get((batch, sender), ()):
+                    received[batch, consignee, tier] += quantity
+                    if consignee not in reached:
+                        reached.add(consignee)
+                        first_reached.append(consignee)
+            if not first_reached:
+                break
+            senders = first_reached
+    return received
+
+
+async def _trace(traced_sql: str, *keys: int) -> Trace:
+    batches = await _batches(traced_sql, *keys)
+    rows = await db.fetch_rows(
+        f"SELECT batch, consignee, sender, quantity FROM shipment WHERE batch IN ({traced_sql})",
+        *keys,
+    )
+    received = walk((r["batch"], r["consignee"], r["sender"], r["quantity"]) for r in rows)
+    who = await _consignees({consignee for _, consignee, _ in received})
+    batch_no = {batch.id: batch.batch_no for batch in batches}
+    lines = []
+    for (batch, consignee, tier), quantity in received.items():
+        code, name, kind = who[consignee]
+        lines.append(
+            TracedConsignee(consignee, code, name, kind, tier, batch, batch_no[batch], quantity)
+        )
+    lines.sort(key=attrgetter("tier", "code", "batch_no", "batch_id"))
+    total = sum(line.quantity for line in lines if line.tier == 1)
+    return Trace(batches, lines, total)
+
+
+async def _consignees(ids: set[int]) -> dict[int, tuple[str, str, str]]:
+    """Code, name and kind of each consignee."""
+    sql = "SELECT id, code, name, kind FROM consignee WHERE id IN (*)"
+    rows = await db.fetch_in(sql, list(ids))
+    return {row["id"]: (row["code"], row["name"], row["kind"]) for row in rows}
+
+
+async def _batches(traced_sql: str, *keys: int) -> list[TracedBatch]:
+    sql = (
+        "SELECT b.id AS id, b.batch_no AS batch_no, p.gtin AS gtin, p.name AS product_name, "
+        "b.expires_on AS expires_on FROM batch b JOIN product p ON p.id = b.product "
+        f"WHERE b.id IN ({traced_sql}) ORDER BY b.batch_no, b.id"
+    )
+    return [_batch(row) for row in await db.fetch(sql, *keys)]
+
+
+def _batch(row: dict[str, Any]) -> TracedBatch:
+    return TracedBatch(
+        id=row["id"],
+        batch_no=row["batch_no"],
+        gtin=row["gtin"],
+        product_name=row["product_name"],
+        expires_on=db.as_date(row["expires_on"]),
+    )

@@ -1,0 +1,206 @@
+"""Creating a recall's notices in bulk, listing them, and counting its progress."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from recall import db
+from recall.notices import _links as links
+from recall.notices._models import (
+    NoticeStatus,
+    NoticeSummary,
+    PlannedNotice,
+    Progress,
+    TierProgress,
+)
+
+# Columns of the bulk inserts, with their PostgreSQL types (see db.insert_many).
+NOTICE_COLUMNS = (
+    ("recall", "int"), ("consignee", "int"), ("tier", "int"), ("status", "text"),
+    ("token", "text"), ("token_sealed", "text"), ("created_at", "timestamptz"),
+    ("via_notice", "int"), ("reminders_sent", "int"), ("version", "int"),
+)  # fmt: skip
+LINE_COLUMNS = (
+    ("notice", "int"), ("recall", "int"), ("tier", "int"), ("batch", "int"),
+    ("quantity_distributed", "int"),
+)  # fmt: skip
+
+
+async def create_notices(
+    recall_id: int,
+    planned: Sequence[PlannedNotice],
+    created_at: datetime,
+    via_notice: int | None = None,
+) -> list[int]:
+    """Insert one pending notice per planned consignee, with its lines; run inside a transaction.
+
+    Each notice gets its own unguessable portal token (stored hashed and sealed);
+    `via_notice` is the notice of the consignee that named these as its customers
+    (cascade). Returns the new notice ids.
+    """
+    if db.get_engine().current_transaction.get() is None:
+        raise RuntimeError("create_notices must run inside the transaction that approves")
+    status = NoticeStatus.PENDING.value
+    tokens = [links.new_token()[1:] for _ in planned]  # stored: the hash and the sealed token
+    rows = await db.insert_many(
+        "notice",
+        NOTICE_COLUMNS,
+        [
+            (recall_id, notice.consignee_id, notice.tier, status, hashed, sealed,
+             created_at, via_notice, 0, 1)
+            for notice, (hashed, sealed) in zip(planned, tokens, strict=True)
+        ],
+        "RETURNING id, consignee",
+    )  # fmt: skip
+    notice_of = {int(row["consignee"]): int(row["id"]) for row in rows}
+    await insert_lines(
+        [
+            (notice_of[notice.consignee_id], recall_id, notice.tier, line.batch_id,
+             line.quantity_distributed)
+            for notice in planned
+            for line in notice.lines
+        ]
+    )  # fmt: skip
+    return sorted(notice_of.values())
+
+
+async def insert_lines(lines: Sequence[tuple[int, int, int, int, int]]) -> None:
+    """Insert notice lines: (notice, its recall, its tier, batch, quantity distributed)."""
+    await db.insert_many("notice_line", LINE_COLUMNS, lines)
+
+
+async def list_notices(
+    recall_id: int, limit: int = 50, offset: int = 0
+) -> tuple[list[NoticeSummary], int]:
+    """A recall's notices by tier, then consignee code, with what each consignee received."""
+    rows = await db.fetch(
+        "SELECT n.id AS id, c.code AS consignee_code, c.name AS consignee_name, n.tier AS tier, "
+        "n.status AS status, n.acknowledged_at AS acknowledged_at, "
+        "COALESCE((SELECT SUM(l.quantity_distributed) FROM notice_line l "
+        "WHERE l.notice = n.id), 0) AS quantity_distributed "
+        "FROM notice n JOIN consignee c ON c.id = n.consignee WHERE n.recall = {} "
+        "ORDER BY n.tier, c.code, n.id LIMIT {} OFFSET {}",
+        recall_id,
+        limit,
+        offset,
+    )
+    total = await db.fetch("SELECT COUNT(*) AS total FROM notice WHERE recall = {}", recall_id)
+    items = [
+        NoticeSummary(
+            id=row["id"],
+            consignee_code=row["consignee_code"],
+            consignee_name=row["consignee_name"],
+            tier=int(row["tier"]),
+            status=row["status"],
+            acknowledged_at=db.as_utc(row["acknowledged_at"]),
+            quantity_distributed=int(row["quantity_distributed"]),
+        )
+        for row in rows
+    ]
+    return items, int(total[0]["total"])
+
+
+# The deadline a notice must be answered by: our direct accounts and wholesalers (PBF)
+# answer by "wholesale_complete", everyone else by "retail_complete" (or by
+# "wholesale_complete" when the recall has no retail deadline). Needs aliases n (notice)
+# and c (its consignee).
+ANSWERS_AT_WHOLESALE_LEVEL = "(n.tier = 1 OR c.kind = 'pbf')"
+RESPOND_BY = f"""(
+    SELECT MIN(d.due_at) FROM recall_deadline d
+    WHERE d.recall = n.recall AND d.name = COALESCE((
+        SELECT MIN(r.name) FROM recall_deadline r
+        WHERE r.recall = n.recall AND r.name = CASE WHEN {ANSWERS_AT_WHOLESALE_LEVEL}
+                                                    THEN 'wholesale_complete'
+                                                    ELSE 'retail_complete' END
+    ), 'wholesale_complete')
+)"""
+
+
+async def deadlines_passed(recall_id: int, now: datetime) -> tuple[bool, bool]:
+    """Whether the respond-by of wholesale-level and of retail-level notices has passed.
+
+    The same rule as RESPOND_BY, decided once per recall rather than once per notice.
+    """
+    rows = await db.fetch(
+        "SELECT name, MIN(due_at) AS due_at FROM recall_deadline WHERE recall = {} "
+        "AND name IN ('wholesale_complete', 'retail_complete') GROUP BY name",
+        recall_id,
+    )
+    due = {row["name"]: db.as_utc(row["due_at"]) for row in rows}
+    wholesale = due.get("wholesale_complete")
+    retail = due.get("retail_complete", wholesale)
+    return wholesale is not None and wholesale < now, retail is not None and retail < now
+
+
+async def tier_progress(recall_id: int, now: datetime) -> list[TierProgress]:
+    """Each tier's counters and units, in two passes over the recall's notices."""
+    wholesale_late, retail_late = await deadlines_passed(recall_id, now)
+    if wholesale_late == retail_late:
+        # Every notice shares one verdict: no need to know each consignee's level.
+        late, consignees = ("n.responded_at IS NULL" if wholesale_late else "1 = 0"), ""
+    else:
+        level = f"CASE WHEN {ANSWERS_AT_WHOLESALE_LEVEL} THEN {int(wholesale_late)} "
+        late = f"n.responded_at IS NULL AND {level} ELSE {int(retail_late)} END = 1"
+        consignees = "JOIN consignee c ON c.id = n.consignee "
+    counts = await db.fetch(
+        "SELECT n.tier AS tier, COUNT(*) AS total, COUNT(n.notified_at) AS notified, "
+        "COUNT(n.acknowledged_at) AS acknowledged, COUNT(n.responded_at) AS responded, "
+        f"SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS overdue, "
+        "MAX(n.notified_at) AS last_notified_at "
+        f"FROM notice n {consignees}WHERE n.recall = {{}} GROUP BY n.tier ORDER BY n.tier",
+        recall_id,
+    )
+    units = {
+        int(row["tier"]): row
+        for row in await db.fetch(
+            "SELECT tier, SUM(quantity_distributed) AS distributed, "
+            "SUM(COALESCE(quantity_on_hand, 0)) AS on_hand, SUM(quantity_returned) AS returned "
+            "FROM notice_line WHERE recall = {} GROUP BY tier",
+            recall_id,
+        )
+    }
+    empty = {"distributed": 0, "on_hand": 0, "returned": 0}
+    return [
+        TierProgress(
+            tier=int(row["tier"]),
+            consignees_total=int(row["total"]),
+            notified=int(row["notified"]),
+            acknowledged=int(row["acknowledged"]),
+            responded=int(row["responded"]),
+            overdue=int(row["overdue"] or 0),
+            quantity_distributed=int(units.get(int(row["tier"]), empty)["distributed"]),
+            quantity_on_hand=int(units.get(int(row["tier"]), empty)["on_hand"]),
+            quantity_returned=int(units.get(int(row["tier"]), empty)["returned"]),
+            last_notified_at=db.as_utc(row["last_notified_at"]),
+        )
+        for row in counts
+    ]
+
+
+async def progress(recall_id: int, now: datetime) -> Progress:
+    """A recall's counters over all tiers, with each tier's; quantities count tier 1 only.
+
+    Lower tiers received their stock from a tier-1 consignee, so counting them too would
+    count it twice. Destroyed counts what was destroyed on site at tier-1 consignees; returned
+    stock destroyed at the plant already counts as returned.
+    """
+    tiers = await tier_progress(recall_id, now)
+    destroyed = await db.fetch(
+        "SELECT COALESCE(SUM(d.quantity), 0) AS quantity "
+        "FROM destruction d JOIN notice n ON n.id = d.notice WHERE d.recall = {} AND n.tier = 1",
+        recall_id,
+    )
+    first = [tier for tier in tiers if tier.tier == 1]
+    return Progress(
+        consignees_total=sum(tier.consignees_total for tier in tiers),
+        notified=sum(tier.notified for tier in tiers),
+        acknowledged=sum(tier.acknowledged for tier in tiers),
+        responded=sum(tier.responded for tier in tiers),
+        overdue=sum(tier.overdue for tier in tiers),
+        quantity_distributed=sum(tier.quantity_distributed for tier in first),
+        quantity_on_hand=sum(tier.quantity_on_hand for tier in first),
+        quantity_returned=sum(tier.quantity_returned for tier in first),
+        quantity_destroyed=int(destroyed[0]["quantity"]),
+        tiers=tuple(tiers),
+    )

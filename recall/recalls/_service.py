@@ -1,0 +1,403 @@
+"""Use cases of the recall decision: propose, approve with an e-signature, read."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC
+from typing import Any
+
+from recall import audit, auth, clock, db, masterdata, notices, regulatory
+from recall.actors import Actor
+from recall.errors import Conflict, Forbidden, InvalidInput, NotFound
+from recall.recalls import tables
+from recall.recalls._models import (
+    AUTHORITY_REFERENCE_MAX,
+    MAX_BATCHES,
+    REFERENCES,
+    TEXT_MAX,
+    Deadline,
+    Depth,
+    Reached,
+    Recall,
+    RecallClass,
+    RecalledBatch,
+    RecalledMaterialLot,
+    RecallStatus,
+    RecallSummary,
+    RecallType,
+    SignatureShown,
+    plan_notices,
+    signed_record,
+    transition,
+)
+from recall.recalls._readiness import readiness
+from recall.rules import choice, is_valid_id, required_text
+
+MEANING_MAX = 500
+BATCHES_PER_INSERT = 1000
+# From this many notices, an approval refreshes the planner's statistics.
+BULK_NOTICES = 1000
+
+_BATCH_SQL = (
+    "SELECT b.id AS id, b.batch_no AS batch_no, p.gtin AS gtin, p.name AS product_name, "
+    "b.expires_on AS expires_on FROM batch b JOIN product p ON p.id = b.product "
+)
+
+
+def _batch(row: dict[str, Any]) -> RecalledBatch:
+    return RecalledBatch(
+        id=row["id"],
+        batch_no=row["batch_no"],
+        gtin=row["gtin"],
+        product_name=row["product_name"],
+        expires_on=db.as_date(row["expires_on"]),
+    )
+
+
+async def batches_by_id(batch_ids: list[int]) -> list[RecalledBatch]:
+    """The recalled-batch view of these batches (unknown ids add none)."""
+    placeholders = ", ".join("{}" for _ in batch_ids)
+    rows = await db.fetch(
+        _BATCH_SQL + f"WHERE b.id IN ({placeholders}) ORDER BY b.batch_no, b.id", *batch_ids
+    )
+    return [_batch(row) for row in rows]
+
+
+async def _batches_of_lot(lot_id: int) -> list[RecalledBatch]:
+    rows = await db.fetch(
+        _BATCH_SQL + "WHERE b.id IN (SELECT batch FROM batch_material WHERE material_lot = {}) "
+        "ORDER BY b.batch_no, b.id",
+        lot_id,
+    )
+    return [_batch(row) for row in rows]
+
+
+async def _recalled_batches(recall_id: int) -> list[RecalledBatch]:
+    rows = await db.fetch(
+        _BATCH_SQL + "WHERE b.id IN (SELECT batch FROM recall_batch WHERE recall = {}) "
+        "ORDER BY b.batch_no, b.id",
+        recall_id,
+    )
+    return [_batch(row) for row in rows]
+
+
+async def covered_batches(
+    batch_ids: list[int] | None, material_lot_id: int | None
+) -> tuple[list[RecalledBatch], RecalledMaterialLot | None]:
+    """The batches a proposal covers: the ids given, or every batch that used the lot."""
+    if (batch_ids is None) == (material_lot_id is None):
+        raise InvalidInput("batch_ids", "give exactly one of batch_ids or material_lot_id")
+    if batch_ids is not None:
+        ids = sorted(set(batch_ids))
+        if not ids:
+            raise InvalidInput("batch_ids", "must not be empty")
+        if len(ids) > MAX_BATCHES:
+            raise InvalidInput("batch_ids", f"at most {MAX_BATCHES} batches")
+        unknown = [batch_id for batch_id in ids if not is_valid_id(batch_id)]
+        found = await batches_by_id([batch_id for batch_id in ids if is_valid_id(batch_id)])
+        unknown += sorted(set(ids) - set(unknown) - {batch.id for batch in found})
+        if unknown:
+            raise InvalidInput("batch_ids", f"batch {unknown[0]} not found")
+        return found, None
+    assert material_lot_id is not None  # one of the two, checked above
+    try:
+        lot = await masterdata.get_material_lot(material_lot_id)
+    except NotFound:
+        raise InvalidInput("material_lot_id", f"material lot {material_lot_id} not found") from None
+    batches = await _batches_of_lot(lot.id)
+    if not batches:
+        raise InvalidInput("material_lot_id", f"no batch used material lot {lot.lot_no}")
+    if len(batches) > MAX_BATCHES:
+        raise InvalidInput("material_lot_id", f"used by more than {MAX_BATCHES} batches")
+    return batches, RecalledMaterialLot(lot.id, lot.material, lot.lot_no, lot.supplier)
+
+
+async def _check_investigation(investigation_id: int | None) -> None:
+    if investigation_id is None:
+        return
+    found = is_valid_id(investigation_id) and await db.fetch(
+        "SELECT id FROM investigation WHERE id = {}", investigation_id
+    )
+    if not found:
+        raise InvalidInput("investigation_id", f"investigation {investigation_id} not found")
+
+
+async def propose_recall(
+    actor: Actor,
+    *,
+    reason: str,
+    recall_class: str,
+    recall_type: str,
+    depth: str,
+    profile: str,
+    health_hazard_assessment: str,
+    batch_ids: list[int] | None = None,
+    material_lot_id: int | None = None,
+    investigation_id: int | None = None,
+    authority_reference: str | None = None,
+    drill: bool = False,
+) -> Recall:
+    """Propose a recall of batches, or of every batch that used a material lot."""
+    values: dict[str, Any] = {
+        "reason": required_text(reason, "reason", TEXT_MAX),
+        "recall_class": choice(RecallClass, recall_class, "recall_class").value,
+        "recall_type": choice(RecallType, recall_type, "recall_type").value,
+        "depth": choice(Depth, depth, "depth").value,
+        "profile": regulatory.load_profile(profile).name,
+        "health_hazard_assessment": required_text(
+            health_hazard_assessment, "health_hazard_assessment", TEXT_MAX
+        ),
+        "drill": bool(drill),
+    }
+    if authority_reference is not None and authority_reference.strip():
+        values["authority_reference"] = required_text(
+            authority_reference, "authority_reference", AUTHORITY_REFERENCE_MAX
+        )
+    else:
+        values["authority_reference"] = None
+    if values["recall_type"] == RecallType.MANDATORY and values["authority_reference"] is None:
+        raise InvalidInput("authority_reference", "required for a mandatory recall")
+    batches, lot = await covered_batches(batch_ids, material_lot_id)
+    await _check_investigation(investigation_id)
+
+    proposed_at = clock.now().astimezone(UTC)
+    async with db.transaction():
+        reference = await db.next_reference(REFERENCES, proposed_at)
+        row = tables.Recall(
+            **values,
+            reference=reference,
+            status=RecallStatus.PROPOSED.value,
+            investigation=investigation_id,
+            material_lot=lot.id if lot else None,
+            proposed_at=proposed_at,
+            proposed_by=actor.id,
+            approved_at=None,
+            approved_by=None,
+            version=1,
+        )
+        await row.save()
+        links = [tables.RecallBatch(recall=row.id, batch=batch.id) for batch in batches]
+        for start in range(0, len(links), BATCHES_PER_INSERT):
+            await tables.RecallBatch.insert(*links[start : start + BATCHES_PER_INSERT])
+        new = {
+            **values,
+            "reference": reference,
+            "status": RecallStatus.PROPOSED.value,
+            "investigation_id": investigation_id,
+            "material_lot_id": lot.id if lot else None,
+            "batches": [batch.batch_no for batch in batches],
+        }
+        await audit.record(actor, audit.Change("recall", row.id, "proposed", new=new))
+    return Recall(
+        id=row.id,
+        reference=reference,
+        status=RecallStatus.PROPOSED.value,
+        investigation_id=investigation_id,
+        material_lot=lot,
+        batches=batches,
+        proposed_at=proposed_at,
+        proposed_by=actor.id,
+        approved_at=None,
+        approved_by=None,
+        version=1,
+        **values,
+    )
+
+
+async def recall_row(recall_id: int) -> dict[str, Any]:
+    row = None
+    if is_valid_id(recall_id):
+        row = await tables.Recall.select().where(tables.Recall.id == recall_id).first()
+    if row is None:
+        raise NotFound(f"recall {recall_id} not found")
+    return dict(row)
+
+
+@asynccontextmanager
+async def refusal_audited(actor: Actor, recall_id: int) -> AsyncIterator[None]:
+    """A wrong password at an e-signature is audited and counted, in a transaction of its own."""
+    async with auth.signature_refusals_recorded(actor, "recall", recall_id):
+        yield
+
+
+async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: str) -> Recall:
+    """Approve a proposed recall with the approver's electronic signature.
+
+    In one transaction: the status change (optimistic lock on `version`), the signature,
+    the deadlines from the regulatory profile (counted from now), one pending notice per
+    consignee within the depth, and the audit entry. A wrong password changes nothing and
+    is audited as "signature_refused" in a transaction of its own.
+    """
+    meaning = required_text(meaning, "meaning", MEANING_MAX)
+    row = await recall_row(recall_id)
+    if actor.id is not None and row["proposed_by"] == actor.id:
+        raise Forbidden("four eyes: the proposer of a recall cannot approve it")
+    transition(row["status"], RecallStatus.IN_PROGRESS)
+    batches = await _recalled_batches(recall_id)
+    record = signed_record(
+        row["reference"], row["recall_class"], row["recall_type"], row["depth"],
+        row["profile"], row["reason"], row["health_hazard_assessment"], batches,
+    )  # fmt: skip
+    approved_at = clock.now().astimezone(UTC)
+    deadlines = regulatory.recall_deadlines(
+        row["profile"], row["recall_class"], row["depth"], approved_at
+    )
+    async with refusal_audited(actor, recall_id), db.transaction():
+        changed = await db.fetch(
+            "UPDATE recall SET status = {}, approved_at = {}, approved_by = {}, "
+            "version = version + 1 WHERE id = {} AND version = {} AND status = {} RETURNING id",
+            RecallStatus.IN_PROGRESS.value,
+            approved_at,
+            actor.id,
+            recall_id,
+            row["version"],
+            RecallStatus.PROPOSED.value,
+        )
+        if not changed:
+            raise Conflict(f"recall {row['reference']} was approved or changed meanwhile")
+        signature = await auth.sign(
+            actor,
+            password,
+            entity="recall",
+            entity_id=recall_id,
+            action="approve",
+            meaning=meaning,
+            record=record,
+        )
+        if deadlines:
+            await tables.RecallDeadline.insert(
+                *[
+                    tables.RecallDeadline(
+                        recall=recall_id,
+                        name=deadline.name[:50],
+                        due_at=deadline.due_at,
+                        rule=deadline.rule[:100],
+                    )
+                    for deadline in deadlines
+                ]
+            )
+        started = time.perf_counter()
+        trace = await masterdata.trace_batches([batch.id for batch in batches])
+        reached = [
+            Reached(line.consignee_id, line.kind, line.tier, line.batch_id, line.quantity)
+            for line in trace.consignees
+        ]
+        planned = plan_notices(row["depth"], reached)
+        created = await notices.create_notices(recall_id, planned, approved_at)
+        trace_ms = round((time.perf_counter() - started) * 1000)
+        await db.fetch("UPDATE recall SET trace_ms = {} WHERE id = {}", trace_ms, recall_id)
+        await notices.schedule_deliveries(created)
+        new = {
+            "status": RecallStatus.IN_PROGRESS.value,
+            "approved_at": approved_at.isoformat(),
+            "signature_hash": signature.record_hash,
+            "meaning": meaning,
+            "notices": len(created),
+            "trace_ms": trace_ms,
+            "deadlines": [
+                {"name": d.name, "due_at": d.due_at.isoformat(), "rule": d.rule} for d in deadlines
+            ],
+        }
+        old = {"status": row["status"], "version": row["version"]}
+        await audit.record(actor, audit.Change("recall", recall_id, "approved", old=old, new=new))
+    if len(created) >= BULK_NOTICES:
+        await db.refresh_statistics("notice", "notice_line")
+    return await get_recall(recall_id)
+
+
+async def _deadlines(recall_id: int) -> list[Deadline]:
+    rows = (
+        await tables.RecallDeadline.select()
+        .where(tables.RecallDeadline.recall == recall_id)
+        .order_by(tables.RecallDeadline.due_at, tables.RecallDeadline.id)
+    )
+    return [Deadline(row["name"], db.as_utc(row["due_at"]), row["rule"]) for row in rows]
+
+
+async def _material_lot(lot_id: int | None) -> RecalledMaterialLot | None:
+    if lot_id is None:
+        return None
+    lot = await masterdata.get_material_lot(lot_id)
+    return RecalledMaterialLot(lot.id, lot.material, lot.lot_no, lot.supplier)
+
+
+async def get_recall(recall_id: int) -> Recall:
+    """One recall with its batches, deadlines, signatures and progress; NotFound otherwise."""
+    row = await recall_row(recall_id)
+    signatures = await auth.signatures_of("recall", recall_id)
+    approved_at = db.as_utc(row["approved_at"]) if row["approved_at"] else None
+    progress = await notices.progress(recall_id, clock.now())
+    to_trace, to_notify = readiness(row["trace_ms"], approved_at, progress)
+    return Recall(
+        id=row["id"],
+        reference=row["reference"],
+        status=row["status"],
+        investigation_id=row["investigation"],
+        material_lot=await _material_lot(row["material_lot"]),
+        reason=row["reason"],
+        recall_class=row["recall_class"],
+        recall_type=row["recall_type"],
+        authority_reference=row["authority_reference"],
+        depth=row["depth"],
+        profile=row["profile"],
+        health_hazard_assessment=row["health_hazard_assessment"],
+        drill=bool(row["drill"]),
+        batches=await _recalled_batches(recall_id),
+        proposed_at=db.as_utc(row["proposed_at"]),
+        proposed_by=row["proposed_by"],
+        approved_at=db.as_utc(row["approved_at"]) if row["approved_at"] else None,
+        approved_by=row["approved_by"],
+        version=row["version"],
+        deadlines=await _deadlines(recall_id),
+        signatures=[
+            SignatureShown(s.full_name, s.meaning, s.signed_at, s.action, s.record_hash)
+            for s in signatures
+        ],
+        progress=progress,
+        closed_at=db.as_utc(row["closed_at"]) if row["closed_at"] else None,
+        closed_by=row["closed_by"],
+        closure_justification=row["closure_justification"],
+        time_to_trace_seconds=to_trace,
+        time_to_notify_seconds=to_notify,
+    )
+
+
+async def list_recalls(
+    status: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[RecallSummary], int]:
+    """Recalls, newest proposal first, optionally in one status."""
+    query = tables.Recall.select().order_by(
+        tables.Recall.proposed_at, tables.Recall.id, ascending=False
+    )
+    count = tables.Recall.count()
+    if status:
+        wanted = choice(RecallStatus, status, "status").value
+        query = query.where(tables.Recall.status == wanted)
+        count = count.where(tables.Recall.status == wanted)
+    rows = await query.limit(limit).offset(offset)
+    items = [
+        RecallSummary(
+            id=row["id"],
+            reference=row["reference"],
+            status=row["status"],
+            recall_class=row["recall_class"],
+            recall_type=row["recall_type"],
+            depth=row["depth"],
+            profile=row["profile"],
+            drill=bool(row["drill"]),
+            proposed_at=db.as_utc(row["proposed_at"]),
+            approved_at=db.as_utc(row["approved_at"]) if row["approved_at"] else None,
+        )
+        for row in rows
+    ]
+    return items, await count
+
+
+async def list_recall_notices(
+    recall_id: int, limit: int = 50, offset: int = 0
+) -> tuple[list[notices.NoticeSummary], int]:
+    """The notices of one recall (NotFound for an unknown recall)."""
+    await recall_row(recall_id)
+    return await notices.list_notices(recall_id, limit, offset)
