@@ -14,8 +14,9 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,30 @@ def public_webhooks_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     monkeypatch.undo()
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[list[datetime]]:
+    """A clock standing still at the real now; the test moves it by assigning `[0]`."""
+    from recall import clock
+
+    now = [datetime.now(UTC)]
+    clock.set_clock(lambda: now[0])
+    yield now
+    clock.set_clock(None)
+
+
+@pytest.fixture
+def move_to(frozen_clock: list[datetime]) -> Callable[[datetime], None]:
+    """Set the clock to a moment (START at first; it stays there until moved again)."""
+    from tests.factories import START
+
+    frozen_clock[0] = START
+
+    def move(moment: datetime) -> None:
+        frozen_clock[0] = moment
+
+    return move
 
 
 @pytest.fixture

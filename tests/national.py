@@ -13,8 +13,8 @@ from datetime import timedelta
 import httpx
 
 from recall import masterdata
+from recall.clock import today
 from recall.masterdata import tables
-from recall.masterdata._distribution import today
 from tests.factories import PASSWORD, headers_for, make_batch, make_product
 
 ROWS_PER_INSERT = 1000

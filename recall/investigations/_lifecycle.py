@@ -42,7 +42,6 @@ from recall.investigations._service import (
     _investigation_row,
     get_capa,
     get_investigation,
-    today,
 )
 from recall.rules import check_ids, choice, text
 
@@ -174,7 +173,7 @@ async def add_capa(
         "kind": choice(CapaKind, kind, "kind").value,
         "description": text(description, "description", DESCRIPTION_MAX),
         "owner": text(owner, "owner", OWNER_MAX, one_line=True),
-        "due_on": check_due_on(due_on, today()),
+        "due_on": check_due_on(due_on, clock.today()),
     }
     async with db.transaction():
         investigation = await _investigation_row(investigation_id)
@@ -204,7 +203,7 @@ async def complete_capa(
 ) -> Capa:
     """Mark a CAPA done, optionally scheduling the check that it worked; Conflict if done."""
     checked_note = text(note, "note", NOTE_MAX, required=False)
-    check_due = check_effectiveness_check_due_on(effectiveness_check_due_on, today())
+    check_due = check_effectiveness_check_due_on(effectiveness_check_due_on, clock.today())
     completed_at = clock.now()
     async with db.transaction():
         row = await _capa_row(capa_id)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from recall import auth, clock, complaints, db
 from recall.errors import InvalidInput, NotFound
@@ -26,16 +25,10 @@ from recall.investigations._models import (
     is_overdue,
 )
 from recall.rules import MAX_ID, choice, is_valid_id
-from recall.settings import get_settings
 
 _I = tables.Investigation
 _C = tables.Capa
 _IB = tables.InvestigationBatch
-
-
-def today() -> date:
-    """The calendar date now in the installation's time zone (due dates are local days)."""
-    return clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
 
 
 async def _names(user_ids: Iterable[int | None]) -> dict[int, str]:
@@ -96,7 +89,7 @@ async def suggested_batches(investigation_id: int) -> list[SuggestedBatch]:
         investigation_id,
         investigation_id,
     )
-    batches: dict[int, tuple[dict[str, Any], list[SharedLot]]] = {}
+    batches: dict[int, tuple[Mapping[str, Any], list[SharedLot]]] = {}
     for row in rows:
         lots = batches.setdefault(row["id"], (row, []))[1]
         lots.append(SharedLot(row["lot_id"], row["lot_no"], row["material"]))
@@ -129,7 +122,7 @@ def _capa(row: dict[str, Any], on: date, names: dict[int, str]) -> Capa:
 async def _capas(investigation_id: int) -> list[Capa]:
     rows = await _C.select().where(_C.investigation == investigation_id).order_by(_C.id)
     names = await _names(row["completed_by"] for row in rows)
-    on = today()
+    on = clock.today()
     return [_capa(row, on, names) for row in rows]
 
 
@@ -212,7 +205,7 @@ async def _capa_row(capa_id: int) -> dict[str, Any]:
 async def get_capa(capa_id: int) -> Capa:
     """One CAPA action; NotFound when there is none with this id."""
     row = await _capa_row(capa_id)
-    return _capa(row, today(), await _names([row["completed_by"]]))
+    return _capa(row, clock.today(), await _names([row["completed_by"]]))
 
 
 # Overviews ----------------------------------------------------------------------------------
@@ -238,7 +231,7 @@ async def tallies(investigation_ids: list[int]) -> dict[int, InvestigationTally]
         CapaStatus.DONE.value,
     )
     complaint_counts = {row["investigation"]: int(row["n"]) for row in grouped}
-    on = today()
+    on = clock.today()
     capas: dict[int, list[bool]] = {}
     for row in open_capas:
         overdue = is_overdue(db.as_date(row["due_on"]), CapaStatus.OPEN.value, on)

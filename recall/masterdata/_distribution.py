@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from piccolo.engine.postgres import PostgresEngine
 
@@ -33,7 +32,6 @@ from recall.masterdata._shipment_lines import (
     line_count,
 )
 from recall.rules import is_valid_id
-from recall.settings import get_settings
 
 # Rows per lookup or insert statement: far below both databases' bound-parameter limits.
 INSERT_CHUNK = 1000
@@ -81,11 +79,6 @@ class _Batch:
     gtin: str
     batch_no: str
     manufactured_on: date
-
-
-def today() -> date:
-    """The plant's calendar date (shipping papers are dated locally, not in UTC)."""
-    return clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
 
 
 # Lookups -------------------------------------------------------------------------
@@ -149,7 +142,7 @@ async def _known(drafts: Sequence[Draft]) -> _Known:
         consignees[d.from_consignee_code] for d in drafts if d.from_consignee_code in consignees
     }
     received = await _receipts(senders)
-    return _Known(known_gtins, batches, consignees, received, today())
+    return _Known(known_gtins, batches, consignees, received, clock.today())
 
 
 async def _resolve(

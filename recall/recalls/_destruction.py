@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from recall import audit, clock, db
 from recall.actors import Actor
@@ -13,7 +13,6 @@ from recall.errors import Conflict, InvalidInput
 from recall.recalls._models import RecallStatus
 from recall.recalls._service import recall_row
 from recall.rules import required_text, text
-from recall.settings import get_settings
 
 PLACE_MAX = 200
 # Integer columns hold at most this on PostgreSQL.
@@ -42,11 +41,6 @@ class DestructionRecord:
     recorded_by: int | None
 
 
-def plant_today() -> date:
-    """The plant's calendar date (destruction certificates are dated locally, not in UTC)."""
-    return clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
-
-
 def require_in_progress(row: dict[str, Any], doing: str) -> None:
     """Conflict unless the recall is approved and not yet closed."""
     if row["status"] != RecallStatus.IN_PROGRESS.value:
@@ -67,7 +61,7 @@ async def lock_in_progress(recall_id: int, doing: str) -> None:
         require_in_progress(await recall_row(recall_id), doing)
 
 
-async def _recalled_batch(recall_id: int, batch_no: str, gtin: str | None) -> dict[str, Any]:
+async def _recalled_batch(recall_id: int, batch_no: str, gtin: str | None) -> Mapping[str, Any]:
     rows = await db.fetch(
         "SELECT b.id AS id, b.batch_no AS batch_no, p.gtin AS gtin, p.name AS product_name "
         "FROM recall_batch rb JOIN batch b ON b.id = rb.batch JOIN product p ON p.id = b.product "
@@ -83,7 +77,7 @@ async def _recalled_batch(recall_id: int, batch_no: str, gtin: str | None) -> di
     return rows[0]
 
 
-async def _notice_holding(recall_id: int, batch_id: int, consignee_code: str) -> dict[str, Any]:
+async def _notice_holding(recall_id: int, batch_id: int, consignee_code: str) -> Mapping[str, Any]:
     """The consignee's notice line of this batch; InvalidInput naming consignee_code if none.
 
     The notice row is held first, as the consignee's own returns hold it, so a return and a
@@ -163,7 +157,7 @@ async def record_destruction(
         "place": required_text(place, "place", PLACE_MAX, one_line=True),
         "witness": required_text(witness, "witness", PLACE_MAX, one_line=True),
     }
-    if destroyed_on > plant_today():
+    if destroyed_on > clock.today():
         raise InvalidInput("destroyed_on", "must not be in the future")
     require_in_progress(await recall_row(recall_id), "recording a destruction")
     recorded_at = clock.now().astimezone(UTC)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from recall import db, masterdata
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.api.test_consignee_notices import approved_recall, my_notices, ship, trail
 from tests.factories import headers_for, make_batch, make_consignee
 from tests.integration.test_recall_approval import MISFILED_LINES

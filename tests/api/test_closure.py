@@ -9,7 +9,7 @@ import pytest
 
 from recall import db, recalls
 from recall.auth._signatures import record_hash
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.api.test_consignee_notices import approved_recall, moment, my_notices, recall_read, ship
 from tests.api.test_reconciliation import (
     destroy,

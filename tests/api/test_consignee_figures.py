@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from recall import db, notices
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.api.test_consignee_notices import approved_recall, recall_read, ship, trail
 from tests.factories import headers_for, make_batch, make_consignee, make_user
 from tests.pages.helpers import csrf_token, sign_in

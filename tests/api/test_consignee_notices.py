@@ -9,7 +9,7 @@ import pytest
 
 from recall import auth, db, masterdata
 from recall.actors import SYSTEM
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.factories import PASSWORD, headers_for, make_batch, make_consignee
 
 

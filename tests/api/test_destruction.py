@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from recall import clock
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.api.test_consignee_notices import recall_read
 from tests.api.test_reconciliation import (
     destroy,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from recall import db
-from recall.masterdata._distribution import today
+from recall.clock import today
 from recall.recalls import draw_sample
 from tests.api.test_consignee_notices import approved_recall, ship
 from tests.api.test_reconciliation import two_tiers  # noqa: F401 (fixture)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from recall import db, notices
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.api.test_consignee_notices import approved_recall, ship, trail
 from tests.api.test_consignee_stock_returns import scan
 from tests.factories import headers_for, make_batch, make_consignee

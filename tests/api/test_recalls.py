@@ -11,7 +11,7 @@ import pytest
 
 from recall import auth, clock, masterdata, regulatory
 from recall.actors import SYSTEM
-from recall.masterdata._distribution import today
+from recall.clock import today
 from recall.settings import get_settings
 from tests.factories import (
     PASSWORD,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from recall import recalls
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.api.test_consignee_notices import approved_recall, my_notices, recall_read, ship
 from tests.factories import headers_for, make_batch, make_consignee, make_product
 

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from recall import auth, masterdata
 from recall.actors import SYSTEM
-from recall.masterdata._distribution import today
+from recall.clock import today
 from recall.settings import get_settings
 from tests.factories import (
     PASSWORD,

@@ -115,7 +115,7 @@ def filled(body: Any, batch_no: str) -> Any:
 @pytest.fixture
 async def two_consignees(client):
     """A recalled batch shipped to two wholesalers; each has its notice and its user."""
-    from recall.masterdata._distribution import today
+    from recall.clock import today
 
     batch = await make_batch(
         manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from recall import masterdata
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.factories import headers_for, make_batch, make_consignee, make_user
 from tests.pages.helpers import csrf_token, sign_in
 from web.pages.masterdata_imports import imports_running

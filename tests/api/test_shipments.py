@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from recall import masterdata
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.factories import gtin_with_check_digit, headers_for, make_batch, make_consignee
 
 UNKNOWN_GTIN = gtin_with_check_digit("899999999999")

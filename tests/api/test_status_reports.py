@@ -11,7 +11,7 @@ import pytest
 
 from recall import audit, clock, db, masterdata, recalls
 from recall.actors import SYSTEM
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.factories import PASSWORD, headers_for, make_batch, make_consignee
 
 START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # a Monday, 09:00 in Jakarta

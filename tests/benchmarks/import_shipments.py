@@ -90,7 +90,7 @@ async def make_master_data(
 async def benchmark(lines: int) -> dict[str, float]:
     from recall import db, masterdata
     from recall.actors import SYSTEM
-    from recall.masterdata._distribution import today
+    from recall.clock import today
 
     await migrate()
     await db.connect()

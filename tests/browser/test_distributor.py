@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from recall import db
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.api.test_consignee_notices import approved_recall, ship
 from tests.api.test_portal import lines, notice_row
 from tests.browser.steps import fits_the_screen, sign_in

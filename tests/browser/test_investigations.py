@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import expect
 
 from recall import db
-from recall.investigations._service import today
+from recall.clock import today
 from tests.api.test_consignee_notices import ship
 from tests.api.test_investigations import capa_body, triaged_complaint
 from tests.browser.steps import sign_in

@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from recall import db, notices
-from recall.masterdata._distribution import today
+from recall.clock import today
 from recall.notices._messages import portal_url
 from tests.api.test_consignee_notices import ship
 from tests.browser.steps import sign_in

@@ -10,8 +10,8 @@ import pytest
 from playwright.async_api import Page, expect
 
 from recall import masterdata
+from recall.clock import today
 from recall.masterdata import _imports as imports
-from recall.masterdata._distribution import today
 from tests.browser.steps import sign_in
 from tests.factories import make_batch, make_consignee, make_user
 from web.pages.masterdata_imports import imports_running

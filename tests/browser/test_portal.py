@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from recall import db, notices
-from recall.masterdata._distribution import today
+from recall.clock import today
 from recall.notices._messages import portal_url
 from tests.api.test_consignee_notices import approved_recall, ship, trail
 from tests.api.test_consignee_stock_returns import scan

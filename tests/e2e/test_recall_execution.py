@@ -32,8 +32,8 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from recall import db
+from recall.clock import today
 from recall.embedded import start_redis
-from recall.masterdata._distribution import today
 from recall.notices import _delivery_schedule
 from recall.settings import get_settings
 from tests.factories import PASSWORD, headers_for, new_gtin, new_nie

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from recall import audit, masterdata
 from recall.actors import SYSTEM
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.benchmarks.import_shipments import make_master_data, shipment_csv
 from tests.factories import add_material, make_material_lot
 

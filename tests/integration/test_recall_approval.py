@@ -11,8 +11,8 @@ import pytest
 
 from recall import audit, auth, clock, db, masterdata, recalls
 from recall.actors import SYSTEM, Actor, Role
+from recall.clock import today
 from recall.errors import Conflict, NotAuthenticated
-from recall.masterdata._distribution import today
 from tests.factories import PASSWORD, add_material, make_batch, make_consignee, make_material_lot
 from tests.factories import make_user as make_user_record
 

@@ -10,7 +10,7 @@ import pytest
 
 from recall import alerts, audit, clock, db, masterdata, notices, recalls
 from recall.actors import SYSTEM, Actor, Role
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.factories import PASSWORD, make_batch, make_consignee
 from tests.factories import make_user as make_user_record
 

@@ -10,9 +10,8 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
-from recall import audit, db
+from recall import audit, clock, db
 from recall.actors import Actor, Role
-from recall.recalls._destruction import plant_today
 from tests.factories import make_consignee, make_user
 from tests.pages.helpers import sign_in
 from tests.tampering import tamper
@@ -109,7 +108,7 @@ async def test_without_filters_the_newest_entries_come_first(client, trail):
     ],
 )
 async def test_filters(client, trail, query, shown):
-    today = plant_today()  # the page reads dates on the plant's clock, not in UTC
+    today = clock.today()  # the page reads dates on the plant's clock, not in UTC
     days = {
         "today": today,
         "tomorrow": today + timedelta(days=2),

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from recall import clock, db, masterdata, notices
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.api.test_consignee_notices import approved_recall, ship, trail
 from tests.api.test_portal import lines, notice_row
 from tests.factories import make_batch, make_consignee, make_user

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from recall import clock, db
-from recall.investigations._service import today
+from recall.clock import today
 from tests.api.test_investigations import (
     log_complaint,
     open_investigation,

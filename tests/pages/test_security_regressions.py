@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from recall import db
-from recall.masterdata._distribution import today
+from recall.clock import today
 from tests.api.test_consignee_notices import approved_recall, ship
 from tests.factories import headers_for, make_batch, make_consignee, make_user
 from tests.pages.helpers import csrf_token, sign_in

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 
 from recall import db, masterdata, notices, recalls
 from recall.actors import SYSTEM, Actor, Role
-from recall.masterdata._distribution import today
+from recall.clock import today
 from recall.notices import DeliveryError
 from tests.factories import PASSWORD, make_batch
 from tests.factories import make_user as make_user_record

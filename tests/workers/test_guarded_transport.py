@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from recall import db, masterdata, notices, outbound
-from recall.masterdata._distribution import today
+from recall.clock import today
 from recall.settings import Settings, get_settings
 from tests.api.test_consignee_notices import approved_recall, ship
 from tests.factories import headers_for, make_batch, make_consignee

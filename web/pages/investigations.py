@@ -11,15 +11,14 @@ from litestar.params import FromPath, Parameter
 from litestar.response import Redirect, Template
 from msgspec import UNSET
 
-from recall import investigations, masterdata
+from recall import clock, investigations, masterdata
 from recall.actors import Actor, Role
 from recall.errors import Conflict, InvalidInput, NotFound
-from recall.investigations import CapaKind, InvestigationStatus, RootCauseCategory
+from recall.investigations import InvestigationStatus
 from recall.investigations._service import (
     complaints_to_investigate,
     resulting_recalls,
     tallies,
-    today,
 )
 from recall.settings import get_settings
 from web.api.investigations import (
@@ -30,41 +29,20 @@ from web.api.investigations import (
     InvestigationUpdate,
 )
 from web.pages.forms import FormState, read
+from web.pages.labels import (
+    CAPA_KIND_NAMES,
+    COMPLAINT_STATUS_NAMES,
+    INVESTIGATION_STATUS_NAMES,
+    ROOT_CAUSE_NAMES,
+    translated,
+)
 from web.pages.render import HEADERS, N_, gettext_for, local_time, page
 from web.pages.session import signed_in
 from web.security import QA_ONLY, QUALITY_READ
 
 PAGE_SIZE = 50
 
-STATUS_NAMES = {
-    InvestigationStatus.OPEN: N_("Open"),
-    InvestigationStatus.CONCLUDED: N_("Concluded"),
-}
-COMPLAINT_STATUS_NAMES = {
-    "received": N_("Received"),
-    "triaged": N_("Triaged"),
-    "under_investigation": N_("Under investigation"),
-    "closed": N_("Closed"),
-}
-# The six Ms of an Ishikawa diagram.
-CATEGORY_NAMES = {
-    RootCauseCategory.MAN: N_("Man (people)"),
-    RootCauseCategory.MACHINE: N_("Machine (equipment)"),
-    RootCauseCategory.MATERIAL: N_("Material"),
-    RootCauseCategory.METHOD: N_("Method (procedure)"),
-    RootCauseCategory.MEASUREMENT: N_("Measurement"),
-    RootCauseCategory.ENVIRONMENT: N_("Environment"),
-}
-CAPA_KIND_NAMES = {
-    CapaKind.CORRECTIVE: N_("Corrective"),
-    CapaKind.PREVENTIVE: N_("Preventive"),
-}
 TEXT_FIELDS = ("root_cause_category", "root_cause", "findings")
-
-
-def _translated(request: Request[Any, Any, Any], names: dict[Any, str]) -> dict[str, str]:
-    _ = gettext_for(request)
-    return {str(key): _(text) for key, text in names.items()}
 
 
 def _unset(value: Any) -> Any:
@@ -105,7 +83,7 @@ async def investigation_list(
             "status": wanted or "",
             "offset": start,
             "page_size": PAGE_SIZE,
-            "status_names": _translated(request, STATUS_NAMES),
+            "status_names": translated(gettext_for(request), INVESTIGATION_STATUS_NAMES),
             "can_open": request.user.has(Role.QA),
         },
     )
@@ -213,6 +191,7 @@ async def _investigation_page(
     forms = forms or Forms()
     forms.states.setdefault("findings", _recorded_findings(investigation))
     zone = get_settings().time_zone
+    _ = gettext_for(request)
     is_open = investigation.status == InvestigationStatus.OPEN
     recall_batch_ids = {b.id for b in investigation.affected_batches} | {
         c.batch_id for c in investigation.complaints if c.batch_id is not None
@@ -231,11 +210,11 @@ async def _investigation_page(
                 {c.batch_no for c in investigation.complaints if c.batch_no}
             ),
             "forms": forms,
-            "status_names": _translated(request, STATUS_NAMES),
-            "complaint_status_names": _translated(request, COMPLAINT_STATUS_NAMES),
-            "category_names": _translated(request, CATEGORY_NAMES),
-            "capa_kind_names": _translated(request, CAPA_KIND_NAMES),
-            "today": today(),
+            "status_names": translated(_, INVESTIGATION_STATUS_NAMES),
+            "complaint_status_names": translated(_, COMPLAINT_STATUS_NAMES),
+            "category_names": translated(_, ROOT_CAUSE_NAMES),
+            "capa_kind_names": translated(_, CAPA_KIND_NAMES),
+            "today": clock.today(),
             "recalls": await resulting_recalls(investigation.id),
             "can_propose": (
                 request.user.has(Role.QA)
