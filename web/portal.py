@@ -26,13 +26,13 @@ from markupsafe import Markup, escape
 from recall import clock, notices
 from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput, NotFound
-from recall.masterdata import ConsigneeKind
 from recall.notices import IdempotencyKey, PortalLink, StoredAnswer
 from recall.notices import _idempotency as idempotency
 from recall.settings import get_settings
 from web.api.notices import SubConsigneesCreate
 from web.i18n import translations
 from web.pages.forms import read
+from web.pages.labels import CONSIGNEE_KIND_NAMES
 from web.pages.render import local_time
 from web.queue import kick
 
@@ -71,14 +71,6 @@ TYPED_FIELDS = ("code", "name", "quantity", "email", "webhook_url")
 CUSTOMERS_SHOWN = 200
 # Rows one form may carry; long lists go through the API.
 MAX_CUSTOMER_ROWS = 50
-KINDS = {
-    ConsigneeKind.PBF: N_("Wholesaler (PBF)"),
-    ConsigneeKind.HOSPITAL: N_("Hospital"),
-    ConsigneeKind.PHARMACY: N_("Pharmacy"),
-    ConsigneeKind.CLINIC: N_("Clinic"),
-    ConsigneeKind.DRUGSTORE: N_("Drugstore"),
-    ConsigneeKind.OTHER: N_("Other"),
-}
 
 Token = Annotated[str, PathParameter(description="The notice's portal token")]
 Done = Annotated[str | None, QueryParameter(description="The form just saved")]
@@ -140,11 +132,7 @@ def local(moment: datetime | None) -> str:
 
 def is_overdue(notice: notices.ConsigneeNotice) -> bool:
     """Not answered, and the recall's deadline for this notice's tier has passed."""
-    return (
-        notice.status != notices.NoticeStatus.RESPONDED
-        and notice.respond_by is not None
-        and notice.respond_by < clock.now()
-    )
+    return notices.is_overdue(notice.responded_at, notice.respond_by, clock.now())
 
 
 async def notice_context(
@@ -180,8 +168,8 @@ async def notice_context(
         "customers_total": customers_total,
         "customer_rows": _customer_rows(shown),
         "more_customers": _more_customers(shown, error),
-        "kinds": [(kind.value, text) for kind, text in KINDS.items()],
-        "kind_names": {kind.value: text for kind, text in KINDS.items()},
+        "kinds": [(kind.value, text) for kind, text in CONSIGNEE_KIND_NAMES.items()],
+        "kind_names": {kind.value: text for kind, text in CONSIGNEE_KIND_NAMES.items()},
         "batch_choices": [(line.batch_no, line.batch_no) for line in notice.lines],
         "named": [item for item in named if item.get("webhook_secret")],
         "when": local,

@@ -9,60 +9,18 @@ from litestar import Request
 from litestar.params import Parameter
 
 from recall import masterdata
-from recall.complaints import UNTRIAGED, Category, Channel, ComplaintStatus, ReporterKind, Severity
-from web.pages.render import N_, gettext_for
+from web.pages.labels import (
+    CHANNEL_NAMES,
+    COMPLAINT_ACTION_NAMES,
+    COMPLAINT_CATEGORY_NAMES,
+    COMPLAINT_STATUS_NAMES,
+    REPORTER_KIND_NAMES,
+    SEVERITY_NAMES,
+    translated,
+)
+from web.pages.render import gettext_for
 
 PRODUCTS_SHOWN = 1000
-
-STATUS_NAMES = {
-    ComplaintStatus.RECEIVED: N_("Received"),
-    ComplaintStatus.TRIAGED: N_("Triaged"),
-    ComplaintStatus.UNDER_INVESTIGATION: N_("Under investigation"),
-    ComplaintStatus.CLOSED: N_("Closed"),
-}
-STATUS_LOOKS = {"received": "warn", "triaged": "", "under_investigation": "", "closed": "ok"}
-CHANNEL_NAMES = {
-    Channel.PHONE: N_("Phone"),
-    Channel.EMAIL: N_("E-mail"),
-    Channel.LETTER: N_("Letter"),
-    Channel.WEB: N_("Web form"),
-    Channel.DISTRIBUTOR: N_("Through a distributor"),
-    Channel.AUTHORITY: N_("From the authority (BPOM)"),
-    Channel.OTHER: N_("Other"),
-}
-REPORTER_KIND_NAMES = {
-    ReporterKind.PATIENT: N_("Patient or consumer"),
-    ReporterKind.PHARMACIST: N_("Pharmacist"),
-    ReporterKind.PHYSICIAN: N_("Physician"),
-    ReporterKind.NURSE: N_("Nurse"),
-    ReporterKind.HOSPITAL: N_("Hospital"),
-    ReporterKind.PHARMACY: N_("Pharmacy"),
-    ReporterKind.DISTRIBUTOR: N_("Distributor"),
-    ReporterKind.AUTHORITY: N_("Authority"),
-    ReporterKind.OTHER: N_("Other"),
-}
-CATEGORY_NAMES: dict[str, str] = {
-    Category.QUALITY_DEFECT: N_("Quality defect"),
-    Category.ADVERSE_EVENT: N_("Adverse event"),
-    Category.COUNTERFEIT: N_("Suspected counterfeit"),
-    Category.LACK_OF_EFFICACY: N_("Lack of efficacy"),
-    Category.PACKAGING: N_("Packaging or labelling"),
-    Category.OTHER: N_("Other"),
-    UNTRIAGED: N_("Not triaged yet"),
-}
-SEVERITY_NAMES = {
-    Severity.CRITICAL: N_("Critical"),
-    Severity.MAJOR: N_("Major"),
-    Severity.MINOR: N_("Minor"),
-}
-# What each audit entry of a complaint records, as the use cases name it.
-ACTION_NAMES = {
-    "created": N_("Logged"),
-    "triaged": N_("Triaged"),
-    "replied": N_("Reply recorded"),
-    "attached_to_investigation": N_("Attached to an investigation"),
-    "closed": N_("Closed"),
-}
 
 Text = Annotated[str | None, Parameter(max_length=200, required=False)]
 
@@ -71,16 +29,13 @@ def names(request: Request[Any, Any, Any]) -> dict[str, dict[str, str]]:
     """The reader's words for every coded value a complaint holds."""
     _ = gettext_for(request)
 
-    def translated(table: dict[Any, str]) -> dict[str, str]:
-        return {str(key): _(text) for key, text in table.items()}
-
     return {
-        "status": translated(STATUS_NAMES),
-        "channel": translated(CHANNEL_NAMES),
-        "reporter_kind": translated(REPORTER_KIND_NAMES),
-        "category": translated(CATEGORY_NAMES),
-        "severity": translated(SEVERITY_NAMES),
-        "action": translated(ACTION_NAMES),
+        "status": translated(_, COMPLAINT_STATUS_NAMES),
+        "channel": translated(_, CHANNEL_NAMES),
+        "reporter_kind": translated(_, REPORTER_KIND_NAMES),
+        "category": translated(_, COMPLAINT_CATEGORY_NAMES),
+        "severity": translated(_, SEVERITY_NAMES),
+        "action": translated(_, COMPLAINT_ACTION_NAMES),
     }
 
 

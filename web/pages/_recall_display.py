@@ -12,47 +12,31 @@ from litestar import Request
 from litestar.params import QueryParameter
 
 from recall import recalls
-from recall.notices import NoticeStatus
-from recall.notices._overview import ConsigneeFilter, ConsigneeRow
+from recall.notices import ConsigneeFilter, ConsigneeRow, NoticeStatus
 from recall.recalls import RecallStatus
 from recall.settings import get_settings
 from web.i18n import language_of, translations
-from web.pages.proposals import CLASS_NAMES, DEPTH_NAMES, KIND_NAMES, PROFILE_NAMES, TYPE_NAMES
-from web.pages.render import N_, gettext_for
+from web.pages.labels import (
+    ALERT_NAMES,
+    CLASS_NAMES,
+    CONSIGNEE_KIND_NAMES,
+    DEPTH_NAMES,
+    NOTICE_CHANNEL_NAMES,
+    NOTICE_STATUS_NAMES,
+    PROFILE_NAMES,
+    RECALL_STATUS_NAMES,
+    SIGNATURE_NAMES,
+    TYPE_NAMES,
+)
+from web.pages.render import gettext_for
 
 # Query values are read leniently: one that means nothing is ignored, never an error page.
 Query = Annotated[str | None, QueryParameter()]
 PageNumber = Annotated[str | None, QueryParameter(name="page")]
 
-STATUS_NAMES = {
-    RecallStatus.PROPOSED: N_("Proposed, waiting for approval"),
-    RecallStatus.IN_PROGRESS: N_("In progress"),
-    RecallStatus.CLOSED: N_("Closed"),
-}
+# How a status looks in a table: ok | warn | bad | "" (plain).
 STATUS_STATES = {"proposed": "warn", "in_progress": "", "closed": "ok"}
-NOTICE_STATUS_NAMES = {
-    NoticeStatus.PENDING: N_("Waiting to be sent"),
-    NoticeStatus.SENT: N_("Notified"),
-    NoticeStatus.FAILED: N_("Delivery failed"),
-    NoticeStatus.ACKNOWLEDGED: N_("Acknowledged"),
-    NoticeStatus.RESPONDED: N_("Responded"),
-}
 NOTICE_STATES = {"failed": "bad", "acknowledged": "", "responded": "ok", "pending": "warn"}
-DEADLINE_NAMES = {
-    "notify_consignees": N_("Notify every consignee"),
-    "initial_report": N_("Initial report to the authority"),
-    "wholesale_complete": N_("Wholesale level complete"),
-    "retail_complete": N_("Retail level complete"),
-    "status_report": N_("First status report"),
-}
-SIGNATURE_NAMES = {"approve": N_("Approval"), "close": N_("Closure")}
-ALERT_NAMES = {
-    "delivery_failed": N_("Delivery failed"),
-    "unreachable": N_("No address: phone the consignee"),
-    "deadline_passed": N_("Deadline passed"),
-    "effectiveness_check_failed": N_("Effectiveness check failed"),
-}
-CHANNEL_NAMES = {"webhook": N_("Webhook"), "email": N_("E-mail")}
 
 
 # Showing figures and moments -----------------------------------------------------------------
@@ -115,7 +99,7 @@ def _filter(
 def _names(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """What every recall page needs to show codes as words, figures and moments."""
     return {
-        "status_names": STATUS_NAMES,
+        "status_names": RECALL_STATUS_NAMES,
         "status_states": STATUS_STATES,
         "notice_names": NOTICE_STATUS_NAMES,
         "notice_states": NOTICE_STATES,
@@ -124,10 +108,10 @@ def _names(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "type_names": TYPE_NAMES,
         "depth_names": DEPTH_NAMES,
         "profile_names": PROFILE_NAMES,
-        "kind_names": KIND_NAMES,
+        "kind_names": CONSIGNEE_KIND_NAMES,
         "signature_names": SIGNATURE_NAMES,
         "alert_names": ALERT_NAMES,
-        "channel_names": CHANNEL_NAMES,
+        "channel_names": NOTICE_CHANNEL_NAMES,
         "channels": lambda row: _channels(row, gettext_for(request)),
         "when": _when,
         "zone": get_settings().time_zone,
@@ -139,4 +123,4 @@ def _names(request: Request[Any, Any, Any]) -> dict[str, Any]:
 def _channels(row: ConsigneeRow, _: Callable[[str], str]) -> str:
     """How the notice reaches the consignee: its addresses, or "Phone only" without any."""
     used = [name for name, has in (("webhook", row.has_webhook), ("email", row.has_email)) if has]
-    return ", ".join(_(CHANNEL_NAMES[name]) for name in used) or _("Phone only")
+    return ", ".join(_(NOTICE_CHANNEL_NAMES[name]) for name in used) or _("Phone only")

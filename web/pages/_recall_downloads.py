@@ -10,12 +10,11 @@ from litestar import Request, Response, get
 
 from recall import clock, recalls
 from recall.actors import Actor
-from recall.notices import NoticeStatus
-from recall.notices._overview import consignee_rows
+from recall.notices import NoticeStatus, consignee_rows
 from web.api.recalls import RecallId
-from web.pages._recall_display import NOTICE_STATUS_NAMES, Query, _channels, _filter
+from web.pages._recall_display import Query, _channels, _filter
 from web.pages.export import FormatParameter, download
-from web.pages.proposals import KIND_NAMES
+from web.pages.labels import CONSIGNEE_KIND_NAMES, NOTICE_STATUS_NAMES, label
 from web.pages.render import HEADERS, N_, gettext_for
 from web.pages.session import signed_in
 from web.security import QUALITY_READ
@@ -54,7 +53,7 @@ async def export_consignees(
         [
             row.code,
             row.name,
-            _(KIND_NAMES.get(row.kind, row.kind)),
+            label(_, CONSIGNEE_KIND_NAMES, row.kind),
             row.tier,
             _channels(row, _),
             _(NOTICE_STATUS_NAMES[NoticeStatus(row.status)]),

@@ -11,12 +11,12 @@ from litestar.response import Redirect, Template
 from recall import recalls
 from recall.actors import Actor
 from recall.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, TooManyAttempts
-from recall.recalls import RecallStatus
-from recall.recalls._preview import preview_recall
+from recall.recalls import RecallStatus, preview_recall
 from web.api.closeout import RecallClose
 from web.api.recalls import RecallApprove, RecallId
-from web.pages._recall_display import STATUS_NAMES, _is_open, _names
+from web.pages._recall_display import _is_open, _names
 from web.pages.forms import FormState, read
+from web.pages.labels import RECALL_STATUS_NAMES
 from web.pages.render import HEADERS, N_, gettext_for, page
 from web.pages.session import signed_in
 from web.queue import kick
@@ -69,7 +69,7 @@ def _not_proposed(request: Request[Any, Any, Any], recall: recalls.Recall) -> Te
     _ = gettext_for(request)
     text = _("%(reference)s is not waiting for approval: it is %(status)s.") % {
         "reference": recall.reference,
-        "status": _(STATUS_NAMES[RecallStatus(recall.status)]).lower(),
+        "status": _(RECALL_STATUS_NAMES[RecallStatus(recall.status)]).lower(),
     }
     return _message(request, N_("Already decided"), text, 409, recall.id)
 
@@ -83,7 +83,7 @@ async def approval_form(request: Request[Actor, Any, Any], recall_id: RecallId) 
     recall = await recalls.get_recall(recall_id)
     if recall.status != RecallStatus.PROPOSED:
         return _not_proposed(request, recall)
-    if request.user.id is not None and recall.proposed_by == request.user.id:
+    if not recalls.may_approve(recall.proposed_by, request.user):
         return _four_eyes(request, recall_id)
     return await _approval(request, recall, FormState())
 
@@ -142,7 +142,7 @@ def _not_in_progress(request: Request[Any, Any, Any], recall: recalls.Recall) ->
     _ = gettext_for(request)
     text = _("%(reference)s cannot be closed: it is %(status)s.") % {
         "reference": recall.reference,
-        "status": _(STATUS_NAMES[RecallStatus(recall.status)]).lower(),
+        "status": _(RECALL_STATUS_NAMES[RecallStatus(recall.status)]).lower(),
     }
     return _message(request, N_("Cannot be closed"), text, 409, recall.id)
 

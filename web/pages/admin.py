@@ -14,13 +14,14 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from recall import auth, masterdata
-from recall.actors import Actor, Role
+from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput
 from recall.settings import get_settings
 from web.api.users import UserCreate
 from web.pages.account import MAX_FIELD, refused, say
 from web.pages.forms import FormState, read
-from web.pages.render import HEADERS, N_, gettext_for, local_time, page
+from web.pages.labels import ROLE_NAMES, USER_SAVED, translated
+from web.pages.render import HEADERS, gettext_for, local_time, page
 from web.pages.session import signed_in
 from web.security import ADMIN_ONLY
 
@@ -31,23 +32,6 @@ Offset = Annotated[int, Parameter(ge=0, le=2**31 - 1)]
 Id = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 Saved = Annotated[str | None, Parameter(required=False, max_length=20)]
 
-ROLE_NAMES = {
-    Role.CS: N_("Customer service"),
-    Role.QA: N_("Quality assurance"),
-    Role.QA_MANAGER: N_("QA manager"),
-    Role.INSPECTOR: N_("Inspector"),
-    Role.ADMIN: N_("Administrator"),
-    Role.DISTRIBUTOR: N_("Distributor"),
-}
-# What a redirect after a change may say (never text from the address itself).
-SAVED = {
-    "created": N_("The user is created."),
-    "updated": N_("The changes are saved."),
-    "password": N_("The password is reset. The user's sessions were signed out."),
-    "deactivated": N_("The account is deactivated: it can no longer sign in."),
-    "reactivated": N_("The account is active again."),
-}
-
 
 def when(moment: Any) -> str:
     """A stored moment on the plant's clock, or a dash."""
@@ -55,12 +39,11 @@ def when(moment: Any) -> str:
 
 
 def role_names(request: Request[Any, Any, Any]) -> dict[str, str]:
-    _ = gettext_for(request)
-    return {role.value: _(name) for role, name in ROLE_NAMES.items()}
+    return translated(gettext_for(request), ROLE_NAMES)
 
 
 def saved_text(request: Request[Any, Any, Any], saved: str | None) -> str | None:
-    return gettext_for(request)(SAVED[saved]) if saved in SAVED else None
+    return gettext_for(request)(USER_SAVED[saved]) if saved in USER_SAVED else None
 
 
 def _redirect(path: str) -> Redirect:

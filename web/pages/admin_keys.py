@@ -16,10 +16,10 @@ from recall.errors import Conflict, InvalidInput
 from web.pages.account import refused
 from web.pages.admin import CHOICES_MAX, GUARDS, PAGE_SIZE, Id, Offset, Saved, when
 from web.pages.forms import FormState
-from web.pages.render import HEADERS, N_, gettext_for, page
+from web.pages.labels import API_KEY_SAVED
+from web.pages.render import HEADERS, gettext_for, page
 
 Code = Annotated[str | None, Parameter(required=False, max_length=40)]
-SAVED = {"revoked": N_("The key is revoked: requests made with it are refused from now on.")}
 
 
 async def _keys_page(
@@ -48,7 +48,7 @@ async def _keys_page(
             "query": f"&{urlencode({'consignee_code': code})}" if code else "",
             "consignees": consignees,
             "form": form or FormState(),
-            "saved": _(SAVED[saved]) if saved in SAVED else None,
+            "saved": _(API_KEY_SAVED[saved]) if saved in API_KEY_SAVED else None,
             "conflict": conflict,
             "when": when,
         },

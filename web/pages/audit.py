@@ -22,6 +22,13 @@ from recall.settings import get_settings
 from web.bad_input import parse_day
 from web.pages.export import FormatParameter, download
 from web.pages.forms import FormState
+from web.pages.labels import (
+    AUDIT_ACTION_NAMES,
+    AUDIT_ENTITY_NAMES,
+    CHAIN_PROBLEMS,
+    label,
+    options,
+)
 from web.pages.render import N_, gettext_for, local_time, page
 from web.pages.session import signed_in
 from web.security import QUALITY_READ
@@ -30,76 +37,6 @@ PER_PAGE = 50
 EXPORT_PAGE = 5000
 EXPORT_MAX = 100_000
 
-# The records the trail names, as the use cases write them.
-ENTITIES = {
-    "complaint": N_("Complaint"),
-    "investigation": N_("Investigation"),
-    "capa": N_("CAPA"),
-    "recall": N_("Recall"),
-    "notice": N_("Recall notice"),
-    "alert": N_("Alert"),
-    "destruction": N_("Destruction"),
-    "effectiveness_check": N_("Effectiveness check"),
-    "effectiveness_contact": N_("Effectiveness check contact"),
-    "product": N_("Product"),
-    "batch": N_("Batch"),
-    "material_lot": N_("Material lot"),
-    "consignee": N_("Consignee"),
-    "shipment": N_("Shipment"),
-    "shipment_import": N_("Shipments upload"),
-    "user": N_("User"),
-    "api_key": N_("API key"),
-}
-ACTIONS = {
-    "created": N_("Created"),
-    "updated": N_("Updated"),
-    "corrected": N_("Corrected"),
-    "triaged": N_("Triaged"),
-    "attached_to_investigation": N_("Attached to an investigation"),
-    "opened": N_("Opened"),
-    "concluded": N_("Concluded"),
-    "completed": N_("Completed"),
-    "closed": N_("Closed"),
-    "proposed": N_("Proposed"),
-    "approved": N_("Approved"),
-    "signature_refused": N_("Signature refused"),
-    "status_report_filed": N_("Status report filed"),
-    "reminders_sent": N_("Reminders sent"),
-    "deadline_passed": N_("Deadline passed"),
-    "sent": N_("Sent"),
-    "delivery_failed": N_("Delivery failed"),
-    "acknowledged": N_("Acknowledged"),
-    "stock_reported": N_("Stock reported"),
-    "returns_recorded": N_("Returns recorded"),
-    "sub_consignees_named": N_("Customers named"),
-    "line_added": N_("Batch added"),
-    "raised": N_("Raised"),
-    "replied": N_("Replied"),
-    "started": N_("Started"),
-    "recorded": N_("Recorded"),
-    "imported": N_("Imported"),
-    "material_added": N_("Material added"),
-    "api_key_created": N_("API key created"),
-    "api_key_revoked": N_("API key revoked"),
-    "full_name_changed": N_("Full name changed"),
-    "roles_changed": N_("Roles changed"),
-    "deactivated": N_("Deactivated"),
-    "reactivated": N_("Reactivated"),
-    "password_reset": N_("Password reset by an administrator"),
-    "password_changed": N_("Password changed by the user"),
-    "signature_lockout": N_("Signing locked after wrong passwords"),
-    "sign_in_locked": N_("Sign-in locked after failed attempts"),
-}
-PROBLEMS = {
-    "entry missing": N_("an entry is missing"),
-    "chain broken": N_("the link to the entry before it is broken"),
-    "entry altered": N_("the entry was altered"),
-    "entries removed from the end": N_("entries were removed from the end"),
-    "head moved": N_("the chain's tip was moved back"),
-    "older key": N_("it was written with an older key than the entry before it"),
-    "unknown key": N_("its key is unknown (RECALL_PREVIOUS_SECRET_KEYS)"),
-    "checkpoint altered": N_("a checkpoint file outside the database was altered"),
-}
 _ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)")
 
 Text = Annotated[str | None, Parameter(max_length=100)]
@@ -202,8 +139,8 @@ def _selection(*values: str | None) -> Selection:
 
 def _entity_options(chosen: str, _: Callable[[str], str]) -> list[tuple[str, str]]:
     """The record types to filter by, by name; one the trail names but this list does not, too."""
-    options = sorted(((kind, _(name)) for kind, name in ENTITIES.items()), key=lambda o: o[1])
-    return options if not chosen or chosen in ENTITIES else [*options, (chosen, chosen)]
+    entities = sorted(options(_, AUDIT_ENTITY_NAMES), key=lambda option: option[1])
+    return entities if not chosen or chosen in AUDIT_ENTITY_NAMES else [*entities, (chosen, chosen)]
 
 
 def _order_oldest_first(selection: Selection) -> bool:
@@ -247,8 +184,8 @@ async def audit_trail(
             "entry": entry,
             "local": local_time(entry.at, zone),
             "utc": entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-            "entity": _(ENTITIES[entry.entity]) if entry.entity in ENTITIES else entry.entity,
-            "action": _(ACTIONS[entry.action]) if entry.action in ACTIONS else entry.action,
+            "entity": label(_, AUDIT_ENTITY_NAMES, entry.entity),
+            "action": label(_, AUDIT_ACTION_NAMES, entry.action),
             "changes": changed_fields(entry, values),
             "data": json.dumps(
                 {"old": entry.old_values, "new": entry.new_values},
@@ -260,7 +197,6 @@ async def audit_trail(
         for entry in entries
     ]
     verification = await audit.verify()
-    problem = PROBLEMS.get(verification.problem)
     pages = max(1, -(-total // PER_PAGE))
     return page(
         request,
@@ -275,10 +211,10 @@ async def audit_trail(
             "previous": selection.query(page=page_number - 1) if page_number > 1 else None,
             "next": selection.query(page=page_number + 1) if page_number < pages else None,
             "verification": verification,
-            "problem": _(problem) if problem else verification.problem,
+            "problem": label(_, CHAIN_PROBLEMS, verification.problem),
             "last_full": _last_full(verification.last_full, zone, _),
             "entities": _entity_options(selection.entity, _),
-            "entity_name": _(ENTITIES.get(selection.entity, selection.entity)),
+            "entity_name": _(AUDIT_ENTITY_NAMES.get(selection.entity, selection.entity)),
             "oldest_first": _order_oldest_first(selection),
             "export": selection.query(),
         },
@@ -290,11 +226,10 @@ def _last_full(run: audit.FullRun | None, zone: str, _: Callable[[str], str]) ->
     """The latest full re-hash, for the line under the chain's status."""
     if run is None:
         return None
-    problem = PROBLEMS.get(run.problem)
     return {
         "run": run,
         "local": local_time(datetime.fromisoformat(run.at), zone),
-        "problem": _(problem) if problem else run.problem,
+        "problem": label(_, CHAIN_PROBLEMS, run.problem),
     }
 
 

@@ -29,16 +29,7 @@ from recall.errors import InvalidInput
 from recall.rules import MAX_ID
 from recall.settings import get_settings
 from web.bad_input import parse_day
-from web.pages._complaint_display import (
-    CATEGORY_NAMES,
-    CHANNEL_NAMES,
-    REPORTER_KIND_NAMES,
-    SEVERITY_NAMES,
-    STATUS_NAMES,
-    Text,
-    _product_options,
-    names,
-)
+from web.pages._complaint_display import Text, _product_options, names
 from web.pages._complaint_file import (
     close_complaint,
     complaint_file,
@@ -48,6 +39,13 @@ from web.pages._complaint_file import (
 from web.pages._complaint_intake import log_complaint, new_complaint
 from web.pages.export import FormatParameter, download
 from web.pages.forms import FormState
+from web.pages.labels import (
+    CHANNEL_NAMES,
+    COMPLAINT_CATEGORY_NAMES,
+    COMPLAINT_STATUS_NAMES,
+    REPORTER_KIND_NAMES,
+    SEVERITY_NAMES,
+)
 from web.pages.render import N_, gettext_for, local_time, page
 from web.pages.session import signed_in
 from web.security import READ_ALL
@@ -192,7 +190,7 @@ def _register_row(complaint: Complaint, _: Callable[[str], str]) -> list[Any]:
     return [
         complaint.reference,
         complaint.received_at,
-        _(STATUS_NAMES[ComplaintStatus(complaint.status)]),
+        _(COMPLAINT_STATUS_NAMES[ComplaintStatus(complaint.status)]),
         _(CHANNEL_NAMES[Channel(complaint.channel)]),
         reporter.name,
         _(REPORTER_KIND_NAMES[ReporterKind(reporter.kind)]),
@@ -208,7 +206,7 @@ def _register_row(complaint: Complaint, _: Callable[[str], str]) -> list[Any]:
         complaint.description,
         complaint.adverse_event,
         complaint.sample_available,
-        _(CATEGORY_NAMES[complaint.category]) if complaint.category else None,
+        _(COMPLAINT_CATEGORY_NAMES[complaint.category]) if complaint.category else None,
         _(SEVERITY_NAMES[Severity(complaint.severity)]) if complaint.severity else None,
         complaint.investigate,
         complaint.triage_reason,

@@ -10,17 +10,10 @@ from litestar.response import Template
 from recall import alerts, complaints, investigations, notices, recalls
 from recall.actors import Actor, Role
 from recall.settings import get_settings
-from web.pages.render import N_, local_time, page
+from web.pages.labels import ROLE_NAMES
+from web.pages.render import local_time, page
 from web.pages.session import signed_in
 
-ROLE_NAMES = {
-    Role.CS: N_("Customer service"),
-    Role.QA: N_("Quality assurance"),
-    Role.QA_MANAGER: N_("QA manager"),
-    Role.DISTRIBUTOR: N_("Distributor"),
-    Role.INSPECTOR: N_("Inspector"),
-    Role.ADMIN: N_("Administrator"),
-}
 NOTICES_SHOWN = 50
 WORK_SHOWN = 5
 

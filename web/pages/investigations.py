@@ -14,8 +14,8 @@ from msgspec import UNSET
 from recall import clock, investigations, masterdata
 from recall.actors import Actor, Role
 from recall.errors import Conflict, InvalidInput, NotFound
-from recall.investigations import InvestigationStatus
-from recall.investigations._service import (
+from recall.investigations import (
+    InvestigationStatus,
     complaints_to_investigate,
     resulting_recalls,
     tallies,
@@ -36,7 +36,7 @@ from web.pages.labels import (
     ROOT_CAUSE_NAMES,
     translated,
 )
-from web.pages.render import HEADERS, N_, gettext_for, local_time, page
+from web.pages.render import HEADERS, gettext_for, local_time, page
 from web.pages.session import signed_in
 from web.security import QA_ONLY, QUALITY_READ
 

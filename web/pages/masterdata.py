@@ -30,6 +30,7 @@ from web.api.masterdata import (
 from web.pages import masterdata_imports
 from web.pages.export import FormatParameter, download
 from web.pages.forms import FormState, read
+from web.pages.labels import CONSIGNEE_KIND_NAMES, translated
 from web.pages.render import HEADERS, N_, gettext_for, page
 from web.pages.session import signed_in
 from web.security import MASTER_DATA_WRITE
@@ -46,19 +47,9 @@ Kind = Annotated[ConsigneeKind | None, Parameter(required=False)]
 Id = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 GUARDS = [signed_in, MASTER_DATA_WRITE]
 
-KIND_NAMES = {
-    ConsigneeKind.PBF: N_("Wholesaler (PBF)"),
-    ConsigneeKind.HOSPITAL: N_("Hospital"),
-    ConsigneeKind.PHARMACY: N_("Pharmacy"),
-    ConsigneeKind.CLINIC: N_("Clinic"),
-    ConsigneeKind.DRUGSTORE: N_("Drugstore"),
-    ConsigneeKind.OTHER: N_("Other"),
-}
-
 
 def _kinds(request: Request[Any, Any, Any]) -> dict[str, str]:
-    _ = gettext_for(request)
-    return {kind.value: _(name) for kind, name in KIND_NAMES.items()}
+    return translated(gettext_for(request), CONSIGNEE_KIND_NAMES)
 
 
 def _search(q: str | None) -> str:

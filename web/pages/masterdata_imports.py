@@ -27,6 +27,7 @@ from recall.masterdata import ImportStatus, LineError, ShipmentImport
 from recall.settings import get_settings
 from web.pages.export import FormatParameter, download
 from web.pages.forms import FormState
+from web.pages.labels import IMPORT_COLUMN_NAMES, IMPORT_STATUS_NAMES, label
 from web.pages.render import HEADERS, N_, gettext_for, local_time, page
 from web.pages.session import signed_in
 from web.security import MASTER_DATA_WRITE
@@ -42,17 +43,8 @@ FORM_OVERHEAD_BYTES = 64 * 1024
 Offset = Annotated[int, Parameter(ge=0, le=2**31 - 1)]
 Id = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 
-STATUS_NAMES = {
-    ImportStatus.QUEUED: N_("Waiting to start"),
-    ImportStatus.CHECKING: N_("Checking lines"),
-    ImportStatus.WRITING: N_("Writing shipments"),
-    ImportStatus.DONE: N_("Imported"),
-    ImportStatus.FAILED: N_("Not imported"),
-    ImportStatus.INTERRUPTED: N_("Interrupted"),
-}
 STATES = {ImportStatus.DONE: "ok", ImportStatus.FAILED: "bad", ImportStatus.INTERRUPTED: "bad"}
-# Problems not in one CSV column.
-COLUMN_NAMES = {"header": N_("header line"), "line": N_("whole line"), "file": N_("whole file")}
+
 
 # Imports running in this process: a reference keeps each task alive until it ends.
 _RUNNING: set[asyncio.Task[Any]] = set()
@@ -76,7 +68,7 @@ def _described(request: Request[Any, Any, Any], item: ShipmentImport) -> dict[st
         "item": item,
         "uploaded": local_time(item.uploaded_at, get_settings().time_zone),
         "finished": local_time(item.finished_at, get_settings().time_zone),
-        "status_name": _(STATUS_NAMES[item.status]),
+        "status_name": _(IMPORT_STATUS_NAMES[item.status]),
         "state": STATES.get(item.status, "warn"),
     }
 
@@ -162,8 +154,7 @@ async def upload(request: Request[Actor, Any, Any]) -> Template | Redirect:
 
 
 def _column(request: Request[Any, Any, Any], column: str) -> str:
-    _ = gettext_for(request)
-    return _(COLUMN_NAMES[column]) if column in COLUMN_NAMES else column
+    return label(gettext_for(request), IMPORT_COLUMN_NAMES, column)
 
 
 @get("/masterdata/imports/{import_id:int}", guards=GUARDS, include_in_schema=False)

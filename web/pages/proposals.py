@@ -16,12 +16,26 @@ from recall import investigations, masterdata, recalls, regulatory
 from recall.actors import Actor
 from recall.errors import InvalidInput
 from recall.investigations import SharedLot
-from recall.recalls import Depth, RecallClass, RecalledBatch, RecallType
-from recall.recalls._preview import RecallPreview, preview_recall, recalled_batches
+from recall.recalls import (
+    Depth,
+    RecalledBatch,
+    RecallPreview,
+    preview_recall,
+    recalled_batches,
+)
 from web.api.recalls import RecallCreate
 from web.i18n import language_of
 from web.pages.forms import FormState, read
 from web.pages.investigations import positive_id, ticked_ids
+from web.pages.labels import (
+    CLASS_NAMES,
+    CONSIGNEE_KIND_NAMES,
+    DEPTH_NAMES,
+    PROFILE_NAMES,
+    TYPE_NAMES,
+    options,
+    translated,
+)
 from web.pages.render import HEADERS, N_, gettext_for, page
 from web.pages.session import signed_in
 from web.security import QA_ONLY
@@ -30,34 +44,6 @@ BATCHES_LISTED = 100
 LOTS_LISTED = 200
 Id = Annotated[int, msgspec.Meta(ge=1)]
 
-CLASS_NAMES = {
-    RecallClass.I: N_("Class I — may cause serious harm or death"),
-    RecallClass.II: N_("Class II — may cause temporary or reversible harm"),
-    RecallClass.III: N_("Class III — unlikely to cause harm"),
-}
-TYPE_NAMES = {
-    RecallType.VOLUNTARY: N_("Voluntary (our decision)"),
-    RecallType.MANDATORY: N_("Mandatory (ordered by the authority)"),
-}
-DEPTH_NAMES = {
-    Depth.WHOLESALE: N_("Wholesale — distributors (PBF)"),
-    Depth.RETAIL: N_("Retail — pharmacies, hospitals, clinics"),
-    Depth.CONSUMER: N_("Consumer — patients"),
-}
-PROFILE_NAMES = {
-    "bpom": N_("BPOM (Indonesia)"),
-    "fda": N_("FDA (United States)"),
-    "eu": N_("EU (European Union)"),
-}
-KIND_NAMES = {
-    "pbf": N_("PBF (wholesaler)"),
-    "hospital": N_("Hospital"),
-    "pharmacy": N_("Pharmacy"),
-    "clinic": N_("Clinic"),
-    "drugstore": N_("Drugstore"),
-    "other": N_("Other"),
-}
-
 
 class RecallScope(msgspec.Struct):
     """What a preview needs of the proposal: the batches (or lot) and how deep to go."""
@@ -65,11 +51,6 @@ class RecallScope(msgspec.Struct):
     depth: Depth
     batch_ids: list[Id] | None = None
     material_lot_id: Id | None = None
-
-
-def _options(request: Request[Any, Any, Any], names: dict[Any, str]) -> list[tuple[str, str]]:
-    _ = gettext_for(request)
-    return [(str(value), _(text)) for value, text in names.items()]
 
 
 @dataclass
@@ -140,6 +121,7 @@ async def _form_page(
         choice = await _investigation_choice(investigation)
     else:
         choice = await _product_choice(gtin)
+    _ = gettext_for(request)
     return page(
         request,
         "proposals/new.html",
@@ -150,13 +132,13 @@ async def _form_page(
             "choice": choice,
             "ticked": choice.ticked if ticked is None else ticked,
             "lots": [_lot_option(lot) for lot in choice.lots],
-            "class_options": _options(request, CLASS_NAMES),
-            "type_options": _options(request, TYPE_NAMES),
-            "depth_options": _options(request, DEPTH_NAMES),
-            "profile_options": _options(
-                request, {name: PROFILE_NAMES.get(name, name) for name in regulatory.PROFILE_NAMES}
+            "class_options": options(_, CLASS_NAMES),
+            "type_options": options(_, TYPE_NAMES),
+            "depth_options": options(_, DEPTH_NAMES),
+            "profile_options": options(
+                _, {name: PROFILE_NAMES.get(name, name) for name in regulatory.PROFILE_NAMES}
             ),
-            "kind_names": dict(_options(request, KIND_NAMES)),
+            "kind_names": translated(_, CONSIGNEE_KIND_NAMES),
             "preview": preview,
             "number": lambda amount: format_decimal(amount, locale=language_of(request)),
         },

@@ -16,19 +16,16 @@ from litestar.response import Template
 
 from recall import alerts, clock, recalls
 from recall.actors import Actor, Role
-from recall.notices._overview import (
+from recall.notices import (
     ConsigneeFilter,
     consignee_rows,
     delivery_failures,
     response_counts,
 )
-from recall.recalls import RecallStatus
-from recall.recalls._overview import batches_by_recall
+from recall.recalls import RecallStatus, batches_by_recall
 from recall.settings import get_settings
 from web.api.recalls import RecallId
 from web.pages._recall_display import (
-    DEADLINE_NAMES,
-    STATUS_NAMES,
     STATUS_STATES,
     PageNumber,
     Query,
@@ -41,6 +38,7 @@ from web.pages._recall_display import (
 )
 from web.pages._recall_downloads import export_consignees, export_reconciliation, report_pdf
 from web.pages._recall_signatures import approval_form, approve, close, closure_form
+from web.pages.labels import DEADLINE_NAMES, RECALL_STATUS_NAMES
 from web.pages.render import gettext_for, page
 from web.pages.session import signed_in
 from web.security import QUALITY_READ
@@ -87,8 +85,8 @@ async def recall_list(
             "rows": rows,
             "total": total,
             "status": wanted or "",
-            "statuses": [(value.value, text) for value, text in STATUS_NAMES.items()],
-            "status_names": STATUS_NAMES,
+            "statuses": [(value.value, text) for value, text in RECALL_STATUS_NAMES.items()],
+            "status_names": RECALL_STATUS_NAMES,
             "status_states": STATUS_STATES,
             "page_number": number,
             "pages": max(1, -(-total // RECALLS_PER_PAGE)),
@@ -129,11 +127,10 @@ def _deadlines(
     request: Request[Any, Any, Any], recall: recalls.Recall, now: datetime
 ) -> list[DeadlineRow]:
     _ = gettext_for(request)
-    everyone_notified = 0 < recall.progress.consignees_total == recall.progress.notified
     rows = []
     for deadline in recall.deadlines:
         left, overdue, state = "", False, ""
-        if deadline.name == "notify_consignees" and everyone_notified:
+        if recalls.deadline_met(deadline, recall.progress):
             left, state = _("Met: every consignee notified"), "ok"
         elif _is_open(recall):
             left, overdue = time_left(request, deadline.due_at, now)
@@ -198,7 +195,7 @@ async def dashboard(
             "alerts": open_alerts,
             "alerts_total": alerts_total,
             "may_approve": recall.status == RecallStatus.PROPOSED and actor.has(Role.QA_MANAGER),
-            "is_proposer": actor.id is not None and recall.proposed_by == actor.id,
+            "is_proposer": not recalls.may_approve(recall.proposed_by, actor),
             "may_close": _is_open(recall) and actor.has(Role.QA_MANAGER),
             **_names(request),
         },

@@ -23,8 +23,8 @@ from recall.actors import Actor
 from recall.complaints import UNTRIAGED, Category, ComplaintTrends
 from recall.errors import InvalidInput
 from web.bad_input import parse_day
-from web.pages.complaints import CATEGORY_NAMES
 from web.pages.forms import FormState
+from web.pages.labels import COMPLAINT_CATEGORY_NAMES, translated
 from web.pages.render import gettext_for, page
 from web.pages.session import signed_in
 from web.security import QUALITY_READ
@@ -210,11 +210,11 @@ def chart_svg(chart: Chart, numbers: Tables, _: Callable[[str], str]) -> str:
         )
         for category in numbers.categories:
             counts = [numbers.by_month.get((month, category), 0) for month in numbers.months]
-            drawing.add(_(CATEGORY_NAMES[category]), counts)
+            drawing.add(_(COMPLAINT_CATEGORY_NAMES[category]), counts)
     else:
         drawing = pygal.HorizontalBar(style=_style((BRAND,)), show_legend=False, **common)
         if chart is Chart.CATEGORIES:
-            rows = [(_(CATEGORY_NAMES[c]), n) for c, n in numbers.by_category]
+            rows = [(_(COMPLAINT_CATEGORY_NAMES[c]), n) for c, n in numbers.by_category]
         else:
             rows = _products(numbers)
         # A horizontal bar chart draws its first label at the bottom: reverse to read top-down.
@@ -246,7 +246,6 @@ async def trends_page(
         text = exc.detail.removeprefix(f"{exc.field}: ")
         form = FormState(values=form.values, error_field=exc.field, error_text=text)
         status_code = 422
-    category_names = {str(k): _(v) for k, v in CATEGORY_NAMES.items()}
     return page(
         request,
         "trends/trends.html",
@@ -255,7 +254,7 @@ async def trends_page(
             "numbers": numbers,
             "period": period,
             "query": window.query(),
-            "category_names": category_names,
+            "category_names": translated(_, COMPLAINT_CATEGORY_NAMES),
             "short_month": _short_month,
             "chart_width": CHART_WIDTH,
             "heights": {c.value: chart_height(c, numbers) for c in Chart} if numbers else {},
