@@ -34,6 +34,7 @@ from recall.complaints._models import (
     Reporter,
     ReporterKind,
     Severity,
+    check_closable,
     transition,
 )
 from recall.complaints._register import (
@@ -79,6 +80,7 @@ __all__ = [
     "ScanPreview",
     "Severity",
     "attach_to_investigation",
+    "check_closable",
     "close_complaint",
     "complaint_history",
     "complaint_register",

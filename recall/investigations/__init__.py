@@ -32,10 +32,13 @@ from recall.investigations._models import (
     Unchanged,
 )
 from recall.investigations._service import (
+    complaints_to_investigate,
     get_capa,
     get_investigation,
     list_investigations,
+    resulting_recalls,
     suggested_batches,
+    tallies,
 )
 
 __all__ = [
@@ -62,12 +65,15 @@ __all__ = [
     "SuggestedBatch",
     "Unchanged",
     "add_capa",
+    "complaints_to_investigate",
     "complete_capa",
     "conclude_investigation",
     "get_capa",
     "get_investigation",
     "list_investigations",
     "open_investigation",
+    "resulting_recalls",
     "suggested_batches",
+    "tallies",
     "update_investigation",
 ]

@@ -53,6 +53,13 @@ from recall.notices._named import (
     SubConsigneesNamed,
     list_sub_consignees,
 )
+from recall.notices._overview import (
+    ConsigneeFilter,
+    ConsigneeRow,
+    consignee_rows,
+    delivery_failures,
+    response_counts,
+)
 from recall.notices._portal import PortalLink, notice_by_token
 from recall.notices._reminders import escalate_passed_deadlines, send_due_reminders
 from recall.notices._rotation import Resealed, reseal_secrets
@@ -63,7 +70,9 @@ __all__ = [
     "DEPTH_REACHES",
     "NO_PROGRESS",
     "Channel",
+    "ConsigneeFilter",
     "ConsigneeNotice",
+    "ConsigneeRow",
     "DeliveryError",
     "DeliveryStatus",
     "DuplicateScan",
@@ -93,8 +102,10 @@ __all__ = [
     "SubConsigneesNamed",
     "TierProgress",
     "acknowledge_notice",
+    "consignee_rows",
     "create_notices",
     "deliver",
+    "delivery_failures",
     "escalate_passed_deadlines",
     "get_own_notice",
     "idempotency",
@@ -109,6 +120,7 @@ __all__ = [
     "record_returns",
     "report_stock",
     "reseal_secrets",
+    "response_counts",
     "retry_delay",
     "schedule_deliveries",
     "send_due_reminders",

@@ -35,6 +35,8 @@ from recall.recalls._models import (
     signed_record,
     transition,
 )
+from recall.recalls._overview import batches_by_recall
+from recall.recalls._preview import RecallPreview, preview_recall, recalled_batches
 from recall.recalls._reconciliation import (
     Reconciliation,
     ReconciliationLine,
@@ -72,6 +74,7 @@ __all__ = [
     "Reached",
     "Recall",
     "RecallClass",
+    "RecallPreview",
     "RecallReport",
     "RecallStatus",
     "RecallSummary",
@@ -85,6 +88,7 @@ __all__ = [
     "StatusReport",
     "TierReconciliation",
     "approve_recall",
+    "batches_by_recall",
     "close_recall",
     "closure_record",
     "draw_sample",
@@ -98,9 +102,11 @@ __all__ = [
     "list_recalls",
     "list_status_reports",
     "plan_notices",
+    "preview_recall",
     "propose_recall",
     "recall_report",
     "recall_report_pdf",
+    "recalled_batches",
     "reconcile",
     "record_contact_outcome",
     "record_destruction",

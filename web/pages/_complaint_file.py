@@ -12,8 +12,7 @@ from litestar.response import Redirect, Template
 
 from recall import complaints, investigations
 from recall.actors import Actor, Role
-from recall.complaints import Complaint, ComplaintStatus
-from recall.complaints._models import check_closable
+from recall.complaints import Complaint, ComplaintStatus, check_closable
 from recall.errors import Conflict, InvalidInput
 from recall.rules import MAX_ID
 from recall.settings import get_settings
