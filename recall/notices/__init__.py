@@ -41,6 +41,7 @@ from recall.notices._models import (
     PlannedNotice,
     Progress,
     TierProgress,
+    is_overdue,
     unaccounted,
     within_depth,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "escalate_passed_deadlines",
     "get_own_notice",
     "idempotency",
+    "is_overdue",
     "list_notices",
     "list_own_notices",
     "list_sub_consignees",

@@ -117,11 +117,21 @@ class Progress:
         return unaccounted(self)
 
     @property
+    def everyone_notified(self) -> bool:
+        """Every consignee's notice delivered (and there is at least one)."""
+        return 0 < self.consignees_total <= self.notified
+
+    @property
     def last_notified_at(self) -> datetime | None:
         """When the latest notice was delivered; None once any notice is still undelivered."""
-        if self.consignees_total == 0 or self.notified < self.consignees_total:
+        if not self.everyone_notified:
             return None
         return max(tier.last_notified_at for tier in self.tiers if tier.last_notified_at)
 
 
 NO_PROGRESS = Progress(0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+
+def is_overdue(responded_at: datetime | None, respond_by: datetime | None, now: datetime) -> bool:
+    """A notice is overdue when it has no response and its level's deadline has passed."""
+    return responded_at is None and respond_by is not None and respond_by < now

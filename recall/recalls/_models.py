@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from recall.actors import Actor
 from recall.errors import Conflict
 from recall.notices import (
     NO_PROGRESS,
@@ -206,3 +207,13 @@ class Recall:
     # consignee list took at approval, and approval to the last notice being delivered.
     time_to_trace_seconds: float | None = None
     time_to_notify_seconds: float | None = None
+
+
+def may_approve(proposed_by: int | None, actor: Actor) -> bool:
+    """Four eyes: anyone but the recall's proposer may approve it (roles checked apart)."""
+    return actor.id is None or proposed_by != actor.id
+
+
+def deadline_met(deadline: Deadline, progress: Progress) -> bool:
+    """Whether a deadline's work is done: notifying, once every consignee's notice is delivered."""
+    return deadline.name == "notify_consignees" and progress.everyone_notified
