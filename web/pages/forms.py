@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from inspect import isawaitable
 from typing import Any, TypeVar
 
 import msgspec
+from litestar import Response
 from litestar.datastructures import FormMultiDict
 
-from recall.errors import InvalidInput
+from recall.errors import Conflict, InvalidInput, RecallError
 
 T = TypeVar("T")
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -99,6 +102,11 @@ def read(form: FormMultiDict, struct: type[T], **fixed: Any) -> T:
         raise InvalidInput(name, message) from None
 
 
+def typed(form: FormMultiDict) -> dict[str, str]:
+    """What was typed in the form (not the page's own `_` fields), to show it again."""
+    return {name: str(value) for name, value in form.items() if not name.startswith("_")}
+
+
 @dataclass
 class FormState:
     """What a form shows: the values typed in and the one error to put right."""
@@ -109,9 +117,8 @@ class FormState:
 
     @classmethod
     def failed(cls, form: FormMultiDict, error: InvalidInput) -> FormState:
-        values = {name: str(value) for name, value in form.items() if not name.startswith("_")}
         text = error.detail.removeprefix(f"{error.field}: ")
-        return cls(values=values, error_field=error.field, error_text=text)
+        return cls(values=typed(form), error_field=error.field, error_text=text)
 
     def value(self, name: str, default: Any = "") -> str:
         return self.values.get(name, "" if default is None else str(default))
@@ -119,3 +126,40 @@ class FormState:
     def has_error(self, name: str) -> bool:
         field = self.error_field or ""
         return field == name or field.startswith((f"{name}.", f"{name}["))
+
+
+REFUSALS: tuple[type[RecallError], ...] = (InvalidInput, Conflict)
+
+
+def _as_typed(state: FormState) -> FormState:
+    return state
+
+
+async def form_action(
+    form: FormMultiDict,
+    change: Callable[[], Awaitable[T]],
+    done: Callable[[T], Response[Any] | Awaitable[Response[Any]]],
+    again: Callable[..., Awaitable[Response[Any]]],
+    *,
+    refuses: tuple[type[RecallError], ...] = REFUSALS,
+    shown: Callable[[FormState], FormState] = _as_typed,
+) -> Response[Any]:
+    """A page form's answer: `done(result of change())`, mostly a redirect (303).
+
+    A change the domain refuses stores nothing and shows the page again through
+    `again(state, status_code=..., conflict=...)`: InvalidInput with the values typed and the
+    reason beside its field (422), Conflict with the values and the conflict's text (409).
+    Only the errors in `refuses` are answered so; the others go on to the error pages.
+    `shown` adjusts the state shown again (say, to leave out a password).
+    """
+    try:
+        result = await change()
+    except (InvalidInput, Conflict) as exc:
+        if not isinstance(exc, refuses):
+            raise
+        if isinstance(exc, InvalidInput):
+            return await again(shown(FormState.failed(form, exc)), status_code=422)
+        state = shown(FormState(values=typed(form)))
+        return await again(state, status_code=409, conflict=exc.detail)
+    answer = done(result)
+    return await answer if isawaitable(answer) else answer

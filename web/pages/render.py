@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Request
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from recall.actors import Actor, Role
 from web.i18n import LANGUAGES, language_of, template_texts, translations
@@ -51,6 +51,11 @@ def navigation(actor: Actor | None, here: str) -> list[dict[str, Any]]:
         for path, text, roles in NAVIGATION
         if actor.has(*roles)
     ]
+
+
+def see_other(path: str, **query: str) -> Redirect:
+    """The page at `path` after a form was sent (303, so a reload does not send it again)."""
+    return Redirect(path, query_params=query or None, status_code=303, headers=HEADERS)
 
 
 def gettext_for(request: Request[Any, Any, Any]) -> Callable[[str], str]:

@@ -1,0 +1,167 @@
+"""Master data pages: batches — the list and its download, a batch with the material lots in it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.response import Template
+
+from recall import masterdata
+from recall.actors import Actor
+from web.api.masterdata import BatchCreate, BatchMaterialCreate
+from web.pages._masterdata_lists import (
+    CHOICES_MAX,
+    GUARDS,
+    PAGE_SIZE,
+    Id,
+    Offset,
+    Search,
+    every_row,
+    listing,
+    search_text,
+)
+from web.pages.export import FormatParameter, download
+from web.pages.forms import FormState, form_action, read
+from web.pages.render import N_, gettext_for, page, see_other
+
+BATCH_HEADERS = [
+    N_("Batch"),
+    N_("Product"),
+    N_("GTIN"),
+    N_("Manufactured on"),
+    N_("Expires on"),
+    N_("Quantity produced"),
+]
+
+
+async def _batches_page(
+    request: Request[Actor, Any, Any],
+    q: str | None = None,
+    offset: int = 0,
+    form: FormState | None = None,
+    *,
+    status_code: int = 200,
+    conflict: str | None = None,
+) -> Template:
+    q = search_text(q)
+    batches, total = await masterdata.list_batches(None, PAGE_SIZE, offset, q=q)
+    products, _count = await masterdata.list_products(CHOICES_MAX)
+    return page(
+        request,
+        "masterdata/batches.html",
+        {
+            **listing(batches, total, q, offset),
+            "form": form or FormState(),
+            "conflict": conflict,
+            "products": products,
+        },
+        status_code=status_code,
+    )
+
+
+@get("/masterdata/batches", guards=GUARDS, include_in_schema=False)
+async def batch_list(
+    request: Request[Actor, Any, Any], q: Search = None, offset: Offset = 0
+) -> Template:
+    return await _batches_page(request, q, offset)
+
+
+@post("/masterdata/batches", guards=GUARDS, include_in_schema=False)
+async def create_batch(request: Request[Actor, Any, Any]) -> Response[Any]:
+    form = await request.form()
+
+    async def create() -> masterdata.Batch:
+        data = read(form, BatchCreate)
+        return await masterdata.create_batch(
+            request.user,
+            data.gtin,
+            data.batch_no,
+            data.manufactured_on,
+            data.expires_on,
+            data.quantity_produced,
+        )
+
+    return await form_action(
+        form,
+        create,
+        lambda batch: see_other(f"/masterdata/batches/{batch.id}?saved=1"),
+        lambda state, **shown: _batches_page(request, None, 0, state, **shown),
+    )
+
+
+@get("/masterdata/batches/export", guards=GUARDS, include_in_schema=False)
+async def export_batches(
+    request: Request[Actor, Any, Any], format: FormatParameter, q: Search = None
+) -> Response[bytes]:
+    """The batches the list shows for the same search, all pages."""
+    _ = gettext_for(request)
+    q = search_text(q)
+    batches = await every_row(
+        lambda limit, offset: masterdata.list_batches(None, limit, offset, q=q)
+    )
+    rows = (
+        [b.batch_no, b.product_name, b.gtin, b.manufactured_on, b.expires_on, b.quantity_produced]
+        for b in batches
+    )
+    return download("batches", format, [_(h) for h in BATCH_HEADERS], rows)
+
+
+async def _batch_page(
+    request: Request[Actor, Any, Any],
+    batch_id: int,
+    form: FormState | None = None,
+    *,
+    status_code: int = 200,
+    conflict: str | None = None,
+    saved: str | None = None,
+) -> Template:
+    batch = await masterdata.get_batch(batch_id)
+    materials = await masterdata.list_batch_materials(batch.id)
+    shipments, shipped = await masterdata.list_shipments(batch.id, None, 10)
+    lots, _count = await masterdata.list_material_lots(CHOICES_MAX)
+    return page(
+        request,
+        "masterdata/batch.html",
+        {
+            "batch": batch,
+            "materials": materials,
+            "shipments": shipments,
+            "shipments_total": shipped,
+            "lot_options": [
+                (lot.id, f"{lot.lot_no} — {lot.material} ({lot.supplier})") for lot in lots
+            ],
+            "form": form or FormState(),
+            "conflict": conflict,
+            "saved": saved,
+        },
+        status_code=status_code,
+    )
+
+
+@get("/masterdata/batches/{batch_id:int}", guards=GUARDS, include_in_schema=False)
+async def batch_detail(
+    request: Request[Actor, Any, Any], batch_id: Id, saved: Search = None
+) -> Template:
+    return await _batch_page(request, batch_id, saved=saved)
+
+
+@post("/masterdata/batches/{batch_id:int}/materials", guards=GUARDS, include_in_schema=False)
+async def add_batch_material(request: Request[Actor, Any, Any], batch_id: Id) -> Response[Any]:
+    form = await request.form()
+
+    async def add() -> None:
+        data = read(form, BatchMaterialCreate)
+        await masterdata.add_batch_material(
+            request.user, batch_id, data.material_lot_id, data.quantity
+        )
+
+    return await form_action(
+        form,
+        add,
+        lambda _added: see_other(f"/masterdata/batches/{batch_id}?saved=material#materials"),
+        lambda state, **shown: _batch_page(request, batch_id, state, **shown),
+    )
+
+
+ROUTES: list[Any] = [batch_list, create_batch, export_batches, batch_detail, add_batch_material]

@@ -1,0 +1,168 @@
+"""Master data pages: consignees — the list and its download, adding one (its signing secret
+shown once), one consignee."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.response import Template
+
+from recall import masterdata
+from recall.actors import Actor
+from recall.masterdata import ConsigneeKind
+from web.api.masterdata import ConsigneeCreate
+from web.pages._masterdata_lists import (
+    GUARDS,
+    PAGE_SIZE,
+    Id,
+    Kind,
+    Offset,
+    Search,
+    every_row,
+    listing,
+    search_text,
+)
+from web.pages.export import FormatParameter, download
+from web.pages.forms import FormState, form_action, read
+from web.pages.labels import CONSIGNEE_KIND_NAMES, translated
+from web.pages.render import N_, gettext_for, page
+
+CONSIGNEE_HEADERS = [
+    N_("Code"),
+    N_("Name"),
+    N_("Kind"),
+    N_("Supplied by"),
+    N_("Province"),
+    N_("E-mail"),
+    N_("Phone"),
+    N_("After-hours phone"),
+    N_("Webhook URL"),
+]
+
+
+def _kinds(request: Request[Any, Any, Any]) -> dict[str, str]:
+    return translated(gettext_for(request), CONSIGNEE_KIND_NAMES)
+
+
+async def _consignees_page(
+    request: Request[Actor, Any, Any],
+    q: str | None = None,
+    kind: ConsigneeKind | None = None,
+    offset: int = 0,
+    form: FormState | None = None,
+    *,
+    status_code: int = 200,
+    conflict: str | None = None,
+) -> Template:
+    q = search_text(q)
+    kind_value = kind.value if kind else ""
+    consignees, total = await masterdata.list_consignees(kind_value or None, PAGE_SIZE, offset, q=q)
+    return page(
+        request,
+        "masterdata/consignees.html",
+        {
+            **listing(consignees, total, q, offset, kind=kind_value),
+            "kind": kind_value,
+            "kind_names": _kinds(request),
+            "form": form or FormState(),
+            "conflict": conflict,
+        },
+        status_code=status_code,
+    )
+
+
+@get("/masterdata/consignees", guards=GUARDS, include_in_schema=False)
+async def consignee_list(
+    request: Request[Actor, Any, Any], q: Search = None, kind: Kind = None, offset: Offset = 0
+) -> Template:
+    return await _consignees_page(request, q, kind, offset)
+
+
+@post("/masterdata/consignees", guards=GUARDS, include_in_schema=False)
+async def create_consignee(request: Request[Actor, Any, Any]) -> Response[Any]:
+    form = await request.form()
+
+    async def create() -> tuple[masterdata.Consignee, str]:
+        data = read(form, ConsigneeCreate)
+        return await masterdata.create_consignee(
+            request.user,
+            data.code,
+            data.name,
+            data.kind.value,
+            parent_code=data.parent_code,
+            email=data.email,
+            phone=data.phone,
+            after_hours_phone=data.after_hours_phone,
+            webhook_url=data.webhook_url,
+            province=data.province,
+        )
+
+    def created(result: tuple[masterdata.Consignee, str]) -> Template:
+        # The signing secret is shown on this answer only (as the API does): no redirect, no copy.
+        consignee, secret = result
+        return page(
+            request,
+            "masterdata/consignee_created.html",
+            {"consignee": consignee, "secret": secret, "kind_names": _kinds(request)},
+            status_code=201,
+        )
+
+    return await form_action(
+        form,
+        create,
+        created,
+        lambda state, **shown: _consignees_page(request, None, None, 0, state, **shown),
+    )
+
+
+@get("/masterdata/consignees/export", guards=GUARDS, include_in_schema=False)
+async def export_consignees(
+    request: Request[Actor, Any, Any], format: FormatParameter, q: Search = None, kind: Kind = None
+) -> Response[bytes]:
+    """The consignees the list shows for the same search and kind, all pages."""
+    _ = gettext_for(request)
+    q = search_text(q)
+    kinds = _kinds(request)
+    consignees = await every_row(
+        lambda limit, offset: masterdata.list_consignees(
+            kind.value if kind else None, limit, offset, q=q
+        )
+    )
+    rows = (
+        [
+            c.code,
+            c.name,
+            kinds.get(c.kind, c.kind),
+            c.parent_code,
+            c.province,
+            c.email,
+            c.phone,
+            c.after_hours_phone,
+            c.webhook_url,
+        ]
+        for c in consignees
+    )
+    return download("consignees", format, [_(h) for h in CONSIGNEE_HEADERS], rows)
+
+
+@get("/masterdata/consignees/{consignee_id:int}", guards=GUARDS, include_in_schema=False)
+async def consignee_detail(request: Request[Actor, Any, Any], consignee_id: Id) -> Template:
+    consignee = await masterdata.get_consignee(consignee_id)
+    parent = (
+        await masterdata.consignee_by_code(consignee.parent_code) if consignee.parent_code else None
+    )
+    _received, received = await masterdata.list_shipments(None, consignee.code, 0)
+    return page(
+        request,
+        "masterdata/consignee.html",
+        {
+            "consignee": consignee,
+            "parent": parent,
+            "shipments_total": received,
+            "kind_names": _kinds(request),
+        },
+    )
+
+
+ROUTES: list[Any] = [consignee_list, create_consignee, export_consignees, consignee_detail]

@@ -1,0 +1,53 @@
+"""What every master data list shares: its guards and parameters, the search box, the pager,
+and reading every page of a list for its download."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
+
+from litestar.params import Parameter
+
+from recall.masterdata import ConsigneeKind
+from web.pages.session import signed_in
+from web.security import MASTER_DATA_WRITE
+
+T = TypeVar("T")
+PAGE_SIZE = 50
+EXPORT_PAGE = 1000
+# Lists offered in a form's choices (a datalist or a select); beyond that, type the value.
+CHOICES_MAX = 500
+
+Offset = Annotated[int, Parameter(ge=0, le=2**31 - 1)]
+Search = Annotated[str | None, Parameter(required=False, max_length=100)]
+Kind = Annotated[ConsigneeKind | None, Parameter(required=False)]
+Id = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
+GUARDS = [signed_in, MASTER_DATA_WRITE]
+
+
+def search_text(q: str | None) -> str:
+    return " ".join((q or "").split())
+
+
+def listing(rows: list[Any], total: int, q: str, offset: int, **query: str) -> dict[str, Any]:
+    """What the list templates need for the search box and the pager."""
+    kept = {"q": q, **query}
+    return {
+        "rows": rows,
+        "total": total,
+        "q": q,
+        "offset": offset,
+        "page_size": PAGE_SIZE,
+        "query": "".join(f"&{urlencode({name: value})}" for name, value in kept.items() if value),
+    }
+
+
+async def every_row(fetch: Callable[[int, int], Awaitable[tuple[list[T], int]]]) -> list[T]:
+    """Every row of a list, read a page at a time."""
+    found: list[T] = []
+    while True:
+        chunk, total = await fetch(EXPORT_PAGE, len(found))
+        found += chunk
+        if not chunk or len(found) >= total:
+            return found
