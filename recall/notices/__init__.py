@@ -1,6 +1,5 @@
 """Recall notices: one per consignee within a recall's depth, and the recall's progress."""
 
-from recall.notices import _idempotency as idempotency
 from recall.notices._alert_mail import mail_alert
 from recall.notices._answers import (
     DuplicateScan,
@@ -109,7 +108,6 @@ __all__ = [
     "delivery_failures",
     "escalate_passed_deadlines",
     "get_own_notice",
-    "idempotency",
     "is_overdue",
     "list_notices",
     "list_own_notices",

@@ -115,7 +115,6 @@ async def name_sub_consignees(
             actor,
             key,
             lambda: _name(actor, consignee_id, notice_id, entries),
-            status_code=201,
             kept=secrets_sealed,
         )
     except Exception as exc:

@@ -219,13 +219,11 @@ async def _once(
     actor: Actor,
     key: IdempotencyKey | None,
     change: Callable[[], Awaitable[T]],
-    status_code: int = 200,
     kept: Callable[[T], Any] = lambda result: result,
 ) -> T | StoredAnswer:
     """Run `change` in one transaction; with a key, store its answer there or replay the first.
 
-    `status_code` is the HTTP status the answer is given (and replayed) with; `kept` is
-    what of the answer is stored (secrets in it sealed).
+    `kept` is what of the answer is stored (secrets in it sealed).
     """
     scope = idempotency.scope_of(actor) if key else ""
     try:
@@ -237,7 +235,7 @@ async def _once(
             result = await change()
             if key:
                 body = msgspec.json.encode(kept(result))
-                await idempotency.store_answer(scope, key, status_code, body)
+                await idempotency.store_answer(scope, key, body)
     except Exception as exc:
         if not key or not db.is_unique_violation(exc):
             raise

@@ -1,56 +1,42 @@
-"""Idempotency-Key replays for a consignee's POSTs: the first answer is stored with the change."""
+"""Changes a consignee may send twice: the first answer is kept with the change and given again."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from recall import clock, db
 from recall.actors import Actor
 from recall.errors import Forbidden, InvalidInput
 
-HEADER = "Idempotency-Key"
-MAX_KEY_LENGTH = 200
-
 
 @dataclass(frozen=True)
 class IdempotencyKey:
-    """The key a client sent and the fingerprint of the request it came with."""
+    """The key a consignee's client gave one change, as the caller read it.
+
+    `request_hash` fingerprints the request the key came with: the same key with another
+    request is refused. `field` names where the key came from, in that refusal;
+    `answer_code` is kept with the answer and given back with it. Their meaning is the
+    caller's.
+    """
 
     key: str
     request_hash: str
+    field: str
+    answer_code: int
 
 
 @dataclass(frozen=True)
 class StoredAnswer:
-    """The answer given the first time a key was used, replayed as it was."""
+    """The answer given the first time a key was used, given again as it was kept."""
 
-    status_code: int
+    answer_code: int
     body: bytes
-
-
-def key_problem(key: str) -> str | None:
-    """Why `key` cannot be an Idempotency-Key, or None when it can."""
-    if not key.strip():
-        return "must not be empty"
-    if len(key) > MAX_KEY_LENGTH:
-        return f"at most {MAX_KEY_LENGTH} characters"
-    return None
-
-
-def request_hash(method: str, path: str, body: bytes) -> str:
-    """A fingerprint of a request: its method, path and body."""
-    digest = hashlib.sha256()
-    for part in (method.upper().encode(), path.encode(), hashlib.sha256(body).digest()):
-        # Length-prefixed so that the parts cannot run into each other.
-        digest.update(len(part).to_bytes(8, "big") + part)
-    return digest.hexdigest()
 
 
 def scope_of(actor: Actor) -> str:
     """Keys are unique per consignee: two consignees may use the same key."""
     if actor.consignee_id is None:
-        raise Forbidden("only a consignee's requests can carry an Idempotency-Key")
+        raise Forbidden("only a consignee's changes can carry an idempotency key")
     return f"consignee:{actor.consignee_id}"
 
 
@@ -70,23 +56,22 @@ async def stored_answer(scope: str, idempotency: IdempotencyKey) -> StoredAnswer
         return None
     row = rows[0]
     if row["request_hash"] != idempotency.request_hash:
-        raise InvalidInput(HEADER, "this key was already used for a different request")
+        raise InvalidInput(idempotency.field, "this key was already used for a different request")
     return StoredAnswer(int(row["status_code"]), str(row["body"]).encode())
 
 
-async def store_answer(
-    scope: str, idempotency: IdempotencyKey, status_code: int, body: bytes
-) -> None:
+async def store_answer(scope: str, idempotency: IdempotencyKey, body: bytes) -> None:
     """Keep the first answer; must run inside the transaction that made the change."""
     if db.get_engine().current_transaction.get() is None:
         raise RuntimeError("store_answer must run inside the transaction of the change")
+    # The status_code column keeps the caller's answer_code.
     await db.fetch(
         "INSERT INTO idempotent_response (scope, key, request_hash, status_code, body, "
         "created_at) VALUES ({}, {}, {}, {}, {}, {})",
         scope,
         idempotency.key,
         idempotency.request_hash,
-        status_code,
+        idempotency.answer_code,
         body.decode(),
         clock.now(),
     )

@@ -115,7 +115,7 @@ def secrets_opened(answer: StoredAnswer) -> StoredAnswer:
     for item in body.get("consignees", []):
         if item.get("webhook_secret"):
             item["webhook_secret"] = masterdata.open_webhook_secret(item["webhook_secret"])
-    return StoredAnswer(answer.status_code, msgspec.json.encode(body))
+    return StoredAnswer(answer.answer_code, msgspec.json.encode(body))
 
 
 async def list_sub_consignees(

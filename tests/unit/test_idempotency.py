@@ -1,10 +1,12 @@
-"""Idempotency-Key rules without a database: key limits, request fingerprints, scopes."""
+"""Idempotency-Key rules without a database: key limits and request fingerprints (web), the
+scope a consignee's keys are unique in (the notices context)."""
 
 import pytest
 
 from recall.actors import Actor, Role
 from recall.errors import Forbidden
-from recall.notices import _idempotency as idempotency
+from recall.notices import _idempotency as kept_answers
+from web import idempotency
 
 
 def actor(consignee_id: int | None) -> Actor:
@@ -51,6 +53,6 @@ def test_parts_cannot_run_into_each_other():
 
 
 def test_scope_is_the_consignee():
-    assert idempotency.scope_of(actor(7)) == "consignee:7"
+    assert kept_answers.scope_of(actor(7)) == "consignee:7"
     with pytest.raises(Forbidden):
-        idempotency.scope_of(actor(None))
+        kept_answers.scope_of(actor(None))

@@ -7,15 +7,14 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import ClientException
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 
 from recall import notices
 from recall.actors import Actor
-from recall.notices import IdempotencyKey, StoredAnswer
-from recall.notices import _idempotency as idempotency
-from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
+from recall.notices import StoredAnswer
+from web.api.schemas import ErrorRead, Limit, Offset, Page, command, read_model
+from web.idempotency import header_key, replay
 from web.queue import kick
 from web.security import DISTRIBUTOR_ONLY
 
@@ -169,23 +168,10 @@ class SubConsigneeNoticeRead(msgspec.Struct):
 S = TypeVar("S", bound=msgspec.Struct)
 
 
-async def idempotency_key(request: Request[Actor, Any, Any]) -> IdempotencyKey | None:
-    """The request's Idempotency-Key with its fingerprint; None without the header."""
-    key = request.headers.get(idempotency.HEADER)
-    if key is None:
-        return None
-    problem = idempotency.key_problem(key)
-    if problem:
-        raise ClientException(f"{idempotency.HEADER}: {problem}")
-    fingerprint = idempotency.request_hash(request.method, request.url.path, await request.body())
-    return IdempotencyKey(key, fingerprint)
-
-
 def answer(struct: type[S], result: object, status_code: int = 200) -> Response[S]:
     """The use case's result as a response, or the stored first answer to a repeat."""
     if isinstance(result, StoredAnswer):
-        replay = msgspec.json.decode(result.body, type=struct)
-        return Response(replay, status_code=result.status_code)
+        return replay(struct, result)
     return Response(read_model(struct, result), status_code=status_code)
 
 
@@ -233,7 +219,7 @@ class NoticeController(Controller):
     async def acknowledge(
         self, notice_id: NoticeId, request: Request[Actor, Any, Any]
     ) -> Response[NoticeRead]:
-        key = await idempotency_key(request)
+        key = await header_key(request)
         result = await notices.acknowledge_notice(request.user, notice_id, key)
         return answer(NoticeRead, result)
 
@@ -251,12 +237,9 @@ class NoticeController(Controller):
         data: JSONBody[StockCreate],
         request: Request[Actor, Any, Any],
     ) -> Response[NoticeRead]:
-        key = await idempotency_key(request)
-        lines = [
-            notices.StockLine(line.batch_no, line.quantity_on_hand, line.quarantined)
-            for line in data.lines
-        ]
-        result = await notices.report_stock(request.user, notice_id, lines, key)
+        key = await header_key(request)
+        report = command(notices.StockReport, data)
+        result = await notices.report_stock(request.user, notice_id, report, key)
         return answer(NoticeRead, result)
 
     @post(
@@ -273,13 +256,9 @@ class NoticeController(Controller):
         data: JSONBody[ReturnsCreate],
         request: Request[Actor, Any, Any],
     ) -> Response[ReturnsRead]:
-        key = await idempotency_key(request)
-        lines = (
-            None
-            if data.lines is None
-            else [notices.ReturnLine(line.batch_no, line.quantity) for line in data.lines]
-        )
-        result = await notices.record_returns(request.user, notice_id, lines, data.scans, key)
+        key = await header_key(request)
+        returned = command(notices.StockReturn, data)
+        result = await notices.record_returns(request.user, notice_id, returned, key)
         return answer(ReturnsRead, result)
 
     @post(
@@ -307,20 +286,9 @@ class NoticeController(Controller):
         data: JSONBody[SubConsigneesCreate],
         request: Request[Actor, Any, Any],
     ) -> Response[SubConsigneesNamedRead]:
-        key = await idempotency_key(request)
-        named = [
-            notices.SubConsignee(
-                code=entry.code,
-                name=entry.name,
-                kind=entry.kind,
-                batch_no=entry.batch_no,
-                quantity=entry.quantity,
-                email=entry.email,
-                webhook_url=entry.webhook_url,
-            )
-            for entry in data.consignees
-        ]
-        result = await notices.name_sub_consignees(request.user, notice_id, named, key)
+        key = await header_key(request)
+        naming = command(notices.SubConsigneeNaming, data)
+        result = await notices.name_sub_consignees(request.user, notice_id, naming, key)
         return answer(SubConsigneesNamedRead, result, status_code=201)
 
     @get(
