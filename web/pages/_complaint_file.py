@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from recall import complaints, investigations
 from recall.actors import Actor, Role
@@ -18,23 +19,12 @@ from recall.rules import MAX_ID
 from recall.settings import get_settings
 from web.api.complaints import ComplaintClose, ComplaintTriage, ReplyCreate
 from web.pages._complaint_display import Text, local_date, names
-from web.pages.forms import FormState, read
-from web.pages.render import HEADERS, local_time, page
+from web.pages.forms import PageForms, form_action, one_of, read
+from web.pages.render import local_time, page, see_other
 from web.pages.session import signed_in
 from web.security import COMPLAINT_INTAKE, QA_ONLY, READ_ALL
 
 VERSION_FIELD = "version"
-
-
-@dataclass
-class Forms:
-    """The forms of the complaint page; a refused one comes back with its values and error."""
-
-    states: dict[str, FormState] = field(default_factory=dict)
-    conflict: str | None = None
-
-    def __getitem__(self, name: str) -> FormState:
-        return self.states.get(name) or FormState()
 
 
 async def _closable(complaint: Complaint) -> bool:
@@ -53,7 +43,7 @@ async def _closable(complaint: Complaint) -> bool:
 async def _complaint_page(
     request: Request[Actor, Any, Any],
     complaint_id: FromPath[int],
-    forms: Forms | None = None,
+    forms: PageForms | None = None,
     *,
     status_code: int = 200,
     logged: bool = False,
@@ -71,7 +61,7 @@ async def _complaint_page(
             "complaint": complaint,
             "history": history,
             "duplicates": duplicates,
-            "forms": forms or Forms(),
+            "forms": forms or PageForms(),
             "names": names(request),
             "when": lambda moment: local_time(moment, zone),
             "local_date": local_date,
@@ -97,20 +87,21 @@ async def complaint_file(
     return await _complaint_page(request, complaint_id, logged=bool(logged))
 
 
-async def _refused(
+async def _answer(
     request: Request[Actor, Any, Any],
-    complaint_id: FromPath[int],
-    name: str,
+    complaint_id: int,
     form: FormMultiDict,
-    exc: InvalidInput | Conflict,
-) -> Template:
-    """The page again with the refused form's values and why (422 a field, 409 the state)."""
-    if isinstance(exc, InvalidInput):
-        forms = Forms({name: FormState.failed(form, exc)})
-        return await _complaint_page(request, complaint_id, forms, status_code=422)
-    values = {key: str(value) for key, value in form.items() if not key.startswith("_")}
-    forms = Forms({name: FormState(values=values)}, conflict=exc.detail)
-    return await _complaint_page(request, complaint_id, forms, status_code=409)
+    change: Callable[[], Awaitable[Any]],
+    name: str,
+    anchor: str,
+) -> Response[Any]:
+    """Run one of the page's forms: back to its part of the page, or the page with it refused."""
+    return await form_action(
+        form,
+        change,
+        lambda _changed: see_other(f"/complaints/{complaint_id}#{anchor}"),
+        one_of(name, partial(_complaint_page, request, complaint_id)),
+    )
 
 
 def _version(form: FormMultiDict) -> int:
@@ -121,10 +112,6 @@ def _version(form: FormMultiDict) -> int:
     return int(text)
 
 
-def _back_to(complaint_id: int, anchor: str) -> Redirect:
-    return Redirect(f"/complaints/{complaint_id}#{anchor}", status_code=303, headers=HEADERS)
-
-
 @post(
     "/complaints/{complaint_id:int}/triage",
     guards=[signed_in, QA_ONLY],
@@ -132,9 +119,10 @@ def _back_to(complaint_id: int, anchor: str) -> Redirect:
 )
 async def triage_complaint(
     request: Request[Actor, Any, Any], complaint_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     form = await request.form()
-    try:
+
+    async def triage() -> None:
         data = read(form, ComplaintTriage)
         await complaints.unchanged_complaint(complaint_id, _version(form))
         await complaints.triage_complaint(
@@ -145,9 +133,8 @@ async def triage_complaint(
             investigate=data.investigate,
             reason=data.reason,
         )
-    except (InvalidInput, Conflict) as exc:
-        return await _refused(request, complaint_id, "triage", form, exc)
-    return _back_to(complaint_id, "triage")
+
+    return await _answer(request, complaint_id, form, triage, "triage", "triage")
 
 
 @post(
@@ -157,14 +144,14 @@ async def triage_complaint(
 )
 async def reply_to_complaint(
     request: Request[Actor, Any, Any], complaint_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     form = await request.form()
-    try:
+
+    async def reply() -> None:
         data = read(form, ReplyCreate)
         await complaints.reply_to_complaint(request.user, complaint_id, data.text)
-    except (InvalidInput, Conflict) as exc:
-        return await _refused(request, complaint_id, "reply", form, exc)
-    return _back_to(complaint_id, "replies")
+
+    return await _answer(request, complaint_id, form, reply, "reply", "replies")
 
 
 @post(
@@ -174,12 +161,12 @@ async def reply_to_complaint(
 )
 async def close_complaint(
     request: Request[Actor, Any, Any], complaint_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     form = await request.form()
-    try:
+
+    async def close() -> None:
         data = read(form, ComplaintClose)
         await complaints.unchanged_complaint(complaint_id, _version(form))
         await complaints.close_complaint(request.user, complaint_id, data.resolution)
-    except (InvalidInput, Conflict) as exc:
-        return await _refused(request, complaint_id, "close", form, exc)
-    return _back_to(complaint_id, "top")
+
+    return await _answer(request, complaint_id, form, close, "close", "top")

@@ -5,17 +5,17 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from recall import complaints
 from recall.actors import Actor
 from recall.errors import InvalidInput
 from web.api.complaints import ComplaintCreate
 from web.pages._complaint_display import _product_options, local_date, names
-from web.pages.forms import FormState, read
-from web.pages.render import HEADERS, page
+from web.pages.forms import FormState, form_action, read, typed
+from web.pages.render import page, see_other
 from web.pages.session import signed_in
 from web.security import COMPLAINT_INTAKE
 
@@ -65,7 +65,7 @@ async def new_complaint(request: Request[Actor, Any, Any]) -> Template:
 
 async def _read_barcode(request: Request[Actor, Any, Any], form: FormMultiDict) -> Template:
     """The form again with product and batch taken from the scan, for CS to check."""
-    values = {name: str(value) for name, value in form.items() if not name.startswith("_")}
+    values = typed(form)
     if not values.get("barcode", "").strip():
         # Enter pressed in another field of a complaint without a pack code: nothing to read.
         return await _intake_form(request, FormState(values=values))
@@ -80,12 +80,13 @@ async def _read_barcode(request: Request[Actor, Any, Any], form: FormMultiDict) 
 
 
 @post("/complaints", guards=[signed_in, COMPLAINT_INTAKE], include_in_schema=False)
-async def log_complaint(request: Request[Actor, Any, Any]) -> Template | Redirect:
+async def log_complaint(request: Request[Actor, Any, Any]) -> Response[Any]:
     form = await request.form()
     # "Read barcode" is the first button, so Enter after a scan fills the form, never logs it.
     if form.get("_read") is not None:
         return await _read_barcode(request, form)
-    try:
+
+    async def log() -> complaints.Complaint:
         data = read(
             form,
             ComplaintCreate,
@@ -93,7 +94,7 @@ async def log_complaint(request: Request[Actor, Any, Any]) -> Template | Redirec
             sample_available=_ticked(form, "sample_available"),
         )
         reporter = data.reporter
-        complaint = await complaints.log_complaint(
+        return await complaints.log_complaint(
             request.user,
             channel=data.channel.value,
             reporter=complaints.Reporter(
@@ -106,6 +107,11 @@ async def log_complaint(request: Request[Actor, Any, Any]) -> Template | Redirec
             batch_no=data.batch_no,
             barcode=data.barcode,
         )
-    except InvalidInput as exc:
-        return await _intake_form(request, FormState.failed(form, exc), status_code=422)
-    return Redirect(f"/complaints/{complaint.id}?logged=1", status_code=303, headers=HEADERS)
+
+    return await form_action(
+        form,
+        log,
+        lambda complaint: see_other(f"/complaints/{complaint.id}?logged=1"),
+        lambda state, **shown: _intake_form(request, state, **shown),
+        refuses=(InvalidInput,),
+    )

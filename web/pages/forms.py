@@ -128,6 +128,32 @@ class FormState:
         return field == name or field.startswith((f"{name}.", f"{name}["))
 
 
+@dataclass
+class PageForms:
+    """The forms of a page with several; a refused one comes back with its values and error."""
+
+    states: dict[str, FormState] = field(default_factory=dict)
+    conflict: tuple[str, str] | None = None  # (form, message)
+
+    def __getitem__(self, name: str) -> FormState:
+        return self.states.get(name) or FormState()
+
+
+def one_of(
+    name: str, again: Callable[..., Awaitable[Response[Any]]]
+) -> Callable[..., Awaitable[Response[Any]]]:
+    """For `form_action`: the page of several forms, `again(forms, status_code=...)`, shown
+    with form `name` refused."""
+
+    async def refused(
+        state: FormState, *, status_code: int, conflict: str | None = None
+    ) -> Response[Any]:
+        forms = PageForms({name: state}, None if conflict is None else (name, conflict))
+        return await again(forms, status_code=status_code)
+
+    return refused
+
+
 REFUSALS: tuple[type[RecallError], ...] = (InvalidInput, Conflict)
 
 

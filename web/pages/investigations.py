@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, Parameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from msgspec import UNSET
 
 from recall import clock, investigations, masterdata
 from recall.actors import Actor, Role
-from recall.errors import Conflict, InvalidInput, NotFound
+from recall.errors import InvalidInput, NotFound
 from recall.investigations import (
     InvestigationStatus,
     complaints_to_investigate,
@@ -28,7 +29,7 @@ from web.api.investigations import (
     InvestigationCreate,
     InvestigationUpdate,
 )
-from web.pages.forms import FormState, read
+from web.pages.forms import FormState, PageForms, form_action, one_of, read
 from web.pages.labels import (
     CAPA_KIND_NAMES,
     COMPLAINT_STATUS_NAMES,
@@ -36,7 +37,7 @@ from web.pages.labels import (
     ROOT_CAUSE_NAMES,
     translated,
 )
-from web.pages.render import HEADERS, gettext_for, local_time, page
+from web.pages.render import gettext_for, local_time, page, see_other
 from web.pages.session import signed_in
 from web.security import QA_ONLY, QUALITY_READ
 
@@ -47,12 +48,6 @@ TEXT_FIELDS = ("root_cause_category", "root_cause", "findings")
 
 def _unset(value: Any) -> Any:
     return investigations.UNCHANGED if value is UNSET else value
-
-
-def _redirect(investigation_id: int, anchor: str) -> Redirect:
-    return Redirect(
-        f"/investigations/{investigation_id}#{anchor}", status_code=303, headers=HEADERS
-    )
 
 
 # The list ------------------------------------------------------------------------------
@@ -134,34 +129,25 @@ def ticked_ids(form: FormMultiDict, name: str) -> set[int]:
 
 
 @post("/investigations", guards=[signed_in, QA_ONLY], include_in_schema=False)
-async def open_investigation(request: Request[Actor, Any, Any]) -> Template | Redirect:
+async def open_investigation(request: Request[Actor, Any, Any]) -> Response[Any]:
     form = await request.form()
     ticked = ticked_ids(form, "complaint_ids[]")
-    try:
+
+    async def open_one() -> investigations.Investigation:
         data = read(form, InvestigationCreate)
-        opened = await investigations.open_investigation(
+        return await investigations.open_investigation(
             request.user, data.title, list(data.complaint_ids)
         )
-    except InvalidInput as exc:
-        return await _new_form(request, FormState.failed(form, exc), ticked, status_code=422)
-    except Conflict as exc:
-        state = FormState(values={"title": str(form.get("title", ""))})
-        return await _new_form(request, state, ticked, status_code=409, conflict=exc.detail)
-    return Redirect(f"/investigations/{opened.id}", status_code=303, headers=HEADERS)
+
+    return await form_action(
+        form,
+        open_one,
+        lambda opened: see_other(f"/investigations/{opened.id}"),
+        lambda state, **shown: _new_form(request, state, ticked, **shown),
+    )
 
 
 # One investigation ---------------------------------------------------------------------
-
-
-@dataclass
-class Forms:
-    """The forms of the investigation page; a refused one comes back with its values and error."""
-
-    states: dict[str, FormState] = field(default_factory=dict)
-    conflict: tuple[str, str] | None = None  # (form, message)
-
-    def __getitem__(self, name: str) -> FormState:
-        return self.states.get(name) or FormState()
 
 
 def _suggestions_by_lot(suggested: tuple[investigations.SuggestedBatch, ...]) -> list[Any]:
@@ -183,12 +169,12 @@ def _recorded_findings(investigation: investigations.Investigation) -> FormState
 async def _investigation_page(
     request: Request[Actor, Any, Any],
     investigation_id: int,
-    forms: Forms | None = None,
+    forms: PageForms | None = None,
     *,
     status_code: int = 200,
 ) -> Template:
     investigation = await investigations.get_investigation(investigation_id)
-    forms = forms or Forms()
+    forms = forms or PageForms()
     forms.states.setdefault("findings", _recorded_findings(investigation))
     zone = get_settings().time_zone
     _ = gettext_for(request)
@@ -227,20 +213,21 @@ async def _investigation_page(
     )
 
 
-async def _refused(
+async def _answer(
     request: Request[Actor, Any, Any],
     investigation_id: int,
-    name: str,
     form: FormMultiDict,
-    exc: InvalidInput | Conflict,
-) -> Template:
-    """The page again with the refused form's values and why (422 a field, 409 the state)."""
-    if isinstance(exc, InvalidInput):
-        forms = Forms({name: FormState.failed(form, exc)})
-        return await _investigation_page(request, investigation_id, forms, status_code=422)
-    values = {key: str(value) for key, value in form.items() if not key.startswith("_")}
-    forms = Forms({name: FormState(values=values)}, conflict=(name, exc.detail))
-    return await _investigation_page(request, investigation_id, forms, status_code=409)
+    change: Callable[[], Awaitable[Any]],
+    name: str,
+    anchor: str,
+) -> Response[Any]:
+    """Run one of the page's forms: back to its part of the page, or the page with it refused."""
+    return await form_action(
+        form,
+        change,
+        lambda _changed: see_other(f"/investigations/{investigation_id}#{anchor}"),
+        one_of(name, partial(_investigation_page, request, investigation_id)),
+    )
 
 
 @get(
@@ -261,11 +248,12 @@ async def investigation_detail(
 )
 async def record_findings(
     request: Request[Actor, Any, Any], investigation_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     form = await request.form()
     # A field sent empty clears it; the API leaves absent fields unchanged.
     cleared = {name: None for name in TEXT_FIELDS if not str(form.get(name, "")).strip()}
-    try:
+
+    async def record() -> None:
         data = read(form, InvestigationUpdate, **cleared)
         await investigations.update_investigation(
             request.user,
@@ -275,9 +263,8 @@ async def record_findings(
             findings=_unset(data.findings),
             version=data.version,
         )
-    except (InvalidInput, Conflict) as exc:
-        return await _refused(request, investigation_id, "findings", form, exc)
-    return _redirect(investigation_id, "findings")
+
+    return await _answer(request, investigation_id, form, record, "findings", "findings")
 
 
 async def _set_batches(
@@ -295,12 +282,13 @@ async def _set_batches(
 )
 async def add_batches(
     request: Request[Actor, Any, Any], investigation_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     """Add the ticked suggested batches, or one batch named by GTIN and batch number."""
     form = await request.form()
     investigation = await investigations.get_investigation(investigation_id)
     wanted = {batch.id for batch in investigation.affected_batches}
-    try:
+
+    async def add() -> None:
         added = ticked_ids(form, "batch_ids[]")
         gtin, batch_no = str(form.get("gtin", "")).strip(), str(form.get("batch_no", "")).strip()
         if gtin or batch_no:
@@ -308,10 +296,9 @@ async def add_batches(
         if not added:
             raise InvalidInput("batch_ids", "tick at least one batch")
         await _set_batches(request, investigation_id, wanted | added)
-    except (InvalidInput, Conflict) as exc:
-        name = "suggested" if "batch_ids[]" in form else "batch"
-        return await _refused(request, investigation_id, name, form, exc)
-    return _redirect(investigation_id, "batches")
+
+    name = "suggested" if "batch_ids[]" in form else "batch"
+    return await _answer(request, investigation_id, form, add, name, "batches")
 
 
 async def _named_batch(gtin: str, batch_no: str) -> int:
@@ -332,15 +319,15 @@ async def _named_batch(gtin: str, batch_no: str) -> int:
 )
 async def remove_batch(
     request: Request[Actor, Any, Any], investigation_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     form = await request.form()
     investigation = await investigations.get_investigation(investigation_id)
     kept = {batch.id for batch in investigation.affected_batches} - ticked_ids(form, "batch_id")
-    try:
+
+    async def remove() -> None:
         await _set_batches(request, investigation_id, kept)
-    except (InvalidInput, Conflict) as exc:
-        return await _refused(request, investigation_id, "batch", form, exc)
-    return _redirect(investigation_id, "batches")
+
+    return await _answer(request, investigation_id, form, remove, "batch", "batches")
 
 
 @post(
@@ -350,9 +337,10 @@ async def remove_batch(
 )
 async def add_capa(
     request: Request[Actor, Any, Any], investigation_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     form = await request.form()
-    try:
+
+    async def add() -> None:
         data = read(form, CapaCreate)
         await investigations.add_capa(
             request.user,
@@ -362,9 +350,8 @@ async def add_capa(
             data.owner,
             data.due_on,
         )
-    except (InvalidInput, Conflict) as exc:
-        return await _refused(request, investigation_id, "capa", form, exc)
-    return _redirect(investigation_id, "capa")
+
+    return await _answer(request, investigation_id, form, add, "capa", "capa")
 
 
 @post(
@@ -374,19 +361,19 @@ async def add_capa(
 )
 async def complete_capa(
     request: Request[Actor, Any, Any], investigation_id: FromPath[int], capa_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     capa = await investigations.get_capa(capa_id)
     if capa.investigation_id != investigation_id:
         raise NotFound(f"CAPA {capa_id} not found")
     form = await request.form()
-    try:
+
+    async def complete() -> None:
         data = read(form, CapaComplete)
         await investigations.complete_capa(
             request.user, capa_id, data.note, data.effectiveness_check_due_on
         )
-    except (InvalidInput, Conflict) as exc:
-        return await _refused(request, investigation_id, f"complete-{capa_id}", form, exc)
-    return _redirect(investigation_id, "capa")
+
+    return await _answer(request, investigation_id, form, complete, f"complete-{capa_id}", "capa")
 
 
 @post(
@@ -396,16 +383,16 @@ async def complete_capa(
 )
 async def conclude(
     request: Request[Actor, Any, Any], investigation_id: FromPath[int]
-) -> Template | Redirect:
+) -> Response[Any]:
     form = await request.form()
-    try:
+
+    async def conclude_it() -> None:
         data = read(form, InvestigationConclude)
         await investigations.conclude_investigation(
             request.user, investigation_id, data.conclusion, data.recall_recommended
         )
-    except (InvalidInput, Conflict) as exc:
-        return await _refused(request, investigation_id, "conclusion", form, exc)
-    return _redirect(investigation_id, "conclusion")
+
+    return await _answer(request, investigation_id, form, conclude_it, "conclusion", "conclusion")
 
 
 ROUTES: list[Any] = [
