@@ -25,7 +25,7 @@ PHARMACIES = 40
 @pytest.fixture
 def watchable(monkeypatch):
     """Report progress often and a little slowly, so a few thousand lines take seconds."""
-    monkeypatch.setattr(masterdata.distribution, "PROGRESS_EVERY", 250)
+    monkeypatch.setattr(masterdata._distribution, "PROGRESS_EVERY", 250)
     report = imports._Watched.checked
 
     async def slowly(self, lines, total):

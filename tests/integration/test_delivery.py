@@ -65,7 +65,7 @@ def later(now: list[datetime], seconds: float) -> None:
 @pytest.fixture
 def qa_mailbox(monkeypatch) -> str:
     settings = replace(get_settings(), qa_alert_email="qa@plant.example")
-    for module in (delivery, _alert_mail, alerts.service):
+    for module in (delivery, _alert_mail, alerts._service):
         monkeypatch.setattr(module, "get_settings", lambda: settings)
     return settings.qa_alert_email
 

@@ -49,7 +49,7 @@ def quick_retries(monkeypatch):
         qa_alert_email="qa@plant.example",
         delivery=replace(settings.delivery, retry_base_seconds=0.05, retry_max_seconds=0.1),
     )
-    for module in (delivery, _alert_mail, alerts.service):
+    for module in (delivery, _alert_mail, alerts._service):
         monkeypatch.setattr(module, "get_settings", lambda: quick)
 
 
