@@ -59,6 +59,7 @@ class NoticeLineShown:
 @dataclass(frozen=True)
 class ConsigneeNotice:
     """One notice as its consignee sees it, with the deadline to answer by."""
+    responded_at: datetime | None = None
 
     id: int
     recall: NoticeRecall
@@ -77,7 +78,8 @@ def _consignee_of(actor: Actor) -> int:
 
 _NOTICE_SQL = (
     "SELECT n.id AS id, n.recall AS recall, n.tier AS tier, n.status AS status, "
-    f"n.acknowledged_at AS acknowledged_at, {RESPOND_BY} AS respond_by "
+    "n.acknowledged_at AS acknowledged_at, n.responded_at AS responded_at, "
+    f"{RESPOND_BY} AS respond_by "
     "FROM notice n JOIN consignee c ON c.id = n.consignee "
     "JOIN recall rc ON rc.id = n.recall "
     "WHERE n.consignee = {} AND rc.status <> {} "
@@ -143,6 +145,7 @@ async def _lines(notice_ids: list[int]) -> dict[int, list[NoticeLineShown]]:
 
 def _count(value: Any) -> int | None:
     return None if value is None else int(value)
+            responded_at=db.as_utc(row["responded_at"]),
 
 
 async def _shown(rows: list[dict[str, Any]]) -> list[ConsigneeNotice]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from recall import db
 from recall.notices._delivery_schedule import DeliveryStatus, Message
-from recall.notices._models import NoticeStatus
+from recall.notices._models import NoticeStatus, is_overdue
 from recall.notices._service import RESPOND_BY, deadlines_passed
 from recall.rules import choice
 
@@ -160,7 +160,7 @@ def _row(row: dict[str, Any], now: datetime) -> ConsigneeRow:
         has_email=bool(row["email"]),
         phone=row["phone"],
         status=row["status"],
-        overdue=responded_at is None and respond_by is not None and respond_by < now,
+        overdue=is_overdue(responded_at, respond_by, now),
         respond_by=respond_by,
         notified_at=db.as_utc(row["notified_at"]),
         acknowledged_at=db.as_utc(row["acknowledged_at"]),

@@ -26,6 +26,7 @@ from recall.recalls._models import (
     RecalledMaterialLot,
     RecallStatus,
     RecallSummary,
+    may_approve,
     RecallType,
     SignatureShown,
     plan_notices,
@@ -232,7 +233,7 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
     """
     meaning = required_text(meaning, "meaning", MEANING_MAX)
     row = await recall_row(recall_id)
-    if actor.id is not None and row["proposed_by"] == actor.id:
+    if not may_approve(row["proposed_by"], actor):
         raise Forbidden("four eyes: the proposer of a recall cannot approve it")
     transition(row["status"], RecallStatus.IN_PROGRESS)
     batches = await _recalled_batches(recall_id)
