@@ -59,7 +59,6 @@ class NoticeLineShown:
 @dataclass(frozen=True)
 class ConsigneeNotice:
     """One notice as its consignee sees it, with the deadline to answer by."""
-    responded_at: datetime | None = None
 
     id: int
     recall: NoticeRecall
@@ -68,6 +67,7 @@ class ConsigneeNotice:
     acknowledged_at: datetime | None
     respond_by: datetime | None
     lines: tuple[NoticeLineShown, ...]
+    responded_at: datetime | None = None
 
 
 def _consignee_of(actor: Actor) -> int:
@@ -145,7 +145,6 @@ async def _lines(notice_ids: list[int]) -> dict[int, list[NoticeLineShown]]:
 
 def _count(value: Any) -> int | None:
     return None if value is None else int(value)
-            responded_at=db.as_utc(row["responded_at"]),
 
 
 async def _shown(rows: list[dict[str, Any]]) -> list[ConsigneeNotice]:
@@ -162,6 +161,7 @@ async def _shown(rows: list[dict[str, Any]]) -> list[ConsigneeNotice]:
             acknowledged_at=db.as_utc(row["acknowledged_at"]),
             respond_by=db.as_utc(row["respond_by"]),
             lines=tuple(lines[int(row["id"])]),
+            responded_at=db.as_utc(row["responded_at"]),
         )
         for row in rows
     ]
