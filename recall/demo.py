@@ -277,50 +277,67 @@ async def _log_complaints(cs: Actor, batches: dict[str, list[masterdata.Batch]])
     Reporter = complaints.Reporter
     await complaints.log_complaint(
         cs,
-        channel="phone",
-        reporter=Reporter("apt. Rina Kartika", "pharmacist", "Apotek Sehat Sentosa",
-                          "+62 21 5550 4102"),
-        description="Dark sediment and a changed colour in several bottles from one carton; "
-        "two bottles were returned by customers.",
-        adverse_event=False,
-        sample_available=True,
-        gtin=syrup.gtin,
-        batch_no=syrup.batch_no,
-        received_at=_days_ago(12, 2),
-    )  # fmt: skip
+        complaints.ComplaintIntake(
+            channel="phone",
+            reporter=Reporter(
+                "apt. Rina Kartika", "pharmacist", "Apotek Sehat Sentosa", "+62 21 5550 4102"
+            ),
+            description="Dark sediment and a changed colour in several bottles from one carton; "
+            "two bottles were returned by customers.",
+            adverse_event=False,
+            sample_available=True,
+            gtin=syrup.gtin,
+            batch_no=syrup.batch_no,
+            received_at=_days_ago(12, 2),
+        ),
+    )
     await complaints.log_complaint(
         cs,
-        channel="email",
-        reporter=Reporter("dr. Andi Pratama, Sp.A", "physician", "RS Harapan Sehat Jakarta",
-                          "andi.pratama@rsharapansehat.example.co.id"),
-        description="A 4-year-old was admitted with sharply reduced urine output after five "
-        "days of this cough syrup; acute kidney injury is suspected. The bottle is kept.",
-        adverse_event=True,
-        sample_available=True,
-        gtin=cough.gtin,
-        batch_no=cough.batch_no,
-        received_at=_days_ago(6, 4),
-    )  # fmt: skip
+        complaints.ComplaintIntake(
+            channel="email",
+            reporter=Reporter(
+                "dr. Andi Pratama, Sp.A",
+                "physician",
+                "RS Harapan Sehat Jakarta",
+                "andi.pratama@rsharapansehat.example.co.id",
+            ),
+            description="A 4-year-old was admitted with sharply reduced urine output after five "
+            "days of this cough syrup; acute kidney injury is suspected. The bottle is kept.",
+            adverse_event=True,
+            sample_available=True,
+            gtin=cough.gtin,
+            batch_no=cough.batch_no,
+            received_at=_days_ago(6, 4),
+        ),
+    )
     await complaints.log_complaint(
         cs,
-        channel="distributor",
-        reporter=Reporter("Hendra Wijaya", "distributor", "PT Nusantara Farma Niaga",
-                          "qa@nusantarafarma.example.co.id"),
-        description="Outer cartons arrived with broken tamper seals; packs quarantined.",
-        adverse_event=False,
-        sample_available=True,
-        barcode=f"(01){capsules.gtin}(17){capsules.expires_on:%y%m%d}"
-        f"(10){capsules.batch_no}(21)SN40127731",
-        received_at=_days_ago(3, 7),
-    )  # fmt: skip
+        complaints.ComplaintIntake(
+            channel="distributor",
+            reporter=Reporter(
+                "Hendra Wijaya",
+                "distributor",
+                "PT Nusantara Farma Niaga",
+                "qa@nusantarafarma.example.co.id",
+            ),
+            description="Outer cartons arrived with broken tamper seals; packs quarantined.",
+            adverse_event=False,
+            sample_available=True,
+            barcode=f"(01){capsules.gtin}(17){capsules.expires_on:%y%m%d}"
+            f"(10){capsules.batch_no}(21)SN40127731",
+            received_at=_days_ago(3, 7),
+        ),
+    )
     await complaints.log_complaint(
         cs,
-        channel="web",
-        reporter=Reporter("Siti Aminah", "patient", None, "siti.aminah@example.co.id"),
-        description="The tablets crumble when pushed out of the blister.",
-        adverse_event=False,
-        sample_available=False,
-        gtin=tablets.gtin,
-        batch_no=tablets.batch_no,
-        received_at=_days_ago(1, 1),
+        complaints.ComplaintIntake(
+            channel="web",
+            reporter=Reporter("Siti Aminah", "patient", None, "siti.aminah@example.co.id"),
+            description="The tablets crumble when pushed out of the blister.",
+            adverse_event=False,
+            sample_available=False,
+            gtin=tablets.gtin,
+            batch_no=tablets.batch_no,
+            received_at=_days_ago(1, 1),
+        ),
     )

@@ -29,6 +29,7 @@ from recall.errors import Conflict, InvalidInput, NotFound
 from recall.notices import IdempotencyKey, PortalLink, StoredAnswer
 from recall.settings import get_settings
 from web.api.notices import SubConsigneesCreate
+from web.api.schemas import command
 from web.i18n import translations
 from web.idempotency import fingerprint, request_key
 from web.pages.forms import read
@@ -277,7 +278,7 @@ async def report_stock(
         rows.append(row)
     if not lines:
         raise InvalidInput("lines", N_("report at least one batch"))
-    await notices.report_stock(actor, notice_id, lines, key)
+    await notices.report_stock(actor, notice_id, notices.StockReport(tuple(lines)), key)
     return Saved()
 
 
@@ -303,7 +304,8 @@ async def record_returns(
         raise InvalidInput("lines", N_("enter a quantity or scan at least one pack"))
     if len(scans) > MAX_SCANS:
         raise InvalidInput("scans", f"at most {MAX_SCANS} lines at a time")
-    recorded = await notices.record_returns(actor, notice_id, lines or None, scans or None, key)
+    returned = notices.StockReturn(tuple(lines) or None, tuple(scans) or None)
+    recorded = await notices.record_returns(actor, notice_id, returned, key)
     if isinstance(recorded, StoredAnswer):
         repeated = len(msgspec.json.decode(recorded.body).get("duplicates", []))
     else:
@@ -332,20 +334,8 @@ async def name_customers(
             rows.append(row)
     if not rows:
         raise InvalidInput("consignees[0].code", N_("name at least one customer"))
-    data = read(FormMultiDict(filled), SubConsigneesCreate)
-    named = [
-        notices.SubConsignee(
-            code=entry.code,
-            name=entry.name,
-            kind=entry.kind,
-            batch_no=entry.batch_no,
-            quantity=entry.quantity,
-            email=entry.email,
-            webhook_url=entry.webhook_url,
-        )
-        for entry in data.consignees
-    ]
-    result = await notices.name_sub_consignees(actor, notice_id, named, key)
+    naming = command(notices.SubConsigneeNaming, read(FormMultiDict(filled), SubConsigneesCreate))
+    result = await notices.name_sub_consignees(actor, notice_id, naming, key)
     if isinstance(result, StoredAnswer):
         shown = msgspec.json.decode(result.body).get("consignees", [])
     else:

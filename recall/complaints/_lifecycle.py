@@ -19,9 +19,11 @@ from recall.complaints._models import (
     RESOLUTION_MAX,
     Channel,
     Complaint,
+    ComplaintIntake,
     ComplaintStatus,
     Reporter,
     ReporterKind,
+    TriageRequest,
     check_closable,
     check_reply_allowed,
     decide_triage,
@@ -57,49 +59,38 @@ _AUDITED_AT_INTAKE = frozenset(_INTAKE_COLUMNS) - {
 }  # fmt: skip
 
 
-async def log_complaint(
-    actor: Actor,
-    *,
-    channel: str,
-    reporter: Reporter,
-    description: str,
-    adverse_event: bool,
-    sample_available: bool,
-    gtin: str | None = None,
-    batch_no: str | None = None,
-    barcode: str | None = None,
-    received_at: datetime | None = None,
-) -> Complaint:
+async def log_complaint(actor: Actor, intake: ComplaintIntake) -> Complaint:
     """Record a complaint as received; a GS1 scan in `barcode` fills product, batch and expiry.
 
     A batch number we never made is accepted and flagged, never refused: the
     complaint may be about a counterfeit, which is exactly what must be recorded.
     """
     for field, value in (
-        ("gtin", gtin),
-        ("batch_no", batch_no),
-        ("barcode", barcode),
+        ("gtin", intake.gtin),
+        ("batch_no", intake.batch_no),
+        ("barcode", intake.barcode),
     ):
         _no_nul(value, field)
     values: dict[str, Any] = {
-        "channel": choice(Channel, channel, "channel").value,
-        "reporter_name": text(reporter.name, "reporter.name", NAME_MAX),
-        "reporter_kind": choice(ReporterKind, reporter.kind, "reporter.kind").value,
+        "channel": choice(Channel, intake.channel, "channel").value,
+        "reporter_name": text(intake.reporter.name, "reporter.name", NAME_MAX),
+        "reporter_kind": choice(ReporterKind, intake.reporter.kind, "reporter.kind").value,
         "reporter_organization": text(
-            reporter.organization, "reporter.organization", NAME_MAX, required=False
+            intake.reporter.organization, "reporter.organization", NAME_MAX, required=False
         ),
-        "reporter_contact": text(reporter.contact, "reporter.contact", CONTACT_MAX, required=False),
-        "description": text(description, "description", DESCRIPTION_MAX),
-        "adverse_event": bool(adverse_event),
-        "sample_available": bool(sample_available),
+        "reporter_contact": text(
+            intake.reporter.contact, "reporter.contact", CONTACT_MAX, required=False
+        ),
+        "description": text(intake.description, "description", DESCRIPTION_MAX),
+        "adverse_event": bool(intake.adverse_event),
+        "sample_available": bool(intake.sample_available),
     }
-    if received_at is None:
-        received_at = clock.now()
-    elif received_at.tzinfo is None:
+    received_at = intake.received_at or clock.now()
+    if received_at.tzinfo is None:
         raise InvalidInput("received_at", "must include a time zone")
     received_at = received_at.astimezone(UTC)
 
-    pack = identify_pack(gtin, batch_no, barcode)
+    pack = identify_pack(intake.gtin, intake.batch_no, intake.barcode)
     product = (
         await masterdata.product_by_gtin(pack.gtin, field=pack.gtin_field) if pack.gtin else None
     )
@@ -115,7 +106,7 @@ async def log_complaint(
         batch=batch.id if batch else None,
         expires_on=pack.expires_on or (batch.expires_on if batch else None),
         serial=pack.serial,
-        barcode=barcode.strip() if barcode and barcode.strip() else None,
+        barcode=intake.barcode.strip() if intake.barcode and intake.barcode.strip() else None,
         received_at=received_at,
         status=ComplaintStatus.RECEIVED.value,
         # Pharmacovigilance clocks start at receipt, not at triage.
@@ -168,15 +159,7 @@ async def log_complaint(
     )
 
 
-async def triage_complaint(
-    actor: Actor,
-    complaint_id: int,
-    *,
-    category: str,
-    severity: str,
-    investigate: bool,
-    reason: str | None = None,
-) -> Complaint:
+async def triage_complaint(actor: Actor, complaint_id: int, triage: TriageRequest) -> Complaint:
     """QA's triage of a received complaint: category, severity, and whether to investigate.
 
     Not investigating needs a reason (21 CFR 211.198). Adverse events are flagged
@@ -185,7 +168,11 @@ async def triage_complaint(
     """
     complaint = await get_complaint(complaint_id)
     decision = decide_triage(
-        category, severity, investigate, reason, adverse_event=complaint.adverse_event
+        triage.category,
+        triage.severity,
+        triage.investigate,
+        triage.reason,
+        adverse_event=complaint.adverse_event,
     )
     transition(complaint.status, ComplaintStatus.TRIAGED)
     field_alert_due_at = earliest(

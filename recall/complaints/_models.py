@@ -102,6 +102,22 @@ class Reporter:
 
 
 @dataclass(frozen=True)
+class ComplaintIntake:
+    """A complaint as told: how it came in, who told it, and the pack it is about."""
+
+    channel: str
+    reporter: Reporter
+    description: str
+    adverse_event: bool
+    sample_available: bool
+    gtin: str | None = None
+    batch_no: str | None = None
+    barcode: str | None = None
+    # When it reached us, if not now (a letter read days after it arrived).
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Complaint:
     id: int
     reference: str
@@ -230,6 +246,16 @@ class Triage:
     investigate: bool
     reason: str | None
     pharmacovigilance: bool
+
+
+@dataclass(frozen=True)
+class TriageRequest:
+    """What QA decides at triage, as given; decide_triage checks it."""
+
+    category: str
+    severity: str
+    investigate: bool
+    reason: str | None = None
 
 
 def is_adverse_event(category: str | None, adverse_event: bool) -> bool:

@@ -32,6 +32,7 @@ from recall.notices._named import (
     NamedSubConsignee,
     NoticeOutcome,
     SubConsignee,
+    SubConsigneeNaming,
     SubConsigneesNamed,
     secrets_opened,
     secrets_sealed,
@@ -94,7 +95,7 @@ def _checked(named: Sequence[SubConsignee]) -> list[SubConsignee]:
 async def name_sub_consignees(
     actor: Actor,
     notice_id: int,
-    named: Sequence[SubConsignee],
+    naming: SubConsigneeNaming,
     key: IdempotencyKey | None = None,
 ) -> SubConsigneesNamed | StoredAnswer:
     """Name the acting consignee's customers for one of its notices (the cascade).
@@ -106,7 +107,7 @@ async def name_sub_consignees(
     consignee received. Honours an Idempotency-Key like acknowledge_notice.
     """
     consignee_id = _consignee_of(actor)
-    entries = _checked(named)
+    entries = _checked(naming.consignees)
     # Where the worker would post: hosts resolved, the field naming its entry.
     webhooks = [(f"consignees[{i}].webhook_url", e.webhook_url) for i, e in enumerate(entries)]
     await masterdata.check_webhook_destinations([(at, url) for at, url in webhooks if url])

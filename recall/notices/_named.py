@@ -35,6 +35,13 @@ class SubConsignee:
     webhook_url: str | None = None
 
 
+@dataclass(frozen=True)
+class SubConsigneeNaming:
+    """The customers a consignee names for one of its notices (the cascade's request)."""
+
+    consignees: tuple[SubConsignee, ...]
+
+
 class NoticeOutcome(StrEnum):
     CREATED = "created"  # a new notice at the tier below the naming consignee
     LINE_ADDED = "line_added"  # it already had a notice in this recall; the batch was added

@@ -177,6 +177,24 @@ class RecallSummary:
 
 
 @dataclass(frozen=True)
+class RecallProposal:
+    """What QA proposes to recall, why, how far and under which rules; batches or a lot."""
+
+    reason: str
+    recall_class: str
+    recall_type: str
+    depth: str
+    profile: str
+    health_hazard_assessment: str
+    # Exactly one of batch_ids and material_lot_id.
+    batch_ids: tuple[int, ...] | None = None
+    material_lot_id: int | None = None
+    investigation_id: int | None = None
+    authority_reference: str | None = None
+    drill: bool = False
+
+
+@dataclass(frozen=True)
 class Recall:
     id: int
     reference: str

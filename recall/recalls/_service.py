@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC
 from typing import Any
@@ -24,6 +24,7 @@ from recall.recalls._models import (
     RecallClass,
     RecalledBatch,
     RecalledMaterialLot,
+    RecallProposal,
     RecallStatus,
     RecallSummary,
     RecallType,
@@ -85,7 +86,7 @@ async def _recalled_batches(recall_id: int) -> list[RecalledBatch]:
 
 
 async def covered_batches(
-    batch_ids: list[int] | None, material_lot_id: int | None
+    batch_ids: Sequence[int] | None, material_lot_id: int | None
 ) -> tuple[list[RecalledBatch], RecalledMaterialLot | None]:
     """The batches a proposal covers: the ids given, or every batch that used the lot."""
     if (batch_ids is None) == (material_lot_id is None):
@@ -125,43 +126,29 @@ async def _check_investigation(investigation_id: int | None) -> None:
         raise InvalidInput("investigation_id", f"investigation {investigation_id} not found")
 
 
-async def propose_recall(
-    actor: Actor,
-    *,
-    reason: str,
-    recall_class: str,
-    recall_type: str,
-    depth: str,
-    profile: str,
-    health_hazard_assessment: str,
-    batch_ids: list[int] | None = None,
-    material_lot_id: int | None = None,
-    investigation_id: int | None = None,
-    authority_reference: str | None = None,
-    drill: bool = False,
-) -> Recall:
+async def propose_recall(actor: Actor, proposal: RecallProposal) -> Recall:
     """Propose a recall of batches, or of every batch that used a material lot."""
     values: dict[str, Any] = {
-        "reason": required_text(reason, "reason", TEXT_MAX),
-        "recall_class": choice(RecallClass, recall_class, "recall_class").value,
-        "recall_type": choice(RecallType, recall_type, "recall_type").value,
-        "depth": choice(Depth, depth, "depth").value,
-        "profile": regulatory.load_profile(profile).name,
+        "reason": required_text(proposal.reason, "reason", TEXT_MAX),
+        "recall_class": choice(RecallClass, proposal.recall_class, "recall_class").value,
+        "recall_type": choice(RecallType, proposal.recall_type, "recall_type").value,
+        "depth": choice(Depth, proposal.depth, "depth").value,
+        "profile": regulatory.load_profile(proposal.profile).name,
         "health_hazard_assessment": required_text(
-            health_hazard_assessment, "health_hazard_assessment", TEXT_MAX
+            proposal.health_hazard_assessment, "health_hazard_assessment", TEXT_MAX
         ),
-        "drill": bool(drill),
+        "drill": bool(proposal.drill),
     }
-    if authority_reference is not None and authority_reference.strip():
+    if proposal.authority_reference is not None and proposal.authority_reference.strip():
         values["authority_reference"] = required_text(
-            authority_reference, "authority_reference", AUTHORITY_REFERENCE_MAX
+            proposal.authority_reference, "authority_reference", AUTHORITY_REFERENCE_MAX
         )
     else:
         values["authority_reference"] = None
     if values["recall_type"] == RecallType.MANDATORY and values["authority_reference"] is None:
         raise InvalidInput("authority_reference", "required for a mandatory recall")
-    batches, lot = await covered_batches(batch_ids, material_lot_id)
-    await _check_investigation(investigation_id)
+    batches, lot = await covered_batches(proposal.batch_ids, proposal.material_lot_id)
+    await _check_investigation(proposal.investigation_id)
 
     proposed_at = clock.now().astimezone(UTC)
     async with db.transaction():
@@ -170,7 +157,7 @@ async def propose_recall(
             **values,
             reference=reference,
             status=RecallStatus.PROPOSED.value,
-            investigation=investigation_id,
+            investigation=proposal.investigation_id,
             material_lot=lot.id if lot else None,
             proposed_at=proposed_at,
             proposed_by=actor.id,
@@ -186,7 +173,7 @@ async def propose_recall(
             **values,
             "reference": reference,
             "status": RecallStatus.PROPOSED.value,
-            "investigation_id": investigation_id,
+            "investigation_id": proposal.investigation_id,
             "material_lot_id": lot.id if lot else None,
             "batches": [batch.batch_no for batch in batches],
         }
@@ -195,7 +182,7 @@ async def propose_recall(
         id=row.id,
         reference=reference,
         status=RecallStatus.PROPOSED.value,
-        investigation_id=investigation_id,
+        investigation_id=proposal.investigation_id,
         material_lot=lot,
         batches=batches,
         proposed_at=proposed_at,

@@ -13,14 +13,16 @@ from tests.factories import headers_for, make_batch, make_consignee, make_produc
 async def received(at: datetime, batch=None, adverse_event: bool = False) -> int:
     complaint = await complaints.log_complaint(
         SYSTEM,
-        channel="phone",
-        reporter=complaints.Reporter("Ani Wijaya", "patient"),
-        description="Cloudy syrup.",
-        adverse_event=adverse_event,
-        sample_available=False,
-        gtin=batch.gtin if batch else None,
-        batch_no=batch.batch_no if batch else None,
-        received_at=at,
+        complaints.ComplaintIntake(
+            channel="phone",
+            reporter=complaints.Reporter("Ani Wijaya", "patient"),
+            description="Cloudy syrup.",
+            adverse_event=adverse_event,
+            sample_available=False,
+            gtin=batch.gtin if batch else None,
+            batch_no=batch.batch_no if batch else None,
+            received_at=at,
+        ),
     )
     return complaint.id
 

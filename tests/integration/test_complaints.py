@@ -8,7 +8,7 @@ import pytest
 
 from recall import audit, complaints
 from recall.actors import SYSTEM, Actor, Role
-from recall.complaints import Reporter, log_complaint
+from recall.complaints import ComplaintIntake, Reporter, log_complaint
 from recall.complaints import tables as complaint_tables
 from recall.errors import InvalidInput, NotFound
 from tests.factories import make_batch, make_product, make_user
@@ -27,7 +27,7 @@ async def logged(**changes):
         "received_at": AT,
     }
     values.update(changes)
-    return await log_complaint(SYSTEM, **values)
+    return await log_complaint(SYSTEM, ComplaintIntake(**values))
 
 
 async def set_category(complaint_id, category):
@@ -42,14 +42,18 @@ async def test_log_complaint_returns_a_frozen_complaint_with_its_reference():
     batch = await make_batch(batch_no="INT1")
     complaint = await log_complaint(
         actor,
-        channel="distributor",
-        reporter=Reporter("Budi", "distributor", organization="PT Sehat PBF", contact="021-555"),
-        description="  Broken seals on 3 cartons.  ",
-        adverse_event=True,
-        sample_available=True,
-        gtin=batch.gtin,
-        batch_no="INT1",
-        received_at=AT,
+        ComplaintIntake(
+            channel="distributor",
+            reporter=Reporter(
+                "Budi", "distributor", organization="PT Sehat PBF", contact="021-555"
+            ),
+            description="  Broken seals on 3 cartons.  ",
+            adverse_event=True,
+            sample_available=True,
+            gtin=batch.gtin,
+            batch_no="INT1",
+            received_at=AT,
+        ),
     )
     assert complaint.reference == "CMP-2026-000001"
     assert complaint.status == "received"

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from recall import audit, complaints, db, investigations
+from recall import audit, clock, complaints, db, investigations
 from recall.actors import SYSTEM, Actor, Role
 from recall.complaints import Reporter
 from recall.errors import Conflict, InvalidInput
@@ -22,13 +22,15 @@ async def qa_actor() -> Actor:
 async def complaint(batch=None, *, triaged: bool = True, investigate: bool = True):
     logged = await complaints.log_complaint(
         SYSTEM,
-        channel="phone",
-        reporter=Reporter("Ani Wijaya", "pharmacist"),
-        description="Cloudy syrup.",
-        adverse_event=False,
-        sample_available=False,
-        gtin=batch.gtin if batch else None,
-        batch_no=batch.batch_no if batch else None,
+        complaints.ComplaintIntake(
+            channel="phone",
+            reporter=Reporter("Ani Wijaya", "pharmacist"),
+            description="Cloudy syrup.",
+            adverse_event=False,
+            sample_available=False,
+            gtin=batch.gtin if batch else None,
+            batch_no=batch.batch_no if batch else None,
+        ),
     )
     if triaged:
         await db.fetch(
@@ -115,7 +117,7 @@ async def test_concurrent_completions_of_one_capa_produce_one():
     actor = await qa_actor()
     opened = await investigations.open_investigation(actor, "x", [(await complaint()).id])
     capa = await investigations.add_capa(
-        actor, opened.id, "corrective", "Fix it", "Budi", investigations.service.today()
+        actor, opened.id, "corrective", "Fix it", "Budi", clock.today()
     )
     results = await asyncio.gather(
         *(investigations.complete_capa(actor, capa.id, f"note {n}") for n in range(4)),
@@ -179,7 +181,7 @@ async def test_every_step_keeps_the_audit_chain_valid():
     )
     capa = await investigations.add_capa(
         actor, opened.id, "preventive", "Qualify a second supplier", "Purchasing",
-        investigations.service.today(),
+        clock.today(),
     )  # fmt: skip
     await investigations.complete_capa(actor, capa.id)
     concluded = await investigations.conclude_investigation(actor, opened.id, "Done.", True)

@@ -38,7 +38,7 @@ async def propose(proposer: Actor, **changes) -> recalls.Recall:
         "health_hazard_assessment": "Serious: acute kidney injury",
     }
     values.update(changes)
-    return await recalls.propose_recall(proposer, **values)
+    return await recalls.propose_recall(proposer, recalls.RecallProposal(**values))
 
 
 async def bulk_distribution(batch_ids: list[int], wholesalers: int, pharmacies: int) -> int:

@@ -63,13 +63,15 @@ async def world(move_to):
     await ship(batch, pharmacy, 50, sender=first)
     proposed = await recalls.propose_recall(
         await actor("qa"),
-        reason="Diethylene glycol above limit",
-        recall_class="I",
-        recall_type="voluntary",
-        depth="retail",
-        profile="bpom",
-        health_hazard_assessment="Acute kidney injury possible",
-        batch_ids=[batch.id],
+        recalls.RecallProposal(
+            reason="Diethylene glycol above limit",
+            recall_class="I",
+            recall_type="voluntary",
+            depth="retail",
+            profile="bpom",
+            health_hazard_assessment="Acute kidney injury possible",
+            batch_ids=[batch.id],
+        ),
     )
     recall = await recalls.approve_recall(
         await actor("qa_manager"), proposed.id, PASSWORD, "Approved"
@@ -102,7 +104,7 @@ async def respond(world, code: str) -> None:
     await notices.report_stock(
         distributor,
         world["notice"][code],
-        [notices.StockLine(world["batch"].batch_no, 10, 10)],
+        notices.StockReport((notices.StockLine(world["batch"].batch_no, 10, 10),)),
     )
 
 
@@ -206,13 +208,15 @@ async def test_unreachable_non_responder_is_alerted_instead(move_to):
     await ship(batch, silent, 100)
     proposed = await recalls.propose_recall(
         await actor("qa"),
-        reason="Label mix-up",
-        recall_class="II",
-        recall_type="voluntary",
-        depth="wholesale",
-        profile="bpom",
-        health_hazard_assessment="Reversible",
-        batch_ids=[batch.id],
+        recalls.RecallProposal(
+            reason="Label mix-up",
+            recall_class="II",
+            recall_type="voluntary",
+            depth="wholesale",
+            profile="bpom",
+            health_hazard_assessment="Reversible",
+            batch_ids=[batch.id],
+        ),
     )
     recall = await recalls.approve_recall(
         await actor("qa_manager"), proposed.id, PASSWORD, "Approved"

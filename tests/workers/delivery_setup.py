@@ -89,14 +89,16 @@ async def recall_to(*receivers: Receiver, drill: bool = False, recall_class: str
         )
     proposed = await recalls.propose_recall(
         await actor("qa"),
-        batch_ids=[batch.id],
-        reason="Diethylene glycol above limit",
-        recall_class=recall_class,
-        recall_type="voluntary",
-        depth="wholesale",
-        profile="bpom",
-        health_hazard_assessment="Serious: acute kidney injury",
-        drill=drill,
+        recalls.RecallProposal(
+            batch_ids=[batch.id],
+            reason="Diethylene glycol above limit",
+            recall_class=recall_class,
+            recall_type="voluntary",
+            depth="wholesale",
+            profile="bpom",
+            health_hazard_assessment="Serious: acute kidney injury",
+            drill=drill,
+        ),
     )
     await recalls.approve_recall(await actor("qa_manager"), proposed.id, PASSWORD, "Approved")
     return proposed.id

@@ -27,7 +27,7 @@ from recall.complaints import (
     ReporterKind,
     Severity,
 )
-from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
+from web.api.schemas import ErrorRead, Limit, Offset, Page, command, read_model
 from web.security import COMPLAINT_INTAKE, QA_ONLY, QUALITY_READ, READ_ALL
 
 SEARCH_HELP = "Text in the reference, description, reporter, product name or batch number"
@@ -253,21 +253,8 @@ class ComplaintController(Controller):
     async def log_complaint(
         self, data: JSONBody[ComplaintCreate], request: Request[Actor, Any, Any]
     ) -> ComplaintRead:
-        reporter = data.reporter
-        complaint = await complaints.log_complaint(
-            request.user,
-            channel=data.channel.value,
-            reporter=complaints.Reporter(
-                reporter.name, reporter.kind.value, reporter.organization, reporter.contact
-            ),
-            description=data.description,
-            adverse_event=data.adverse_event,
-            sample_available=data.sample_available,
-            gtin=data.gtin,
-            batch_no=data.batch_no,
-            barcode=data.barcode,
-        )
-        return complaint_read(complaint)
+        intake = command(complaints.ComplaintIntake, data)
+        return complaint_read(await complaints.log_complaint(request.user, intake))
 
     @get("/", operation_id="ListComplaints", guards=[READ_ALL])
     async def list_complaints(
@@ -329,14 +316,8 @@ class ComplaintController(Controller):
         data: JSONBody[ComplaintTriage],
         request: Request[Actor, Any, Any],
     ) -> ComplaintDetailRead:
-        complaint = await complaints.triage_complaint(
-            request.user,
-            complaint_id,
-            category=data.category.value,
-            severity=data.severity.value,
-            investigate=data.investigate,
-            reason=data.reason,
-        )
+        triage = command(complaints.TriageRequest, data)
+        complaint = await complaints.triage_complaint(request.user, complaint_id, triage)
         return await complaint_detail(complaint)
 
     @post(

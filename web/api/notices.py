@@ -13,7 +13,7 @@ from litestar.params import JSONBody, PathParameter
 from recall import notices
 from recall.actors import Actor
 from recall.notices import StoredAnswer
-from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
+from web.api.schemas import ErrorRead, Limit, Offset, Page, command, read_model
 from web.idempotency import header_key, replay
 from web.queue import kick
 from web.security import DISTRIBUTOR_ONLY
@@ -238,11 +238,8 @@ class NoticeController(Controller):
         request: Request[Actor, Any, Any],
     ) -> Response[NoticeRead]:
         key = await header_key(request)
-        lines = [
-            notices.StockLine(line.batch_no, line.quantity_on_hand, line.quarantined)
-            for line in data.lines
-        ]
-        result = await notices.report_stock(request.user, notice_id, lines, key)
+        report = command(notices.StockReport, data)
+        result = await notices.report_stock(request.user, notice_id, report, key)
         return answer(NoticeRead, result)
 
     @post(
@@ -260,12 +257,8 @@ class NoticeController(Controller):
         request: Request[Actor, Any, Any],
     ) -> Response[ReturnsRead]:
         key = await header_key(request)
-        lines = (
-            None
-            if data.lines is None
-            else [notices.ReturnLine(line.batch_no, line.quantity) for line in data.lines]
-        )
-        result = await notices.record_returns(request.user, notice_id, lines, data.scans, key)
+        returned = command(notices.StockReturn, data)
+        result = await notices.record_returns(request.user, notice_id, returned, key)
         return answer(ReturnsRead, result)
 
     @post(
@@ -294,19 +287,8 @@ class NoticeController(Controller):
         request: Request[Actor, Any, Any],
     ) -> Response[SubConsigneesNamedRead]:
         key = await header_key(request)
-        named = [
-            notices.SubConsignee(
-                code=entry.code,
-                name=entry.name,
-                kind=entry.kind,
-                batch_no=entry.batch_no,
-                quantity=entry.quantity,
-                email=entry.email,
-                webhook_url=entry.webhook_url,
-            )
-            for entry in data.consignees
-        ]
-        result = await notices.name_sub_consignees(request.user, notice_id, named, key)
+        naming = command(notices.SubConsigneeNaming, data)
+        result = await notices.name_sub_consignees(request.user, notice_id, naming, key)
         return answer(SubConsigneesNamedRead, result, status_code=201)
 
     @get(

@@ -13,7 +13,7 @@ from litestar.params import JSONBody, Parameter, PathParameter
 from recall import recalls
 from recall.actors import Actor
 from recall.recalls import Depth, RecallClass, RecallStatus, RecallType
-from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
+from web.api.schemas import ErrorRead, Limit, Offset, Page, command, read_model
 from web.queue import kick
 from web.security import QA_MANAGER_ONLY, QA_ONLY, QUALITY_READ
 
@@ -193,20 +193,7 @@ class RecallController(Controller):
     async def propose_recall(
         self, data: JSONBody[RecallCreate], request: Request[Actor, Any, Any]
     ) -> RecallRead:
-        recall = await recalls.propose_recall(
-            request.user,
-            reason=data.reason,
-            recall_class=data.recall_class.value,
-            recall_type=data.recall_type.value,
-            depth=data.depth.value,
-            profile=data.profile,
-            health_hazard_assessment=data.health_hazard_assessment,
-            batch_ids=data.batch_ids,
-            material_lot_id=data.material_lot_id,
-            investigation_id=data.investigation_id,
-            authority_reference=data.authority_reference,
-            drill=data.drill,
-        )
+        recall = await recalls.propose_recall(request.user, command(recalls.RecallProposal, data))
         return recall_read(recall)
 
     @post(

@@ -29,3 +29,14 @@ S = TypeVar("S", bound=msgspec.Struct)
 def read_model(struct: type[S], record: object) -> S:
     """A response Struct filled from a domain dataclass's attributes of the same names."""
     return msgspec.convert(record, struct, from_attributes=True, strict=False)
+
+
+C = TypeVar("C")
+
+
+def command(kind: type[C], request: msgspec.Struct) -> C:
+    """The use case's command (a domain dataclass) from a request Struct with the same names.
+
+    Coded values arrive as plain strings, lists as tuples: the domain checks them itself.
+    """
+    return msgspec.convert(msgspec.to_builtins(request), kind)

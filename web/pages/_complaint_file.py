@@ -18,6 +18,7 @@ from recall.errors import Conflict, InvalidInput
 from recall.rules import MAX_ID
 from recall.settings import get_settings
 from web.api.complaints import ComplaintClose, ComplaintTriage, ReplyCreate
+from web.api.schemas import command
 from web.pages._complaint_display import Text, local_date, names
 from web.pages.forms import PageForms, form_action, one_of, read
 from web.pages.render import local_time, page, see_other
@@ -125,14 +126,8 @@ async def triage_complaint(
     async def triage() -> None:
         data = read(form, ComplaintTriage)
         await complaints.unchanged_complaint(complaint_id, _version(form))
-        await complaints.triage_complaint(
-            request.user,
-            complaint_id,
-            category=data.category.value,
-            severity=data.severity.value,
-            investigate=data.investigate,
-            reason=data.reason,
-        )
+        triage = command(complaints.TriageRequest, data)
+        await complaints.triage_complaint(request.user, complaint_id, triage)
 
     return await _answer(request, complaint_id, form, triage, "triage", "triage")
 

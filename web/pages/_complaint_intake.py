@@ -13,6 +13,7 @@ from recall import complaints
 from recall.actors import Actor
 from recall.errors import InvalidInput
 from web.api.complaints import ComplaintCreate
+from web.api.schemas import command
 from web.pages._complaint_display import _product_options, local_date, names
 from web.pages.forms import FormState, form_action, read, typed
 from web.pages.render import page, see_other
@@ -93,19 +94,8 @@ async def log_complaint(request: Request[Actor, Any, Any]) -> Response[Any]:
             adverse_event=_ticked(form, "adverse_event"),
             sample_available=_ticked(form, "sample_available"),
         )
-        reporter = data.reporter
         return await complaints.log_complaint(
-            request.user,
-            channel=data.channel.value,
-            reporter=complaints.Reporter(
-                reporter.name, reporter.kind.value, reporter.organization, reporter.contact
-            ),
-            description=data.description,
-            adverse_event=data.adverse_event,
-            sample_available=data.sample_available,
-            gtin=data.gtin,
-            batch_no=data.batch_no,
-            barcode=data.barcode,
+            request.user, command(complaints.ComplaintIntake, data)
         )
 
     return await form_action(

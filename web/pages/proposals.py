@@ -24,6 +24,7 @@ from recall.recalls import (
     recalled_batches,
 )
 from web.api.recalls import RecallCreate
+from web.api.schemas import command
 from web.i18n import language_of
 from web.pages.forms import FormState, read
 from web.pages.investigations import positive_id, ticked_ids
@@ -197,20 +198,7 @@ async def propose_recall(request: Request[Actor, Any, Any]) -> Template | Redire
                 preview=preview,
             )
         data = read(form, RecallCreate, **_scope(form))
-        proposed = await recalls.propose_recall(
-            request.user,
-            reason=data.reason,
-            recall_class=data.recall_class.value,
-            recall_type=data.recall_type.value,
-            depth=data.depth.value,
-            profile=data.profile,
-            health_hazard_assessment=data.health_hazard_assessment,
-            batch_ids=data.batch_ids,
-            material_lot_id=data.material_lot_id,
-            investigation_id=data.investigation_id,
-            authority_reference=data.authority_reference,
-            drill=data.drill,
-        )
+        proposed = await recalls.propose_recall(request.user, command(recalls.RecallProposal, data))
     except InvalidInput as exc:
         return await _form_page(
             request,
