@@ -100,12 +100,11 @@ async def reseal_column(table: str, column: str, purpose: str) -> int:
             values += [int(row["id"]), seal(purpose, unseal(purpose, row["sealed"]))]
         cases = " ".join("WHEN {} THEN {}" for _ in rows)
         async with db.transaction():
-            changed = await db.fetch(
+            changed = await db.fetch_in(
                 f"UPDATE {table} SET {column} = CASE id {cases} END "
-                f"WHERE id IN ({', '.join('{}' for _ in rows)}) AND {column} = CASE id {cases} "
-                "END RETURNING id",
+                f"WHERE id IN (*) AND {column} = CASE id {cases} END RETURNING id",
+                [int(row["id"]) for row in rows],
                 *values,
-                *[int(row["id"]) for row in rows],
                 *[part for row in rows for part in (int(row["id"]), row["sealed"])],
             )
         resealed += len(changed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from recall import audit, clock, db, outbox
@@ -56,7 +57,7 @@ _SELECT = (
 )
 
 
-def _alert(row: dict[str, Any]) -> Alert:
+def _alert(row: Mapping[str, Any]) -> Alert:
     return Alert(
         id=int(row["id"]),
         kind=row["kind"],

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from piccolo.engine.postgres import PostgresEngine
-
 from recall import clock, db, keys
 from recall.audit._chain import GENESIS_HASH, entry_material, hmac_pads, keyed_hash
-from recall.audit.tables import AuditEntry
 
 if TYPE_CHECKING:
     from recall.actors import Actor
@@ -53,13 +51,12 @@ async def record(actor: Actor, *changes: Change) -> None:
     """Append entries for `changes`; must run inside the transaction that made them."""
     if not changes:
         return
-    engine = db.get_engine()
-    if engine.current_transaction.get() is None:
+    if not db.in_transaction():
         raise RuntimeError("audit.record must run inside the transaction it audits")
     at = clock.now()
     key = keys.current(keys.AUDIT)
     entries = [_NewEntry.of(at, actor, change) for change in changes]
-    if isinstance(engine, PostgresEngine):
+    if db.has_stored_functions():
         # One statement: the chain's tip is locked for the rest of the transaction only.
         # The function computes HMAC from the key's pads, passed as parameters, never stored.
         columns = [list(column) for column in zip(*entries, strict=True)]
@@ -77,28 +74,25 @@ async def record(actor: Actor, *changes: Change) -> None:
     for entry in entries:
         seq += 1
         digest = keyed_hash(key, seq, entry.material, prev_hash)
-        rows.append(
-            AuditEntry(
-                seq=seq,
-                at=at,
-                actor_id=actor.id,
-                actor_name=actor.display_name,
-                entity=entry.entity,
-                entity_id=entry.entity_id,
-                action=entry.action,
-                old_values=entry.old_values,
-                new_values=entry.new_values,
-                reason=entry.reason,
-                prev_hash=prev_hash,
-                hash=digest,
-                key_id=key.id,
-            )
-        )
+        rows.append((
+            seq, at, actor.id, actor.display_name, entry.entity, entry.entity_id, entry.action,
+            entry.old_values, entry.new_values, entry.reason, prev_hash, digest, key.id,
+        ))  # fmt: skip
         prev_hash = digest
-    for start in range(0, len(rows), 1000):
-        await AuditEntry.insert(*rows[start : start + 1000])
+    await db.insert_many("audit_entry", _ENTRY_INSERT, rows)
     await db.fetch("UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", seq, prev_hash)
 
+
+# The columns of an entry, with their PostgreSQL types (see db.insert_many).
+_ENTRY_INSERT = (
+    ("seq", "bigint"), ("at", "timestamptz"), ("actor_id", "int"), ("actor_name", "text"),
+    ("entity", "text"), ("entity_id", "text"), ("action", "text"), ("old_values", "text"),
+    ("new_values", "text"), ("reason", "text"), ("prev_hash", "text"), ("hash", "text"),
+    ("key_id", "text"),
+)  # fmt: skip
+_ENTRY_COLUMNS = (
+    "seq, at, actor_id, actor_name, entity, entity_id, action, old_values, new_values, reason, hash"
+)
 
 _APPEND = (
     "SELECT audit_append({}, {}, {}, {}, {}::bytea, {}::bytea, "
@@ -129,10 +123,10 @@ class _NewEntry(NamedTuple):
         return cls(change.entity, entity_id, change.action, old, new, change.reason, material)
 
 
-def _entry(row: dict[str, Any]) -> Entry:
+def _entry(row: Mapping[str, Any]) -> Entry:
     return Entry(
         seq=row["seq"],
-        at=row["at"],
+        at=db.as_utc(row["at"]),
         actor_id=row["actor_id"],
         actor_name=row["actor_name"],
         entity=row["entity"],
@@ -152,26 +146,16 @@ async def list_entries(
     offset: int = 0,
 ) -> tuple[list[Entry], int]:
     """Entries, newest first, optionally for one entity or one record."""
-    where = []
-    if entity:
-        where.append(AuditEntry.entity == entity)
-    if entity_id:
-        where.append(AuditEntry.entity_id == str(entity_id))
-    query = AuditEntry.select().order_by(AuditEntry.seq, ascending=False)
-    count = AuditEntry.count()
-    if where:
-        query = query.where(*where)
-        count = count.where(*where)
-    rows = await query.limit(limit).offset(offset)
-    return [_entry(row) for row in rows], await count
+    return await find_entries(EntryFilter(entity=entity, entity_id=entity_id), limit, offset)
 
 
 async def history(entity: str, entity_id: str | int) -> list[Entry]:
     """Every entry of one record, oldest first."""
-    rows = (
-        await AuditEntry.select()
-        .where(AuditEntry.entity == entity, AuditEntry.entity_id == str(entity_id))
-        .order_by(AuditEntry.seq)
+    rows = await db.fetch(
+        f"SELECT {_ENTRY_COLUMNS} FROM audit_entry WHERE entity = {{}} AND entity_id = {{}} "
+        "ORDER BY seq",
+        entity,
+        str(entity_id),
     )
     return [_entry(row) for row in rows]
 
@@ -189,33 +173,39 @@ class EntryFilter:
     until: datetime | None = None  # before this moment
 
 
-def _conditions(selection: EntryFilter) -> list[Any]:
-    where: list[Any] = []
+def _conditions(selection: EntryFilter) -> tuple[str, list[Any]]:
+    """` WHERE …` of the selection's conditions (empty for none), with their values."""
+    where: list[str] = []
+    values: list[Any] = []
     if selection.entity:
-        where.append(AuditEntry.entity == selection.entity)
+        where.append("entity = {}")
+        values.append(selection.entity)
     if selection.entity_id:
-        where.append(AuditEntry.entity_id == str(selection.entity_id))
+        where.append("entity_id = {}")
+        values.append(str(selection.entity_id))
     if selection.actor:
         pattern = selection.actor.replace("\\", "").replace("%", "").replace("_", "")
-        where.append(AuditEntry.actor_name.ilike(f"%{pattern}%"))
+        where.append(f"actor_name {db.caseless_like()} {{}}")
+        values.append(f"%{pattern}%")
     if selection.action:
-        where.append(AuditEntry.action == selection.action)
+        where.append("action = {}")
+        values.append(selection.action)
     if selection.since:
-        where.append(AuditEntry.at >= selection.since.astimezone(UTC))
+        where.append("at >= {}")
+        values.append(selection.since.astimezone(UTC))
     if selection.until:
-        where.append(AuditEntry.at < selection.until.astimezone(UTC))
-    return where
+        where.append("at < {}")
+        values.append(selection.until.astimezone(UTC))
+    return (" WHERE " + " AND ".join(where) if where else ""), values
 
 
 async def find_entries(
     selection: EntryFilter, limit: int = 50, offset: int = 0, *, oldest_first: bool = False
 ) -> tuple[list[Entry], int]:
     """Entries matching `selection`, newest first (or oldest first), and how many match."""
-    where = _conditions(selection)
-    query = AuditEntry.select().order_by(AuditEntry.seq, ascending=oldest_first)
-    count = AuditEntry.count()
-    if where:
-        query = query.where(*where)
-        count = count.where(*where)
-    rows = await query.limit(limit).offset(offset)
-    return [_entry(row) for row in rows], await count
+    where, values = _conditions(selection)
+    order = "seq" if oldest_first else "seq DESC"
+    rows, total = await db.fetch_page(
+        _ENTRY_COLUMNS, "audit_entry" + where, order, values, limit, offset
+    )
+    return [_entry(row) for row in rows], total

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -128,7 +129,7 @@ async def _walk(walk: _Walk, hasher: Hasher) -> None:
     """Re-hash every entry after walk.seq, in order."""
     limit = walk.unkeyed  # -1: no checkpoint says how many unkeyed entries there were
     while True:
-        rows = await db.fetch_rows(
+        rows = await db.fetch(
             f"SELECT {_COLUMNS} FROM audit_entry WHERE seq > {{}} ORDER BY seq LIMIT {PAGE}",
             walk.seq,
         )
@@ -172,7 +173,7 @@ async def _check_points(walk: _Walk, points: list[Checkpoint]) -> None:
             raise _Broken(point.seq, "entry altered")
 
 
-def _check_head(walk: _Walk, head: list[dict[str, Any]]) -> None:
+def _check_head(walk: _Walk, head: list[Mapping[str, Any]]) -> None:
     if not head:
         if walk.seq:
             raise _Broken(1, "head moved")

@@ -7,10 +7,9 @@ token issued before (and the browser sessions holding one) stops working at its 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-
-from piccolo.engine.postgres import PostgresEngine
 
 from recall import audit, clock, db
 from recall.actors import SYSTEM, Actor, Role
@@ -44,7 +43,7 @@ async def list_users(limit: int = 50, offset: int = 0) -> tuple[list[User], int]
     return [_user(row) for row in rows], int(total[0]["n"])
 
 
-async def _target(user_id: int) -> dict[str, Any]:
+async def _target(user_id: int) -> Mapping[str, Any]:
     row = await _user_row(id=user_id) if is_valid_id(user_id) else None
     if row is None:
         raise NotFound(f"user {user_id} not found")
@@ -53,8 +52,9 @@ async def _target(user_id: int) -> dict[str, Any]:
 
 async def _other_active_admins(user_id: int) -> int:
     # On PostgreSQL the rows are locked, so two admins demoting each other cannot both pass.
-    lock = " FOR UPDATE" if isinstance(db.get_engine(), PostgresEngine) else ""
-    rows = await db.fetch("SELECT id, roles FROM app_user WHERE active = {}" + lock, True)
+    rows = await db.fetch(
+        "SELECT id, roles FROM app_user WHERE active = {}" + db.for_update(), True
+    )
     return sum(
         1 for row in rows if row["id"] != user_id and Role.ADMIN.value in json.loads(row["roles"])
     )
@@ -96,7 +96,7 @@ async def update_user(
 
 
 def _changes(
-    row: dict[str, Any],
+    row: Mapping[str, Any],
     old_roles: list[str],
     name: str | None,
     new_roles: list[str] | None,
@@ -112,7 +112,7 @@ def _changes(
     return changes
 
 
-async def _write(actor: Actor, row: dict[str, Any], changes: dict[str, Any]) -> None:
+async def _write(actor: Actor, row: Mapping[str, Any], changes: dict[str, Any]) -> None:
     """Store the changes and audit each in Part 11 words: who changed what on whose account."""
     username = row["username"]
     ends_tokens = "roles" in changes or changes.get("active") is False
@@ -144,7 +144,7 @@ async def _write(actor: Actor, row: dict[str, Any], changes: dict[str, Any]) -> 
 
 async def _audit(
     actor: Actor,
-    row: dict[str, Any],
+    row: Mapping[str, Any],
     action: str,
     old: dict[str, Any],
     new: dict[str, Any],
@@ -182,7 +182,7 @@ async def change_own_password(actor: Actor, current_password: str, new_password:
 
 
 async def _store_password(
-    actor: Actor, row: dict[str, Any], password: str, action: str, reason: str
+    actor: Actor, row: Mapping[str, Any], password: str, action: str, reason: str
 ) -> None:
     digest = hash_password(password)  # slow on purpose: outside the transaction
     async with db.transaction():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,7 +10,6 @@ from typing import Any
 from recall import audit, clock, db
 from recall.actors import SYSTEM, Actor, Role
 from recall.auth._tokens import api_key_matches, api_key_prefix, new_api_key
-from recall.auth.tables import ApiKey as ApiKeyRow
 from recall.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from recall.rules import is_valid_id
 
@@ -77,7 +77,7 @@ async def actor_for_api_key(key: str) -> Actor:
     )
 
 
-async def _note_use(row: dict[str, Any], prefix: str) -> None:
+async def _note_use(row: Mapping[str, Any], prefix: str) -> None:
     """Set last_used_at when the stored one is a minute old; other processes see the row's."""
     key_id, moment = row["id"], clock.now()
     tick = moment.timestamp()
@@ -98,16 +98,16 @@ async def create_api_key(actor: Actor, consignee_id: int) -> str:
     consignee = await get_consignee(consignee_id)
     key, prefix, digest = new_api_key()
     async with db.transaction():
-        row = ApiKeyRow(
-            consignee=consignee.id,
-            prefix=prefix,
-            key_hash=digest,
-            created_at=clock.now(),
-            created_by=actor.username,
-        )
-        await row.save()
+        row = {
+            "consignee": consignee.id,
+            "prefix": prefix,
+            "key_hash": digest,
+            "created_at": clock.now(),
+            "created_by": actor.username,
+        }
+        key_id = await db.insert("api_key", row)
         new = {"consignee_code": consignee.code, "prefix": prefix}
-        await audit.record(actor, audit.Change("api_key", row.id, "api_key_created", new=new))
+        await audit.record(actor, audit.Change("api_key", key_id, "api_key_created", new=new))
     return key
 
 
@@ -119,7 +119,7 @@ _LIST_SQL = (
 )
 
 
-def _info(row: dict[str, Any]) -> ApiKeyInfo:
+def _info(row: Mapping[str, Any]) -> ApiKeyInfo:
     return ApiKeyInfo(
         id=row["id"],
         prefix=row["prefix"],

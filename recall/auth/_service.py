@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from recall import audit, clock, db
@@ -14,7 +15,6 @@ from recall.auth._password_policy import check_password_policy
 from recall.auth._passwords import check_password, hash_password
 from recall.auth._signing import SignatureRefused, signing_unlocked
 from recall.auth._tokens import issue_token, token_claims
-from recall.auth.tables import User as UserRow
 from recall.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,149}$")
@@ -65,23 +65,26 @@ async def create_user(
     consignee_id = await _consignee_id(consignee_code) if consignee_code else None
     role_list = sorted(role.value for role in role_set)
     async with db.transaction():
-        if await UserRow.exists().where(UserRow.username == username):
+        if await db.fetch("SELECT id FROM app_user WHERE username = {}", username):
             raise Conflict(f"username {username!r} is taken")
-        row = UserRow(
-            username=username,
-            password_hash=hash_password(password),
-            full_name=full_name.strip(),
-            roles=json.dumps(role_list),
-            consignee=consignee_id,
-            active=True,
-            created_at=clock.now(),
-        )
-        await row.save()
-        new = {"username": username, "full_name": row.full_name, "roles": role_list}
+        name, created_at = full_name.strip(), clock.now()
+        row = {
+            "username": username,
+            "password_hash": hash_password(password),
+            "full_name": name,
+            "roles": json.dumps(role_list),
+            "consignee": consignee_id,
+            "active": True,
+            "created_at": created_at,
+            "credentials_version": 0,
+            "signature_failures": 0,
+        }
+        user_id = await db.insert("app_user", row)
+        new = {"username": username, "full_name": name, "roles": role_list}
         if consignee_code:
             new["consignee_code"] = consignee_code
-        await audit.record(actor, audit.Change("user", row.id, "created", new=new))
-    return User(row.id, username, row.full_name, role_list, consignee_code, True, row.created_at)
+        await audit.record(actor, audit.Change("user", user_id, "created", new=new))
+    return User(user_id, username, name, role_list, consignee_code, True, created_at)
 
 
 # Read on every authenticated request: plain SQL, as building an ORM query costs more.
@@ -101,14 +104,16 @@ _TOKEN_SQL = (
 )
 
 
-async def _user_row(*, id: int | None = None, username: str | None = None) -> dict[str, Any] | None:
+async def _user_row(
+    *, id: int | None = None, username: str | None = None
+) -> Mapping[str, Any] | None:
     """The user with this id or username, with its consignee's code."""
     column, value = ("u.id", id) if username is None else ("u.username", username)
     rows = await db.fetch(_USER_SQL + f"WHERE {column} = {{}}", value)
     return rows[0] if rows else None
 
 
-def _user(row: dict[str, Any]) -> User:
+def _user(row: Mapping[str, Any]) -> User:
     return User(
         id=row["id"],
         username=row["username"],
@@ -121,7 +126,7 @@ def _user(row: dict[str, Any]) -> User:
     )
 
 
-def _actor(row: dict[str, Any]) -> Actor:
+def _actor(row: Mapping[str, Any]) -> Actor:
     return Actor(
         id=row["id"],
         username=row["username"],

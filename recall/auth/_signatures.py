@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from recall import clock
+from recall import clock, db
 from recall.actors import Actor
 from recall.auth._service import check_signer
-from recall.auth.tables import Signature as SignatureRow
 from recall.errors import Forbidden, InvalidInput
 
 MEANING_MAX = 500
@@ -82,28 +81,38 @@ async def sign(
         raise Forbidden("only a signed-in person can sign")
     signed_at = clock.now().astimezone(UTC)
     digest = record_hash(record)
-    row = SignatureRow(
-        entity=entity,
-        entity_id=str(entity_id),
-        action=action,
-        user=actor.id,
-        full_name=actor.full_name or actor.username,
-        meaning=meaning,
-        signed_at=signed_at,
-        record_hash=digest,
-    )
-    await row.save()
+    full_name = actor.full_name or actor.username
+    row = {
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "action": action,
+        '"user"': actor.id,
+        "full_name": full_name,
+        "meaning": meaning,
+        "signed_at": signed_at,
+        "record_hash": digest,
+    }
+    signature_id = await db.insert("signature", row)
     return Signature(
-        row.id, entity, str(entity_id), action, actor.id, row.full_name, meaning, signed_at, digest
+        signature_id,
+        entity,
+        str(entity_id),
+        action,
+        actor.id,
+        full_name,
+        meaning,
+        signed_at,
+        digest,
     )
 
 
 async def signatures_of(entity: str, entity_id: str | int) -> list[Signature]:
     """The signatures on one record, oldest first."""
-    rows = (
-        await SignatureRow.select()
-        .where(SignatureRow.entity == entity, SignatureRow.entity_id == str(entity_id))
-        .order_by(SignatureRow.signed_at, SignatureRow.id)
+    rows = await db.fetch(
+        'SELECT id, entity, entity_id, action, "user" AS user_id, full_name, meaning, signed_at, '
+        "record_hash FROM signature WHERE entity = {} AND entity_id = {} ORDER BY signed_at, id",
+        entity,
+        str(entity_id),
     )
     return [
         Signature(
@@ -111,10 +120,10 @@ async def signatures_of(entity: str, entity_id: str | int) -> list[Signature]:
             entity=row["entity"],
             entity_id=row["entity_id"],
             action=row["action"],
-            user_id=row["user"],
+            user_id=row["user_id"],
             full_name=row["full_name"],
             meaning=row["meaning"],
-            signed_at=row["signed_at"].astimezone(UTC),
+            signed_at=db.as_utc(row["signed_at"]),
             record_hash=row["record_hash"],
         )
         for row in rows

@@ -7,11 +7,8 @@ from dataclasses import dataclass
 
 from recall import audit, db
 from recall.actors import Actor
-from recall.complaints import tables
 from recall.complaints._models import ComplaintStatus, transition
 from recall.errors import Conflict, InvalidInput
-
-_T = tables.Complaint
 
 
 @dataclass(frozen=True)
@@ -34,20 +31,17 @@ async def attach_to_investigation(
     does not exist; Conflict names the complaint that is not triaged for investigation
     or already belongs to one.
     """
-    if db.get_engine().current_transaction.get() is None:
+    if not db.in_transaction():
         raise RuntimeError("attach_to_investigation must run inside the caller's transaction")
     ids = list(dict.fromkeys(complaint_ids))
-    rows = await _T.select(
-        _T.id,
-        _T.reference,
-        _T.status,
-        _T.investigate,
-        _T.investigation,
-        _T.investigation.reference,
-        _T.batch,
-        _T.batch_no,
-        _T.version,
-    ).where(_T.id.is_in(ids))
+    rows = await db.fetch_in(
+        "SELECT c.id AS id, c.reference AS reference, c.status AS status, "
+        "c.investigate AS investigate, c.investigation AS investigation, "
+        "i.reference AS investigation_reference, c.batch AS batch, c.batch_no AS batch_no, "
+        "c.version AS version FROM complaint c LEFT JOIN investigation i ON i.id = c.investigation "
+        "WHERE c.id IN (*)",
+        ids,
+    )
     found = {row["id"]: row for row in rows}
     missing = [str(complaint_id) for complaint_id in ids if complaint_id not in found]
     if missing:
@@ -61,7 +55,7 @@ async def attach_to_investigation(
         if row["investigation"] is not None:
             raise Conflict(
                 f"complaint {reference} already belongs to investigation "
-                f"{row['investigation.reference']}"
+                f"{row['investigation_reference']}"
             )
         if row["status"] == ComplaintStatus.RECEIVED:
             raise Conflict(f"complaint {reference} must be triaged before it is investigated")
@@ -100,11 +94,10 @@ async def attach_to_investigation(
 
 async def grouped_complaints(investigation_id: int) -> list[GroupedComplaint]:
     """The complaints grouped under one investigation, oldest first."""
-    rows = (
-        await _T.select(_T.id, _T.reference, _T.status, _T.batch, _T.batch_no)
-        .where(_T.investigation == investigation_id)
-        .order_by(_T.received_at)
-        .order_by(_T.id)
+    rows = await db.fetch(
+        "SELECT id, reference, status, batch, batch_no FROM complaint "
+        "WHERE investigation = {} ORDER BY received_at, id",
+        investigation_id,
     )
     return [
         GroupedComplaint(row["id"], row["reference"], row["status"], row["batch"], row["batch_no"])

@@ -5,11 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from piccolo.columns import Column
-
 from recall import audit, clock, db, masterdata, regulatory
 from recall.actors import Actor
-from recall.complaints import tables
 from recall.complaints._models import (
     CONTACT_MAX,
     DESCRIPTION_MAX,
@@ -32,7 +29,6 @@ from recall.complaints._models import (
     transition,
 )
 from recall.complaints._service import (
-    _T,
     _changed_meanwhile,
     _no_nul,
     get_complaint,
@@ -180,7 +176,7 @@ async def triage_complaint(actor: Actor, complaint_id: int, triage: TriageReques
         for profile in get_settings().complaint_profiles
     )
     now = clock.now()
-    new: dict[Column | str, Any] = {
+    new: dict[str, Any] = {
         "status": ComplaintStatus.TRIAGED.value,
         "category": decision.category.value,
         "severity": decision.severity.value,
@@ -189,7 +185,7 @@ async def triage_complaint(actor: Actor, complaint_id: int, triage: TriageReques
         "pharmacovigilance": decision.pharmacovigilance,
         "field_alert_due_at": field_alert_due_at,
     }
-    old: dict[Column | str, Any] = {
+    old: dict[str, Any] = {
         "status": complaint.status,
         "category": complaint.category,
         "severity": complaint.severity,
@@ -199,21 +195,16 @@ async def triage_complaint(actor: Actor, complaint_id: int, triage: TriageReques
         "field_alert_due_at": complaint.field_alert_due_at,
     }
     async with db.transaction():
-        changed = await (
-            _T.update(
-                {
-                    **new,
-                    _T.triaged_at: now,
-                    _T.triaged_by: actor.id,
-                    _T.version: _T.version + 1,
-                }
-            )
-            .where(
-                _T.id == complaint.id,
-                _T.version == complaint.version,
-                _T.status == ComplaintStatus.RECEIVED.value,
-            )
-            .returning(_T.id)
+        changed = await db.fetch(
+            f"UPDATE complaint SET {', '.join(f'{column} = {{}}' for column in new)}, "
+            "triaged_at = {}, triaged_by = {}, version = version + 1 "
+            "WHERE id = {} AND version = {} AND status = {} RETURNING id",
+            *new.values(),
+            now,
+            actor.id,
+            complaint.id,
+            complaint.version,
+            ComplaintStatus.RECEIVED.value,
         )
         if not changed:
             raise _changed_meanwhile(complaint)
@@ -231,7 +222,7 @@ async def triage_complaint(actor: Actor, complaint_id: int, triage: TriageReques
     return await get_complaint(complaint.id)
 
 
-def _audited(values: dict[Column | str, Any]) -> dict[str, Any]:
+def _audited(values: dict[str, Any]) -> dict[str, Any]:
     return {
         str(key): value.isoformat() if isinstance(value, datetime) else value
         for key, value in values.items()
@@ -252,14 +243,13 @@ async def reply_to_complaint(actor: Actor, complaint_id: int, message: str) -> C
         )
         if not still_open:
             raise Conflict("a closed complaint takes no more replies")
-        reply = tables.ComplaintReply(
-            complaint=complaint.id, text=reply_text, replied_at=clock.now(), replied_by=actor.id
-        )
-        await reply.save()
+        reply = {"complaint": complaint.id, "text": reply_text, "replied_at": clock.now(),
+                 "replied_by": actor.id}  # fmt: skip
+        reply_id = await db.insert("complaint_reply", reply)
         await audit.record(
             actor,
             audit.Change(
-                "complaint", complaint.id, "replied", new={"reply_id": reply.id, "text": reply_text}
+                "complaint", complaint.id, "replied", new={"reply_id": reply_id, "text": reply_text}
             ),
         )
     return await get_complaint(complaint.id)
@@ -280,21 +270,15 @@ async def close_complaint(actor: Actor, complaint_id: int, resolution: str) -> C
     async with db.transaction():
         investigation_status = await _investigation_status(complaint.investigation_id)
         closed = check_closable(complaint.status, complaint.investigate, investigation_status)
-        changed = await (
-            _T.update(
-                {
-                    _T.status: closed.value,
-                    _T.closed_at: now,
-                    _T.resolution: outcome,
-                    _T.version: _T.version + 1,
-                }
-            )
-            .where(
-                _T.id == complaint.id,
-                _T.version == complaint.version,
-                _T.status == complaint.status,
-            )
-            .returning(_T.id)
+        changed = await db.fetch(
+            "UPDATE complaint SET status = {}, closed_at = {}, resolution = {}, "
+            "version = version + 1 WHERE id = {} AND version = {} AND status = {} RETURNING id",
+            closed.value,
+            now,
+            outcome,
+            complaint.id,
+            complaint.version,
+            complaint.status,
         )
         if not changed:
             raise _changed_meanwhile(complaint)

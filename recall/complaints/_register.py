@@ -17,14 +17,12 @@ from recall.complaints._models import (
     identify_pack,
 )
 from recall.complaints._service import (
-    _COLUMNS,
-    _T,
     SEARCH_MAX,
     _changed_meanwhile,
-    _complaint,
     _no_nul,
     _search,
     get_complaint,
+    page_of_complaints,
 )
 from recall.errors import InvalidInput
 from recall.gs1 import normalize_gtin
@@ -52,27 +50,30 @@ def _start_of(day: date, zone: str) -> datetime:
     return datetime.combine(day, time(), ZoneInfo(zone)).astimezone(UTC)
 
 
-def _conditions(selection: RegisterFilter) -> list[Any]:
-    where: list[Any] = []
+def _conditions(selection: RegisterFilter) -> list[tuple[str, list[Any]]]:
+    where: list[tuple[str, list[Any]]] = []
     if selection.status:
-        where.append(_T.status == choice(ComplaintStatus, selection.status, "status").value)
+        status = choice(ComplaintStatus, selection.status, "status").value
+        where.append(("complaint.status = {}", [status]))
     if selection.category:
-        where.append(_T.category == choice(Category, selection.category, "category").value)
+        category = choice(Category, selection.category, "category").value
+        where.append(("complaint.category = {}", [category]))
     if selection.gtin and selection.gtin.strip():
-        where.append(_T.gtin == normalize_gtin(selection.gtin))
+        where.append(("complaint.gtin = {}", [normalize_gtin(selection.gtin)]))
     if selection.batch_no and selection.batch_no.strip():
         _no_nul(selection.batch_no, "batch_no")
-        where.append(_T.batch_no == check_batch_no(selection.batch_no))
+        where.append(("complaint.batch_no = {}", [check_batch_no(selection.batch_no)]))
     if selection.adverse_event_only:
         # Flagged by the reporter or by QA's triage: what pharmacovigilance must see.
-        where.append(_T.pharmacovigilance == True)  # noqa: E712 (a column comparison)
+        where.append(("complaint.pharmacovigilance = {}", [True]))
     first, last = selection.received_from, selection.received_to
     if first and last and first > last:
         raise InvalidInput("received_from", f"{first.isoformat()} is after {last.isoformat()}")
     if first:
-        where.append(_T.received_at >= _start_of(first, selection.time_zone))
+        where.append(("complaint.received_at >= {}", [_start_of(first, selection.time_zone)]))
     if last and last < date.max:
-        where.append(_T.received_at < _start_of(last + timedelta(days=1), selection.time_zone))
+        before = _start_of(last + timedelta(days=1), selection.time_zone)
+        where.append(("complaint.received_at < {}", [before]))
     if selection.q and selection.q.strip():
         _no_nul(selection.q, "q")
         if len(selection.q.strip()) > SEARCH_MAX:
@@ -87,13 +88,7 @@ async def complaint_register(
     """Complaints matching `selection`, newest first, and how many match in all."""
     if offset > MAX_ID:
         raise InvalidInput("offset", f"at most {MAX_ID}")
-    where = _conditions(selection)
-    query = _T.select(*_COLUMNS).order_by(_T.received_at, _T.id, ascending=False)
-    count = _T.count()
-    if where:
-        query, count = query.where(*where), count.where(*where)
-    rows = await query.limit(limit).offset(offset)
-    return [_complaint(row) for row in rows], await count
+    return await page_of_complaints(_conditions(selection), limit, offset)
 
 
 async def whole_register(selection: RegisterFilter) -> AsyncIterator[Complaint]:

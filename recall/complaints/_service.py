@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from piccolo.columns.combination import WhereRaw
-from piccolo.engine.sqlite import SQLiteEngine
-
 from recall import audit, clock, db
-from recall.complaints import tables
 from recall.complaints._models import (
     DUPLICATE_WINDOW_DAYS,
     UNTRIAGED,
@@ -33,12 +30,12 @@ LIKE_ESCAPE = "!"
 MAX_DUPLICATES = 50
 SEARCH_MAX = 200
 
-_T = tables.Complaint
-_COLUMNS = (*_T.all_columns(), _T.product.name, _T.product.strength)
+# A complaint with its product's name and strength (when it names a known product).
+_COLUMNS = "complaint.*, product.name AS product_name, product.strength AS product_strength"
+_FROM = "complaint LEFT JOIN product ON product.id = complaint.product"
 
 
-def _complaint(row: dict[str, Any], replies: tuple[ComplaintReply, ...] = ()) -> Complaint:
-    received_at = row["received_at"]
+def _complaint(row: Mapping[str, Any], replies: tuple[ComplaintReply, ...] = ()) -> Complaint:
     return Complaint(
         id=row["id"],
         reference=row["reference"],
@@ -51,8 +48,8 @@ def _complaint(row: dict[str, Any], replies: tuple[ComplaintReply, ...] = ()) ->
             contact=row["reporter_contact"],
         ),
         product_id=row["product"],
-        product_name=row.get("product.name"),
-        product_strength=row.get("product.strength"),
+        product_name=row["product_name"],
+        product_strength=row["product_strength"],
         gtin=row["gtin"],
         batch_id=row["batch"],
         batch_no=row["batch_no"],
@@ -64,7 +61,7 @@ def _complaint(row: dict[str, Any], replies: tuple[ComplaintReply, ...] = ()) ->
         sample_available=bool(row["sample_available"]),
         category=row["category"],
         severity=row["severity"],
-        received_at=received_at.astimezone(UTC),
+        received_at=db.as_utc(row["received_at"]),
         created_by=row["created_by"],
         version=row["version"],
         investigate=None if row["investigate"] is None else bool(row["investigate"]),
@@ -89,10 +86,10 @@ async def get_complaint(complaint_id: int) -> Complaint:
     """One complaint with its replies; NotFound when there is none with this id."""
     if not is_valid_id(complaint_id):
         raise NotFound(f"complaint {complaint_id} not found")
-    row = await _T.select(*_COLUMNS).where(_T.id == complaint_id).first()
-    if row is None:
+    rows = await db.fetch(f"SELECT {_COLUMNS} FROM {_FROM} WHERE complaint.id = {{}}", complaint_id)
+    if not rows:
         raise NotFound(f"complaint {complaint_id} not found")
-    return _complaint(row, await _replies(complaint_id))
+    return _complaint(rows[0], await _replies(complaint_id))
 
 
 async def _replies(complaint_id: int) -> tuple[ComplaintReply, ...]:
@@ -125,13 +122,13 @@ def _like_pattern(search: str) -> str:
     return f"%{escaped}%"
 
 
-def _search(search: str) -> WhereRaw:
+def _search(search: str) -> tuple[str, list[str]]:
     pattern = _like_pattern(search)
     like = f"LIKE {{}} ESCAPE '{LIKE_ESCAPE}'"
     columns = ("reference", "description", "reporter_name", "reporter_organization", "batch_no")
     clauses = [f'LOWER("complaint"."{column}") {like}' for column in columns]
     clauses.append(f'"complaint"."product" IN (SELECT id FROM product WHERE LOWER(name) {like})')
-    return WhereRaw("(" + " OR ".join(clauses) + ")", *([pattern] * len(clauses)))
+    return "(" + " OR ".join(clauses) + ")", [pattern] * len(clauses)
 
 
 async def list_complaints(
@@ -147,28 +144,38 @@ async def list_complaints(
     """Complaints newest first, filtered by status, batch, category, pharmacovigilance and text."""
     if offset > MAX_ID:
         raise InvalidInput("offset", f"at most {MAX_ID}")  # larger values overflow the database
-    where: list[Any] = []
+    where: list[tuple[str, list[Any]]] = []
     if status:
-        where.append(_T.status == choice(ComplaintStatus, status, "status").value)
+        where.append(("complaint.status = {}", [choice(ComplaintStatus, status, "status").value]))
     if category:
-        where.append(_T.category == choice(Category, category, "category").value)
+        where.append(("complaint.category = {}", [choice(Category, category, "category").value]))
     if pharmacovigilance is not None:
-        where.append(_T.pharmacovigilance == pharmacovigilance)
+        where.append(("complaint.pharmacovigilance = {}", [pharmacovigilance]))
     if batch_no and batch_no.strip():
         _no_nul(batch_no, "batch_no")
-        where.append(_T.batch_no == check_batch_no(batch_no))
+        where.append(("complaint.batch_no = {}", [check_batch_no(batch_no)]))
     if q and q.strip():
         _no_nul(q, "q")
         if len(q.strip()) > SEARCH_MAX:
             raise InvalidInput("q", f"at most {SEARCH_MAX} characters")
         where.append(_search(q.strip()))
-    query = _T.select(*_COLUMNS).order_by(_T.received_at, _T.id, ascending=False)
-    count = _T.count()
-    if where:
-        query = query.where(*where)
-        count = count.where(*where)
-    rows = await query.limit(limit).offset(offset)
-    return [_complaint(row) for row in rows], await count
+    return await page_of_complaints(where, limit, offset)
+
+
+async def page_of_complaints(
+    conditions: list[tuple[str, list[Any]]], limit: int, offset: int
+) -> tuple[list[Complaint], int]:
+    """Complaints meeting every (condition, values), newest first, and how many in all."""
+    where, values = db.where(*conditions)
+    rows, total = await db.fetch_page(
+        _COLUMNS,
+        _FROM + where,
+        "complaint.received_at DESC, complaint.id DESC",
+        values,
+        limit,
+        offset,
+    )
+    return [_complaint(row) for row in rows], total
 
 
 async def complaint_history(complaint_id: int) -> list[audit.Entry]:
@@ -182,39 +189,32 @@ async def possible_duplicates(complaint: Complaint) -> list[PossibleDuplicate]:
         return []
     window = timedelta(days=DUPLICATE_WINDOW_DAYS)
     # Same GTIN + batch number is the same batch when we know it, and still matches when we don't.
-    where: list[Any] = [
-        _T.id != complaint.id,
-        _T.batch_no == complaint.batch_no,
-        _T.gtin == complaint.gtin if complaint.gtin else _T.gtin.is_null(),
-        _T.received_at >= complaint.received_at - window,
-        _T.received_at <= complaint.received_at + window,
-    ]
-    if complaint.category:
-        where.append(_T.category == complaint.category)
-    rows = (
-        await _T.select(_T.id, _T.reference, _T.received_at, _T.status, _T.category, _T.description)
-        .where(*where)
-        .order_by(_T.received_at)
-        .limit(MAX_DUPLICATES)
+    where, values = db.where(
+        ("id <> {}", [complaint.id]),
+        ("batch_no = {}", [complaint.batch_no]),
+        ("gtin = {}", [complaint.gtin]) if complaint.gtin else ("gtin IS NULL", []),
+        ("received_at >= {}", [complaint.received_at - window]),
+        ("received_at <= {}", [complaint.received_at + window]),
+        ("category = {}", [complaint.category]) if complaint.category else ("", []),
+    )
+    rows = await db.fetch(
+        "SELECT id, reference, received_at, status, category, description FROM complaint"
+        + where
+        + " ORDER BY received_at LIMIT {}",
+        *values,
+        MAX_DUPLICATES,
     )
     return [
         PossibleDuplicate(
             id=row["id"],
             reference=row["reference"],
-            received_at=row["received_at"].astimezone(UTC),
+            received_at=db.as_utc(row["received_at"]),
             status=row["status"],
             category=row["category"],
             description_excerpt=excerpt(row["description"]),
         )
         for row in rows
     ]
-
-
-def _month_of(column: str) -> str:
-    """SQL for a timestamp's month as 'YYYY-MM' in UTC, in the running database's dialect."""
-    if isinstance(db.get_engine(), SQLiteEngine):
-        return f"strftime('%Y-%m', {column})"
-    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')"
 
 
 async def complaint_trends(start: date | None = None, end: date | None = None) -> ComplaintTrends:
@@ -230,7 +230,7 @@ async def complaint_trends(start: date | None = None, end: date | None = None) -
         window += " AND complaint.received_at < {}"
         bounds.append(datetime.combine(last + timedelta(days=1), time.min, UTC))
     by_month = await db.fetch(
-        f"SELECT {_month_of('complaint.received_at')} AS month, "
+        f"SELECT {db.utc_month('complaint.received_at')} AS month, "
         f"COALESCE(complaint.category, '{UNTRIAGED}') AS category, "
         "complaint.product AS product_id, product.name AS product, COUNT(*) AS complaints "
         "FROM complaint LEFT JOIN product ON product.id = complaint.product "

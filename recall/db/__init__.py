@@ -1,34 +1,66 @@
-"""Persistence plumbing: the engine, write transactions, counters, pool life cycle."""
+"""The one route to the database: raw SQL, transactions, counters, pool life cycle.
+
+Services run SQL through `fetch`, `fetch_in`, `execute`, `insert_many` and `copy`, and ask
+the helpers below (`for_update`, `caseless_like`, …) where SQLite and PostgreSQL differ.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
-from functools import cache, lru_cache
-from string import Formatter
 from typing import TYPE_CHECKING, Any, overload
 
 os.environ.setdefault("PICCOLO_CONF", "recall.db.piccolo_conf")
 
-from piccolo.engine import engine_finder
-from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from recall.db._dialect import (
+    caseless_like,
+    for_update,
+    has_stored_functions,
+    in_transaction,
+    utc_month,
+    words_in,
+)
+from recall.db._queries import (
+    IN_CHUNK,
+    Row,
+    copy,
+    execute,
+    fetch,
+    fetch_in,
+    fetch_page,
+    get_engine,
+    insert,
+    insert_many,
+    watch,
+    where,
+)
 
 if TYPE_CHECKING:
     from recall.rules import ReferenceScheme
 
 __all__ = [
+    "IN_CHUNK",
+    "Row",
     "as_date",
     "as_utc",
+    "caseless_like",
     "connect",
+    "copy",
     "disconnect",
+    "execute",
     "fetch",
     "fetch_in",
-    "fetch_rows",
+    "fetch_page",
+    "for_update",
     "get_engine",
+    "has_stored_functions",
+    "in_transaction",
+    "insert",
     "insert_many",
     "is_unique_violation",
     "next_number",
@@ -38,17 +70,11 @@ __all__ = [
     "run_migrations",
     "snapshot",
     "transaction",
+    "utc_month",
+    "watch",
+    "where",
+    "words_in",
 ]
-
-
-@cache
-def get_engine() -> Engine:
-    """The engine every table uses (built from RECALL_DATABASE_URL)."""
-    # Cached: piccolo_conf builds it once at import, and finding it costs an import lookup.
-    found = engine_finder()
-    if found is None:  # pragma: no cover - piccolo_conf always defines DB
-        raise RuntimeError("no Piccolo engine configured")
-    return found
 
 
 @asynccontextmanager
@@ -114,7 +140,7 @@ async def snapshot() -> AsyncIterator[None]:
             yield
     elif isinstance(db, PostgresEngine):
         async with _pooled_transaction(db):
-            await fetch("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            await execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield
     else:  # pragma: no cover - only the two engines above are built
         async with db.transaction():
@@ -133,87 +159,6 @@ async def _discard(db: PostgresEngine, outer: Any) -> None:
         db.current_transaction.reset(context)
 
 
-async def fetch(sql: str, *values: Any) -> list[dict[str, Any]]:
-    """Run raw SQL with `{}` placeholders inside the current transaction, if any."""
-    engine = get_engine()
-    if isinstance(engine, PostgresEngine) and engine.pool is not None:
-        # Straight to asyncpg: Piccolo's QueryString costs more to build than short queries
-        # take to run, and these run on every request.
-        current = engine.current_transaction.get()
-        runner = engine.pool if current is None else current.connection
-        rows = await runner.fetch(_numbered(sql), *values)
-    else:
-        rows = await engine.run_querystring(_querystring(sql, values))
-    return [dict(row) for row in rows or []]
-
-
-@lru_cache(maxsize=1024)
-def _numbered(sql: str) -> str:
-    """`sql` with its `{}` placeholders numbered $1, $2, … as Piccolo compiles them."""
-    numbered, number = [], 0
-    for text, field, _, _ in Formatter().parse(sql):
-        numbered.append(text)
-        if field is not None:
-            number += 1
-            numbered.append(f"${number}")
-    return "".join(numbered)
-
-
-async def fetch_rows(sql: str, *values: Any) -> Sequence[Mapping[str, Any]]:
-    """Like `fetch`, but rows as the driver returns them (read them by column name).
-
-    For reads of thousands of rows: copying each into a dict costs more than the query.
-    """
-    return await get_engine().run_querystring(_querystring(sql, values)) or []
-
-
-# Values per `IN (...)` on SQLite: well under its parameter limit.
-IN_CHUNK = 5000
-
-
-async def fetch_in(sql: str, values: Sequence[Any]) -> list[Mapping[str, Any]]:
-    """Run `sql` whose `IN (*)` takes `values`: one array parameter on PostgreSQL, chunks of
-    placeholders on SQLite (a query string of thousands of placeholders is slow to build)."""
-    if isinstance(get_engine(), PostgresEngine):
-        return list(await fetch_rows(sql.replace("IN (*)", "= ANY({})"), list(values)))
-    rows: list[Mapping[str, Any]] = []
-    for start in range(0, len(values), IN_CHUNK):
-        chunk = values[start : start + IN_CHUNK]
-        rows += await fetch_rows(sql.replace("(*)", f"({', '.join(['{}'] * len(chunk))})"), *chunk)
-    return rows
-
-
-async def insert_many(
-    table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]], suffix: str = ""
-) -> list[Mapping[str, Any]]:
-    """Insert rows in bulk; `columns` are (name, PostgreSQL type), `suffix` e.g. a RETURNING.
-
-    PostgreSQL takes one array per column in a single statement (unnest): tens of thousands
-    of rows without building a query of as many placeholders. SQLite takes chunks of VALUES.
-    """
-    if not rows:
-        return []
-    names = ", ".join(name for name, _ in columns)
-    if isinstance(get_engine(), PostgresEngine):
-        arrays = ", ".join(f"{{}}::{kind}[]" for _, kind in columns)
-        sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {suffix}"
-        return list(await fetch_rows(sql, *(list(column) for column in zip(*rows, strict=True))))
-    inserted: list[Mapping[str, Any]] = []
-    marks = "(" + ", ".join("{}" for _ in columns) + ")"
-    per_statement = max(1, IN_CHUNK // len(columns))
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(chunk))} {suffix}"
-        inserted += await fetch_rows(sql, *(value for row in chunk for value in row))
-    return inserted
-
-
-def _querystring(sql: str, values: tuple[Any, ...]) -> Any:
-    from piccolo.querystring import QueryString
-
-    return QueryString(sql, *values)
-
-
 async def refresh_statistics(*table_names: str) -> None:
     """Re-sample the planner's statistics of tables that just grew in bulk.
 
@@ -221,7 +166,7 @@ async def refresh_statistics(*table_names: str) -> None:
     change); until then queries over the new rows are planned as if they were a handful.
     """
     for name in table_names:
-        await fetch(f"ANALYZE {name}")
+        await execute(f"ANALYZE {name}")
 
 
 async def next_number(name: str) -> int:
@@ -241,7 +186,7 @@ async def next_reference(scheme: ReferenceScheme, at: datetime) -> str:
 
 async def ping() -> None:
     """Raise when the database cannot answer a trivial query."""
-    await fetch("SELECT 1 AS ok")
+    await execute("SELECT 1 AS ok")
 
 
 async def connect(max_size: int = 20) -> None:

@@ -35,9 +35,6 @@ from recall.investigations._models import (
     investigation_transition,
 )
 from recall.investigations._service import (
-    _C,
-    _I,
-    _IB,
     _capa_row,
     _investigation_row,
     get_capa,
@@ -55,24 +52,27 @@ async def open_investigation(actor: Actor, title: str, complaint_ids: list[int])
     opened_at = clock.now()
     async with db.transaction():
         reference = await db.next_reference(REFERENCES, opened_at)
-        row = _I(
-            reference=reference,
-            title=checked_title,
-            status=InvestigationStatus.OPEN.value,
-            created_at=opened_at,
-            created_by=actor.id,
-            version=1,
-        )
-        await row.save()
-        await complaints.attach_to_investigation(actor, ids, row.id)
+        row = {
+            "reference": reference,
+            "title": checked_title,
+            "status": InvestigationStatus.OPEN.value,
+            "created_at": opened_at,
+            "created_by": actor.id,
+            "concluded_by": 0,  # the column's default, kept for stored rows to read alike
+            "version": 1,
+        }
+        investigation_id = await db.insert("investigation", row)
+        await complaints.attach_to_investigation(actor, ids, investigation_id)
         new = {
             "reference": reference,
             "title": checked_title,
             "status": InvestigationStatus.OPEN.value,
             "complaint_ids": ids,
         }
-        await audit.record(actor, audit.Change("investigation", row.id, "opened", new=new))
-    return await get_investigation(row.id)
+        await audit.record(
+            actor, audit.Change("investigation", investigation_id, "opened", new=new)
+        )
+    return await get_investigation(investigation_id)
 
 
 # Findings -------------------------------------------------------------------------------
@@ -81,8 +81,7 @@ async def open_investigation(actor: Actor, title: str, complaint_ids: list[int])
 async def _existing_batches(batch_ids: list[int]) -> None:
     if not batch_ids:
         return
-    placeholders = ", ".join("{}" for _ in batch_ids)
-    rows = await db.fetch(f"SELECT id FROM batch WHERE id IN ({placeholders})", *batch_ids)
+    rows = await db.fetch_in("SELECT id FROM batch WHERE id IN (*)", batch_ids)
     known = {row["id"] for row in rows}
     missing = [str(batch_id) for batch_id in batch_ids if batch_id not in known]
     if missing:
@@ -133,7 +132,9 @@ async def update_investigation(
         new = {key: wanted[key] for key in old}
         replace_batches = False
         if batch_ids is not None:
-            current = await _IB.select(_IB.batch).where(_IB.investigation == investigation_id)
+            current = await db.fetch(
+                "SELECT batch FROM investigation_batch WHERE investigation = {}", investigation_id
+            )
             before = sorted(r["batch"] for r in current)
             if before != sorted(batch_ids):
                 replace_batches = True
@@ -151,11 +152,14 @@ async def update_investigation(
             if not updated:
                 raise Conflict("the investigation changed meanwhile; reload and try again")
             if replace_batches:
-                await _IB.delete().where(_IB.investigation == investigation_id)
-                if batch_ids:
-                    await _IB.insert(
-                        *(_IB(investigation=investigation_id, batch=b) for b in batch_ids)
-                    )
+                await db.execute(
+                    "DELETE FROM investigation_batch WHERE investigation = {}", investigation_id
+                )
+                await db.insert_many(
+                    "investigation_batch",
+                    (("investigation", "int"), ("batch", "int")),
+                    [(investigation_id, batch_id) for batch_id in batch_ids or []],
+                )
             await audit.record(
                 actor, audit.Change("investigation", investigation_id, "updated", old=old, new=new)
             )
@@ -177,22 +181,23 @@ async def add_capa(
     }
     async with db.transaction():
         investigation = await _investigation_row(investigation_id)
-        row = _C(
+        row = {
             **values,
-            investigation=investigation["id"],
-            status=CapaStatus.OPEN.value,
-            created_at=clock.now(),
-            version=1,
-        )
-        await row.save()
+            "investigation": investigation["id"],
+            "status": CapaStatus.OPEN.value,
+            "created_at": clock.now(),
+            "completed_by": 0,  # the column's default, kept for stored rows to read alike
+            "version": 1,
+        }
+        capa_id = await db.insert("capa", row)
         new = {
             **values,
             "due_on": values["due_on"].isoformat(),
             "investigation_id": investigation_id,
             "status": CapaStatus.OPEN.value,
         }
-        await audit.record(actor, audit.Change("capa", row.id, "created", new=new))
-    return await get_capa(row.id)
+        await audit.record(actor, audit.Change("capa", capa_id, "created", new=new))
+    return await get_capa(capa_id)
 
 
 async def complete_capa(

@@ -8,7 +8,6 @@ from typing import Any
 
 from recall import auth, clock, complaints, db
 from recall.errors import InvalidInput, NotFound
-from recall.investigations import tables
 from recall.investigations._models import (
     AffectedBatch,
     Capa,
@@ -25,10 +24,6 @@ from recall.investigations._models import (
     is_overdue,
 )
 from recall.rules import MAX_ID, choice, is_valid_id
-
-_I = tables.Investigation
-_C = tables.Capa
-_IB = tables.InvestigationBatch
 
 
 async def _names(user_ids: Iterable[int | None]) -> dict[int, str]:
@@ -50,13 +45,13 @@ def _complaint(grouped: complaints.GroupedComplaint) -> InvestigationComplaint:
 # Reading ------------------------------------------------------------------------------
 
 
-async def _investigation_row(investigation_id: int) -> dict[str, Any]:
-    row = None
+async def _investigation_row(investigation_id: int) -> Mapping[str, Any]:
+    rows = []
     if is_valid_id(investigation_id):
-        row = await _I.select().where(_I.id == investigation_id).first()
-    if row is None:
+        rows = await db.fetch("SELECT * FROM investigation WHERE id = {}", investigation_id)
+    if not rows:
         raise NotFound(f"investigation {investigation_id} not found")
-    return row
+    return rows[0]
 
 
 async def _affected_batches(investigation_id: int) -> list[AffectedBatch]:
@@ -99,7 +94,7 @@ async def suggested_batches(investigation_id: int) -> list[SuggestedBatch]:
     ]
 
 
-def _capa(row: dict[str, Any], on: date, names: dict[int, str]) -> Capa:
+def _capa(row: Mapping[str, Any], on: date, names: dict[int, str]) -> Capa:
     return Capa(
         id=row["id"],
         investigation_id=row["investigation"],
@@ -120,7 +115,9 @@ def _capa(row: dict[str, Any], on: date, names: dict[int, str]) -> Capa:
 
 
 async def _capas(investigation_id: int) -> list[Capa]:
-    rows = await _C.select().where(_C.investigation == investigation_id).order_by(_C.id)
+    rows = await db.fetch(
+        "SELECT * FROM capa WHERE investigation = {} ORDER BY id", investigation_id
+    )
     names = await _names(row["completed_by"] for row in rows)
     on = clock.today()
     return [_capa(row, on, names) for row in rows]
@@ -159,23 +156,19 @@ async def list_investigations(
     """Investigations newest first, optionally only those in one status."""
     if offset > MAX_ID:
         raise InvalidInput("offset", f"at most {MAX_ID}")
-    query = _I.select(
-        _I.id,
-        _I.reference,
-        _I.title,
-        _I.status,
-        _I.root_cause_category,
-        _I.recall_recommended,
-        _I.created_at,
-        _I.concluded_at,
-        _I.version,
-    ).order_by(_I.created_at, _I.id, ascending=False)
-    count = _I.count()
+    where, values = "investigation", []
     if status:
         wanted = choice(InvestigationStatus, status, "status").value
-        query = query.where(_I.status == wanted)
-        count = count.where(_I.status == wanted)
-    rows = await query.limit(limit).offset(offset)
+        where, values = "investigation WHERE status = {}", [wanted]
+    rows, total = await db.fetch_page(
+        "id, reference, title, status, root_cause_category, recall_recommended, created_at, "
+        "concluded_at, version",
+        where,
+        "created_at DESC, id DESC",
+        values,
+        limit,
+        offset,
+    )
     items = [
         InvestigationSummary(
             id=row["id"],
@@ -190,16 +183,16 @@ async def list_investigations(
         )
         for row in rows
     ]
-    return items, await count
+    return items, total
 
 
-async def _capa_row(capa_id: int) -> dict[str, Any]:
-    row = None
+async def _capa_row(capa_id: int) -> Mapping[str, Any]:
+    rows = []
     if is_valid_id(capa_id):
-        row = await _C.select().where(_C.id == capa_id).first()
-    if row is None:
+        rows = await db.fetch("SELECT * FROM capa WHERE id = {}", capa_id)
+    if not rows:
         raise NotFound(f"CAPA {capa_id} not found")
-    return row
+    return rows[0]
 
 
 async def get_capa(capa_id: int) -> Capa:
@@ -218,16 +211,14 @@ async def tallies(investigation_ids: list[int]) -> dict[int, InvestigationTally]
     ids = sorted({i for i in investigation_ids if is_valid_id(i)})
     if not ids:
         return {}
-    placeholders = ", ".join("{}" for _ in ids)
-    grouped = await db.fetch(
+    grouped = await db.fetch_in(
         "SELECT investigation, COUNT(*) AS n FROM complaint "
-        f"WHERE investigation IN ({placeholders}) GROUP BY investigation",
-        *ids,
+        "WHERE investigation IN (*) GROUP BY investigation",
+        ids,
     )
-    open_capas = await db.fetch(
-        f"SELECT investigation, due_on FROM capa WHERE investigation IN ({placeholders}) "
-        "AND status <> {}",
-        *ids,
+    open_capas = await db.fetch_in(
+        "SELECT investigation, due_on FROM capa WHERE investigation IN (*) AND status <> {}",
+        ids,
         CapaStatus.DONE.value,
     )
     complaint_counts = {row["investigation"]: int(row["n"]) for row in grouped}

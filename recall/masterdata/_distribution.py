@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
-
-from piccolo.engine.postgres import PostgresEngine
 
 from recall import audit, clock, db
 from recall.actors import Actor
 from recall.errors import InvalidInput
 from recall.gs1 import normalize_gtin
-from recall.masterdata import tables
 from recall.masterdata._models import Shipment, check_batch_no, check_code, check_count
 from recall.masterdata._shipment_lines import (
     MAX_ERRORS,
@@ -33,8 +30,6 @@ from recall.masterdata._shipment_lines import (
 )
 from recall.rules import is_valid_id
 
-# Rows per lookup or insert statement: far below both databases' bound-parameter limits.
-INSERT_CHUNK = 1000
 INSERT_COLUMNS = ("batch", "consignee", "sender", "quantity", "shipped_on", "created_at")
 
 
@@ -235,15 +230,15 @@ async def record_shipment(
         raise InvalidInput(problems.kept[0].field, problems.kept[0].detail)
     row = rows[0]
     async with db.transaction():
-        saved = tables.Shipment(
-            batch=row.batch_id,
-            consignee=row.consignee_id,
-            sender=row.sender_id,
-            quantity=row.quantity,
-            shipped_on=row.shipped_on,
-            created_at=clock.now(),
-        )
-        await saved.save()
+        saved = {
+            "batch": row.batch_id,
+            "consignee": row.consignee_id,
+            "sender": row.sender_id,
+            "quantity": row.quantity,
+            "shipped_on": row.shipped_on,
+            "created_at": clock.now(),
+        }
+        shipment_id = await db.insert("shipment", saved)
         new = {
             "gtin": draft.gtin,
             "batch_no": draft.batch_no,
@@ -252,9 +247,9 @@ async def record_shipment(
             "quantity": draft.quantity,
             "shipped_on": draft.shipped_on,
         }
-        await audit.record(actor, audit.Change("shipment", saved.id, "created", new=new))
+        await audit.record(actor, audit.Change("shipment", shipment_id, "created", new=new))
     return Shipment(
-        id=saved.id,
+        id=shipment_id,
         batch_id=row.batch_id,
         gtin=draft.gtin,
         batch_no=draft.batch_no,
@@ -266,27 +261,26 @@ async def record_shipment(
 
 
 _SHIPMENT_COLUMNS = (
-    tables.Shipment.id,
-    tables.Shipment.batch,
-    tables.Shipment.batch.batch_no,
-    tables.Shipment.batch._.product._.gtin,
-    tables.Shipment.consignee.code,
-    tables.Shipment.sender.code,
-    tables.Shipment.quantity,
-    tables.Shipment.shipped_on,
+    "s.id AS id, s.batch AS batch, b.batch_no AS batch_no, p.gtin AS gtin, c.code AS code, "
+    "sender.code AS sender_code, s.quantity AS quantity, s.shipped_on AS shipped_on"
+)
+_SHIPMENTS = (
+    "shipment s LEFT JOIN batch b ON b.id = s.batch LEFT JOIN product p ON p.id = b.product "
+    "LEFT JOIN consignee c ON c.id = s.consignee "
+    "LEFT JOIN consignee sender ON sender.id = s.sender"
 )
 
 
-def _shipment(row: dict[str, Any]) -> Shipment:
+def _shipment(row: Mapping[str, Any]) -> Shipment:
     return Shipment(
         id=row["id"],
         batch_id=row["batch"],
-        gtin=row["batch.product.gtin"],
-        batch_no=row["batch.batch_no"],
-        consignee_code=row["consignee.code"],
-        from_consignee_code=row["sender.code"],
+        gtin=row["gtin"],
+        batch_no=row["batch_no"],
+        consignee_code=row["code"],
+        from_consignee_code=row["sender_code"],
         quantity=row["quantity"],
-        shipped_on=row["shipped_on"],
+        shipped_on=db.as_date(row["shipped_on"]),
     )
 
 
@@ -297,22 +291,16 @@ async def list_shipments(
     offset: int = 0,
 ) -> tuple[list[Shipment], int]:
     """Shipments, newest shipping date first, optionally of one batch and/or to one consignee."""
-    where = []
-    if batch_id is not None:
-        if not is_valid_id(batch_id):
-            return [], 0
-        where.append(tables.Shipment.batch == batch_id)
-    if consignee_code:
-        where.append(tables.Shipment.consignee.code == consignee_code.strip())
-    query = tables.Shipment.select(*_SHIPMENT_COLUMNS).order_by(
-        tables.Shipment.shipped_on, tables.Shipment.id, ascending=False
+    if batch_id is not None and not is_valid_id(batch_id):
+        return [], 0
+    where, values = db.where(
+        ("s.batch = {}", [batch_id]) if batch_id is not None else ("", []),
+        ("c.code = {}", [consignee_code.strip()]) if consignee_code else ("", []),
     )
-    count = tables.Shipment.count()
-    if where:
-        query = query.where(*where)
-        count = count.where(*where)
-    rows = await query.limit(limit).offset(offset)
-    return [_shipment(row) for row in rows], await count
+    rows, total = await db.fetch_page(
+        _SHIPMENT_COLUMNS, _SHIPMENTS + where, "s.shipped_on DESC, s.id DESC", values, limit, offset
+    )
+    return [_shipment(row) for row in rows], total
 
 
 # CSV import ----------------------------------------------------------------------
@@ -397,20 +385,6 @@ async def _insert_shipments(rows: Sequence[_Row]) -> None:
         (r.batch_id, r.consignee_id, r.sender_id, r.quantity, r.shipped_on, created_at)
         for r in rows
     ]
-    engine = db.get_engine()
-    if isinstance(engine, PostgresEngine):
-        transaction = engine.current_transaction.get()
-        if transaction is None:
-            raise RuntimeError("bulk insert of shipments must run inside a transaction")
-        connection = transaction.connection
-        await connection.copy_records_to_table(
-            "shipment", records=records, columns=list(INSERT_COLUMNS)
-        )
-        return
-    row_placeholder = f"({', '.join(['{}'] * len(INSERT_COLUMNS))})"
-    for start in range(0, len(records), INSERT_CHUNK):
-        chunk = records[start : start + INSERT_CHUNK]
-        sql = f"INSERT INTO shipment ({', '.join(INSERT_COLUMNS)}) VALUES " + ", ".join(
-            [row_placeholder] * len(chunk)
-        )
-        await db.fetch(sql, *(value for record in chunk for value in record))
+    if not db.in_transaction():
+        raise RuntimeError("bulk insert of shipments must run inside a transaction")
+    await db.copy("shipment", INSERT_COLUMNS, records)

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,7 +21,6 @@ from typing import Any
 from recall import clock, db
 from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput, NotFound
-from recall.masterdata import tables
 from recall.masterdata._distribution import import_shipments
 from recall.masterdata._shipment_lines import LineError, line_count
 from recall.rules import is_valid_id
@@ -73,12 +73,15 @@ class ShipmentImport:
         return self.status.running
 
 
-_COLUMNS = [
-    c for c in tables.ShipmentImport.all_columns() if c._meta.name not in {"content", "errors"}
-]
+# Every column but the file and its errors.
+_COLUMNS = (
+    "id, file_name, sha256, size_bytes, uploaded_by_id, uploaded_by, uploaded_by_name, "
+    "uploaded_at, status, lines_total, lines_checked, imported, error_count, updated_at, "
+    "finished_at"
+)
 
 
-def _import(row: dict[str, Any]) -> ShipmentImport:
+def _import(row: Mapping[str, Any]) -> ShipmentImport:
     status = ImportStatus(row["status"])
     if status.running and db.as_utc(row["updated_at"]) < clock.now() - SILENT_FOR:
         status = ImportStatus.INTERRUPTED
@@ -131,65 +134,53 @@ async def start_shipment_import(
     if not again and await earlier_imports(sha256):
         raise Conflict("this file was already imported; confirm to import it again")
     now = clock.now()
-    row = tables.ShipmentImport(
-        file_name=_file_name(file_name),
-        sha256=sha256,
-        size_bytes=len(content),
-        content=text,
-        uploaded_by_id=actor.id,
-        uploaded_by=actor.username,
-        uploaded_by_name=actor.full_name or actor.username,
-        uploaded_at=now,
-        status=ImportStatus.QUEUED.value,
-        lines_total=lines,
-        lines_checked=0,
-        imported=0,
-        error_count=0,
-        errors="[]",
-        updated_at=now,
-    )
+    row = {
+        "file_name": _file_name(file_name),
+        "sha256": sha256,
+        "size_bytes": len(content),
+        "content": text,
+        "uploaded_by_id": actor.id,
+        "uploaded_by": actor.username,
+        "uploaded_by_name": actor.full_name or actor.username,
+        "uploaded_at": now,
+        "status": ImportStatus.QUEUED.value,
+        "lines_total": lines,
+        "lines_checked": 0,
+        "imported": 0,
+        "error_count": 0,
+        "errors": "[]",
+        "updated_at": now,
+        "finished_at": None,
+    }
     async with db.transaction():
-        await row.save()
-    return await get_shipment_import(row.id)
+        import_id = await db.insert("shipment_import", row)
+    return await get_shipment_import(import_id)
 
 
 async def get_shipment_import(import_id: int) -> ShipmentImport:
-    row = None
+    rows = []
     if is_valid_id(import_id):
-        query = tables.ShipmentImport.select(*_COLUMNS)
-        row = await query.where(tables.ShipmentImport.id == import_id).first()
-    if row is None:
+        rows = await db.fetch(f"SELECT {_COLUMNS} FROM shipment_import WHERE id = {{}}", import_id)
+    if not rows:
         raise NotFound(f"shipment import {import_id} not found")
-    return _import(row)
+    return _import(rows[0])
 
 
 async def list_shipment_imports(
     limit: int = 20, offset: int = 0
 ) -> tuple[list[ShipmentImport], int]:
     """Uploaded files, newest first."""
-    rows = (
-        await tables.ShipmentImport.select(*_COLUMNS)
-        .order_by(tables.ShipmentImport.id, ascending=False)
-        .limit(limit)
-        .offset(offset)
-    )
-    return [_import(row) for row in rows], await tables.ShipmentImport.count()
+    rows, total = await db.fetch_page(_COLUMNS, "shipment_import", "id DESC", [], limit, offset)
+    return [_import(row) for row in rows], total
 
 
 async def earlier_imports(sha256: str, *, before: int | None = None) -> list[ShipmentImport]:
     """Imports of the same file (same SHA-256) that stored shipments, oldest first."""
-    where = [
-        tables.ShipmentImport.sha256 == sha256,
-        tables.ShipmentImport.status == ImportStatus.DONE.value,
-        tables.ShipmentImport.imported > 0,
-    ]
-    if before is not None:
-        where.append(tables.ShipmentImport.id < before)
-    rows = (
-        await tables.ShipmentImport.select(*_COLUMNS)
-        .where(*where)
-        .order_by(tables.ShipmentImport.id)
+    where, values = db.where(
+        ("sha256 = {} AND status = {} AND imported > 0", [sha256, ImportStatus.DONE.value]),
+        ("id < {}", [before]) if before is not None else ("", []),
     )
+    rows = await db.fetch(f"SELECT {_COLUMNS} FROM shipment_import{where} ORDER BY id", *values)
     return [_import(row) for row in rows]
 
 

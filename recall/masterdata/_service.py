@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
-
-from piccolo.engine.sqlite import SQLiteEngine
-from piccolo.table import Table
 
 from recall import audit, clock, db
 from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput, NotFound
 from recall.gs1 import normalize_gtin
-from recall.masterdata import tables
 from recall.masterdata._destinations import check_webhook_destination
 from recall.masterdata._models import (
     Batch,
@@ -36,20 +33,27 @@ from recall.rules import choice, is_valid_id, required_text, text
 NAME_MAX = 200
 
 
-async def _insert(row: Table, conflict: str) -> None:
-    """Save a new row; a unique key lost to a concurrent writer is a Conflict, not a crash."""
+async def _insert(table: str, values: Mapping[str, Any], conflict: str) -> int:
+    """Insert a row, its id; a unique key lost to a concurrent writer is a Conflict, not a crash."""
     try:
-        await row.save()
+        return await db.insert(table, values)
     except Exception as exc:
         if db.is_unique_violation(exc):
             raise Conflict(conflict) from None
         raise
 
 
+async def _exists(sql: str, *values: Any) -> bool:
+    return bool(await db.fetch(f"SELECT 1 AS found WHERE EXISTS ({sql})", *values))
+
+
 # Products ------------------------------------------------------------------------
 
 
-def _product(row: dict[str, Any]) -> Product:
+_PRODUCT_COLUMNS = "id, gtin, nie, name, strength, dosage_form"
+
+
+def _product(row: Mapping[str, Any]) -> Product:
     return Product(
         row["id"], row["gtin"], row["nie"], row["name"], row["strength"], row["dosage_form"]
     )
@@ -67,90 +71,61 @@ async def create_product(
     }
     async with db.transaction():
         conflict = f"a product with GTIN {values['gtin']} exists"
-        if await tables.Product.exists().where(tables.Product.gtin == values["gtin"]):
+        if await _exists("SELECT 1 FROM product WHERE gtin = {}", values["gtin"]):
             raise Conflict(conflict)
-        row = tables.Product(**values, created_at=clock.now())
-        await _insert(row, conflict)
-        await audit.record(actor, audit.Change("product", row.id, "created", new=values))
-    return Product(row.id, **values)
+        product_id = await _insert("product", {**values, "created_at": clock.now()}, conflict)
+        await audit.record(actor, audit.Change("product", product_id, "created", new=values))
+    return Product(product_id, **values)
 
 
 async def get_product(product_id: int) -> Product:
-    row = None
+    rows = []
     if is_valid_id(product_id):
-        row = await tables.Product.select().where(tables.Product.id == product_id).first()
-    if row is None:
+        rows = await db.fetch(f"SELECT {_PRODUCT_COLUMNS} FROM product WHERE id = {{}}", product_id)
+    if not rows:
         raise NotFound(f"product {product_id} not found")
-    return _product(row)
+    return _product(rows[0])
 
 
 async def product_by_gtin(gtin: str, *, field: str = "gtin") -> Product:
     """The product with this GTIN; InvalidInput naming `field` when unknown or malformed."""
     normalized = normalize_gtin(gtin, field=field)
-    # Plain SQL: every complaint and shipment line asks, and an ORM query costs more to build.
-    rows = await db.fetch(
-        "SELECT id, gtin, nie, name, strength, dosage_form FROM product WHERE gtin = {}",
-        normalized,
-    )
+    rows = await db.fetch(f"SELECT {_PRODUCT_COLUMNS} FROM product WHERE gtin = {{}}", normalized)
     if not rows:
         raise InvalidInput(field, f"no product with GTIN {normalized}")
     return _product(rows[0])
-
-
-def _matching(q: str | None, *columns: Any) -> Any:
-    """A condition: any of `columns` contains the words of `q` (case-insensitive), or None."""
-    words = (q or "").split()
-    if not words:
-        return None
-    # SQLite's LIKE already ignores case (for ASCII); PostgreSQL needs ILIKE.
-    caseless = "like" if isinstance(db.get_engine(), SQLiteEngine) else "ilike"
-    condition = None
-    for word in words[:5]:  # each word adds a LIKE per column: a few are enough
-        pattern = f"%{word}%"
-        any_column = None
-        for column in columns:
-            match = getattr(column, caseless)(pattern)
-            any_column = match if any_column is None else any_column | match
-        condition = any_column if condition is None else condition & any_column
-    return condition
 
 
 async def list_products(
     limit: int = 50, offset: int = 0, *, q: str | None = None
 ) -> tuple[list[Product], int]:
     """Products by name; `q` finds words in the name, GTIN or NIE."""
-    query = tables.Product.select().order_by(tables.Product.name, tables.Product.id)
-    count = tables.Product.count()
-    found = _matching(q, tables.Product.name, tables.Product.gtin, tables.Product.nie)
-    if found is not None:
-        query, count = query.where(found), count.where(found)
-    rows = await query.limit(limit).offset(offset)
-    return [_product(row) for row in rows], await count
+    where, values = db.where(db.words_in(q, "name", "gtin", "nie"))
+    rows, total = await db.fetch_page(
+        _PRODUCT_COLUMNS, "product" + where, "name, id", values, limit, offset
+    )
+    return [_product(row) for row in rows], total
 
 
 # Batches -------------------------------------------------------------------------
 
 _BATCH_COLUMNS = (
-    tables.Batch.id,
-    tables.Batch.product,
-    tables.Batch.product.gtin,
-    tables.Batch.product.name,
-    tables.Batch.batch_no,
-    tables.Batch.manufactured_on,
-    tables.Batch.expires_on,
-    tables.Batch.quantity_produced,
+    "b.id AS id, b.product AS product, p.gtin AS gtin, p.name AS product_name, "
+    "b.batch_no AS batch_no, b.manufactured_on AS manufactured_on, "
+    "b.expires_on AS expires_on, b.quantity_produced AS quantity_produced"
 )
+_BATCHES = "batch b JOIN product p ON p.id = b.product"
 
 
-def _batch(row: dict[str, Any]) -> Batch:
+def _batch(row: Mapping[str, Any]) -> Batch:
     return Batch(
         id=row["id"],
         product_id=row["product"],
-        gtin=row["product.gtin"],
-        product_name=row["product.name"],
+        gtin=row["gtin"],
+        product_name=row["product_name"],
         batch_no=row["batch_no"],
-        manufactured_on=row["manufactured_on"],
-        expires_on=row["expires_on"],
+        manufactured_on=db.as_date(row["manufactured_on"]),
+        expires_on=db.as_date(row["expires_on"]),
         quantity_produced=row["quantity_produced"],
     )
 
@@ -169,20 +144,18 @@ async def create_batch(
     product = await product_by_gtin(gtin)
     async with db.transaction():
         conflict = f"batch {batch_no} of GTIN {product.gtin} exists"
-        duplicate = tables.Batch.exists().where(
-            tables.Batch.product == product.id, tables.Batch.batch_no == batch_no
-        )
-        if await duplicate:
+        duplicate = "SELECT 1 FROM batch WHERE product = {} AND batch_no = {}"
+        if await _exists(duplicate, product.id, batch_no):
             raise Conflict(conflict)
-        row = tables.Batch(
-            product=product.id,
-            batch_no=batch_no,
-            manufactured_on=manufactured_on,
-            expires_on=expires_on,
-            quantity_produced=quantity_produced,
-            created_at=clock.now(),
-        )
-        await _insert(row, conflict)
+        row = {
+            "product": product.id,
+            "batch_no": batch_no,
+            "manufactured_on": manufactured_on,
+            "expires_on": expires_on,
+            "quantity_produced": quantity_produced,
+            "created_at": clock.now(),
+        }
+        batch_id = await _insert("batch", row, conflict)
         new = {
             "gtin": product.gtin,
             "batch_no": batch_no,
@@ -190,20 +163,22 @@ async def create_batch(
             "expires_on": expires_on,
             "quantity_produced": quantity_produced,
         }
-        await audit.record(actor, audit.Change("batch", row.id, "created", new=new))
+        await audit.record(actor, audit.Change("batch", batch_id, "created", new=new))
     return Batch(
-        row.id, product.id, product.gtin, product.name, batch_no, manufactured_on, expires_on,
+        batch_id, product.id, product.gtin, product.name, batch_no, manufactured_on, expires_on,
         quantity_produced,
     )  # fmt: skip
 
 
 async def get_batch(batch_id: int) -> Batch:
-    row = None
+    rows = []
     if is_valid_id(batch_id):
-        row = await tables.Batch.select(*_BATCH_COLUMNS).where(tables.Batch.id == batch_id).first()
-    if row is None:
+        rows = await db.fetch(
+            f"SELECT {_BATCH_COLUMNS} FROM {_BATCHES} WHERE b.id = {{}}", batch_id
+        )
+    if not rows:
         raise NotFound(f"batch {batch_id} not found")
-    return _batch(row)
+    return _batch(rows[0])
 
 
 async def find_batch(gtin: str, batch_no: str) -> Batch | None:
@@ -212,37 +187,34 @@ async def find_batch(gtin: str, batch_no: str) -> Batch | None:
         normalized = normalize_gtin(gtin)
     except InvalidInput:
         return None
-    row = (
-        await tables.Batch.select(*_BATCH_COLUMNS)
-        .where(tables.Batch.product.gtin == normalized, tables.Batch.batch_no == batch_no.strip())
-        .first()
+    rows = await db.fetch(
+        f"SELECT {_BATCH_COLUMNS} FROM {_BATCHES} WHERE p.gtin = {{}} AND b.batch_no = {{}} "
+        "LIMIT 1",
+        normalized,
+        batch_no.strip(),
     )
-    return _batch(row) if row else None
+    return _batch(rows[0]) if rows else None
 
 
 async def list_batches(
     gtin: str | None = None, limit: int = 50, offset: int = 0, *, q: str | None = None
 ) -> tuple[list[Batch], int]:
     """Batches, newest first; `q` finds words in the batch number, product name or GTIN."""
-    query = tables.Batch.select(*_BATCH_COLUMNS).order_by(tables.Batch.id, ascending=False)
-    count = tables.Batch.count()
-    if gtin:
-        normalized = normalize_gtin(gtin)
-        query = query.where(tables.Batch.product.gtin == normalized)
-        count = count.where(tables.Batch.product.gtin == normalized)
-    found = _matching(
-        q, tables.Batch.batch_no, tables.Batch.product.name, tables.Batch.product.gtin
+    of_gtin = ("p.gtin = {}", [normalize_gtin(gtin)]) if gtin else ("", [])
+    where, values = db.where(of_gtin, db.words_in(q, "b.batch_no", "p.name", "p.gtin"))
+    rows, total = await db.fetch_page(
+        _BATCH_COLUMNS, _BATCHES + where, "b.id DESC", values, limit, offset
     )
-    if found is not None:
-        query, count = query.where(found), count.where(found)
-    rows = await query.limit(limit).offset(offset)
-    return [_batch(row) for row in rows], await count
+    return [_batch(row) for row in rows], total
 
 
 # Material lots -------------------------------------------------------------------
 
 
-def _lot(row: dict[str, Any]) -> MaterialLot:
+_LOT_COLUMNS = "id, material, lot_no, supplier"
+
+
+def _lot(row: Mapping[str, Any]) -> MaterialLot:
     return MaterialLot(row["id"], row["material"], row["lot_no"], row["supplier"])
 
 
@@ -256,39 +228,33 @@ async def create_material_lot(
     }
     async with db.transaction():
         conflict = f"lot {values['lot_no']} of {values['material']} exists"
-        duplicate = tables.MaterialLot.exists().where(
-            tables.MaterialLot.material == values["material"],
-            tables.MaterialLot.lot_no == values["lot_no"],
-        )
-        if await duplicate:
+        duplicate = "SELECT 1 FROM material_lot WHERE material = {} AND lot_no = {}"
+        if await _exists(duplicate, values["material"], values["lot_no"]):
             raise Conflict(conflict)
-        row = tables.MaterialLot(**values, created_at=clock.now())
-        await _insert(row, conflict)
-        await audit.record(actor, audit.Change("material_lot", row.id, "created", new=values))
-    return MaterialLot(row.id, **values)
+        row = {**values, "created_at": clock.now()}
+        lot_id = await _insert("material_lot", row, conflict)
+        await audit.record(actor, audit.Change("material_lot", lot_id, "created", new=values))
+    return MaterialLot(lot_id, **values)
 
 
 async def get_material_lot(lot_id: int) -> MaterialLot:
-    row = None
+    rows = []
     if is_valid_id(lot_id):
-        row = await tables.MaterialLot.select().where(tables.MaterialLot.id == lot_id).first()
-    if row is None:
+        rows = await db.fetch(f"SELECT {_LOT_COLUMNS} FROM material_lot WHERE id = {{}}", lot_id)
+    if not rows:
         raise NotFound(f"material lot {lot_id} not found")
-    return _lot(row)
+    return _lot(rows[0])
 
 
 async def list_material_lots(
     limit: int = 50, offset: int = 0, *, q: str | None = None
 ) -> tuple[list[MaterialLot], int]:
     """Material lots, newest first; `q` finds words in the material, lot number or supplier."""
-    query = tables.MaterialLot.select().order_by(tables.MaterialLot.id, ascending=False)
-    count = tables.MaterialLot.count()
-    lot = tables.MaterialLot
-    found = _matching(q, lot.material, lot.lot_no, lot.supplier)
-    if found is not None:
-        query, count = query.where(found), count.where(found)
-    rows = await query.limit(limit).offset(offset)
-    return [_lot(row) for row in rows], await count
+    where, values = db.where(db.words_in(q, "material", "lot_no", "supplier"))
+    rows, total = await db.fetch_page(
+        _LOT_COLUMNS, "material_lot" + where, "id DESC", values, limit, offset
+    )
+    return [_lot(row) for row in rows], total
 
 
 async def add_batch_material(
@@ -303,38 +269,29 @@ async def add_batch_material(
         raise InvalidInput("material_lot_id", f"no material lot {material_lot_id}") from None
     async with db.transaction():
         conflict = f"lot {lot.lot_no} is already recorded for batch {batch.batch_no}"
-        duplicate = tables.BatchMaterial.exists().where(
-            tables.BatchMaterial.batch == batch.id,
-            tables.BatchMaterial.material_lot == lot.id,
-        )
-        if await duplicate:
+        duplicate = "SELECT 1 FROM batch_material WHERE batch = {} AND material_lot = {}"
+        if await _exists(duplicate, batch.id, lot.id):
             raise Conflict(conflict)
-        row = tables.BatchMaterial(
-            batch=batch.id, material_lot=lot.id, quantity=quantity, created_at=clock.now()
-        )
-        await _insert(row, conflict)
+        row = {"batch": batch.id, "material_lot": lot.id, "quantity": quantity,
+               "created_at": clock.now()}  # fmt: skip
+        link_id = await _insert("batch_material", row, conflict)
         new = {"batch_no": batch.batch_no, "material_lot_id": lot.id, "lot_no": lot.lot_no,
                "quantity": quantity}  # fmt: skip
         await audit.record(actor, audit.Change("batch", batch.id, "material_added", new=new))
     return BatchMaterial(
-        row.id, batch.id, batch.batch_no, lot.id, quantity, lot.material, lot.lot_no, lot.supplier
+        link_id, batch.id, batch.batch_no, lot.id, quantity, lot.material, lot.lot_no, lot.supplier
     )
 
 
 async def list_batch_materials(batch_id: int) -> list[BatchMaterial]:
     """The material lots that went into a batch, in the order they were recorded."""
     batch = await get_batch(batch_id)
-    rows = (
-        await tables.BatchMaterial.select(
-            tables.BatchMaterial.id,
-            tables.BatchMaterial.material_lot,
-            tables.BatchMaterial.quantity,
-            tables.BatchMaterial.material_lot.material,
-            tables.BatchMaterial.material_lot.lot_no,
-            tables.BatchMaterial.material_lot.supplier,
-        )
-        .where(tables.BatchMaterial.batch == batch.id)
-        .order_by(tables.BatchMaterial.id)
+    rows = await db.fetch(
+        "SELECT bm.id AS id, bm.material_lot AS material_lot, bm.quantity AS quantity, "
+        "lot.material AS material, lot.lot_no AS lot_no, lot.supplier AS supplier "
+        "FROM batch_material bm JOIN material_lot lot ON lot.id = bm.material_lot "
+        "WHERE bm.batch = {} ORDER BY bm.id",
+        batch.id,
     )
     return [
         BatchMaterial(
@@ -343,9 +300,9 @@ async def list_batch_materials(batch_id: int) -> list[BatchMaterial]:
             batch_no=batch.batch_no,
             material_lot_id=row["material_lot"],
             quantity=Decimal(str(row["quantity"])),
-            material=row["material_lot.material"],
-            lot_no=row["material_lot.lot_no"],
-            supplier=row["material_lot.supplier"],
+            material=row["material"],
+            lot_no=row["lot_no"],
+            supplier=row["supplier"],
         )
         for row in rows
     ]
@@ -354,13 +311,13 @@ async def list_batch_materials(batch_id: int) -> list[BatchMaterial]:
 # Consignees ----------------------------------------------------------------------
 
 
-def _consignee(row: dict[str, Any]) -> Consignee:
+def _consignee(row: Mapping[str, Any]) -> Consignee:
     return Consignee(
         id=row["id"],
         code=row["code"],
         name=row["name"],
         kind=row["kind"],
-        parent_code=row.get("parent.code"),
+        parent_code=row["parent_code"],
         email=row["email"],
         phone=row["phone"],
         after_hours_phone=row["after_hours_phone"],
@@ -369,9 +326,13 @@ def _consignee(row: dict[str, Any]) -> Consignee:
     )
 
 
-def _consignee_query() -> Any:
-    columns = [c for c in tables.Consignee.all_columns() if c._meta.name != "webhook_secret"]
-    return tables.Consignee.select(*columns, tables.Consignee.parent.code)
+# Every column but the webhook secret, and the parent's code.
+_CONSIGNEE_COLUMNS = (
+    "c.id AS id, c.code AS code, c.name AS name, c.kind AS kind, c.email AS email, "
+    "c.phone AS phone, c.after_hours_phone AS after_hours_phone, c.webhook_url AS webhook_url, "
+    "c.province AS province, parent.code AS parent_code"
+)
+_CONSIGNEES = "consignee c LEFT JOIN consignee parent ON parent.id = c.parent"
 
 
 def _kind(value: str) -> str:
@@ -412,51 +373,50 @@ async def create_consignee(
     secret = new_webhook_secret()
     async with db.transaction():
         conflict = f"a consignee with code {values['code']} exists"
-        if await tables.Consignee.exists().where(tables.Consignee.code == values["code"]):
+        if await _exists("SELECT 1 FROM consignee WHERE code = {}", values["code"]):
             raise Conflict(conflict)
-        row = tables.Consignee(
+        row = {
             **values,
-            parent=parent.id if parent else None,
-            webhook_secret=seal_webhook_secret(secret),  # kept sealed, shown once
-            active=True,
-            created_at=clock.now(),
-        )
-        await _insert(row, conflict)
+            "parent": parent.id if parent else None,
+            "webhook_secret": seal_webhook_secret(secret),  # kept sealed, shown once
+            "active": True,
+            "created_at": clock.now(),
+        }
+        consignee_id = await _insert("consignee", row, conflict)
         new = {**values, "parent_code": parent.code if parent else None}
-        await audit.record(actor, audit.Change("consignee", row.id, "created", new=new))
-    return Consignee(id=row.id, parent_code=parent.code if parent else None, **values), secret
+        await audit.record(actor, audit.Change("consignee", consignee_id, "created", new=new))
+    parent_code = parent.code if parent else None
+    return Consignee(id=consignee_id, parent_code=parent_code, **values), secret
 
 
 async def get_consignee(consignee_id: int) -> Consignee:
-    row = None
+    rows = []
     if is_valid_id(consignee_id):
-        row = await _consignee_query().where(tables.Consignee.id == consignee_id).first()
-    if row is None:
+        rows = await db.fetch(
+            f"SELECT {_CONSIGNEE_COLUMNS} FROM {_CONSIGNEES} WHERE c.id = {{}}", consignee_id
+        )
+    if not rows:
         raise NotFound(f"consignee {consignee_id} not found")
-    return _consignee(row)
+    return _consignee(rows[0])
 
 
 async def consignee_by_code(code: str, *, field: str = "consignee_code") -> Consignee:
     """The consignee with `code`; InvalidInput naming `field` when there is none."""
-    row = await _consignee_query().where(tables.Consignee.code == code.strip()).first()
-    if row is None:
+    rows = await db.fetch(
+        f"SELECT {_CONSIGNEE_COLUMNS} FROM {_CONSIGNEES} WHERE c.code = {{}}", code.strip()
+    )
+    if not rows:
         raise InvalidInput(field, f"no consignee with code {code!r}")
-    return _consignee(row)
+    return _consignee(rows[0])
 
 
 async def list_consignees(
     kind: str | None = None, limit: int = 50, offset: int = 0, *, q: str | None = None
 ) -> tuple[list[Consignee], int]:
     """Consignees by code; `q` finds words in the code, name or province."""
-    query = _consignee_query().order_by(tables.Consignee.code)
-    count = tables.Consignee.count()
-    if kind:
-        kind = _kind(kind)
-        query = query.where(tables.Consignee.kind == kind)
-        count = count.where(tables.Consignee.kind == kind)
-    c = tables.Consignee
-    found = _matching(q, c.code, c.name, c.province)
-    if found is not None:
-        query, count = query.where(found), count.where(found)
-    rows = await query.limit(limit).offset(offset)
-    return [_consignee(row) for row in rows], await count
+    of_kind = ("c.kind = {}", [_kind(kind)]) if kind else ("", [])
+    where, values = db.where(of_kind, db.words_in(q, "c.code", "c.name", "c.province"))
+    rows, total = await db.fetch_page(
+        _CONSIGNEE_COLUMNS, _CONSIGNEES + where, "c.code", values, limit, offset
+    )
+    return [_consignee(row) for row in rows], total

@@ -9,26 +9,18 @@ A depth limit stops the walk in cycles.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from operator import attrgetter
 from typing import Any, NamedTuple
 
 from recall import db
+from recall.masterdata._batch_views import BATCH_VIEW_COLUMNS, batch_view
+from recall.masterdata._models import BatchView
 from recall.masterdata._service import get_batch, get_material_lot
 from recall.rules import is_valid_id
 
 MAX_TIERS = 10
-
-
-@dataclass(frozen=True)
-class TracedBatch:
-    id: int
-    batch_no: str
-    gtin: str
-    product_name: str
-    expires_on: date
 
 
 class TracedConsignee(NamedTuple):
@@ -52,7 +44,7 @@ class TracedConsignee(NamedTuple):
 class Trace:
     """Batches traced and where they went; `total_quantity` counts only units that left us."""
 
-    batches: list[TracedBatch]
+    batches: list[BatchView]
     consignees: list[TracedConsignee]
     total_quantity: int
 
@@ -78,8 +70,7 @@ async def trace_batches(batch_ids: list[int]) -> Trace:
     ids = sorted({batch_id for batch_id in batch_ids if is_valid_id(batch_id)})
     if not ids:
         return Trace([], [], 0)
-    placeholders = ", ".join("{}" for _ in ids)
-    return await _trace(f"SELECT id AS batch FROM batch WHERE id IN ({placeholders})", *ids)
+    return await _trace("SELECT id AS batch FROM batch WHERE id IN (*)", *ids)
 
 
 # (batch, consignee, sender, quantity) of one shipment; sender None: shipped by us.
@@ -117,9 +108,9 @@ def walk(
 
 async def _trace(traced_sql: str, *keys: int) -> Trace:
     batches = await _batches(traced_sql, *keys)
-    rows = await db.fetch_rows(
+    rows = await _fetch(
         f"SELECT batch, consignee, sender, quantity FROM shipment WHERE batch IN ({traced_sql})",
-        *keys,
+        keys,
     )
     received = walk((r["batch"], r["consignee"], r["sender"], r["quantity"]) for r in rows)
     who = await _consignees({consignee for _, consignee, _ in received})
@@ -142,20 +133,16 @@ async def _consignees(ids: set[int]) -> dict[int, tuple[str, str, str]]:
     return {row["id"]: (row["code"], row["name"], row["kind"]) for row in rows}
 
 
-async def _batches(traced_sql: str, *keys: int) -> list[TracedBatch]:
+async def _batches(traced_sql: str, *keys: int) -> list[BatchView]:
     sql = (
-        "SELECT b.id AS id, b.batch_no AS batch_no, p.gtin AS gtin, p.name AS product_name, "
-        "b.expires_on AS expires_on FROM batch b JOIN product p ON p.id = b.product "
+        f"SELECT {BATCH_VIEW_COLUMNS} FROM batch b JOIN product p ON p.id = b.product "
         f"WHERE b.id IN ({traced_sql}) ORDER BY b.batch_no, b.id"
     )
-    return [_batch(row) for row in await db.fetch(sql, *keys)]
+    return [batch_view(row) for row in await _fetch(sql, keys)]
 
 
-def _batch(row: dict[str, Any]) -> TracedBatch:
-    return TracedBatch(
-        id=row["id"],
-        batch_no=row["batch_no"],
-        gtin=row["gtin"],
-        product_name=row["product_name"],
-        expires_on=db.as_date(row["expires_on"]),
-    )
+async def _fetch(sql: str, keys: Sequence[int]) -> list[Mapping[str, Any]]:
+    """Rows of `sql` over the traced batches: a list of ids (`IN (*)`) or one lot's id."""
+    if "IN (*)" in sql:
+        return await db.fetch_in(sql, keys)
+    return await db.fetch(sql, *keys)

@@ -8,7 +8,7 @@ back is its own request (recall.notices._named): never another consignee's recor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,9 +41,6 @@ from recall.notices._service import create_notices, insert_lines
 from recall.rules import choice, required_text, text
 
 MAX_NAMED = 1000
-# Values per IN (...) list: well under SQLite's and PostgreSQL's parameter limits.
-IDS_PER_QUERY = 500
-CONSIGNEES_PER_INSERT = 500
 
 
 def _entry(entry: SubConsignee) -> SubConsignee:
@@ -152,7 +149,7 @@ class _Customer:
         return self.new or (self.id is not None and self.parent == namer)
 
 
-async def _naming_notice(notice_id: int) -> dict[str, Any]:
+async def _naming_notice(notice_id: int) -> Mapping[str, Any]:
     rows = await db.fetch(
         "SELECT n.recall AS recall, n.tier AS tier, n.version AS version, rc.depth AS depth, "
         "c.code AS code FROM notice n JOIN recall rc ON rc.id = n.recall "
@@ -199,37 +196,27 @@ async def _customers(entries: list[SubConsignee], recall_id: int) -> dict[str, _
             entry.code,
             _Customer(entry.code, entry.name, entry.kind, entry.email, entry.webhook_url),
         )
-    codes = list(customers)
-    for start in range(0, len(codes), IDS_PER_QUERY):
-        chunk = codes[start : start + IDS_PER_QUERY]
-        marks = ", ".join("{}" for _ in chunk)
-        for row in await db.fetch(
-            "SELECT id, code, name, kind, email, webhook_url, parent FROM consignee "
-            f"WHERE code IN ({marks})",
-            *chunk,
-        ):
-            customers[row["code"]] = _Customer(
-                row["code"], row["name"], row["kind"], row["email"], row["webhook_url"],
-                id=int(row["id"]), parent=row["parent"] and int(row["parent"]),
-            )  # fmt: skip
+    for row in await db.fetch_in(
+        "SELECT id, code, name, kind, email, webhook_url, parent FROM consignee WHERE code IN (*)",
+        list(customers),
+    ):
+        customers[row["code"]] = _Customer(
+            row["code"], row["name"], row["kind"], row["email"], row["webhook_url"],
+            id=int(row["id"]), parent=row["parent"] and int(row["parent"]),
+        )  # fmt: skip
     known = {customer.id: customer for customer in customers.values() if customer.id}
-    ids = list(known)
-    for start in range(0, len(ids), IDS_PER_QUERY):
-        chunk_ids = ids[start : start + IDS_PER_QUERY]
-        marks = ", ".join("{}" for _ in chunk_ids)
-        rows = await db.fetch(
-            "SELECT n.id AS id, n.consignee AS consignee, n.tier AS tier, l.batch AS batch "
-            "FROM notice n LEFT JOIN notice_line l ON l.notice = n.id "
-            f"WHERE n.recall = {{}} AND n.consignee IN ({marks})",
-            recall_id,
-            *chunk_ids,
-        )
-        for row in rows:
-            customer = known[int(row["consignee"])]
-            customer.notice_id, customer.tier = int(row["id"]), int(row["tier"])
-            customer.batches = customer.batches or set()
-            if row["batch"] is not None:
-                customer.batches.add(int(row["batch"]))
+    for row in await db.fetch_in(
+        "SELECT n.id AS id, n.consignee AS consignee, n.tier AS tier, l.batch AS batch "
+        "FROM notice n LEFT JOIN notice_line l ON l.notice = n.id "
+        "WHERE n.recall = {} AND n.consignee IN (*)",
+        list(known),
+        recall_id,
+    ):
+        customer = known[int(row["consignee"])]
+        customer.notice_id, customer.tier = int(row["id"]), int(row["tier"])
+        customer.batches = customer.batches or set()
+        if row["batch"] is not None:
+            customer.batches.add(int(row["batch"]))
     return customers
 
 
@@ -240,49 +227,13 @@ def _secret_shown(customer: _Customer) -> str | None:
 async def _create_consignees(
     actor: Actor, customers: list[_Customer], parent_id: int, parent_code: str, now: datetime
 ) -> None:
-    for start in range(0, len(customers), CONSIGNEES_PER_INSERT):
-        chunk = customers[start : start + CONSIGNEES_PER_INSERT]
-        values: list[Any] = []
-        for customer in chunk:
-            customer.webhook_secret = masterdata.new_webhook_secret()
-            values += [
-                customer.code, customer.name, customer.kind, parent_id, customer.email,
-                customer.webhook_url, masterdata.seal_webhook_secret(customer.webhook_secret),
-                True, now,
-            ]  # fmt: skip
-        rows = await db.fetch(
-            "INSERT INTO consignee (code, name, kind, parent, email, webhook_url, "
-            "webhook_secret, active, created_at) VALUES "
-            + ", ".join(["({}, {}, {}, {}, {}, {}, {}, {}, {})"] * len(chunk))
-            + " RETURNING id, code",
-            *values,
-        )
-        id_of = {row["code"]: int(row["id"]) for row in rows}
-        for customer in chunk:
-            customer.id, customer.new = id_of[customer.code], True
-    await audit.record(
-        actor,
-        *[
-            audit.Change(
-                "consignee",
-                customer.id or 0,
-                "created",
-                new={
-                    "code": customer.code,
-                    "name": customer.name,
-                    "kind": customer.kind,
-                    "email": customer.email,
-                    "phone": None,
-                    "after_hours_phone": None,
-                    "webhook_url": customer.webhook_url,
-                    "province": None,
-                    "parent_code": parent_code,
-                },
-                reason=f"named as a customer by {parent_code}",
-            )
-            for customer in customers
-        ],
-    )
+    named = [
+        masterdata.NamedCustomer(c.code, c.name, c.kind, c.email, c.webhook_url) for c in customers
+    ]
+    added = await masterdata.add_customers(actor, named, parent_id, parent_code, now)
+    for customer in customers:
+        customer.id, customer.new = added[customer.code].id, True
+        customer.webhook_secret = added[customer.code].webhook_secret
 
 
 async def _name(
@@ -370,7 +321,7 @@ def _echo(
         notice_id=customer.notice_id if own else None,
         tier=customer.tier if own else None,
         new_consignee=customer.new,
-        notice=outcome.value if own else None,
+        notice=outcome if own else None,
         notified=(outcome is NoticeOutcome.CREATED and customer.reachable) if own else None,
         webhook_secret=_secret_shown(customer),
     )
@@ -415,33 +366,28 @@ async def _give_notices(
         by_consignee = {notice.consignee_id: notice for notice in notices}
         customer_of = {customer.id: customer for customer in customers.values()}
         batch_no = {target.batch: target.batch_no for target in targets}
-        for start in range(0, len(created), IDS_PER_QUERY):
-            chunk = created[start : start + IDS_PER_QUERY]
-            marks = ", ".join("{}" for _ in chunk)
-            for row in await db.fetch(
-                f"SELECT id, consignee FROM notice WHERE id IN ({marks})", *chunk
-            ):
-                notice = by_consignee[int(row["consignee"])]
-                customer = customer_of[notice.consignee_id]
-                customer.notice_id, customer.tier = int(row["id"]), tier
-                changes.append(
-                    audit.Change(
-                        "notice",
-                        customer.notice_id,
-                        "created",
-                        new={
-                            "recall_id": recall_id,
-                            "consignee_code": customer.code,
-                            "tier": tier,
-                            "via_notice": via_notice,
-                            "lines": {
-                                batch_no[line.batch_id]: line.quantity_distributed
-                                for line in notice.lines
-                            },
+        for row in await db.fetch_in("SELECT id, consignee FROM notice WHERE id IN (*)", created):
+            notice = by_consignee[int(row["consignee"])]
+            customer = customer_of[notice.consignee_id]
+            customer.notice_id, customer.tier = int(row["id"]), tier
+            changes.append(
+                audit.Change(
+                    "notice",
+                    customer.notice_id,
+                    "created",
+                    new={
+                        "recall_id": recall_id,
+                        "consignee_code": customer.code,
+                        "tier": tier,
+                        "via_notice": via_notice,
+                        "lines": {
+                            batch_no[line.batch_id]: line.quantity_distributed
+                            for line in notice.lines
                         },
-                        reason="named as a customer through the cascade",
-                    )
+                    },
+                    reason="named as a customer through the cascade",
                 )
+            )
         await schedule(created)
     if added:
         await insert_lines(

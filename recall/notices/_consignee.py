@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
 
-from recall import audit, clock, db
+from recall import audit, clock, db, masterdata
 from recall.actors import Actor
 from recall.errors import Conflict, Forbidden, InvalidInput, NotFound
 from recall.notices import _idempotency as idempotency
@@ -27,14 +27,6 @@ ACKNOWLEDGEABLE = (NoticeStatus.PENDING, NoticeStatus.SENT, NoticeStatus.FAILED)
 
 
 @dataclass(frozen=True)
-class NoticeBatch:
-    gtin: str
-    batch_no: str
-    expires_on: date
-    product_name: str
-
-
-@dataclass(frozen=True)
 class NoticeRecall:
     """What a consignee sees of the recall behind its notice."""
 
@@ -43,7 +35,7 @@ class NoticeRecall:
     reason: str
     depth: str
     drill: bool
-    batches: tuple[NoticeBatch, ...]
+    batches: tuple[masterdata.BatchView, ...]
 
 
 @dataclass(frozen=True)
@@ -87,24 +79,17 @@ _NOTICE_SQL = (
 
 
 async def _recalls(recall_ids: list[int]) -> dict[int, NoticeRecall]:
-    marks = ", ".join("{}" for _ in recall_ids)
-    batches: dict[int, list[NoticeBatch]] = {recall_id: [] for recall_id in recall_ids}
-    for row in await db.fetch(
-        "SELECT rb.recall AS recall, p.gtin AS gtin, b.batch_no AS batch_no, "
-        "b.expires_on AS expires_on, p.name AS product_name "
+    batches: dict[int, list[masterdata.BatchView]] = {recall_id: [] for recall_id in recall_ids}
+    for row in await db.fetch_in(
+        f"SELECT rb.recall AS recall, {masterdata.BATCH_VIEW_COLUMNS} "
         "FROM recall_batch rb JOIN batch b ON b.id = rb.batch JOIN product p ON p.id = b.product "
-        f"WHERE rb.recall IN ({marks}) ORDER BY b.batch_no, b.id",
-        *recall_ids,
+        "WHERE rb.recall IN (*) ORDER BY b.batch_no, b.id",
+        recall_ids,
     ):
-        batches[int(row["recall"])].append(
-            NoticeBatch(
-                row["gtin"], row["batch_no"], db.as_date(row["expires_on"]), row["product_name"]
-            )
-        )
-    rows = await db.fetch(
-        "SELECT id, reference, recall_class, reason, depth, drill FROM recall "
-        f"WHERE id IN ({marks})",
-        *recall_ids,
+        batches[int(row["recall"])].append(masterdata.batch_view(row))
+    rows = await db.fetch_in(
+        "SELECT id, reference, recall_class, reason, depth, drill FROM recall WHERE id IN (*)",
+        recall_ids,
     )
     return {
         int(row["id"]): NoticeRecall(
@@ -121,14 +106,13 @@ async def _recalls(recall_ids: list[int]) -> dict[int, NoticeRecall]:
 
 async def _lines(notice_ids: list[int]) -> dict[int, list[NoticeLineShown]]:
     lines: dict[int, list[NoticeLineShown]] = {notice_id: [] for notice_id in notice_ids}
-    marks = ", ".join("{}" for _ in notice_ids)
-    for row in await db.fetch(
+    for row in await db.fetch_in(
         "SELECT l.notice AS notice, b.batch_no AS batch_no, p.gtin AS gtin, "
         "l.quantity_distributed AS quantity_distributed, l.quantity_on_hand AS quantity_on_hand, "
         "l.quantity_quarantined AS quantity_quarantined, l.quantity_returned AS quantity_returned "
         "FROM notice_line l JOIN batch b ON b.id = l.batch JOIN product p ON p.id = b.product "
-        f"WHERE l.notice IN ({marks}) ORDER BY b.batch_no, l.id",
-        *notice_ids,
+        "WHERE l.notice IN (*) ORDER BY b.batch_no, l.id",
+        notice_ids,
     ):
         lines[int(row["notice"])].append(
             NoticeLineShown(
@@ -147,7 +131,7 @@ def _count(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-async def _shown(rows: list[dict[str, Any]]) -> list[ConsigneeNotice]:
+async def _shown(rows: list[Mapping[str, Any]]) -> list[ConsigneeNotice]:
     if not rows:
         return []
     recalls = await _recalls(sorted({int(row["recall"]) for row in rows}))
@@ -322,7 +306,7 @@ def _check_batches_once(batch_nos: Sequence[str]) -> None:
         seen.add(batch_no)
 
 
-async def _open_notice(consignee_id: int, notice_id: int) -> dict[str, Any]:
+async def _open_notice(consignee_id: int, notice_id: int) -> Mapping[str, Any]:
     """The notice row to change, held until the transaction ends: NotFound when not the
     consignee's, Conflict when its recall is closed."""
     rows = []
@@ -381,7 +365,7 @@ def _line_of(lines: list[_Line], batch_no: str, field: str) -> _Line:
     return matching[0]
 
 
-async def _mark_responded(notice_id: int, row: dict[str, Any], now: datetime) -> dict[str, Any]:
+async def _mark_responded(notice_id: int, row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """Move the notice to "responded" (acknowledging it too); old and new values for audit."""
     status = row["status"]
     if status in RESPONDABLE:

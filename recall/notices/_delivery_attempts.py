@@ -3,6 +3,7 @@ notices (sent, failed) with their audit entries, and alerts to QA where nobody w
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,11 @@ from recall.notices._delivery_send import Outcome, _Due, _Result, retry_delay
 from recall.notices._models import NoticeStatus
 from recall.settings import Settings
 
-ATTEMPTS_PER_INSERT = 1000
+# Columns of a delivery attempt, with their PostgreSQL types (see db.insert_many).
+_ATTEMPT_COLUMNS = (
+    ("delivery", "int"), ("attempted_at", "timestamptz"), ("outcome", "text"),
+    ("status_code", "int"), ("error", "text"), ("duration_ms", "int"),
+)  # fmt: skip
 # More failed notices than this in one chunk of one recall: one alert listing them all.
 ALERTS_PER_CHUNK = 10
 
@@ -49,18 +54,17 @@ async def _record(results: list[_Result], settings: Settings) -> None:
         groups.setdefault(key, []).append(result)
     recorded: list[_Result] = []
     for (status_value, next_at, delivered_at, error, attempts), members in groups.items():
-        marks = ", ".join("{}" for _ in members)
         # Guarded by status and attempt count: a run that lost a race records nothing twice.
-        rows = await db.fetch(
+        rows = await db.fetch_in(
             "UPDATE delivery SET status = {}, attempts = attempts + 1, last_attempt_at = {}, "
             "next_attempt_at = {}, delivered_at = {}, last_error = {} "
-            f"WHERE id IN ({marks}) AND status = {{}} AND attempts = {{}} RETURNING id",
+            "WHERE id IN (*) AND status = {} AND attempts = {} RETURNING id",
+            [member.due.id for member in members],
             status_value,
             now,
             next_at,
             delivered_at,
             error,
-            *[member.due.id for member in members],
             DeliveryStatus.PENDING.value,
             attempts,
         )
@@ -73,19 +77,14 @@ async def _record(results: list[_Result], settings: Settings) -> None:
 
 
 async def _insert_attempts(recorded: list[_Result]) -> None:
-    for start in range(0, len(recorded), ATTEMPTS_PER_INSERT):
-        chunk = recorded[start : start + ATTEMPTS_PER_INSERT]
-        values = [
-            value
-            for r in chunk
-            for value in (r.due.id, r.attempted_at, r.outcome.value, r.status_code, r.error,
-                          r.duration_ms)
-        ]  # fmt: skip
-        await db.fetch(
-            "INSERT INTO delivery_attempt (delivery, attempted_at, outcome, status_code, error, "
-            "duration_ms) VALUES " + ", ".join(["({}, {}, {}, {}, {}, {})"] * len(chunk)),
-            *values,
-        )
+    await db.insert_many(
+        "delivery_attempt",
+        _ATTEMPT_COLUMNS,
+        [
+            (r.due.id, r.attempted_at, r.outcome.value, r.status_code, r.error, r.duration_ms)
+            for r in recorded
+        ],
+    )
 
 
 def _notice_ids(recorded: list[_Result], outcome: Outcome) -> list[int]:
@@ -103,30 +102,26 @@ async def _notices_delivered(recorded: list[_Result]) -> None:
     ids = _notice_ids(recorded, Outcome.DELIVERED)
     if not ids:
         return
-    marks = ", ".join("{}" for _ in ids)
-    await db.fetch(
+    await db.fetch_in(
         "UPDATE notice SET notified_at = (SELECT MIN(a.attempted_at) FROM delivery_attempt a "
         "JOIN delivery d ON d.id = a.delivery WHERE d.notice = notice.id AND d.message = {} "
-        f"AND a.outcome = {{}}) WHERE id IN ({marks}) AND notified_at IS NULL",
+        "AND a.outcome = {}) WHERE id IN (*) AND notified_at IS NULL",
+        ids,
         Message.NOTICE.value,
         Outcome.DELIVERED.value,
-        *ids,
     )
     movable = (NoticeStatus.PENDING.value, NoticeStatus.FAILED.value)
-    before = await db.fetch(
-        f"SELECT id, status FROM notice WHERE id IN ({marks}) AND status IN ({{}}, {{}})",
-        *ids,
-        *movable,
+    before = await db.fetch_in(
+        "SELECT id, status FROM notice WHERE id IN (*) AND status IN ({}, {})", ids, *movable
     )
     if not before:
         return
     old = {int(row["id"]): row["status"] for row in before}
-    marks = ", ".join("{}" for _ in old)
-    changed = await db.fetch(
+    changed = await db.fetch_in(
         "UPDATE notice SET status = {}, version = version + 1 "
-        f"WHERE id IN ({marks}) AND status IN ({{}}, {{}}) RETURNING id, notified_at",
+        "WHERE id IN (*) AND status IN ({}, {}) RETURNING id, notified_at",
+        list(old),
         NoticeStatus.SENT.value,
-        *old,
         *movable,
     )
     await audit.record(
@@ -149,19 +144,18 @@ async def _notices_delivered(recorded: list[_Result]) -> None:
     )
 
 
-async def _channel_errors(notice_ids: list[int], message: Message) -> list[dict[str, Any]]:
-    marks = ", ".join("{}" for _ in notice_ids)
-    return await db.fetch(
+async def _channel_errors(notice_ids: list[int], message: Message) -> list[Mapping[str, Any]]:
+    return await db.fetch_in(
         "SELECT notice, sequence, channel, status, last_error FROM delivery "
-        f"WHERE notice IN ({marks}) AND message = {{}} ORDER BY notice, sequence, channel",
-        *notice_ids,
+        "WHERE notice IN (*) AND message = {} ORDER BY notice, sequence, channel",
+        notice_ids,
         message.value,
     )
 
 
-def _all_failed(rows: list[dict[str, Any]]) -> dict[tuple[int, int], list[dict[str, Any]]]:
+def _all_failed(rows: list[Mapping[str, Any]]) -> dict[tuple[int, int], list[Mapping[str, Any]]]:
     """Deliveries by (notice, sequence), only where every channel failed."""
-    by_message: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    by_message: dict[tuple[int, int], list[Mapping[str, Any]]] = {}
     for row in rows:
         by_message.setdefault((int(row["notice"]), int(row["sequence"])), []).append(row)
     return {
@@ -171,7 +165,7 @@ def _all_failed(rows: list[dict[str, Any]]) -> dict[tuple[int, int], list[dict[s
     }
 
 
-def _errors_text(channels: list[dict[str, Any]]) -> str:
+def _errors_text(channels: list[Mapping[str, Any]]) -> str:
     return "; ".join(f"{row['channel']}: {row['last_error'] or 'failed'}" for row in channels)
 
 
@@ -184,12 +178,11 @@ async def _notices_failed(recorded: list[_Result]) -> None:
     if not failed:
         return
     candidates = sorted(notice_id for notice_id, _ in failed)
-    marks = ", ".join("{}" for _ in candidates)
-    changed = await db.fetch(
+    changed = await db.fetch_in(
         "UPDATE notice SET status = {}, version = version + 1 "
-        f"WHERE id IN ({marks}) AND status = {{}} RETURNING id",
+        "WHERE id IN (*) AND status = {} RETURNING id",
+        candidates,
         NoticeStatus.FAILED.value,
-        *candidates,
         NoticeStatus.PENDING.value,
     )
     changed_ids = sorted(int(row["id"]) for row in changed)
@@ -232,8 +225,8 @@ async def _reminders_failed(recorded: list[_Result]) -> None:
         await _alert([(about[key], failed[key]) for key in sorted(failed)], "a reminder")
 
 
-async def _alert(failures: list[tuple[_Due, list[dict[str, Any]]]], what: str) -> None:
-    by_recall: dict[int, list[tuple[_Due, list[dict[str, Any]]]]] = {}
+async def _alert(failures: list[tuple[_Due, list[Mapping[str, Any]]]], what: str) -> None:
+    by_recall: dict[int, list[tuple[_Due, list[Mapping[str, Any]]]]] = {}
     for due, channels in failures:
         by_recall.setdefault(due.recall_id, []).append((due, channels))
     for recall_id, items in by_recall.items():
@@ -262,11 +255,10 @@ async def _alert(failures: list[tuple[_Due, list[dict[str, Any]]]], what: str) -
 
 
 async def _remaining(outbox_id: int, delivery_ids: list[int]) -> float | None:
-    marks = ", ".join("{}" for _ in delivery_ids)
-    rows = await db.fetch(
+    rows = await db.fetch_in(
         "SELECT COUNT(*) AS n, MIN(next_attempt_at) AS next_at FROM delivery "
-        f"WHERE id IN ({marks}) AND status = {{}}",
-        *delivery_ids,
+        "WHERE id IN (*) AND status = {}",
+        delivery_ids,
         DeliveryStatus.PENDING.value,
     )
     if not int(rows[0]["n"]):

@@ -11,8 +11,6 @@ from recall.notices._models import NoticeStatus
 from recall.settings import get_settings
 
 DELIVER_JOB = "deliver_notices"
-# Notice ids per IN (...) list when reading many notices.
-IDS_PER_QUERY = 1000
 DELIVERY_COLUMNS = (
     ("notice", "int"), ("channel", "text"), ("message", "text"), ("sequence", "int"),
     ("message_id", "text"), ("status", "text"), ("attempts", "int"),
@@ -98,16 +96,12 @@ async def schedule(
 
 async def _unreachable(notices: list[tuple[int, str, int]], message: Message) -> None:
     if message is Message.NOTICE:
-        ids = [notice_id for notice_id, _, _ in notices]
-        for start in range(0, len(ids), IDS_PER_QUERY):
-            chunk = ids[start : start + IDS_PER_QUERY]
-            marks = ", ".join("{}" for _ in chunk)
-            await db.fetch(
-                f"UPDATE notice SET status = {{}} WHERE id IN ({marks}) AND status = {{}}",
-                NoticeStatus.FAILED.value,
-                *chunk,
-                NoticeStatus.PENDING.value,
-            )
+        await db.fetch_in(
+            "UPDATE notice SET status = {} WHERE id IN (*) AND status = {}",
+            [notice_id for notice_id, _, _ in notices],
+            NoticeStatus.FAILED.value,
+            NoticeStatus.PENDING.value,
+        )
     codes = [code for _, code, _ in notices]
     listed = ", ".join(codes[:UNREACHABLE_LISTED])
     if len(codes) > UNREACHABLE_LISTED:

@@ -9,7 +9,7 @@ import random
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from enum import StrEnum
@@ -137,11 +137,9 @@ _DUE_SQL = (
 
 
 async def _due(delivery_ids: list[int], now: datetime) -> list[_Due]:
-    marks = ", ".join("{}" for _ in delivery_ids)
-    rows = await db.fetch(
-        _DUE_SQL + f"WHERE d.id IN ({marks}) AND d.status = {{}} AND d.next_attempt_at <= {{}} "
-        "ORDER BY d.id",
-        *delivery_ids,
+    rows = await db.fetch_in(
+        _DUE_SQL + "WHERE d.id IN (*) AND d.status = {} AND d.next_attempt_at <= {} ORDER BY d.id",
+        delivery_ids,
         DeliveryStatus.PENDING.value,
         now,
     )
@@ -190,24 +188,18 @@ async def _due(delivery_ids: list[int], now: datetime) -> list[_Due]:
     ]
 
 
-async def _batches(recall_ids: list[int]) -> dict[int, tuple[messages.BatchLine, ...]]:
-    marks = ", ".join("{}" for _ in recall_ids)
-    found: dict[int, list[messages.BatchLine]] = {}
-    for row in await db.fetch(
-        "SELECT rb.recall AS recall, p.gtin AS gtin, b.batch_no AS batch_no, "
-        "b.expires_on AS expires_on, p.name AS name, p.strength AS strength "
+async def _batches(recall_ids: list[int]) -> dict[int, tuple[masterdata.BatchView, ...]]:
+    found: dict[int, list[masterdata.BatchView]] = {}
+    for row in await db.fetch_in(
+        f"SELECT rb.recall AS recall, {masterdata.BATCH_VIEW_COLUMNS}, p.strength AS strength "
         "FROM recall_batch rb JOIN batch b ON b.id = rb.batch JOIN product p ON p.id = b.product "
-        f"WHERE rb.recall IN ({marks}) ORDER BY b.batch_no, b.id",
-        *recall_ids,
+        "WHERE rb.recall IN (*) ORDER BY b.batch_no, b.id",
+        recall_ids,
     ):
-        found.setdefault(int(row["recall"]), []).append(
-            messages.BatchLine(
-                gtin=row["gtin"],
-                batch_no=row["batch_no"],
-                expires_on=db.as_date(row["expires_on"]),
-                product_name=f"{row['name']} {row['strength']}".strip(),
-            )
-        )
+        # A notice names each product with its strength.
+        product_name = f"{row['product_name']} {row['strength']}".strip()
+        view = replace(masterdata.batch_view(row), product_name=product_name)
+        found.setdefault(int(row["recall"]), []).append(view)
     return {recall_id: tuple(lines) for recall_id, lines in found.items()}
 
 

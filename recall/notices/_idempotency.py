@@ -62,7 +62,7 @@ async def stored_answer(scope: str, idempotency: IdempotencyKey) -> StoredAnswer
 
 async def store_answer(scope: str, idempotency: IdempotencyKey, body: bytes) -> None:
     """Keep the first answer; must run inside the transaction that made the change."""
-    if db.get_engine().current_transaction.get() is None:
+    if not db.in_transaction():
         raise RuntimeError("store_answer must run inside the transaction of the change")
     # The status_code column keeps the caller's answer_code.
     await db.fetch(

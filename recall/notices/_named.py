@@ -66,7 +66,7 @@ class NamedSubConsignee:
     notice_id: int | None
     tier: int | None
     new_consignee: bool
-    notice: str | None
+    notice: NoticeOutcome | None
     notified: bool | None
     # Shown once, for a customer created by this request with a webhook: the naming
     # consignee passes it on so the customer can verify our signatures.
@@ -156,13 +156,12 @@ async def list_sub_consignees(
     lines: dict[int, list[NamedLine]] = {int(row["id"]): [] for row in mine}
     ids = list(lines)
     if ids:
-        marks = ", ".join("{}" for _ in ids)
-        for row in await db.fetch(
+        for row in await db.fetch_in(
             "SELECT l.notice AS notice, b.batch_no AS batch_no, p.gtin AS gtin, "
             "l.quantity_distributed AS quantity FROM notice_line l "
             "JOIN batch b ON b.id = l.batch JOIN product p ON p.id = b.product "
-            f"WHERE l.notice IN ({marks}) ORDER BY b.batch_no, l.id",
-            *ids,
+            "WHERE l.notice IN (*) ORDER BY b.batch_no, l.id",
+            ids,
         ):
             lines[int(row["notice"])].append(
                 NamedLine(row["batch_no"], row["gtin"], int(row["quantity"]))

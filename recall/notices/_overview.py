@@ -6,7 +6,7 @@ as fast as a small one: only the page of rows asked for leaves the database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -147,7 +147,7 @@ async def consignee_rows(
     return [_row(row, now) for row in rows], int(total[0]["n"])
 
 
-def _row(row: dict[str, Any], now: datetime) -> ConsigneeRow:
+def _row(row: Mapping[str, Any], now: datetime) -> ConsigneeRow:
     respond_by = db.as_utc(row["respond_by"]) if row["respond_by"] is not None else None
     responded_at = db.as_utc(row["responded_at"])
     return ConsigneeRow(
@@ -208,11 +208,10 @@ async def delivery_failures(
 async def _failed_channels(notice_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
     if not notice_ids:
         return {}
-    marks = ", ".join("{}" for _ in notice_ids)
-    rows = await db.fetch(
+    rows = await db.fetch_in(
         "SELECT notice, channel, last_error FROM delivery "
-        f"WHERE notice IN ({marks}) AND message = {{}} AND status = {{}} ORDER BY notice, channel",
-        *notice_ids,
+        "WHERE notice IN (*) AND message = {} AND status = {} ORDER BY notice, channel",
+        notice_ids,
         Message.NOTICE.value,
         DeliveryStatus.FAILED.value,
     )
@@ -226,10 +225,9 @@ async def response_counts(recall_ids: Sequence[int]) -> dict[int, tuple[int, int
     """(notices, responded) of each recall in `recall_ids`, for a list's progress column."""
     if not recall_ids:
         return {}
-    marks = ", ".join("{}" for _ in recall_ids)
-    rows = await db.fetch(
+    rows = await db.fetch_in(
         "SELECT recall, COUNT(*) AS total, COUNT(responded_at) AS responded FROM notice "
-        f"WHERE recall IN ({marks}) GROUP BY recall",
-        *recall_ids,
+        "WHERE recall IN (*) GROUP BY recall",
+        recall_ids,
     )
     return {int(row["recall"]): (int(row["total"]), int(row["responded"])) for row in rows}

@@ -7,6 +7,7 @@ deadline is escalated only while its `escalated_at` is still empty.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -159,7 +160,7 @@ async def escalate_passed_deadlines(now: datetime | None = None) -> int:
     return raised
 
 
-async def _escalate(deadline: dict[str, Any], now: datetime) -> int:
+async def _escalate(deadline: Mapping[str, Any], now: datetime) -> int:
     recall_id, name = int(deadline["recall"]), deadline["name"]
     due_at = db.as_utc(deadline["due_at"])
     async with db.transaction():
@@ -196,7 +197,7 @@ async def _escalate(deadline: dict[str, Any], now: datetime) -> int:
 
 
 async def _open_work(
-    recall_id: int, name: str, deadline: dict[str, Any], due_at: datetime
+    recall_id: int, name: str, deadline: Mapping[str, Any], due_at: datetime
 ) -> tuple[str | None, int, int | None]:
     """The alert text (None when nothing is open), how much is open, and the one notice."""
     due = due_at.strftime("%Y-%m-%d %H:%M UTC")

@@ -39,7 +39,7 @@ async def create_notices(
     `via_notice` is the notice of the consignee that named these as its customers
     (cascade). Returns the new notice ids.
     """
-    if db.get_engine().current_transaction.get() is None:
+    if not db.in_transaction():
         raise RuntimeError("create_notices must run inside the transaction that approves")
     status = NoticeStatus.PENDING.value
     tokens = [links.new_token()[1:] for _ in planned]  # stored: the hash and the sealed token

@@ -33,7 +33,7 @@ def job_id(outbox_id: int) -> str:
 
 async def add(job: str, payload: dict[str, Any], available_at: datetime | None = None) -> int:
     """Write a job to run after the current transaction commits; returns the outbox id."""
-    if db.get_engine().current_transaction.get() is None:
+    if not db.in_transaction():
         raise RuntimeError("outbox rows must be written inside the causing transaction")
     now = clock.now()
     rows = await db.fetch(
@@ -82,12 +82,10 @@ async def relay(queue: JobQueue) -> int:
                 relayed.append(int(row["id"]))
         finally:
             if relayed:
-                marks = ", ".join("{}" for _ in relayed)
-                await db.fetch(
-                    f"UPDATE outbox SET relayed_at = {{}}, relays = relays + 1 "
-                    f"WHERE id IN ({marks})",
+                await db.fetch_in(
+                    "UPDATE outbox SET relayed_at = {}, relays = relays + 1 WHERE id IN (*)",
+                    relayed,
                     now,
-                    *relayed,
                 )
         handed += len(relayed)
         if len(rows) < RELAY_BATCH:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -21,7 +21,6 @@ from recall.rules import choice, is_valid_id, text
 
 NOTES_MAX = 5000
 REASON_MAX = 1000
-CONTACTS_PER_INSERT = 1000
 
 
 class EffectivenessLevel(StrEnum):
@@ -160,13 +159,11 @@ async def start_effectiveness_check(
             actor.id,
         )
         check_id = int(rows[0]["id"])
-        for start in range(0, len(sample), CONTACTS_PER_INSERT):
-            chunk = sample[start : start + CONTACTS_PER_INSERT]
-            await db.fetch(
-                "INSERT INTO effectiveness_contact (effectiveness_check, notice) VALUES "
-                + ", ".join(["({}, {})"] * len(chunk)),
-                *[value for notice_id in chunk for value in (check_id, notice_id)],
-            )
+        await db.insert_many(
+            "effectiveness_contact",
+            (("effectiveness_check", "int"), ("notice", "int")),
+            [(check_id, notice_id) for notice_id in sample],
+        )
         await audit.record(
             actor,
             audit.Change(
@@ -205,7 +202,7 @@ _CHECK_SQL = (
 )
 
 
-def _check(row: dict[str, Any]) -> EffectivenessCheckShown:
+def _check(row: Mapping[str, Any]) -> EffectivenessCheckShown:
     return EffectivenessCheckShown(
         id=int(row["id"]),
         recall_id=int(row["recall_id"]),

@@ -4,31 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from recall import db
-from recall.recalls._models import RecalledBatch
+from recall import db, masterdata
 
 
-async def batches_by_recall(recall_ids: Sequence[int]) -> dict[int, list[RecalledBatch]]:
+async def batches_by_recall(recall_ids: Sequence[int]) -> dict[int, list[masterdata.BatchView]]:
     """The batches of each recall in `recall_ids`, by batch number."""
     if not recall_ids:
         return {}
-    marks = ", ".join("{}" for _ in recall_ids)
-    rows = await db.fetch(
-        "SELECT rb.recall AS recall, b.id AS id, b.batch_no AS batch_no, p.gtin AS gtin, "
-        "p.name AS product_name, b.expires_on AS expires_on FROM recall_batch rb "
+    rows = await db.fetch_in(
+        f"SELECT rb.recall AS recall, {masterdata.BATCH_VIEW_COLUMNS} FROM recall_batch rb "
         "JOIN batch b ON b.id = rb.batch JOIN product p ON p.id = b.product "
-        f"WHERE rb.recall IN ({marks}) ORDER BY rb.recall, b.batch_no, b.id",
-        *recall_ids,
+        "WHERE rb.recall IN (*) ORDER BY rb.recall, b.batch_no, b.id",
+        recall_ids,
     )
-    found: dict[int, list[RecalledBatch]] = {}
+    found: dict[int, list[masterdata.BatchView]] = {}
     for row in rows:
-        found.setdefault(int(row["recall"]), []).append(
-            RecalledBatch(
-                id=int(row["id"]),
-                batch_no=row["batch_no"],
-                gtin=row["gtin"],
-                product_name=row["product_name"],
-                expires_on=db.as_date(row["expires_on"]),
-            )
-        )
+        found.setdefault(int(row["recall"]), []).append(masterdata.batch_view(row))
     return found

@@ -8,7 +8,7 @@ destroyed at the plant is already counted as returned and is not counted again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,7 +112,7 @@ async def reconcile(recall_id: int) -> Reconciliation:
         empty = {"distributed": 0, "on_hand": 0, "returned": 0, "destroyed": 0}
         figures.setdefault(key, empty)["destroyed"] = int(row["destroyed"])
 
-    def line(batch: dict[str, Any], tier: int) -> ReconciliationLine:
+    def line(batch: Mapping[str, Any], tier: int) -> ReconciliationLine:
         found = figures.get((tier, int(batch["batch"])), {})
         return ReconciliationLine(
             batch_no=batch["batch_no"],

@@ -207,12 +207,11 @@ async def _timeline(
     ):
         count = int(times[key])
         events += _spread(label, count, times[f"{key}_first"], times[f"{key}_last"], total)
-    marks = ", ".join("{}" for _ in _NOTICE_ACTIONS)
-    rows = await db.fetch(
+    rows = await db.fetch_in(
         "SELECT action, COUNT(*) AS n, MIN(at) AS first, MAX(at) AS last FROM audit_entry "
-        f"WHERE entity = 'notice' AND action IN ({marks}) AND entity_id IN "
+        "WHERE entity = 'notice' AND action IN (*) AND entity_id IN "
         "(SELECT CAST(id AS VARCHAR(50)) FROM notice WHERE recall = {}) GROUP BY action",
-        *_NOTICE_ACTIONS,
+        list(_NOTICE_ACTIONS),
         recall.id,
     )
     for row in rows:

@@ -11,7 +11,6 @@ from typing import Any
 from recall import audit, auth, clock, db, masterdata, notices, regulatory
 from recall.actors import Actor
 from recall.errors import Conflict, Forbidden, InvalidInput, NotFound
-from recall.recalls import tables
 from recall.recalls._models import (
     AUTHORITY_REFERENCE_MAX,
     MAX_BATCHES,
@@ -22,8 +21,6 @@ from recall.recalls._models import (
     Reached,
     Recall,
     RecallClass,
-    RecalledBatch,
-    RecalledMaterialLot,
     RecallProposal,
     RecallStatus,
     RecallSummary,
@@ -38,56 +35,41 @@ from recall.recalls._readiness import readiness
 from recall.rules import choice, is_valid_id, required_text
 
 MEANING_MAX = 500
-BATCHES_PER_INSERT = 1000
 # From this many notices, an approval refreshes the planner's statistics.
 BULK_NOTICES = 1000
 
 _BATCH_SQL = (
-    "SELECT b.id AS id, b.batch_no AS batch_no, p.gtin AS gtin, p.name AS product_name, "
-    "b.expires_on AS expires_on FROM batch b JOIN product p ON p.id = b.product "
+    f"SELECT {masterdata.BATCH_VIEW_COLUMNS} FROM batch b JOIN product p ON p.id = b.product "
 )
 
 
-def _batch(row: dict[str, Any]) -> RecalledBatch:
-    return RecalledBatch(
-        id=row["id"],
-        batch_no=row["batch_no"],
-        gtin=row["gtin"],
-        product_name=row["product_name"],
-        expires_on=db.as_date(row["expires_on"]),
-    )
-
-
-async def batches_by_id(batch_ids: list[int]) -> list[RecalledBatch]:
+async def batches_by_id(batch_ids: list[int]) -> list[masterdata.BatchView]:
     """The recalled-batch view of these batches (unknown ids add none)."""
-    placeholders = ", ".join("{}" for _ in batch_ids)
-    rows = await db.fetch(
-        _BATCH_SQL + f"WHERE b.id IN ({placeholders}) ORDER BY b.batch_no, b.id", *batch_ids
-    )
-    return [_batch(row) for row in rows]
+    rows = await db.fetch_in(_BATCH_SQL + "WHERE b.id IN (*) ORDER BY b.batch_no, b.id", batch_ids)
+    return [masterdata.batch_view(row) for row in rows]
 
 
-async def _batches_of_lot(lot_id: int) -> list[RecalledBatch]:
+async def _batches_of_lot(lot_id: int) -> list[masterdata.BatchView]:
     rows = await db.fetch(
         _BATCH_SQL + "WHERE b.id IN (SELECT batch FROM batch_material WHERE material_lot = {}) "
         "ORDER BY b.batch_no, b.id",
         lot_id,
     )
-    return [_batch(row) for row in rows]
+    return [masterdata.batch_view(row) for row in rows]
 
 
-async def _recalled_batches(recall_id: int) -> list[RecalledBatch]:
+async def _recalled_batches(recall_id: int) -> list[masterdata.BatchView]:
     rows = await db.fetch(
         _BATCH_SQL + "WHERE b.id IN (SELECT batch FROM recall_batch WHERE recall = {}) "
         "ORDER BY b.batch_no, b.id",
         recall_id,
     )
-    return [_batch(row) for row in rows]
+    return [masterdata.batch_view(row) for row in rows]
 
 
 async def covered_batches(
     batch_ids: Sequence[int] | None, material_lot_id: int | None
-) -> tuple[list[RecalledBatch], RecalledMaterialLot | None]:
+) -> tuple[list[masterdata.BatchView], masterdata.MaterialLot | None]:
     """The batches a proposal covers: the ids given, or every batch that used the lot."""
     if (batch_ids is None) == (material_lot_id is None):
         raise InvalidInput("batch_ids", "give exactly one of batch_ids or material_lot_id")
@@ -113,7 +95,7 @@ async def covered_batches(
         raise InvalidInput("material_lot_id", f"no batch used material lot {lot.lot_no}")
     if len(batches) > MAX_BATCHES:
         raise InvalidInput("material_lot_id", f"used by more than {MAX_BATCHES} batches")
-    return batches, RecalledMaterialLot(lot.id, lot.material, lot.lot_no, lot.supplier)
+    return batches, lot
 
 
 async def _check_investigation(investigation_id: int | None) -> None:
@@ -153,22 +135,24 @@ async def propose_recall(actor: Actor, proposal: RecallProposal) -> Recall:
     proposed_at = clock.now().astimezone(UTC)
     async with db.transaction():
         reference = await db.next_reference(REFERENCES, proposed_at)
-        row = tables.Recall(
+        row = {
             **values,
-            reference=reference,
-            status=RecallStatus.PROPOSED.value,
-            investigation=proposal.investigation_id,
-            material_lot=lot.id if lot else None,
-            proposed_at=proposed_at,
-            proposed_by=actor.id,
-            approved_at=None,
-            approved_by=None,
-            version=1,
+            "reference": reference,
+            "status": RecallStatus.PROPOSED.value,
+            "investigation": proposal.investigation_id,
+            "material_lot": lot.id if lot else None,
+            "proposed_at": proposed_at,
+            "proposed_by": actor.id,
+            "approved_at": None,
+            "approved_by": None,
+            "version": 1,
+        }
+        recall_id = await db.insert("recall", row)
+        await db.insert_many(
+            "recall_batch",
+            (("recall", "int"), ("batch", "int")),
+            [(recall_id, batch.id) for batch in batches],
         )
-        await row.save()
-        links = [tables.RecallBatch(recall=row.id, batch=batch.id) for batch in batches]
-        for start in range(0, len(links), BATCHES_PER_INSERT):
-            await tables.RecallBatch.insert(*links[start : start + BATCHES_PER_INSERT])
         new = {
             **values,
             "reference": reference,
@@ -177,9 +161,9 @@ async def propose_recall(actor: Actor, proposal: RecallProposal) -> Recall:
             "material_lot_id": lot.id if lot else None,
             "batches": [batch.batch_no for batch in batches],
         }
-        await audit.record(actor, audit.Change("recall", row.id, "proposed", new=new))
+        await audit.record(actor, audit.Change("recall", recall_id, "proposed", new=new))
     return Recall(
-        id=row.id,
+        id=recall_id,
         reference=reference,
         status=RecallStatus.PROPOSED.value,
         investigation_id=proposal.investigation_id,
@@ -195,12 +179,14 @@ async def propose_recall(actor: Actor, proposal: RecallProposal) -> Recall:
 
 
 async def recall_row(recall_id: int) -> dict[str, Any]:
-    row = None
-    if is_valid_id(recall_id):
-        row = await tables.Recall.select().where(tables.Recall.id == recall_id).first()
-    if row is None:
+    rows = (
+        await db.fetch("SELECT * FROM recall WHERE id = {}", recall_id)
+        if is_valid_id(recall_id)
+        else []
+    )
+    if not rows:
         raise NotFound(f"recall {recall_id} not found")
-    return dict(row)
+    return dict(rows[0])
 
 
 @asynccontextmanager
@@ -254,18 +240,11 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
             meaning=meaning,
             record=record,
         )
-        if deadlines:
-            await tables.RecallDeadline.insert(
-                *[
-                    tables.RecallDeadline(
-                        recall=recall_id,
-                        name=deadline.name[:50],
-                        due_at=deadline.due_at,
-                        rule=deadline.rule[:100],
-                    )
-                    for deadline in deadlines
-                ]
-            )
+        await db.insert_many(
+            "recall_deadline",
+            (("recall", "int"), ("name", "text"), ("due_at", "timestamptz"), ("rule", "text")),
+            [(recall_id, d.name[:50], d.due_at, d.rule[:100]) for d in deadlines],
+        )
         started = time.perf_counter()
         trace = await masterdata.trace_batches([batch.id for batch in batches])
         reached = [
@@ -296,19 +275,15 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
 
 
 async def _deadlines(recall_id: int) -> list[Deadline]:
-    rows = (
-        await tables.RecallDeadline.select()
-        .where(tables.RecallDeadline.recall == recall_id)
-        .order_by(tables.RecallDeadline.due_at, tables.RecallDeadline.id)
+    rows = await db.fetch(
+        "SELECT name, due_at, rule FROM recall_deadline WHERE recall = {} ORDER BY due_at, id",
+        recall_id,
     )
     return [Deadline(row["name"], db.as_utc(row["due_at"]), row["rule"]) for row in rows]
 
 
-async def _material_lot(lot_id: int | None) -> RecalledMaterialLot | None:
-    if lot_id is None:
-        return None
-    lot = await masterdata.get_material_lot(lot_id)
-    return RecalledMaterialLot(lot.id, lot.material, lot.lot_no, lot.supplier)
+async def _material_lot(lot_id: int | None) -> masterdata.MaterialLot | None:
+    return None if lot_id is None else await masterdata.get_material_lot(lot_id)
 
 
 async def get_recall(recall_id: int) -> Recall:
@@ -356,15 +331,12 @@ async def list_recalls(
     status: str | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[RecallSummary], int]:
     """Recalls, newest proposal first, optionally in one status."""
-    query = tables.Recall.select().order_by(
-        tables.Recall.proposed_at, tables.Recall.id, ascending=False
-    )
-    count = tables.Recall.count()
+    where, values = "recall", []
     if status:
-        wanted = choice(RecallStatus, status, "status").value
-        query = query.where(tables.Recall.status == wanted)
-        count = count.where(tables.Recall.status == wanted)
-    rows = await query.limit(limit).offset(offset)
+        where, values = "recall WHERE status = {}", [choice(RecallStatus, status, "status").value]
+    rows, total = await db.fetch_page(
+        "*", where, "proposed_at DESC, id DESC", values, limit, offset
+    )
     items = [
         RecallSummary(
             id=row["id"],
@@ -380,7 +352,7 @@ async def list_recalls(
         )
         for row in rows
     ]
-    return items, await count
+    return items, total
 
 
 async def list_recall_notices(

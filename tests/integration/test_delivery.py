@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from standardwebhooks import Webhook
 
-from recall import alerts, audit, clock, db, masterdata, notices, outbox, recalls
+from recall import alerts, audit, db, masterdata, notices, outbox, recalls
 from recall.actors import SYSTEM, Actor, Role
 from recall.notices import (
     DeliveryError,
@@ -48,14 +47,6 @@ async def attempts_of(code: str, channel: str = "webhook") -> list[dict]:
         code,
         channel,
     )
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[list[datetime]]:
-    now = [datetime.now(UTC)]
-    clock.set_clock(lambda: now[0])
-    yield now
-    clock.set_clock(None)
 
 
 def later(now: list[datetime], seconds: float) -> None:
@@ -370,24 +361,17 @@ async def test_sends_still_running_at_the_time_limit_are_logged_as_cut_off_and_r
     assert [a["outcome"] for a in await attempts_of("PBF-QUICK")] == ["delivered"]
 
 
-async def test_the_number_of_queries_does_not_grow_with_the_chunk(monkeypatch):
-    async def queries_for(count: int, prefix: str) -> int:
+async def test_the_number_of_statements_does_not_grow_with_the_chunk():
+    async def statements_for(count: int, prefix: str) -> int:
         receivers = [await consignee(f"{prefix}{n:03d}") for n in range(count)]
         await recall_to(*receivers)
         [job] = await deliver_jobs()
-        calls = []
-        real_fetch = db.fetch
+        statements: list[str] = []
+        async with db.watch(statements.append):
+            assert await notices.deliver(job, FakeSender()) is None
+        return len(statements)
 
-        async def counting(sql, *values):
-            calls.append(sql)
-            return await real_fetch(sql, *values)
-
-        monkeypatch.setattr(db, "fetch", counting)
-        assert await notices.deliver(job, FakeSender()) is None
-        monkeypatch.setattr(db, "fetch", real_fetch)
-        return len(calls)
-
-    small, large = await queries_for(3, "PBF-S"), await queries_for(40, "PBF-L")
+    small, large = await statements_for(3, "PBF-S"), await statements_for(40, "PBF-L")
     assert small == large
 
 

@@ -13,7 +13,6 @@ import pytest
 from recall import audit, masterdata
 from recall.actors import SYSTEM
 from recall.errors import Conflict, InvalidInput, NotFound
-from recall.masterdata import tables
 from tests.factories import (
     add_material,
     make_batch,
@@ -36,64 +35,63 @@ async def test_factories_build_valid_master_data():
     assert (await audit.verify()).ok
 
 
-class _NothingFound:
-    """Stands in for an `exists()` query that loses the race: it sees no duplicate."""
+async def _at_once(create: Callable[[], Awaitable[object]], times: int = 3) -> list[object]:
+    """Runs `create` several times concurrently: what each returned, or its Conflict."""
 
-    def where(self, *_: Any) -> _NothingFound:
-        return self
+    async def attempt() -> object:
+        try:
+            return await create()
+        except Conflict as exc:
+            return exc
 
-    def __await__(self) -> Any:
-        return asyncio.sleep(0, False).__await__()
+    return list(await asyncio.gather(*(attempt() for _ in range(times))))
 
 
-def _duplicate_check_misses(monkeypatch: pytest.MonkeyPatch, table: type) -> None:
-    monkeypatch.setattr(table, "exists", staticmethod(lambda: _NothingFound()))
+def _conflicts(results: list[object], naming: str) -> int:
+    """How many results are Conflicts; each must name `naming`."""
+    conflicts = [r for r in results if isinstance(r, Conflict)]
+    assert all(naming in str(conflict) for conflict in conflicts)
+    return len(conflicts)
 
 
 async def _entries() -> int:
     return (await audit.list_entries())[1]
 
 
-async def test_unique_violation_of_a_product_is_a_conflict(monkeypatch):
+async def test_a_second_product_with_one_gtin_is_a_conflict():
     product = await make_product()
     before = await _entries()
-    _duplicate_check_misses(monkeypatch, tables.Product)
     with pytest.raises(Conflict, match="GTIN"):
         await masterdata.create_product(SYSTEM, product.gtin, new_nie(), "Copy", "1 mg", "tablet")
     assert await _entries() == before
     assert (await masterdata.list_products())[1] == 1
 
 
-async def test_unique_violation_of_a_batch_is_a_conflict(monkeypatch):
-    batch = await make_batch(batch_no="R1")
-    _duplicate_check_misses(monkeypatch, tables.Batch)
-    with pytest.raises(Conflict, match="R1"):
-        await make_batch(batch.gtin, batch_no="R1")
+async def test_concurrent_creates_of_one_batch_make_one_batch():
+    product = await make_product()
+    results = await _at_once(lambda: make_batch(product.gtin, batch_no="R1"))
+    assert _conflicts(results, "R1") == 2
     assert (await masterdata.list_batches())[1] == 1
 
 
-async def test_unique_violation_of_a_material_lot_is_a_conflict(monkeypatch):
-    await make_material_lot(material="Glycerol", lot_no="GL-9")
-    _duplicate_check_misses(monkeypatch, tables.MaterialLot)
-    with pytest.raises(Conflict, match="GL-9"):
-        await make_material_lot(material="Glycerol", lot_no="GL-9")
+async def test_concurrent_creates_of_one_material_lot_make_one_lot():
+    results = await _at_once(lambda: make_material_lot(material="Glycerol", lot_no="GL-9"))
+    assert _conflicts(results, "GL-9") == 2
+    assert (await masterdata.list_material_lots())[1] == 1
 
 
-async def test_unique_violation_of_a_batch_material_is_a_conflict(monkeypatch):
+async def test_concurrent_links_of_one_lot_to_one_batch_make_one_link():
     batch, lot = await make_batch(), await make_material_lot()
-    await add_material(batch.id, lot.id)
-    _duplicate_check_misses(monkeypatch, tables.BatchMaterial)
-    with pytest.raises(Conflict):
-        await add_material(batch.id, lot.id)
+    results = await _at_once(lambda: add_material(batch.id, lot.id))
+    assert _conflicts(results, lot.lot_no) == 2
     assert len(await masterdata.list_batch_materials(batch.id)) == 1
 
 
-async def test_unique_violation_of_a_consignee_is_a_conflict(monkeypatch):
-    await make_consignee("PBF-RACE")
-    _duplicate_check_misses(monkeypatch, tables.Consignee)
-    with pytest.raises(Conflict, match="PBF-RACE"):
-        await make_consignee("PBF-RACE")
+async def test_concurrent_creates_of_one_consignee_code_make_one_consignee():
+    results = await _at_once(lambda: make_consignee("PBF-RACE"))
+    assert _conflicts(results, "PBF-RACE") == 2
     assert (await masterdata.list_consignees())[1] == 1
+    assert (await audit.list_entries(entity="consignee"))[1] == 1
 
 
 async def test_concurrent_creates_of_one_gtin_make_one_product():

@@ -1,0 +1,51 @@
+"""What differs between SQLite and PostgreSQL, named, so services never test the kind."""
+
+from __future__ import annotations
+
+from piccolo.engine.postgres import PostgresEngine
+
+from recall.db._queries import get_engine
+
+
+def _postgres() -> bool:
+    return isinstance(get_engine(), PostgresEngine)
+
+
+def in_transaction() -> bool:
+    """True inside `transaction()` or `snapshot()` (on either database)."""
+    return get_engine().current_transaction.get() is not None
+
+
+def for_update() -> str:
+    """A SELECT's suffix that locks its rows until the transaction ends.
+
+    Empty on SQLite, whose write transactions hold the whole database from their start.
+    """
+    return " FOR UPDATE" if _postgres() else ""
+
+
+def caseless_like() -> str:
+    """The operator matching a LIKE pattern whatever the case (SQLite's LIKE already is)."""
+    return "ILIKE" if _postgres() else "LIKE"
+
+
+def utc_month(column: str) -> str:
+    """SQL for a timestamp column's UTC month as 'YYYY-MM'."""
+    if _postgres():
+        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')"
+    return f"strftime('%Y-%m', {column})"
+
+
+def has_stored_functions() -> bool:
+    """True where the migrations' stored functions (e.g. audit_append) exist: PostgreSQL."""
+    return _postgres()
+
+
+def words_in(q: str | None, *columns: str, most: int = 5) -> tuple[str, list[str]]:
+    """A condition: each of the first `most` words of `q` is in one of `columns`, whatever
+    the case; with its values. ("", []) when `q` has no words."""
+    words = (q or "").split()[:most]
+    like = caseless_like()
+    any_column = "(" + " OR ".join(f"{column} {like} {{}}" for column in columns) + ")"
+    values = [f"%{word}%" for word in words for _ in columns]
+    return " AND ".join([any_column] * len(words)), values
