@@ -1,5 +1,6 @@
 """Master data: products, batches, material lots, consignees, shipments, traceability."""
 
+from recall.masterdata._customers import CustomerAdded, NamedCustomer, add_customers
 from recall.masterdata._destinations import check_webhook_destination, check_webhook_destinations
 from recall.masterdata._distribution import (
     ImportProgress,
@@ -75,11 +76,13 @@ __all__ = [
     "BatchMaterial",
     "Consignee",
     "ConsigneeKind",
+    "CustomerAdded",
     "ImportProgress",
     "ImportResult",
     "ImportStatus",
     "LineError",
     "MaterialLot",
+    "NamedCustomer",
     "Product",
     "Shipment",
     "ShipmentImport",
@@ -87,6 +90,7 @@ __all__ = [
     "TracedBatch",
     "TracedConsignee",
     "add_batch_material",
+    "add_customers",
     "check_code",
     "check_email",
     "check_webhook_destination",

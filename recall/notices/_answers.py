@@ -47,21 +47,6 @@ class ReturnLine:
 
 
 @dataclass(frozen=True)
-class StockReport:
-    """A consignee's report of what it still holds, per batch."""
-
-    lines: tuple[StockLine, ...]
-
-
-@dataclass(frozen=True)
-class StockReturn:
-    """Packs sent back: quantities per batch or scanned GS1 barcodes, exactly one of them."""
-
-    lines: tuple[ReturnLine, ...] | None = None
-    scans: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
 class DuplicateScan:
     barcode: str
     serial: str | None
@@ -75,14 +60,13 @@ class ReturnsRecorded(ConsigneeNotice):
 
 
 async def report_stock(
-    actor: Actor, notice_id: int, report: StockReport, key: IdempotencyKey | None = None
+    actor: Actor, notice_id: int, lines: Sequence[StockLine], key: IdempotencyKey | None = None
 ) -> ConsigneeNotice | StoredAnswer:
     """Record what the consignee still holds per batch (the latest report wins).
 
     Honours an Idempotency-Key like acknowledge_notice.
     """
     consignee_id = _consignee_of(actor)
-    lines = report.lines
     _check_batches_once([line.batch_no for line in lines])
     for index, line in enumerate(lines):
         _check_quantity(f"lines[{index}].quantity_on_hand", line.quantity_on_hand)
@@ -142,7 +126,11 @@ async def _report_stock(
 
 
 async def record_returns(
-    actor: Actor, notice_id: int, returned: StockReturn, key: IdempotencyKey | None = None
+    actor: Actor,
+    notice_id: int,
+    lines: Sequence[ReturnLine] | None = None,
+    scans: Sequence[str] | None = None,
+    key: IdempotencyKey | None = None,
 ) -> ReturnsRecorded | StoredAnswer:
     """Add returned quantities, given as lines or as scanned GS1 barcodes (exactly one of them).
 
@@ -150,7 +138,6 @@ async def record_returns(
     and not counted. Honours an Idempotency-Key like acknowledge_notice.
     """
     consignee_id = _consignee_of(actor)
-    lines, scans = returned.lines, returned.scans
     if (lines is None) == (scans is None):
         raise InvalidInput("lines", "give either lines or scans, not both or neither")
     packs: list[tuple[str, ScannedPack]] = []
@@ -279,3 +266,17 @@ async def _record_returns(
     notice = await _own_notice(consignee_id, notice_id)
     shown = {field.name: getattr(notice, field.name) for field in fields(notice)}
     return ReturnsRecorded(**shown, duplicates=tuple(duplicates))
+
+
+async def hold_consignee_notice(recall_id: int, consignee_code: str) -> None:
+    """Hold the consignee's notice of the recall until the transaction ends.
+
+    Its returns hold it too, so a return and a destruction on site at the same moment
+    cannot both count the same units.
+    """
+    await db.fetch(
+        "UPDATE notice SET version = version WHERE recall = {} AND consignee IN "
+        "(SELECT id FROM consignee WHERE code = {})",
+        recall_id,
+        consignee_code,
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from recall import audit, clock, db
+from recall import audit, clock, db, notices
 from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput
 from recall.recalls._models import RecallStatus
@@ -83,12 +83,7 @@ async def _notice_holding(recall_id: int, batch_id: int, consignee_code: str) ->
     The notice row is held first, as the consignee's own returns hold it, so a return and a
     destruction at the same moment cannot both use the same units.
     """
-    await db.fetch(
-        "UPDATE notice SET version = version WHERE recall = {} AND consignee IN "
-        "(SELECT id FROM consignee WHERE code = {})",
-        recall_id,
-        consignee_code,
-    )
+    await notices.hold_consignee_notice(recall_id, consignee_code)
     rows = await db.fetch(
         "SELECT n.id AS notice, n.tier AS tier, c.code AS code, c.name AS name, "
         "l.quantity_distributed AS distributed, l.quantity_returned AS returned, "
