@@ -47,6 +47,21 @@ class ReturnLine:
 
 
 @dataclass(frozen=True)
+class StockReport:
+    """A consignee's report of what it still holds, per batch."""
+
+    lines: tuple[StockLine, ...]
+
+
+@dataclass(frozen=True)
+class StockReturn:
+    """Packs sent back: quantities per batch or scanned GS1 barcodes, exactly one of them."""
+
+    lines: tuple[ReturnLine, ...] | None = None
+    scans: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class DuplicateScan:
     barcode: str
     serial: str | None
@@ -60,13 +75,14 @@ class ReturnsRecorded(ConsigneeNotice):
 
 
 async def report_stock(
-    actor: Actor, notice_id: int, lines: Sequence[StockLine], key: IdempotencyKey | None = None
+    actor: Actor, notice_id: int, report: StockReport, key: IdempotencyKey | None = None
 ) -> ConsigneeNotice | StoredAnswer:
     """Record what the consignee still holds per batch (the latest report wins).
 
     Honours an Idempotency-Key like acknowledge_notice.
     """
     consignee_id = _consignee_of(actor)
+    lines = report.lines
     _check_batches_once([line.batch_no for line in lines])
     for index, line in enumerate(lines):
         _check_quantity(f"lines[{index}].quantity_on_hand", line.quantity_on_hand)
@@ -126,11 +142,7 @@ async def _report_stock(
 
 
 async def record_returns(
-    actor: Actor,
-    notice_id: int,
-    lines: Sequence[ReturnLine] | None = None,
-    scans: Sequence[str] | None = None,
-    key: IdempotencyKey | None = None,
+    actor: Actor, notice_id: int, returned: StockReturn, key: IdempotencyKey | None = None
 ) -> ReturnsRecorded | StoredAnswer:
     """Add returned quantities, given as lines or as scanned GS1 barcodes (exactly one of them).
 
@@ -138,6 +150,7 @@ async def record_returns(
     and not counted. Honours an Idempotency-Key like acknowledge_notice.
     """
     consignee_id = _consignee_of(actor)
+    lines, scans = returned.lines, returned.scans
     if (lines is None) == (scans is None):
         raise InvalidInput("lines", "give either lines or scans, not both or neither")
     packs: list[tuple[str, ScannedPack]] = []

@@ -8,7 +8,7 @@ back is its own request (recall.notices._named): never another consignee's recor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +32,7 @@ from recall.notices._named import (
     NamedSubConsignee,
     NoticeOutcome,
     SubConsignee,
+    SubConsigneeNaming,
     SubConsigneesNamed,
     secrets_opened,
     secrets_sealed,
@@ -40,8 +41,6 @@ from recall.notices._service import create_notices, insert_lines
 from recall.rules import choice, required_text, text
 
 MAX_NAMED = 1000
-# Values per IN (...) list: well under SQLite's and PostgreSQL's parameter limits.
-IDS_PER_QUERY = 500
 
 
 def _entry(entry: SubConsignee) -> SubConsignee:
@@ -93,7 +92,7 @@ def _checked(named: Sequence[SubConsignee]) -> list[SubConsignee]:
 async def name_sub_consignees(
     actor: Actor,
     notice_id: int,
-    named: Sequence[SubConsignee],
+    naming: SubConsigneeNaming,
     key: IdempotencyKey | None = None,
 ) -> SubConsigneesNamed | StoredAnswer:
     """Name the acting consignee's customers for one of its notices (the cascade).
@@ -105,7 +104,7 @@ async def name_sub_consignees(
     consignee received. Honours an Idempotency-Key like acknowledge_notice.
     """
     consignee_id = _consignee_of(actor)
-    entries = _checked(named)
+    entries = _checked(naming.consignees)
     # Where the worker would post: hosts resolved, the field naming its entry.
     webhooks = [(f"consignees[{i}].webhook_url", e.webhook_url) for i, e in enumerate(entries)]
     await masterdata.check_webhook_destinations([(at, url) for at, url in webhooks if url])
@@ -150,7 +149,7 @@ class _Customer:
         return self.new or (self.id is not None and self.parent == namer)
 
 
-async def _naming_notice(notice_id: int) -> dict[str, Any]:
+async def _naming_notice(notice_id: int) -> Mapping[str, Any]:
     rows = await db.fetch(
         "SELECT n.recall AS recall, n.tier AS tier, n.version AS version, rc.depth AS depth, "
         "c.code AS code FROM notice n JOIN recall rc ON rc.id = n.recall "
@@ -197,37 +196,27 @@ async def _customers(entries: list[SubConsignee], recall_id: int) -> dict[str, _
             entry.code,
             _Customer(entry.code, entry.name, entry.kind, entry.email, entry.webhook_url),
         )
-    codes = list(customers)
-    for start in range(0, len(codes), IDS_PER_QUERY):
-        chunk = codes[start : start + IDS_PER_QUERY]
-        marks = ", ".join("{}" for _ in chunk)
-        for row in await db.fetch(
-            "SELECT id, code, name, kind, email, webhook_url, parent FROM consignee "
-            f"WHERE code IN ({marks})",
-            *chunk,
-        ):
-            customers[row["code"]] = _Customer(
-                row["code"], row["name"], row["kind"], row["email"], row["webhook_url"],
-                id=int(row["id"]), parent=row["parent"] and int(row["parent"]),
-            )  # fmt: skip
+    for row in await db.fetch_in(
+        "SELECT id, code, name, kind, email, webhook_url, parent FROM consignee WHERE code IN (*)",
+        list(customers),
+    ):
+        customers[row["code"]] = _Customer(
+            row["code"], row["name"], row["kind"], row["email"], row["webhook_url"],
+            id=int(row["id"]), parent=row["parent"] and int(row["parent"]),
+        )  # fmt: skip
     known = {customer.id: customer for customer in customers.values() if customer.id}
-    ids = list(known)
-    for start in range(0, len(ids), IDS_PER_QUERY):
-        chunk_ids = ids[start : start + IDS_PER_QUERY]
-        marks = ", ".join("{}" for _ in chunk_ids)
-        rows = await db.fetch(
-            "SELECT n.id AS id, n.consignee AS consignee, n.tier AS tier, l.batch AS batch "
-            "FROM notice n LEFT JOIN notice_line l ON l.notice = n.id "
-            f"WHERE n.recall = {{}} AND n.consignee IN ({marks})",
-            recall_id,
-            *chunk_ids,
-        )
-        for row in rows:
-            customer = known[int(row["consignee"])]
-            customer.notice_id, customer.tier = int(row["id"]), int(row["tier"])
-            customer.batches = customer.batches or set()
-            if row["batch"] is not None:
-                customer.batches.add(int(row["batch"]))
+    for row in await db.fetch_in(
+        "SELECT n.id AS id, n.consignee AS consignee, n.tier AS tier, l.batch AS batch "
+        "FROM notice n LEFT JOIN notice_line l ON l.notice = n.id "
+        "WHERE n.recall = {} AND n.consignee IN (*)",
+        list(known),
+        recall_id,
+    ):
+        customer = known[int(row["consignee"])]
+        customer.notice_id, customer.tier = int(row["id"]), int(row["tier"])
+        customer.batches = customer.batches or set()
+        if row["batch"] is not None:
+            customer.batches.add(int(row["batch"]))
     return customers
 
 
@@ -332,7 +321,7 @@ def _echo(
         notice_id=customer.notice_id if own else None,
         tier=customer.tier if own else None,
         new_consignee=customer.new,
-        notice=outcome.value if own else None,
+        notice=outcome if own else None,
         notified=(outcome is NoticeOutcome.CREATED and customer.reachable) if own else None,
         webhook_secret=_secret_shown(customer),
     )
@@ -377,33 +366,28 @@ async def _give_notices(
         by_consignee = {notice.consignee_id: notice for notice in notices}
         customer_of = {customer.id: customer for customer in customers.values()}
         batch_no = {target.batch: target.batch_no for target in targets}
-        for start in range(0, len(created), IDS_PER_QUERY):
-            chunk = created[start : start + IDS_PER_QUERY]
-            marks = ", ".join("{}" for _ in chunk)
-            for row in await db.fetch(
-                f"SELECT id, consignee FROM notice WHERE id IN ({marks})", *chunk
-            ):
-                notice = by_consignee[int(row["consignee"])]
-                customer = customer_of[notice.consignee_id]
-                customer.notice_id, customer.tier = int(row["id"]), tier
-                changes.append(
-                    audit.Change(
-                        "notice",
-                        customer.notice_id,
-                        "created",
-                        new={
-                            "recall_id": recall_id,
-                            "consignee_code": customer.code,
-                            "tier": tier,
-                            "via_notice": via_notice,
-                            "lines": {
-                                batch_no[line.batch_id]: line.quantity_distributed
-                                for line in notice.lines
-                            },
+        for row in await db.fetch_in("SELECT id, consignee FROM notice WHERE id IN (*)", created):
+            notice = by_consignee[int(row["consignee"])]
+            customer = customer_of[notice.consignee_id]
+            customer.notice_id, customer.tier = int(row["id"]), tier
+            changes.append(
+                audit.Change(
+                    "notice",
+                    customer.notice_id,
+                    "created",
+                    new={
+                        "recall_id": recall_id,
+                        "consignee_code": customer.code,
+                        "tier": tier,
+                        "via_notice": via_notice,
+                        "lines": {
+                            batch_no[line.batch_id]: line.quantity_distributed
+                            for line in notice.lines
                         },
-                        reason="named as a customer through the cascade",
-                    )
+                    },
+                    reason="named as a customer through the cascade",
                 )
+            )
         await schedule(created)
     if added:
         await insert_lines(
