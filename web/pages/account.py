@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
@@ -13,8 +13,8 @@ from recall import auth
 from recall.actors import Actor
 from recall.errors import Forbidden, InvalidInput, NotAuthenticated
 from recall.settings import get_settings
-from web.pages.forms import FormState
-from web.pages.render import HEADERS, N_, gettext_for, page
+from web.pages.forms import FormState, form_action
+from web.pages.render import N_, gettext_for, page, see_other
 from web.pages.session import begin_session, signed_in
 from web.sign_in_throttle import throttled_password_change
 
@@ -52,15 +52,21 @@ def say(_: Callable[[str], str], text: str) -> str:
     return _(text)
 
 
-def refused(request: Request[Any, Any, Any], form: Any, exc: InvalidInput) -> FormState:
-    """The form again with its values (never a password) and the reason beside the field."""
-    state = FormState.failed(form, exc)
-    state.values = {k: v for k, v in state.values.items() if "password" not in k}
-    state.error_text = say(gettext_for(request), state.error_text or "")
-    return state
+def private(request: Request[Any, Any, Any]) -> Callable[[FormState], FormState]:
+    """For form_action: a refused account form shown again never with a password, and with
+    the reason beside its field in the reader's words."""
+    _ = gettext_for(request)
+
+    def shown(state: FormState) -> FormState:
+        state.values = {k: v for k, v in state.values.items() if "password" not in k}
+        if state.error_field is not None:
+            state.error_text = say(_, state.error_text or "")
+        return state
+
+    return shown
 
 
-def _password_page(
+async def _password_page(
     request: Request[Actor, Any, Any],
     form: FormState | None = None,
     *,
@@ -79,30 +85,40 @@ def _password_page(
 async def password_form(request: Request[Actor, Any, Any], saved: Saved = None) -> Template:
     if request.user.via_api_key:
         raise Forbidden("an API key has no password")
-    return _password_page(request, saved=saved == "1")
+    return await _password_page(request, saved=saved == "1")
 
 
 @post("/account/password", guards=[signed_in], include_in_schema=False)
-async def change_password(request: Request[Actor, Any, Any]) -> Template | Redirect:
+async def change_password(request: Request[Actor, Any, Any]) -> Response[Any]:
     form = await request.form()
     current = str(form.get("current_password", ""))[:MAX_FIELD]
     new = str(form.get("new_password", ""))[:MAX_FIELD]
-    try:
+
+    async def change() -> None:
         if not current:
             raise InvalidInput("current_password", "required")
         await throttled_password_change(request, current, new)
-    except InvalidInput as exc:
-        return _password_page(request, refused(request, form, exc), status_code=422)
-    # Every earlier token ended with the change, this session's too: sign in again at once.
-    settings = get_settings()
-    try:
-        token, _user = await auth.login(
-            request.user.username, new, settings.secret_key, settings.token_ttl_minutes
-        )
-    except NotAuthenticated:
-        return Redirect("/login", status_code=303, headers=HEADERS)
-    await begin_session(request, token)
-    return Redirect("/account/password?saved=1", status_code=303, headers=HEADERS)
+
+    async def signed_in_again(_changed: None) -> Redirect:
+        # Every earlier token ended with the change, this session's too: sign in again at once.
+        settings = get_settings()
+        try:
+            token, _user = await auth.login(
+                request.user.username, new, settings.secret_key, settings.token_ttl_minutes
+            )
+        except NotAuthenticated:
+            return see_other("/login")
+        await begin_session(request, token)
+        return see_other("/account/password?saved=1")
+
+    return await form_action(
+        form,
+        change,
+        signed_in_again,
+        lambda state, **shown: _password_page(request, state, **shown),
+        refuses=(InvalidInput,),
+        shown=private(request),
+    )
 
 
 ROUTES = [password_form, change_password]

@@ -6,22 +6,23 @@ Every change goes through the same account use cases as the JSON API, which audi
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from recall import auth, masterdata
 from recall.actors import Actor
-from recall.errors import Conflict, InvalidInput
+from recall.errors import Conflict, InvalidInput, RecallError
 from recall.settings import get_settings
 from web.api.users import UserCreate
-from web.pages.account import MAX_FIELD, refused, say
-from web.pages.forms import FormState, read
+from web.pages.account import MAX_FIELD, private, say
+from web.pages.forms import REFUSALS, FormState, form_action, read
 from web.pages.labels import ROLE_NAMES, USER_SAVED, translated
-from web.pages.render import HEADERS, gettext_for, local_time, page
+from web.pages.render import gettext_for, local_time, page, see_other
 from web.pages.session import signed_in
 from web.security import ADMIN_ONLY
 
@@ -46,10 +47,6 @@ def saved_text(request: Request[Any, Any, Any], saved: str | None) -> str | None
     return gettext_for(request)(USER_SAVED[saved]) if saved in USER_SAVED else None
 
 
-def _redirect(path: str) -> Redirect:
-    return Redirect(path, status_code=303, headers=HEADERS)
-
-
 def _ticked(form: FormMultiDict) -> list[str]:
     return [str(role) for role in form.getall("roles[]", [])][:10]
 
@@ -63,7 +60,7 @@ def _roles(form: FormMultiDict) -> list[str]:
 
 @get("/admin", guards=GUARDS, include_in_schema=False)
 async def admin_home() -> Redirect:
-    return _redirect("/admin/users")
+    return see_other("/admin/users")
 
 
 # Users ---------------------------------------------------------------------------------
@@ -105,11 +102,12 @@ async def user_list(request: Request[Actor, Any, Any], offset: Offset = 0) -> Te
 
 
 @post("/admin/users", guards=GUARDS, include_in_schema=False)
-async def create_user(request: Request[Actor, Any, Any]) -> Template | Redirect:
+async def create_user(request: Request[Actor, Any, Any]) -> Response[Any]:
     form = await request.form()
-    try:
+
+    async def create() -> auth.User:
         data = read(form, UserCreate, roles=_roles(form))
-        user = await auth.create_user(
+        return await auth.create_user(
             request.user,
             data.username,
             data.password[:MAX_FIELD],
@@ -117,16 +115,22 @@ async def create_user(request: Request[Actor, Any, Any]) -> Template | Redirect:
             data.roles,
             data.consignee_code,
         )
-    except InvalidInput as exc:
-        state, ticked = refused(request, form, exc), _ticked(form)
-        return await _users_page(request, 0, state, status_code=422, ticked=ticked)
-    except Conflict:
-        state = FormState(values={k: str(v) for k, v in form.items() if "password" not in k})
-        taken = gettext_for(request)("This username is taken: choose another.")
+
+    async def again(state: FormState, *, status_code: int, conflict: str | None = None) -> Template:
+        # The only conflict creating a user meets is a username already taken.
+        _ = gettext_for(request)
+        taken = _("This username is taken: choose another.") if conflict is not None else None
         return await _users_page(
-            request, 0, state, status_code=409, conflict=taken, ticked=_ticked(form)
+            request, 0, state, status_code=status_code, conflict=taken, ticked=_ticked(form)
         )
-    return _redirect(f"/admin/users/{user.id}?saved=created")
+
+    return await form_action(
+        form,
+        create,
+        lambda user: see_other(f"/admin/users/{user.id}?saved=created"),
+        again,
+        shown=private(request),
+    )
 
 
 async def _user_page(
@@ -165,49 +169,73 @@ async def user_detail(
     return await _user_page(request, user_id, saved=saved)
 
 
+async def _user_form(
+    request: Request[Actor, Any, Any],
+    user_id: int,
+    form: FormMultiDict,
+    name: str,
+    change: Callable[[], Awaitable[Any]],
+    saved: str,
+    refuses: tuple[type[RecallError], ...],
+) -> Response[Any]:
+    """Run one of the user page's forms: the page saying `saved`, or the page with the form
+    refused (a conflict is said above the forms)."""
+
+    async def again(state: FormState, *, status_code: int, conflict: str | None = None) -> Template:
+        if conflict is not None:
+            text = say(gettext_for(request), conflict)
+            return await _user_page(request, user_id, status_code=status_code, conflict=text)
+        ticked = _ticked(form) if name == "details" else None
+        return await _user_page(
+            request, user_id, {name: state}, status_code=status_code, ticked=ticked
+        )
+
+    return await form_action(
+        form,
+        change,
+        lambda _changed: see_other(f"/admin/users/{user_id}?saved={saved}"),
+        again,
+        refuses=refuses,
+        shown=private(request),
+    )
+
+
 @post("/admin/users/{user_id:int}", guards=GUARDS, include_in_schema=False)
-async def update_user(request: Request[Actor, Any, Any], user_id: Id) -> Template | Redirect:
+async def update_user(request: Request[Actor, Any, Any], user_id: Id) -> Response[Any]:
     form = await request.form()
-    try:
+
+    async def update() -> None:
         await auth.update_user(
             request.user,
             user_id,
             full_name=str(form.get("full_name", ""))[:MAX_FIELD],
             roles=_roles(form),
         )
-    except InvalidInput as exc:
-        state, ticked = refused(request, form, exc), _ticked(form)
-        return await _user_page(
-            request, user_id, {"details": state}, status_code=422, ticked=ticked
-        )
-    except Conflict as exc:
-        text = say(gettext_for(request), exc.detail)
-        return await _user_page(request, user_id, status_code=409, conflict=text)
-    return _redirect(f"/admin/users/{user_id}?saved=updated")
+
+    return await _user_form(request, user_id, form, "details", update, "updated", REFUSALS)
 
 
 @post("/admin/users/{user_id:int}/active", guards=GUARDS, include_in_schema=False)
-async def set_active(request: Request[Actor, Any, Any], user_id: Id) -> Template | Redirect:
+async def set_active(request: Request[Actor, Any, Any], user_id: Id) -> Response[Any]:
     form = await request.form()
     active = str(form.get("active", "")) == "true"
-    try:
+
+    async def change() -> None:
         await auth.update_user(request.user, user_id, active=active)
-    except Conflict as exc:
-        text = say(gettext_for(request), exc.detail)
-        return await _user_page(request, user_id, status_code=409, conflict=text)
-    return _redirect(f"/admin/users/{user_id}?saved={'reactivated' if active else 'deactivated'}")
+
+    saved = "reactivated" if active else "deactivated"
+    return await _user_form(request, user_id, form, "details", change, saved, (Conflict,))
 
 
 @post("/admin/users/{user_id:int}/password", guards=GUARDS, include_in_schema=False)
-async def reset_password(request: Request[Actor, Any, Any], user_id: Id) -> Template | Redirect:
+async def reset_password(request: Request[Actor, Any, Any], user_id: Id) -> Response[Any]:
     form = await request.form()
     password = str(form.get("password", ""))[:MAX_FIELD]
-    try:
+
+    async def reset() -> None:
         await auth.set_password(request.user, user_id, password)
-    except InvalidInput as exc:
-        state = refused(request, form, exc)
-        return await _user_page(request, user_id, {"password": state}, status_code=422)
-    return _redirect(f"/admin/users/{user_id}?saved=password")
+
+    return await _user_form(request, user_id, form, "password", reset, "password", (InvalidInput,))
 
 
 ROUTES = [

@@ -6,18 +6,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.params import Parameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from recall import auth, masterdata
 from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput
-from web.pages.account import refused
+from web.pages.account import private
 from web.pages.admin import CHOICES_MAX, GUARDS, PAGE_SIZE, Id, Offset, Saved, when
-from web.pages.forms import FormState
+from web.pages.forms import FormState, form_action
 from web.pages.labels import API_KEY_SAVED
-from web.pages.render import HEADERS, gettext_for, page
+from web.pages.render import gettext_for, page, see_other
 
 Code = Annotated[str | None, Parameter(required=False, max_length=40)]
 
@@ -67,22 +67,33 @@ async def key_list(
 
 
 @post("/admin/api-keys", guards=GUARDS, include_in_schema=False)
-async def create_key(request: Request[Actor, Any, Any]) -> Template:
+async def create_key(request: Request[Actor, Any, Any]) -> Response[Any]:
     form = await request.form()
     code = str(form.get("consignee_code", "")).strip()[:40]
-    try:
+
+    async def create() -> tuple[str, masterdata.Consignee]:
         if not code:
             raise InvalidInput("consignee_code", "required")
         consignee = await masterdata.consignee_by_code(code, field="consignee_code")
-        key = await auth.create_api_key(request.user, consignee.id)
-    except InvalidInput as exc:
-        return await _keys_page(request, None, 0, refused(request, form, exc), status_code=422)
-    # Shown on this answer only (no redirect: the key must not travel in an address).
-    return page(
-        request,
-        "admin/api_key_created.html",
-        {"key": key, "consignee": consignee},
-        status_code=201,
+        return await auth.create_api_key(request.user, consignee.id), consignee
+
+    def created(result: tuple[str, masterdata.Consignee]) -> Template:
+        # Shown on this answer only (no redirect: the key must not travel in an address).
+        key, consignee = result
+        return page(
+            request,
+            "admin/api_key_created.html",
+            {"key": key, "consignee": consignee},
+            status_code=201,
+        )
+
+    return await form_action(
+        form,
+        create,
+        created,
+        lambda state, **shown: _keys_page(request, None, 0, state, **shown),
+        refuses=(InvalidInput,),
+        shown=private(request),
     )
 
 
@@ -93,13 +104,24 @@ async def revoke_form(request: Request[Actor, Any, Any], key_id: Id) -> Template
 
 
 @post("/admin/api-keys/{key_id:int}/revoke", guards=GUARDS, include_in_schema=False)
-async def revoke_key(request: Request[Actor, Any, Any], key_id: Id) -> Template | Redirect:
-    try:
+async def revoke_key(request: Request[Actor, Any, Any], key_id: Id) -> Response[Any]:
+    async def revoke() -> None:
         await auth.revoke_api_key(request.user, key_id)
-    except Conflict:
+
+    async def again(
+        _state: FormState, *, status_code: int, conflict: str | None = None
+    ) -> Template:
+        # The only conflict revoking meets is a key revoked already.
         text = gettext_for(request)("This key was already revoked.")
-        return await _keys_page(request, status_code=409, conflict=text)
-    return Redirect("/admin/api-keys?saved=revoked", status_code=303, headers=HEADERS)
+        return await _keys_page(request, status_code=status_code, conflict=text)
+
+    return await form_action(
+        await request.form(),
+        revoke,
+        lambda _revoked: see_other("/admin/api-keys?saved=revoked"),
+        again,
+        refuses=(Conflict,),
+    )
 
 
 ROUTES = [key_list, create_key, revoke_form, revoke_key]

@@ -22,13 +22,13 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
 from recall import masterdata
 from recall.actors import Actor
-from recall.errors import Conflict, InvalidInput
+from recall.errors import InvalidInput
 from recall.masterdata import ImportStatus, LineError, ShipmentImport
 from recall.settings import get_settings
 from web.pages.export import FormatParameter, download
-from web.pages.forms import FormState
+from web.pages.forms import FormState, form_action
 from web.pages.labels import IMPORT_COLUMN_NAMES, IMPORT_STATUS_NAMES, label
-from web.pages.render import HEADERS, N_, gettext_for, local_time, page
+from web.pages.render import N_, gettext_for, local_time, page, see_other
 from web.pages.session import signed_in
 from web.security import MASTER_DATA_WRITE
 
@@ -126,28 +126,36 @@ def _too_large(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     request_max_body_size=get_settings().max_import_bytes + FORM_OVERHEAD_BYTES,
     exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: _too_large},
 )
-async def upload(request: Request[Actor, Any, Any]) -> Template | Redirect:
+async def upload(request: Request[Actor, Any, Any]) -> Response[Any]:
     """Store the file and start its import; the answer leads to the progress page."""
     _ = gettext_for(request)
     form = await request.form()
-    again = form.get("again") == "true"
     chosen = form.get("file")
-    if not isinstance(chosen, UploadFile) or not chosen.filename:
-        missing = InvalidInput("file", _("choose a CSV file to upload"))
-        return await _upload_page(request, FormState.failed(form, missing), status_code=422)
-    content = await chosen.read()
-    await chosen.close()
-    try:
-        started = await masterdata.start_shipment_import(
-            request.user, chosen.filename, content, again=again
+    content = b""
+
+    async def store() -> ShipmentImport:
+        nonlocal content
+        if not isinstance(chosen, UploadFile) or not chosen.filename:
+            raise InvalidInput("file", _("choose a CSV file to upload"))
+        content = await chosen.read()
+        await chosen.close()
+        repeat = form.get("again") == "true"
+        return await masterdata.start_shipment_import(
+            request.user, chosen.filename, content, again=repeat
         )
-    except InvalidInput as exc:
-        return await _upload_page(request, FormState.failed(form, exc), status_code=422)
-    except Conflict:
+
+    def started(item: ShipmentImport) -> Redirect:
+        _start(request.user, item.id)
+        return see_other(f"/masterdata/imports/{item.id}")
+
+    async def again(state: FormState, *, status_code: int, conflict: str | None = None) -> Template:
+        if conflict is None:
+            return await _upload_page(request, state, status_code=status_code)
+        # The same file was imported before: show those imports instead of importing it again.
         earlier = await masterdata.earlier_imports(hashlib.sha256(content).hexdigest())
-        return await _upload_page(request, status_code=409, earlier=earlier)
-    _start(request.user, started.id)
-    return Redirect(f"/masterdata/imports/{started.id}", status_code=303, headers=HEADERS)
+        return await _upload_page(request, status_code=status_code, earlier=earlier)
+
+    return await form_action(form, store, started, again)
 
 
 # Progress and result -------------------------------------------------------------------

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 import msgspec
 from babel.numbers import format_decimal
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import Parameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from recall import investigations, masterdata, recalls, regulatory
 from recall.actors import Actor
@@ -18,7 +19,6 @@ from recall.errors import InvalidInput
 from recall.investigations import SharedLot
 from recall.recalls import (
     Depth,
-    RecalledBatch,
     RecallPreview,
     preview_recall,
     recalled_batches,
@@ -26,7 +26,7 @@ from recall.recalls import (
 from web.api.recalls import RecallCreate
 from web.api.schemas import command
 from web.i18n import language_of
-from web.pages.forms import FormState, read
+from web.pages.forms import FormState, form_action, read, typed
 from web.pages.investigations import positive_id, ticked_ids
 from web.pages.labels import (
     CLASS_NAMES,
@@ -37,7 +37,7 @@ from web.pages.labels import (
     options,
     translated,
 )
-from web.pages.render import HEADERS, N_, gettext_for, page
+from web.pages.render import N_, gettext_for, page, see_other
 from web.pages.session import signed_in
 from web.security import QA_ONLY
 
@@ -58,7 +58,7 @@ class RecallScope(msgspec.Struct):
 class Choice:
     """What the form offers to recall: batches (some ticked at first) and material lots."""
 
-    batches: list[tuple[RecalledBatch, str]]  # with a note: why it is offered
+    batches: list[tuple[masterdata.BatchView, str]]  # with a note: why it is offered
     ticked: set[int]
     lots: list[masterdata.MaterialLot | SharedLot]
     gtin_problem: str | None = None
@@ -180,36 +180,28 @@ async def _preview_if_valid(form: FormMultiDict) -> RecallPreview | None:
 
 
 @post("/recalls/new", guards=[signed_in, QA_ONLY], include_in_schema=False)
-async def propose_recall(request: Request[Actor, Any, Any]) -> Template | Redirect:
+async def propose_recall(request: Request[Actor, Any, Any]) -> Response[Any]:
     form = await request.form()
     investigation_id = positive_id(str(form.get("investigation_id", "")))
     gtin = str(form.get("gtin", "")).strip()[:20]
     ticked = ticked_ids(form, "batch_ids[]")
-    values = {key: str(value) for key, value in form.items() if not key.startswith("_")}
-    try:
+    form_page = partial(
+        _form_page, request, investigation_id=investigation_id, gtin=gtin, ticked=ticked
+    )
+
+    async def propose() -> Response[Any]:
         if form.get("_action") == "preview":
             preview = await _preview(form)
-            return await _form_page(
-                request,
-                FormState(values=values),
-                investigation_id=investigation_id,
-                gtin=gtin,
-                ticked=ticked,
-                preview=preview,
-            )
+            return await form_page(FormState(values=typed(form)), preview=preview)
         data = read(form, RecallCreate, **_scope(form))
         proposed = await recalls.propose_recall(request.user, command(recalls.RecallProposal, data))
-    except InvalidInput as exc:
-        return await _form_page(
-            request,
-            FormState.failed(form, exc),
-            investigation_id=investigation_id,
-            gtin=gtin,
-            ticked=ticked,
-            preview=await _preview_if_valid(form),
-            status_code=422,
-        )
-    return Redirect(f"/recalls/{proposed.id}", status_code=303, headers=HEADERS)
+        return see_other(f"/recalls/{proposed.id}")
+
+    async def again(state: FormState, *, status_code: int) -> Template:
+        preview = await _preview_if_valid(form)
+        return await form_page(state, preview=preview, status_code=status_code)
+
+    return await form_action(form, propose, lambda answer: answer, again, refuses=(InvalidInput,))
 
 
 ROUTES: list[Any] = [new_recall, propose_recall]
