@@ -42,7 +42,7 @@ async def relay_outbox(ctx: dict[str, Any]) -> int:
 async def follow_up(ctx: dict[str, Any]) -> dict[str, int]:
     """Remind non-responders, escalate passed deadlines to QA, and queue what that wrote."""
     reminded = await notices.send_due_reminders()
-    escalated = await notices.escalate_passed_deadlines()
+    escalated = await recalls.escalate_passed_deadlines()
     await outbox.relay(ctx["redis"])
     return {"reminded": reminded, "escalated": escalated}
 

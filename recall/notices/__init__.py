@@ -65,7 +65,7 @@ from recall.notices._overview import (
     response_counts,
 )
 from recall.notices._portal import PortalLink, notice_by_token
-from recall.notices._reminders import escalate_passed_deadlines, send_due_reminders
+from recall.notices._reminders import OpenNotices, open_at_deadline, send_due_reminders
 from recall.notices._rotation import Resealed, reseal_secrets
 from recall.notices._service import create_notices, list_notices, progress
 
@@ -90,6 +90,7 @@ __all__ = [
     "NoticeRecall",
     "NoticeStatus",
     "NoticeSummary",
+    "OpenNotices",
     "Outcome",
     "PlannedLine",
     "PlannedNotice",
@@ -113,7 +114,6 @@ __all__ = [
     "create_notices",
     "deliver",
     "delivery_failures",
-    "escalate_passed_deadlines",
     "get_own_notice",
     "hold_consignee_notice",
     "is_overdue",
@@ -123,6 +123,7 @@ __all__ = [
     "mail_alert",
     "name_sub_consignees",
     "notice_by_token",
+    "open_at_deadline",
     "portal_token",
     "progress",
     "record_returns",

@@ -1,17 +1,15 @@
-"""Reminders to consignees that have not responded, and escalation of passed recall deadlines.
+"""Reminders to consignees that have not responded, and the notices a passed deadline left open.
 
-Both run from the worker's cron, are safe to run twice and to run concurrently: a reminder
-moves `reminders_sent` up only once (and the delivery's unique key drops a repeat), and a
-deadline is escalated only while its `escalated_at` is still empty.
+Reminders run from the worker's cron, are safe to run twice and to run concurrently: a
+reminder moves `reminders_sent` up only once (and the delivery's unique key drops a repeat).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from recall import alerts, audit, clock, db
+from recall import audit, clock, db
 from recall.actors import SYSTEM
 from recall.notices._delivery_schedule import Message, schedule
 from recall.notices._service import ANSWERS_AT_WHOLESALE_LEVEL
@@ -120,7 +118,7 @@ async def _remind(
     return sum(sent.values())
 
 
-# Escalation of passed deadlines -------------------------------------------------------------
+# Work open at a passed deadline ---------------------------------------------------------------
 
 # Per deadline: the notices whose work is still open once it has passed, and how to say so.
 _OPEN_NOTICES: dict[str, tuple[str, str]] = {
@@ -136,101 +134,33 @@ _OPEN_NOTICES: dict[str, tuple[str, str]] = {
 }
 
 
-async def escalate_passed_deadlines(now: datetime | None = None) -> int:
-    """Alert QA once about each passed deadline of an in-progress recall with work still open.
+@dataclass(frozen=True)
+class OpenNotices:
+    """The notices of a recall a passed deadline left open, and what is open about them."""
 
-    notify_consignees: notices not yet delivered; wholesale_complete / retail_complete:
-    notices of that level without a response; initial_report: no status report filed in
-    the system yet. Status reports have their own schedule and are not escalated here.
-    Every passed deadline gets `escalated_at`, with or without an alert, so it is looked at
-    once; each is audited on its recall. Returns the alerts raised.
-    """
-    now = (now or clock.now()).astimezone(UTC)
-    passed = await db.fetch(
-        "SELECT d.id AS id, d.recall AS recall, d.name AS name, d.due_at AS due_at, "
-        "r.reference AS reference FROM recall_deadline d JOIN recall r ON r.id = d.recall "
-        "WHERE r.status = {} AND d.escalated_at IS NULL AND d.due_at < {} "
-        "ORDER BY d.due_at, d.id",
-        IN_PROGRESS,
-        now,
-    )
-    raised = 0
-    for deadline in passed:
-        raised += await _escalate(deadline, now)
-    return raised
+    count: int
+    codes: tuple[str, ...]  # the first CODES_LISTED consignees, lowest tier first
+    notice_id: int | None  # the notice, when only one is open
+    what: str
 
 
-async def _escalate(deadline: Mapping[str, Any], now: datetime) -> int:
-    recall_id, name = int(deadline["recall"]), deadline["name"]
-    due_at = db.as_utc(deadline["due_at"])
-    async with db.transaction():
-        taken = await db.fetch(
-            "UPDATE recall_deadline SET escalated_at = {} WHERE id = {} AND escalated_at IS NULL "
-            "AND recall IN (SELECT id FROM recall WHERE status = {}) RETURNING id",
-            now,
-            deadline["id"],
-            IN_PROGRESS,
-        )
-        if not taken:
-            return 0  # escalated meanwhile by another run, or the recall was closed
-        detail, open_count, notice_id = await _open_work(recall_id, name, deadline, due_at)
-        alert_id = None
-        if detail is not None:
-            alert_id = await alerts.raise_alert(
-                alerts.AlertKind.DEADLINE_PASSED, detail, recall_id=recall_id, notice_id=notice_id
-            )
-        await audit.record(
-            SYSTEM,
-            audit.Change(
-                "recall",
-                recall_id,
-                "deadline_passed",
-                new={
-                    "deadline": name,
-                    "due_at": due_at.isoformat(),
-                    "open": open_count,
-                    "alert_id": alert_id,
-                },
-            ),
-        )
-    return 0 if alert_id is None else 1
-
-
-async def _open_work(
-    recall_id: int, name: str, deadline: Mapping[str, Any], due_at: datetime
-) -> tuple[str | None, int, int | None]:
-    """The alert text (None when nothing is open), how much is open, and the one notice."""
-    due = due_at.strftime("%Y-%m-%d %H:%M UTC")
-    head = f"Deadline {name} of recall {deadline['reference']} passed ({due})"
-    if name == "initial_report":
-        filed = await db.fetch(
-            "SELECT COUNT(*) AS n FROM status_report WHERE recall = {}", recall_id
-        )
-        if int(filed[0]["n"]):
-            return None, 0, None
-        return (
-            f"{head} and no status report is filed yet: send the initial report to the "
-            "authority and file a status report",
-            1,
-            None,
-        )
-    if name not in _OPEN_NOTICES:
-        return None, 0, None  # status_report: filed on its own schedule
-    condition, what = _OPEN_NOTICES[name]
+async def open_at_deadline(recall_id: int, deadline: str) -> OpenNotices | None:
+    """The recall's notices still open at a deadline of that name; None when none are, or
+    when the deadline is not about notices."""
+    if deadline not in _OPEN_NOTICES:
+        return None
+    condition, what = _OPEN_NOTICES[deadline]
     where = (
         "FROM notice n JOIN consignee c ON c.id = n.consignee "
         f"WHERE n.recall = {{}} AND {condition}"
     )
     count = int((await db.fetch(f"SELECT COUNT(*) AS n {where}", recall_id))[0]["n"])
     if not count:
-        return None, 0, None
+        return None
     rows = await db.fetch(
         f"SELECT n.id AS id, c.code AS code {where} ORDER BY n.tier, c.code LIMIT {{}}",
         recall_id,
         CODES_LISTED,
     )
-    listed = ", ".join(row["code"] for row in rows)
-    if count > len(rows):
-        listed += f" and {count - len(rows)} more"
     notice_id = int(rows[0]["id"]) if count == 1 else None
-    return f"{head} with {count} consignee(s) still {what}: {listed}", count, notice_id
+    return OpenNotices(count, tuple(row["code"] for row in rows), notice_id, what)

@@ -18,6 +18,7 @@ from recall.recalls._effectiveness import (
     sample_size,
     start_effectiveness_check,
 )
+from recall.recalls._escalation import escalate_passed_deadlines
 from recall.recalls._models import (
     TRANSITIONS,
     Deadline,
@@ -97,6 +98,7 @@ __all__ = [
     "closure_record",
     "deadline_met",
     "draw_sample",
+    "escalate_passed_deadlines",
     "file_due_status_reports",
     "file_status_report",
     "get_effectiveness_check",

@@ -250,7 +250,7 @@ async def test_passed_notify_deadline_is_escalated_once_naming_consignees(world,
     moment = world["due"]["notify_consignees"] + timedelta(minutes=1)
     move_to(moment)
 
-    assert await notices.escalate_passed_deadlines(moment) == 1
+    assert await recalls.escalate_passed_deadlines(moment) == 1
     (alert,) = await deadline_alerts(world)
     assert "notify_consignees" in alert.detail
     assert "3 consignee(s)" in alert.detail
@@ -263,7 +263,7 @@ async def test_passed_notify_deadline_is_escalated_once_naming_consignees(world,
     assert entry.new_values["deadline"] == "notify_consignees"
     assert entry.new_values["open"] == 3
 
-    assert await notices.escalate_passed_deadlines(moment + timedelta(hours=1)) == 0
+    assert await recalls.escalate_passed_deadlines(moment + timedelta(hours=1)) == 0
     assert len(await deadline_alerts(world)) == 1
     assert len(await recall_actions(world, "deadline_passed")) == 1
 
@@ -275,7 +275,7 @@ async def test_passed_deadline_without_open_work_is_marked_without_alert(world, 
     moment = world["due"]["notify_consignees"] + timedelta(minutes=1)
     move_to(moment)
 
-    assert await notices.escalate_passed_deadlines(moment) == 0
+    assert await recalls.escalate_passed_deadlines(moment) == 0
     assert await deadline_alerts(world) == []
     assert (await deadline_rows(world))["notify_consignees"] == moment
     (entry,) = await recall_actions(world, "deadline_passed")
@@ -292,7 +292,7 @@ async def test_wholesale_deadline_names_only_wholesale_non_responders(world, mov
     moment = world["due"]["wholesale_complete"] + timedelta(minutes=1)
     move_to(moment)
 
-    assert await notices.escalate_passed_deadlines(moment) == 1
+    assert await recalls.escalate_passed_deadlines(moment) == 1
     (alert,) = await deadline_alerts(world)
     assert "wholesale_complete" in alert.detail
     assert "1 consignee(s)" in alert.detail and "A-PBF" in alert.detail
@@ -313,7 +313,7 @@ async def test_initial_report_deadline_alerts_when_no_report_is_filed(world, mov
     moment = world["due"]["initial_report"] + timedelta(minutes=1)
     move_to(moment)
 
-    assert await notices.escalate_passed_deadlines(moment) == 1
+    assert await recalls.escalate_passed_deadlines(moment) == 1
     (alert,) = await deadline_alerts(world)
     assert "initial_report" in alert.detail and "status report" in alert.detail
 
@@ -322,5 +322,5 @@ async def test_closed_recall_is_not_escalated(world, move_to):
     await db.fetch("UPDATE recall SET status = 'closed' WHERE id = {}", world["recall"].id)
     moment = world["due"]["retail_complete"] + timedelta(days=1)
     move_to(moment)
-    assert await notices.escalate_passed_deadlines(moment) == 0
+    assert await recalls.escalate_passed_deadlines(moment) == 0
     assert set((await deadline_rows(world)).values()) == {None}
