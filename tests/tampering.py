@@ -36,7 +36,7 @@ async def tamper(sql: str, *values: Any) -> None:
 async def rehash_from(seq: int, *, keep_key_id: bool = False) -> None:
     """Recompute every hash from `seq` on as plain SHA-256, marked unkeyed, and move the head
     to the end: the best an intruder without the key can do after rewriting an entry."""
-    rows = await db.fetch("SELECT * FROM audit_entry ORDER BY seq")
+    rows = [dict(row) for row in await db.fetch("SELECT * FROM audit_entry ORDER BY seq")]
     prev = GENESIS_HASH
     for row in rows:
         if row["seq"] >= seq:

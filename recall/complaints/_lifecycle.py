@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,11 +46,6 @@ _INTAKE_COLUMNS = (
     "created_by", "version", "reference",
 )  # fmt: skip
 
-
-_INSERT = (
-    f"INSERT INTO complaint ({', '.join(_INTAKE_COLUMNS)}) "
-    f"VALUES ({', '.join(['{}'] * len(_INTAKE_COLUMNS))}) RETURNING id"
-)
 _AUDITED_AT_INTAKE = frozenset(_INTAKE_COLUMNS) - {
     "product", "batch", "received_at", "pharmacovigilance", "created_by", "version"
 }  # fmt: skip
@@ -113,8 +109,9 @@ async def log_complaint(actor: Actor, intake: ComplaintIntake) -> Complaint:
 
     async with db.transaction():
         values["reference"] = reference = await db.next_reference(REFERENCES, received_at)
-        inserted = await db.fetch(_INSERT, *(values[column] for column in _INTAKE_COLUMNS))
-        complaint_id = int(inserted[0]["id"])
+        complaint_id = await db.insert(
+            "complaint", {column: values[column] for column in _INTAKE_COLUMNS}
+        )
         new = {
             **{key: value for key, value in values.items() if key in _AUDITED_AT_INTAKE},
             "product_id": values["product"],
@@ -255,21 +252,25 @@ async def reply_to_complaint(actor: Actor, complaint_id: int, message: str) -> C
     return await get_complaint(complaint.id)
 
 
-async def _investigation_status(investigation_id: int | None) -> str | None:
-    if investigation_id is None:
-        return None
-    rows = await db.fetch("SELECT status FROM investigation WHERE id = {}", investigation_id)
-    return str(rows[0]["status"]) if rows else None
+# The status of an investigation by its id, from the context that keeps investigations.
+InvestigationStatusOf = Callable[[int], Awaitable[str | None]]
 
 
-async def close_complaint(actor: Actor, complaint_id: int, resolution: str) -> Complaint:
-    """Close a triaged complaint not under investigation, or one whose investigation concluded."""
+async def close_complaint(
+    actor: Actor, complaint_id: int, resolution: str, investigation_status: InvestigationStatusOf
+) -> Complaint:
+    """Close a triaged complaint not under investigation, or one whose investigation concluded.
+
+    Closed through investigations.close_complaint, which knows the investigations' statuses.
+    """
     outcome = text(resolution, "resolution", RESOLUTION_MAX)
     complaint = await get_complaint(complaint_id)
     now = clock.now()
     async with db.transaction():
-        investigation_status = await _investigation_status(complaint.investigation_id)
-        closed = check_closable(complaint.status, complaint.investigate, investigation_status)
+        status = None
+        if complaint.investigation_id is not None:
+            status = await investigation_status(complaint.investigation_id)
+        closed = check_closable(complaint.status, complaint.investigate, status)
         changed = await db.fetch(
             "UPDATE complaint SET status = {}, closed_at = {}, resolution = {}, "
             "version = version + 1 WHERE id = {} AND version = {} AND status = {} RETURNING id",
