@@ -1,22 +1,25 @@
 """Pages: a signed-in distributor's recall notices, answered as on the portal.
 
-The notice page is the portal's (the same template part, form readers and use cases),
-acting as the signed-in user and in the reader's language. Another consignee's notice is
-"not found", never "forbidden": its existence is not the reader's to know.
+The notice page is the portal's (web._notice_page, web._notice_forms: the same template
+part, form readers and use cases), acting as the signed-in user and in the reader's
+language. Another consignee's notice is "not found", never "forbidden": its existence is
+not the reader's to know.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.params import PathParameter, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from recall import masterdata, notices
 from recall.actors import Actor
-from recall.errors import Conflict, Forbidden, InvalidInput
-from web import portal
+from recall.errors import Conflict, Forbidden
+from web._notice_forms import answer
+from web._notice_page import is_overdue, local, notice_context, repeated_scans
 from web.pages.render import HEADERS, gettext_for, page
 from web.pages.session import signed_in
 from web.queue import kick
@@ -51,8 +54,8 @@ async def notice_list(request: Request[Actor, Any, Any], page_number: PageNumber
             "rows": [
                 {
                     "notice": notice,
-                    "respond_by": portal.local(notice.respond_by),
-                    "overdue": portal.is_overdue(notice),
+                    "respond_by": local(notice.respond_by),
+                    "overdue": is_overdue(notice),
                 }
                 for notice in shown
             ],
@@ -66,7 +69,7 @@ async def notice_list(request: Request[Actor, Any, Any], page_number: PageNumber
 async def _notice_page(
     request: Request[Actor, Any, Any], notice_id: int, *, status_code: int = 200, **shown: Any
 ) -> Template:
-    context = await portal.notice_context(request.user, notice_id, gettext_for(request), **shown)
+    context = await notice_context(request.user, notice_id, gettext_for(request), **shown)
     consignee = await masterdata.get_consignee(_consignee_id(request.user))
     context.update(
         consignee_name=consignee.name,
@@ -84,21 +87,15 @@ async def notice_detail(
     duplicates: Duplicates = None,
 ) -> Template:
     """The recall in plain words, what to look for, and the forms to answer it."""
-    return await _notice_page(
-        request, notice_id, done=done, duplicates=portal.repeated_scans(duplicates)
-    )
+    return await _notice_page(request, notice_id, done=done, duplicates=repeated_scans(duplicates))
 
 
 async def _answer(request: Request[Actor, Any, Any], notice_id: int, which: str) -> Response[Any]:
     """Run one of the notice's forms; back to the notice (303), or the form with its error."""
-    form = await request.form()
-    change, done = portal.FORMS[which]
-    key = await portal.form_key(request, form)
+    notice_page = partial(_notice_page, request, notice_id)
+    url = f"/notices/{notice_id}"
     try:
-        saved = await portal.run_form(change, request.user, notice_id, form, key)
-    except InvalidInput as exc:
-        values = portal.typed_values(form)
-        return await _notice_page(request, notice_id, error=exc, values=values, status_code=422)
+        return await answer(request, request.user, notice_id, which, notice_page, url, HEADERS)
     except Conflict:
         _ = gettext_for(request)
         text = _(
@@ -108,15 +105,6 @@ async def _answer(request: Request[Actor, Any, Any], notice_id: int, which: str)
         return page(
             request, "message.html", {"title": _("Not saved"), "text": text}, status_code=409
         )
-    if any(item.get("webhook_secret") for item in saved.named):
-        # A new customer's webhook secret is shown this once: never in a URL.
-        return await _notice_page(request, notice_id, done=done, named=saved.named)
-    return Redirect(
-        f"/notices/{notice_id}",
-        query_params={"done": done, **saved.query},
-        status_code=303,
-        headers=HEADERS,
-    )
 
 
 # Every form answers with the notice page again (303) or the form with its error.
