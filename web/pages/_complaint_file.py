@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -20,8 +19,8 @@ from recall.settings import get_settings
 from web.api.complaints import ComplaintClose, ComplaintTriage, ReplyCreate
 from web.api.schemas import command
 from web.pages._complaint_display import Text, local_date, names
-from web.pages.forms import PageForms, form_action, one_of, read
-from web.pages.render import local_time, page, see_other
+from web.pages.forms import FormsPage, PageForms, read
+from web.pages.render import local_time, page
 from web.pages.session import signed_in
 from web.security import COMPLAINT_INTAKE, QA_ONLY, READ_ALL
 
@@ -88,21 +87,8 @@ async def complaint_file(
     return await _complaint_page(request, complaint_id, logged=bool(logged))
 
 
-async def _answer(
-    request: Request[Actor, Any, Any],
-    complaint_id: int,
-    form: FormMultiDict,
-    change: Callable[[], Awaitable[Any]],
-    name: str,
-    anchor: str,
-) -> Response[Any]:
-    """Run one of the page's forms: back to its part of the page, or the page with it refused."""
-    return await form_action(
-        form,
-        change,
-        lambda _changed: see_other(f"/complaints/{complaint_id}#{anchor}"),
-        one_of(name, partial(_complaint_page, request, complaint_id)),
-    )
+def _forms_page(request: Request[Actor, Any, Any], complaint_id: int) -> FormsPage:
+    return FormsPage(f"/complaints/{complaint_id}", partial(_complaint_page, request, complaint_id))
 
 
 def _version(form: FormMultiDict) -> int:
@@ -129,7 +115,7 @@ async def triage_complaint(
         triage = command(complaints.TriageRequest, data)
         await complaints.triage_complaint(request.user, complaint_id, triage)
 
-    return await _answer(request, complaint_id, form, triage, "triage", "triage")
+    return await _forms_page(request, complaint_id).answer(form, triage, "triage", "triage")
 
 
 @post(
@@ -146,7 +132,7 @@ async def reply_to_complaint(
         data = read(form, ReplyCreate)
         await complaints.reply_to_complaint(request.user, complaint_id, data.text)
 
-    return await _answer(request, complaint_id, form, reply, "reply", "replies")
+    return await _forms_page(request, complaint_id).answer(form, reply, "reply", "replies")
 
 
 @post(
@@ -162,6 +148,6 @@ async def close_complaint(
     async def close() -> None:
         data = read(form, ComplaintClose)
         await complaints.unchanged_complaint(complaint_id, _version(form))
-        await complaints.close_complaint(request.user, complaint_id, data.resolution)
+        await investigations.close_complaint(request.user, complaint_id, data.resolution)
 
-    return await _answer(request, complaint_id, form, close, "close", "top")
+    return await _forms_page(request, complaint_id).answer(form, close, "close", "top")

@@ -18,6 +18,7 @@ from litestar import Response
 from litestar.datastructures import FormMultiDict
 
 from recall.errors import Conflict, InvalidInput, RecallError
+from web.pages.render import see_other
 
 T = TypeVar("T")
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -139,19 +140,26 @@ class PageForms:
         return self.states.get(name) or FormState()
 
 
-def one_of(
-    name: str, again: Callable[..., Awaitable[Response[Any]]]
-) -> Callable[..., Awaitable[Response[Any]]]:
-    """For `form_action`: the page of several forms, `again(forms, status_code=...)`, shown
-    with form `name` refused."""
+@dataclass(frozen=True)
+class FormsPage:
+    """A page at `path` with several forms, drawn by `show(forms, status_code=...)`."""
 
-    async def refused(
-        state: FormState, *, status_code: int, conflict: str | None = None
+    path: str
+    show: Callable[..., Awaitable[Response[Any]]]
+
+    async def answer(
+        self, form: FormMultiDict, change: Callable[[], Awaitable[Any]], name: str, anchor: str
     ) -> Response[Any]:
-        forms = PageForms({name: state}, None if conflict is None else (name, conflict))
-        return await again(forms, status_code=status_code)
+        """Run form `name`: back to its part of the page (303), or the page with it refused."""
 
-    return refused
+        async def refused(
+            state: FormState, *, status_code: int, conflict: str | None = None
+        ) -> Response[Any]:
+            forms = PageForms({name: state}, None if conflict is None else (name, conflict))
+            return await self.show(forms, status_code=status_code)
+
+        back = see_other(f"{self.path}#{anchor}")
+        return await form_action(form, change, lambda _changed: back, refused)
 
 
 REFUSALS: tuple[type[RecallError], ...] = (InvalidInput, Conflict)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Annotated, Any
 
@@ -29,7 +28,7 @@ from web.api.investigations import (
     InvestigationCreate,
     InvestigationUpdate,
 )
-from web.pages.forms import FormState, PageForms, form_action, one_of, read
+from web.pages.forms import FormsPage, FormState, PageForms, form_action, read
 from web.pages.labels import (
     CAPA_KIND_NAMES,
     COMPLAINT_STATUS_NAMES,
@@ -213,20 +212,10 @@ async def _investigation_page(
     )
 
 
-async def _answer(
-    request: Request[Actor, Any, Any],
-    investigation_id: int,
-    form: FormMultiDict,
-    change: Callable[[], Awaitable[Any]],
-    name: str,
-    anchor: str,
-) -> Response[Any]:
-    """Run one of the page's forms: back to its part of the page, or the page with it refused."""
-    return await form_action(
-        form,
-        change,
-        lambda _changed: see_other(f"/investigations/{investigation_id}#{anchor}"),
-        one_of(name, partial(_investigation_page, request, investigation_id)),
+def _forms_page(request: Request[Actor, Any, Any], investigation_id: int) -> FormsPage:
+    return FormsPage(
+        f"/investigations/{investigation_id}",
+        partial(_investigation_page, request, investigation_id),
     )
 
 
@@ -264,7 +253,7 @@ async def record_findings(
             version=data.version,
         )
 
-    return await _answer(request, investigation_id, form, record, "findings", "findings")
+    return await _forms_page(request, investigation_id).answer(form, record, "findings", "findings")
 
 
 async def _set_batches(
@@ -298,7 +287,7 @@ async def add_batches(
         await _set_batches(request, investigation_id, wanted | added)
 
     name = "suggested" if "batch_ids[]" in form else "batch"
-    return await _answer(request, investigation_id, form, add, name, "batches")
+    return await _forms_page(request, investigation_id).answer(form, add, name, "batches")
 
 
 async def _named_batch(gtin: str, batch_no: str) -> int:
@@ -327,7 +316,7 @@ async def remove_batch(
     async def remove() -> None:
         await _set_batches(request, investigation_id, kept)
 
-    return await _answer(request, investigation_id, form, remove, "batch", "batches")
+    return await _forms_page(request, investigation_id).answer(form, remove, "batch", "batches")
 
 
 @post(
@@ -351,7 +340,7 @@ async def add_capa(
             data.due_on,
         )
 
-    return await _answer(request, investigation_id, form, add, "capa", "capa")
+    return await _forms_page(request, investigation_id).answer(form, add, "capa", "capa")
 
 
 @post(
@@ -373,7 +362,9 @@ async def complete_capa(
             request.user, capa_id, data.note, data.effectiveness_check_due_on
         )
 
-    return await _answer(request, investigation_id, form, complete, f"complete-{capa_id}", "capa")
+    return await _forms_page(request, investigation_id).answer(
+        form, complete, f"complete-{capa_id}", "capa"
+    )
 
 
 @post(
@@ -392,7 +383,9 @@ async def conclude(
             request.user, investigation_id, data.conclusion, data.recall_recommended
         )
 
-    return await _answer(request, investigation_id, form, conclude_it, "conclusion", "conclusion")
+    return await _forms_page(request, investigation_id).answer(
+        form, conclude_it, "conclusion", "conclusion"
+    )
 
 
 ROUTES: list[Any] = [
