@@ -47,9 +47,11 @@ class Row(asyncpg.Record):
         return iter(self.keys())
 
     def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
         try:
-            self[key]  # type: ignore[call-overload]
-        except (KeyError, IndexError, TypeError):
+            self[key]
+        except KeyError:
             return False
         return True
 
@@ -57,6 +59,10 @@ class Row(asyncpg.Record):
         if isinstance(other, Mapping | asyncpg.Record):
             return dict(self.items()) == dict(other.items())
         return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -138,3 +138,12 @@ async def test_utc_month_and_stored_times_read_back_as_python_values():
     assert rows[0]["month"] == "2026-03" and db.as_utc(rows[0]["expires_at"]) == at
     assert db.as_date("2026-03-31") == date(2026, 3, 31)
     assert db.as_utc("2026-03-31T23:30:00+00:00") == at
+
+
+async def test_rows_compare_unequal_to_other_values():
+    await _counters(("a", 1))
+    (row,) = await db.fetch("SELECT name, value FROM counter")
+    same = {"name": "a", "value": 1}
+    assert row != {"name": "a", "value": 2}
+    assert not row.__ne__(same)
+    assert 0 not in row and 1 not in row

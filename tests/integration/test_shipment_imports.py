@@ -25,7 +25,7 @@ class Heard:
         self.events.append(("writing", 0, 0))
 
     async def written(self, imported: int) -> None:
-        assert db.get_engine().current_transaction.get() is not None
+        assert db.in_transaction()
         self.events.append(("written", imported, 0))
 
 
