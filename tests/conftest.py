@@ -15,7 +15,6 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,9 +44,6 @@ os.environ["PICCOLO_CONF"] = "recall.db.piccolo_conf"
 # tests of the destination rule itself use the public_webhooks_only fixture.
 os.environ["RECALL_WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.0/8"
 
-# Fixtures for tests that run real processes (worker, Redis-compatible server).
-pytest_plugins = ["tests.harness"]
-
 _embedded_redis = None
 _app: Any = None
 
@@ -69,6 +65,10 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["RECALL_REDIS_URL"] = _embedded_redis.url
 
     from recall import db
+    from recall.settings import get_settings
+
+    # Folder conftests load before this hook and may have read the settings without Redis.
+    get_settings.cache_clear()
 
     with contextlib.redirect_stdout(io.StringIO()):  # piccolo prints progress
         asyncio.run(db.run_migrations())
@@ -176,6 +176,7 @@ def settings() -> Iterator[object]:
 async def client() -> AsyncIterator[object]:
     import httpx
 
+    from tests.harness import running
     from web.app import create_app
 
     # Same event loop as the test (Litestar's AsyncTestClient runs the app in a
@@ -193,24 +194,3 @@ async def client() -> AsyncIterator[object]:
         httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client,
     ):
         yield test_client
-
-
-@asynccontextmanager
-async def running(app: Any) -> AsyncIterator[None]:
-    """Hold the app's lifespan open in one task (fixture set-up and tear-down run in two)."""
-    started, stop = asyncio.Event(), asyncio.Event()
-
-    async def hold() -> None:
-        async with app.lifespan():
-            started.set()
-            await stop.wait()
-
-    task = asyncio.create_task(hold())
-    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when="FIRST_COMPLETED")
-    if task.done():
-        task.result()  # start-up failed: raise its error
-    try:
-        yield
-    finally:
-        stop.set()
-        await task

@@ -11,7 +11,7 @@ from httpx import AsyncClient as Client
 from httpx import Response
 
 from recall import auth, db, masterdata
-from recall.actors import SYSTEM
+from recall.actors import SYSTEM, Actor, Role
 from recall.clock import today
 from recall.settings import get_settings
 
@@ -29,15 +29,35 @@ async def make_user(
     )
 
 
-async def token_for(*roles: str, consignee_code: str | None = None) -> str:
-    user = await make_user(*roles, consignee_code=consignee_code)
-    settings = get_settings()
-    token, _ = await auth.login(user.username, PASSWORD, settings.secret_key, 60)
-    return token
+async def make_actor(*roles: str, consignee: masterdata.Consignee | None = None) -> Actor:
+    """A new user with `roles` (of `consignee`, when given), as the use cases see it."""
+    user = await make_user(*roles, consignee_code=consignee.code if consignee else None)
+    return Actor(
+        user.id,
+        user.username,
+        user.full_name,
+        frozenset(Role(r) for r in roles),
+        consignee.id if consignee else None,
+    )
+
+
+async def headers_of(user: auth.User, minutes: int = 60) -> dict[str, str]:
+    """API headers of `user`, signed in for `minutes`."""
+    token, _ = await auth.login(user.username, PASSWORD, get_settings().secret_key, minutes)
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def headers_for(*roles: str, consignee_code: str | None = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {await token_for(*roles, consignee_code=consignee_code)}"}
+    """API headers of a new user with `roles` (working for `consignee_code`, when given)."""
+    return await headers_of(await make_user(*roles, consignee_code=consignee_code))
+
+
+async def headers_as(role: str) -> dict[str, str]:
+    """Headers of a new user with `role`; a distributor works for a new consignee."""
+    if role == "distributor":
+        consignee = await make_consignee()
+        return await headers_for("distributor", consignee_code=consignee.code)
+    return await headers_for(role)
 
 
 # Master data ---------------------------------------------------------------------
@@ -255,15 +275,18 @@ async def make_investigation(
     return response.json()
 
 
+def local_today() -> date:
+    """The plant's date by the real clock (a test's frozen clock does not move it)."""
+    return datetime.now(ZoneInfo(get_settings().time_zone)).date()
+
+
 def capa_body(**changes: object) -> dict:
     """A corrective action due in two weeks (plant's calendar)."""
     body: dict = {
         "kind": "corrective",
         "description": "Re-validate the cleaning of the mixing tank.",
         "owner": "Budi Santoso (Production)",
-        # The real date, not the test's clock: a moved clock must not move the plan.
-        "due_on": (datetime.now(ZoneInfo(get_settings().time_zone)).date() + timedelta(days=14))
-        .isoformat(),
+        "due_on": (local_today() + timedelta(days=14)).isoformat(),
     }
     body.update(changes)
     return body
@@ -284,6 +307,15 @@ def proposal(**changes: object) -> dict:
     }
     body.update(changes)
     return body
+
+
+# A class II recall to wholesale level, for tests that need one not in progress.
+LABEL_MIX_UP = {
+    "reason": "Label mix-up",
+    "recall_class": "II",
+    "depth": "wholesale",
+    "health_hazard_assessment": "Wrong strength on the label.",
+}
 
 
 async def propose(client: Client, headers: dict[str, str] | None = None, **changes: object) -> dict:

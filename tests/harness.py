@@ -4,6 +4,7 @@ Redis-compatible server that can be stopped and started, and waiting for a condi
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import signal
 import socket
@@ -12,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,6 @@ import pytest_asyncio
 
 from recall import db
 from recall.embedded import EmbeddedRedis, start_redis
-from tests.conftest import running
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,6 +31,58 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def running(app: Any) -> AsyncIterator[None]:
+    """Hold the app's lifespan open in one task (fixture set-up and tear-down run in two)."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(hold())
+    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when="FIRST_COMPLETED")
+    if task.done():
+        task.result()  # start-up failed: raise its error
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+async def run_recall(*args: str, stdin: str = "", **env: str) -> tuple[int, str, str]:
+    """The `recall` command as an operator runs it, against the suite's database: exit code,
+    standard output, standard error."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "recall.cli", *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **env},
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def forget_sign_in_counts() -> None:
+    """Drop the sign-in failure counts kept in Redis (a served app's throttle)."""
+    from redis.asyncio import Redis
+
+    from recall.settings import get_settings
+
+    redis = Redis.from_url(get_settings().redis_url)
+    try:
+        keys = [key async for key in redis.scan_iter("recall:sign-in:*")]
+        if keys:
+            await redis.delete(*keys)
+    finally:
+        await redis.aclose()
+    await asyncio.sleep(0)
 
 
 # Redis and the worker ---------------------------------------------------------------------

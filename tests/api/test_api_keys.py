@@ -11,8 +11,11 @@ from datetime import timedelta
 import pytest
 
 from recall import clock
-from tests.api.test_consignee_notices import my_notices, world  # noqa: F401 - fixture
-from tests.factories import headers_for, make_consignee
+from tests.factories import (
+    headers_for,
+    make_consignee,
+)
+from tests.reads import my_notices
 
 
 async def create_key(client, consignee_id: int, headers: dict[str, str]):
@@ -50,7 +53,7 @@ async def test_only_an_administrator_mints_a_key(client, admin, role):
     assert await keys_of(client, admin) == {"items": [], "total": 0}
 
 
-async def test_admin_creates_a_key_that_works_until_it_is_revoked(client, world, admin):  # noqa: F811
+async def test_admin_creates_a_key_that_works_until_it_is_revoked(client, world, admin):
     created = await create_key(client, world["pbf"].id, admin)
     assert created.status_code == 201, created.text
     key = created.json()["key"]
@@ -99,7 +102,7 @@ async def test_revocation_is_in_the_keys_audit_trail(client, admin):
     assert revocation["new_values"]["revoked_at"]
 
 
-async def test_what_a_key_does_is_audited_under_the_keys_id(client, world, admin):  # noqa: F811
+async def test_what_a_key_does_is_audited_under_the_keys_id(client, world, admin):
     await create_key(client, world["pbf"].id, admin)
     await create_key(client, world["pbf"].id, admin)  # a second key of the same consignee
     key = (await create_key(client, world["pbf"].id, admin)).json()["key"]

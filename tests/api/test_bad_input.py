@@ -8,7 +8,8 @@ import time
 import msgspec
 import pytest
 
-from tests.factories import headers_for, make_user
+from tests.api.helpers import HEADER, post_csv
+from tests.factories import headers_for, make_consignee, make_user, recent_batch
 from tests.pages.helpers import csrf_token, sign_in
 from web.bad_input import json_too_deep
 
@@ -26,7 +27,7 @@ def deep_login() -> bytes:
 
 
 @pytest.fixture
-async def qa(client):
+async def signed_in_qa(client):
     await make_user("qa", "qa_manager", username="siti")
     response = await sign_in(client, "siti")
     assert response.status_code in (302, 303), response.text
@@ -68,10 +69,10 @@ async def test_deeply_nested_complaint_is_refused(client):
     assert response.status_code == 400, response.text
 
 
-async def test_deeply_nested_body_on_a_page_form_gets_the_error_page(qa):
-    form = await qa.get("/complaints/new")
+async def test_deeply_nested_body_on_a_page_form_gets_the_error_page(signed_in_qa):
+    form = await signed_in_qa.get("/complaints/new")
     assert form.status_code == 200
-    response = await qa.post(
+    response = await signed_in_qa.post(
         "/complaints",
         content=b'{"description":' + nested(DEEP) + b"}",
         headers={"Content-Type": "application/json", "X-CSRFToken": csrf_token(form.text), **EN},
@@ -131,8 +132,8 @@ def test_the_depth_check_costs_less_than_decoding_a_mebibyte():
         ("/trends?from={day}", "from"),
     ],
 )
-async def test_far_dates_on_pages_get_the_error_page(qa, path, field, day):
-    response = await qa.get(path.format(day=day), headers=EN)
+async def test_far_dates_on_pages_get_the_error_page(signed_in_qa, path, field, day):
+    response = await signed_in_qa.get(path.format(day=day), headers=EN)
     assert_page(response)
     assert field in response.text
 
@@ -213,9 +214,9 @@ async def test_far_moments_in_api_queries_name_the_field(client, moment):
 
 
 async def test_dates_inside_the_range_still_pass_the_guard(client):
-    qa = await headers_for("qa")
+    signed_in_qa = await headers_for("qa")
     for query in ("from=1900-01-01&to=1901-12-31", "from=2199-01-01&to=2200-12-31"):
-        response = await client.get(f"/api/complaints/trends?{query}", headers=qa)
+        response = await client.get(f"/api/complaints/trends?{query}", headers=signed_in_qa)
         assert response.status_code == 200, response.text
 
 
@@ -239,10 +240,10 @@ def page_paths() -> list[str]:
 
 
 @pytest.mark.parametrize("day", FAR_DATES)
-async def test_no_page_fails_on_far_dates(qa, day):
+async def test_no_page_fails_on_far_dates(signed_in_qa, day):
     query = "&".join(f"{name}={day}" for name in DATE_PARAMETERS)
     for path in page_paths():
-        response = await qa.get(f"{path}?{query}", headers=EN)
+        response = await signed_in_qa.get(f"{path}?{query}", headers=EN)
         assert response.status_code < 500, (path, response.status_code, response.text[:300])
         assert not response.headers.get("content-type", "").startswith("application/json"), path
 
@@ -267,8 +268,6 @@ async def test_a_far_date_in_a_portal_form_gets_the_error_page(client):
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
 async def test_far_dates_in_a_csv_import_name_the_line_and_field(client, day):
-    from tests.api.test_shipments import HEADER, post_csv, recent_batch
-    from tests.factories import make_consignee
 
     batch, pbf = await recent_batch(), await make_consignee()
     text = f"{HEADER}\n{batch.gtin},{batch.batch_no},{pbf.code},10,{day},\n"
@@ -278,11 +277,11 @@ async def test_far_dates_in_a_csv_import_name_the_line_and_field(client, day):
     assert (error["line"], error["detail"].split(":")[0]) == (2, "shipped_on")
 
 
-async def test_page_errors_are_pages_and_api_errors_are_json(qa):
-    missing = await qa.get("/no-such-page", headers=EN)
+async def test_page_errors_are_pages_and_api_errors_are_json(signed_in_qa):
+    missing = await signed_in_qa.get("/no-such-page", headers=EN)
     assert_page(missing, (404,))
-    wrong_method = await qa.delete("/complaints", headers=EN)
+    wrong_method = await signed_in_qa.delete("/complaints", headers=EN)
     assert_page(wrong_method, (405,))
-    api = await qa.get("/api/no-such-thing", headers=await headers_for("qa"))
+    api = await signed_in_qa.get("/api/no-such-thing", headers=await headers_for("qa"))
     assert api.status_code == 404
     assert api.json()["status_code"] == 404

@@ -4,65 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
 
 import pytest
 
 from recall import db, masterdata
-from recall.clock import today
-from tests.api.test_consignee_notices import approved_recall, my_notices, ship, trail
-from tests.factories import headers_for, make_batch, make_consignee
-from tests.integration.test_recall_approval import MISFILED_LINES
-
-
-@pytest.fixture
-async def chain(client):
-    """A PBF received 1000 of a batch from us; a known pharmacy and another PBF exist."""
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
-    other = await make_batch(
-        manufactured_on=today() - timedelta(days=60), expires_on=today() + timedelta(days=600)
-    )
-    pbf = await make_consignee("W-PBF", name="PBF Sehat Sentosa")
-    rival = await make_consignee("R-PBF", name="PBF Lain")
-    known = await make_consignee(
-        "K-APT", name="Apotek Kenanga", kind="pharmacy", webhook_url="https://kenanga.example/hook"
-    )
-    await ship(batch, pbf, 1000)
-    await ship(other, pbf, 50)
-    await ship(batch, rival, 10)
-    recall = await approved_recall(client, batch, batch_ids=[batch.id, other.id])
-    pbf_headers = await headers_for("distributor", consignee_code=pbf.code)
-    notice = (await my_notices(client, pbf_headers))["items"][0]
-    return {
-        "batch": batch,
-        "other": other,
-        "pbf": pbf,
-        "rival": rival,
-        "known": known,
-        "recall": recall,
-        "headers": pbf_headers,
-        "notice": notice,
-        "path": f"/api/notices/{notice['id']}/sub-consignees",
-    }
-
-
-def entry(batch, code: str, quantity: int, **changes) -> dict:
-    return {
-        "code": code,
-        "name": f"Outlet {code}",
-        "kind": "pharmacy",
-        "batch_no": batch.batch_no,
-        "quantity": quantity,
-        **changes,
-    }
-
-
-async def name(client, chain, consignees, **headers):
-    return await client.post(
-        chain["path"], json={"consignees": consignees}, headers={**chain["headers"], **headers}
-    )
+from tests.api.helpers import entry, name
+from tests.factories import (
+    approved_recall,
+    headers_for,
+    make_consignee,
+    recent_batch,
+    ship,
+)
+from tests.reads import MISFILED_LINES, my_notices, trail
 
 
 async def audit_entries(client, entity: str, entity_id) -> list[dict]:
@@ -250,9 +204,7 @@ async def test_same_customer_and_batch_twice_is_422(client, chain):
 
 
 async def test_a_kind_beyond_the_depth_is_refused(client):
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     pbf = await make_consignee("D-PBF")
     await ship(batch, pbf, 100)
     await approved_recall(client, batch, depth="wholesale")
@@ -375,9 +327,7 @@ async def test_one_customer_named_for_two_batches_gets_one_notice(client, chain)
 
 
 async def test_a_thousand_customers_in_one_request(client):
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     pbf = await make_consignee("BIG-PBF")
     await ship(batch, pbf, 5000)
     await approved_recall(client, batch)

@@ -8,7 +8,7 @@ what the namer sent; only customers it created itself show their notices.
 from __future__ import annotations
 
 from recall import db, notices
-from tests.api.test_cascade import chain, entry, name  # noqa: F401 (fixture)
+from tests.api.helpers import entry, name
 from tests.factories import headers_for, make_user
 from tests.pages.helpers import sign_in
 
@@ -21,7 +21,7 @@ async def notice_of(code: str) -> int:
     return int(row["id"])
 
 
-async def everything_the_namer_sees(client, chain) -> str:  # noqa: F811
+async def everything_the_namer_sees(client, chain) -> str:
     notice_id = chain["notice"]["id"]
     listed = await client.get(chain["path"], headers=chain["headers"])
     assert listed.status_code == 200, listed.text
@@ -43,7 +43,7 @@ def leaks(text: str, stored_name: str, notice_id: int) -> list[str]:
     return found
 
 
-async def test_naming_another_distributor_echoes_only_what_was_sent(client, chain):  # noqa: F811
+async def test_naming_another_distributor_echoes_only_what_was_sent(client, chain):
     rival_notice = await notice_of("R-PBF")
     sent = entry(chain["batch"], "R-PBF", 5, name="Whoever I Say", kind="pbf")
     response = await name(client, chain, [sent])
@@ -59,7 +59,7 @@ async def test_naming_another_distributor_echoes_only_what_was_sent(client, chai
     assert leaks(await everything_the_namer_sees(client, chain), "PBF Lain", rival_notice) == []
 
 
-async def test_naming_a_known_outlet_shows_neither_its_name_nor_its_notice(client, chain):  # noqa: F811
+async def test_naming_a_known_outlet_shows_neither_its_name_nor_its_notice(client, chain):
     sent = entry(chain["batch"], "K-APT", 30, name="My Name For It")
     response = await name(client, chain, [sent])
     assert response.status_code == 201, response.text
@@ -80,7 +80,7 @@ async def test_naming_a_known_outlet_shows_neither_its_name_nor_its_notice(clien
     assert [item["id"] for item in own] == [known_notice]
 
 
-async def test_customers_the_namer_created_stay_its_own_to_follow(client, chain):  # noqa: F811
+async def test_customers_the_namer_created_stay_its_own_to_follow(client, chain):
     sent = entry(chain["batch"], "N-APT", 20, name="Apotek Baru")
     response = await name(client, chain, [sent])
     (named,) = response.json()["consignees"]

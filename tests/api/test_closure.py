@@ -9,15 +9,20 @@ import pytest
 
 from recall import db, recalls
 from recall.auth._signatures import record_hash
-from recall.clock import today
-from tests.api.test_consignee_notices import approved_recall, moment, my_notices, recall_read, ship
-from tests.api.test_reconciliation import (
+from tests.factories import (
+    LABEL_MIX_UP,
+    PASSWORD,
+    approved_recall,
     destroy,
-    reconciliation,
+    headers_for,
+    make_batch,
+    make_consignee,
+    propose,
+    recent_batch,
     report,
-    two_tiers,  # noqa: F401 (fixture)
+    ship,
 )
-from tests.factories import PASSWORD, headers_for, make_batch, make_consignee
+from tests.reads import moment, my_notices, recall_read, reconciliation
 
 
 async def close(client, recall_id, headers=None, password=PASSWORD, **body):
@@ -40,9 +45,7 @@ async def trail(client, recall_id) -> list[dict]:
 @pytest.fixture
 async def accounted(client):
     """One batch, 100 units to one PBF, all accounted for: 60 returned, 40 destroyed on site."""
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     await ship(batch, await make_consignee("PBF-OK"), 100)
     recall = await approved_recall(client, batch, drill=True)
     headers = await headers_for("distributor", consignee_code="PBF-OK")
@@ -54,7 +57,7 @@ async def accounted(client):
     return world
 
 
-async def test_unaccounted_units_need_a_justification(client, two_tiers):  # noqa: F811
+async def test_unaccounted_units_need_a_justification(client, two_tiers):
     recall_id = two_tiers["recall"]["id"]
     for justification in (None, "", "   "):
         body = {} if justification is None else {"justification": justification}
@@ -122,22 +125,10 @@ async def test_closing_twice_and_closing_a_proposal_are_409(client, accounted):
     assert [s["action"] for s in shown["signatures"]] == ["approve", "close"]
 
     batch = await make_batch()
-    proposed = await client.post(
-        "/api/recalls",
-        json={
-            "reason": "Label mix-up",
-            "recall_class": "II",
-            "recall_type": "voluntary",
-            "depth": "wholesale",
-            "profile": "bpom",
-            "health_hazard_assessment": "Wrong strength on the label.",
-            "batch_ids": [batch.id],
-        },
-        headers=await headers_for("qa"),
-    )
-    refused = await close(client, proposed.json()["id"], justification="never started")
+    proposed = await propose(client, batch_ids=[batch.id], **LABEL_MIX_UP)
+    refused = await close(client, proposed["id"], justification="never started")
     assert refused.status_code == 409, refused.text
-    assert (await recall_read(client, proposed.json()["id"]))["status"] == "proposed"
+    assert (await recall_read(client, proposed["id"]))["status"] == "proposed"
 
 
 @pytest.mark.faults  # a race: run with the other fault tests
@@ -200,7 +191,7 @@ async def test_who_may_close(client, accounted):
 # Readiness ----------------------------------------------------------------------------------
 
 
-async def test_drill_reports_time_to_trace_and_time_to_notify(client, two_tiers):  # noqa: F811
+async def test_drill_reports_time_to_trace_and_time_to_notify(client, two_tiers):
     recall_id = two_tiers["recall"]["id"]
     shown = await recall_read(client, recall_id)
     assert shown["closed_at"] is None
@@ -253,7 +244,7 @@ async def test_a_proposal_has_no_readiness_figures_yet(client):
         },
         headers=await headers_for("qa"),
     )
-    shown = await recall_read(client, proposed.json()["id"])
+    shown = await recall_read(client, proposed["id"])
     assert shown["drill"] is True
     assert shown["time_to_trace_seconds"] is None
     assert shown["time_to_notify_seconds"] is None

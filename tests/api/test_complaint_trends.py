@@ -1,11 +1,10 @@
 """Complaint trends for QA: counts by month, category and product, and by batch."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
-from recall import clock, complaints
+from recall import complaints
 from recall.actors import SYSTEM
 from tests.factories import headers_for, make_batch, make_consignee, make_product
 
@@ -101,11 +100,9 @@ async def test_an_empty_window_has_no_rows(client, history):
 
 
 @pytest.fixture
-def mid_june() -> Iterator[datetime]:
-    moment = datetime(2027, 6, 15, 10, tzinfo=UTC)
-    clock.set_clock(lambda: moment)
-    yield moment
-    clock.set_clock(None)
+def mid_june(frozen_clock: list[datetime]) -> datetime:
+    frozen_clock[0] = datetime(2027, 6, 15, 10, tzinfo=UTC)
+    return frozen_clock[0]
 
 
 async def test_default_window_is_the_twelve_months_up_to_today(client, mid_june):

@@ -10,7 +10,7 @@ from recall import clock, db
 from recall.complaints import tables as complaint_tables
 from recall.investigations import tables as investigation_tables
 from recall.settings import get_settings
-from tests.factories import headers_for, make_batch, make_consignee
+from tests.factories import headers_as, headers_for, make_batch, make_complaint
 
 TRIAGE = {"category": "quality_defect", "severity": "major", "investigate": True}
 NO_INVESTIGATION = {
@@ -22,19 +22,11 @@ NO_INVESTIGATION = {
 
 
 async def log(client, headers=None, **changes):
-    body = {
-        "channel": "phone",
-        "reporter": {"name": "Ani Wijaya", "kind": "patient"},
-        "description": "The syrup is cloudy.",
-        "adverse_event": False,
-        "sample_available": True,
-        **changes,
-    }
-    response = await client.post(
-        "/api/complaints", json=body, headers=headers or await headers_for("cs")
+    """A patient's complaint without contact details."""
+    reporter = {"name": "Ani Wijaya", "kind": "patient"}
+    return await make_complaint(
+        client, headers, reporter=reporter, description="The syrup is cloudy.", **changes
     )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def triage(client, complaint_id, headers, **body):
@@ -86,11 +78,6 @@ async def conclude(investigation_id: int) -> None:
     await investigation_tables.Investigation.update(
         {investigation_tables.Investigation.status: "concluded"}
     ).where(investigation_tables.Investigation.id == investigation_id)
-
-
-@pytest.fixture
-async def qa():
-    return await headers_for("qa")
 
 
 # Triage ------------------------------------------------------------------------------
@@ -250,11 +237,11 @@ def fda_profiles(monkeypatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def thanksgiving_eve() -> Iterator[datetime]:
-    moment = datetime(2027, 11, 24, 15, 0, tzinfo=UTC)  # a Wednesday, the day before Thanksgiving
-    clock.set_clock(lambda: moment)
-    yield moment
-    clock.set_clock(None)
+def thanksgiving_eve(frozen_clock: list[datetime]) -> datetime:
+    frozen_clock[0] = datetime(
+        2027, 11, 24, 15, 0, tzinfo=UTC
+    )  # a Wednesday, the day before Thanksgiving
+    return frozen_clock[0]
 
 
 async def test_fda_field_alert_deadline_is_three_working_days(
@@ -402,15 +389,10 @@ async def test_concurrent_closes_one_wins(client, qa):
 # Roles ----------------------------------------------------------------------------------
 
 
-async def distributor_headers():
-    consignee = await make_consignee()
-    return await headers_for("distributor", consignee_code=consignee.code)
-
-
 @pytest.mark.parametrize("role", ["cs", "qa_manager", "inspector", "admin", "distributor"])
 async def test_only_qa_may_triage(client, qa, role):
     complaint = await log(client)
-    headers = await distributor_headers() if role == "distributor" else await headers_for(role)
+    headers = await headers_as("distributor") if role == "distributor" else await headers_for(role)
     response = await triage(client, complaint["id"], headers, **TRIAGE)
     assert response.status_code == 403
     after = (await client.get(f"/api/complaints/{complaint['id']}", headers=qa)).json()
@@ -420,14 +402,14 @@ async def test_only_qa_may_triage(client, qa, role):
 @pytest.mark.parametrize("role", ["cs", "qa_manager", "inspector", "admin", "distributor"])
 async def test_only_qa_may_close(client, qa, role):
     body = await triaged(client, qa, NO_INVESTIGATION)
-    headers = await distributor_headers() if role == "distributor" else await headers_for(role)
+    headers = await headers_as("distributor") if role == "distributor" else await headers_for(role)
     assert (await close(client, body["id"], headers)).status_code == 403
 
 
 @pytest.mark.parametrize("role", ["qa_manager", "inspector", "admin", "distributor"])
 async def test_only_cs_and_qa_may_reply(client, role):
     complaint = await log(client)
-    headers = await distributor_headers() if role == "distributor" else await headers_for(role)
+    headers = await headers_as("distributor") if role == "distributor" else await headers_for(role)
     assert (await reply(client, complaint["id"], headers)).status_code == 403
 
 
@@ -443,7 +425,7 @@ async def test_inspector_reads_the_triage_and_replies(client, qa):
 
 async def test_distributor_sees_nothing(client, qa):
     body = await triaged(client, qa, NO_INVESTIGATION)
-    headers = await distributor_headers()
+    headers = await headers_as("distributor")
     assert (await client.get(f"/api/complaints/{body['id']}", headers=headers)).status_code == 403
     assert (await client.get("/api/complaints/trends", headers=headers)).status_code == 403
 

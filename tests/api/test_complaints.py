@@ -2,49 +2,22 @@
 
 import asyncio
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from recall import clock
 from tests.factories import (
+    complaint_body,
     gtin_with_check_digit,
+    headers_as,
     headers_for,
     make_batch,
-    make_consignee,
+    make_complaint,
     make_product,
 )
 
 GS = "\x1d"
 REFERENCE = re.compile(r"^CMP-\d{4}-\d{6}$")
-
-
-def complaint_body(**changes):
-    body = {
-        "channel": "phone",
-        "reporter": {"name": "Ani Wijaya", "kind": "patient", "contact": "+62 812 555 0101"},
-        "description": "The syrup is cloudy and smells odd.",
-        "adverse_event": False,
-        "sample_available": True,
-    }
-    body.update(changes)
-    return body
-
-
-async def log(client, headers, **changes):
-    response = await client.post("/api/complaints", json=complaint_body(**changes), headers=headers)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[list[datetime]]:
-    """A clock the test moves by assigning `now[0]`."""
-    now = [datetime.now(UTC)]
-    clock.set_clock(lambda: now[0])
-    yield now
-    clock.set_clock(None)
 
 
 def ahead(days: float = 0) -> datetime:
@@ -56,11 +29,6 @@ async def cs_at(frozen_clock, moment):
     """Move the clock; sign in again, since tokens expire by the clock."""
     frozen_clock[0] = moment
     return await headers_for("cs")
-
-
-async def distributor_headers():
-    consignee = await make_consignee()
-    return await headers_for("distributor", consignee_code=consignee.code)
 
 
 # Roles ------------------------------------------------------------------------------
@@ -98,8 +66,8 @@ async def test_other_roles_may_not_log_a_complaint(client, role):
 
 
 async def test_distributor_may_not_log_list_or_read(client):
-    complaint = await log(client, await headers_for("cs"))
-    headers = await distributor_headers()
+    complaint = await make_complaint(client, await headers_for("cs"))
+    headers = await headers_as("distributor")
     create = await client.post("/api/complaints", json=complaint_body(), headers=headers)
     listing = await client.get("/api/complaints", headers=headers)
     detail = await client.get(f"/api/complaints/{complaint['id']}", headers=headers)
@@ -108,7 +76,7 @@ async def test_distributor_may_not_log_list_or_read(client):
 
 @pytest.mark.parametrize("role", ["cs", "qa", "qa_manager", "inspector", "admin"])
 async def test_reading_roles_list_and_read(client, role):
-    complaint = await log(client, await headers_for("cs"))
+    complaint = await make_complaint(client, await headers_for("cs"))
     headers = await headers_for(role)
     listing = await client.get("/api/complaints", headers=headers)
     assert listing.status_code == 200
@@ -130,7 +98,9 @@ async def test_without_a_token_everything_is_401(client):
 
 async def test_typed_gtin_and_batch_link_the_product_and_batch(client):
     batch = await make_batch(batch_no="PCT2301")
-    body = await log(client, await headers_for("cs"), gtin=batch.gtin[1:], batch_no="PCT2301")
+    body = await make_complaint(
+        client, await headers_for("cs"), gtin=batch.gtin[1:], batch_no="PCT2301"
+    )
     assert body["gtin"] == batch.gtin
     assert body["product_id"] == batch.product_id
     assert body["product_name"] == "Paracetamol Syrup"
@@ -142,7 +112,7 @@ async def test_typed_gtin_and_batch_link_the_product_and_batch(client):
 async def test_human_readable_scan_fills_product_batch_expiry_and_serial(client):
     batch = await make_batch(batch_no="PCT2302")
     scan = f"(01){batch.gtin}(17)280131(10)PCT2302(21)SN-000042"
-    body = await log(client, await headers_for("cs"), barcode=scan)
+    body = await make_complaint(client, await headers_for("cs"), barcode=scan)
     assert body["gtin"] == batch.gtin
     assert body["product_name"] == "Paracetamol Syrup"
     assert (body["batch_id"], body["batch_no"]) == (batch.id, "PCT2302")
@@ -154,14 +124,14 @@ async def test_human_readable_scan_fills_product_batch_expiry_and_serial(client)
 async def test_raw_scan_with_group_separators_fills_fields(client):
     batch = await make_batch(batch_no="PCT2303")
     scan = f"01{batch.gtin}17280131" + f"10PCT2303{GS}21SN9"
-    body = await log(client, await headers_for("qa"), barcode=scan)
+    body = await make_complaint(client, await headers_for("qa"), barcode=scan)
     assert (body["batch_id"], body["batch_no"], body["serial"]) == (batch.id, "PCT2303", "SN9")
     assert body["expires_on"] == "2028-01-31"
 
 
 async def test_scan_and_typed_values_that_agree_are_accepted(client):
     batch = await make_batch(batch_no="PCT2304")
-    body = await log(
+    body = await make_complaint(
         client,
         await headers_for("cs"),
         gtin=batch.gtin,
@@ -173,14 +143,16 @@ async def test_scan_and_typed_values_that_agree_are_accepted(client):
 
 async def test_unknown_batch_of_a_known_product_is_accepted_and_flagged(client):
     product = await make_product()
-    body = await log(client, await headers_for("cs"), gtin=product.gtin, batch_no="FAKE001")
+    body = await make_complaint(
+        client, await headers_for("cs"), gtin=product.gtin, batch_no="FAKE001"
+    )
     assert body["product_id"] == product.id
     assert (body["batch_no"], body["batch_id"], body["batch_known"]) == ("FAKE001", None, False)
 
 
 async def test_scanned_unknown_batch_is_accepted_and_flagged(client):
     product = await make_product()
-    body = await log(
+    body = await make_complaint(
         client, await headers_for("cs"), barcode=f"(01){product.gtin}(17)290101(10)X99"
     )
     assert (body["batch_no"], body["batch_known"], body["expires_on"]) == (
@@ -189,7 +161,9 @@ async def test_scanned_unknown_batch_is_accepted_and_flagged(client):
 
 
 async def test_general_complaint_without_product(client):
-    body = await log(client, await headers_for("cs"), description="Nobody answers the hotline.")
+    body = await make_complaint(
+        client, await headers_for("cs"), description="Nobody answers the hotline."
+    )
     assert body["gtin"] is None and body["batch_no"] is None and body["batch_known"] is None
 
 
@@ -330,7 +304,7 @@ async def test_refused_complaints_leave_nothing_behind(client):
     trail = await client.get("/api/audit?entity=complaint", headers=headers)
     assert trail.json()["total"] == 0
     # No reference number was used up by the refused attempt.
-    first = await log(client, headers)
+    first = await make_complaint(client, headers)
     assert first["reference"].endswith("-000001")
 
 
@@ -340,10 +314,10 @@ async def test_refused_complaints_leave_nothing_behind(client):
 async def test_references_count_up_within_the_year_of_receipt(client, frozen_clock):
     year = ahead().year + 1
     headers = await cs_at(frozen_clock, datetime(year, 12, 31, 23, 59, tzinfo=UTC))
-    first = await log(client, headers)
-    second = await log(client, headers)
+    first = await make_complaint(client, headers)
+    second = await make_complaint(client, headers)
     headers = await cs_at(frozen_clock, datetime(year + 1, 1, 1, 0, 1, tzinfo=UTC))
-    third = await log(client, headers)
+    third = await make_complaint(client, headers)
     assert [first["reference"], second["reference"], third["reference"]] == [
         f"CMP-{year}-000001", f"CMP-{year}-000002", f"CMP-{year + 1}-000001",
     ]  # fmt: skip
@@ -381,7 +355,7 @@ async def test_unknown_id_is_404(client):
 async def test_detail_history_shows_the_creation(client):
     cs = await headers_for("cs")
     batch = await make_batch(batch_no="H1")
-    complaint = await log(client, cs, gtin=batch.gtin, batch_no="H1")
+    complaint = await make_complaint(client, cs, gtin=batch.gtin, batch_no="H1")
     detail = (await client.get(f"/api/complaints/{complaint['id']}", headers=cs)).json()
     assert {key: detail[key] for key in complaint} == complaint
     [entry] = detail["history"]
@@ -403,17 +377,17 @@ async def test_possible_duplicates_are_same_batch_within_thirty_days(client, fro
     same_batch = {"gtin": batch.gtin, "batch_no": "DUP1"}
 
     cs = await cs_at(frozen_clock, start - timedelta(days=31))
-    too_early = await log(client, cs, **same_batch)
+    too_early = await make_complaint(client, cs, **same_batch)
     cs = await cs_at(frozen_clock, start - timedelta(days=30))
-    edge_before = await log(client, cs, **same_batch)
+    edge_before = await make_complaint(client, cs, **same_batch)
     cs = await cs_at(frozen_clock, start)
-    subject = await log(client, cs, barcode=f"(01){batch.gtin}(10)DUP1")
-    await log(client, cs, gtin=other_batch.gtin, batch_no="DUP2")
-    await log(client, cs)  # no product at all
+    subject = await make_complaint(client, cs, barcode=f"(01){batch.gtin}(10)DUP1")
+    await make_complaint(client, cs, gtin=other_batch.gtin, batch_no="DUP2")
+    await make_complaint(client, cs)  # no product at all
     cs = await cs_at(frozen_clock, start + timedelta(days=29))
-    later = await log(client, cs, **same_batch, description="Again. " * 80)
+    later = await make_complaint(client, cs, **same_batch, description="Again. " * 80)
     cs = await cs_at(frozen_clock, start + timedelta(days=31))
-    await log(client, cs, **same_batch)
+    await make_complaint(client, cs, **same_batch)
 
     detail = (await client.get(f"/api/complaints/{subject['id']}", headers=cs)).json()
     duplicates = detail["possible_duplicates"]
@@ -433,9 +407,9 @@ async def test_possible_duplicates_of_an_unknown_batch_match_gtin_and_batch_no(c
     cs = await headers_for("cs")
     product = await make_product()
     other = await make_product(name="Amoxicillin")
-    first = await log(client, cs, gtin=product.gtin, batch_no="FAKE9")
-    second = await log(client, cs, gtin=product.gtin, batch_no="FAKE9")
-    await log(client, cs, gtin=other.gtin, batch_no="FAKE9")
+    first = await make_complaint(client, cs, gtin=product.gtin, batch_no="FAKE9")
+    second = await make_complaint(client, cs, gtin=product.gtin, batch_no="FAKE9")
+    await make_complaint(client, cs, gtin=other.gtin, batch_no="FAKE9")
     detail = (await client.get(f"/api/complaints/{second['id']}", headers=cs)).json()
     assert [d["id"] for d in detail["possible_duplicates"]] == [first["id"]]
 
@@ -447,7 +421,7 @@ async def test_list_is_newest_first_and_paginates(client, frozen_clock):
     references = []
     for day in range(5):
         cs = await cs_at(frozen_clock, ahead(days=day))
-        references.append((await log(client, cs))["reference"])
+        references.append((await make_complaint(client, cs))["reference"])
     page = (await client.get("/api/complaints?limit=2&offset=1", headers=cs)).json()
     assert page["total"] == 5
     assert [c["reference"] for c in page["items"]] == [references[3], references[2]]
@@ -464,8 +438,8 @@ async def test_bad_paging_is_400(client, query):
 async def test_list_filters_by_status_and_batch_no(client):
     cs = await headers_for("cs")
     batch = await make_batch(batch_no="FLT1")
-    on_batch = await log(client, cs, gtin=batch.gtin, batch_no="FLT1")
-    await log(client, cs)
+    on_batch = await make_complaint(client, cs, gtin=batch.gtin, batch_no="FLT1")
+    await make_complaint(client, cs)
     by_batch = (await client.get("/api/complaints?batch_no=FLT1", headers=cs)).json()
     assert (by_batch["total"], by_batch["items"][0]["id"]) == (1, on_batch["id"])
     received = (await client.get("/api/complaints?status=received", headers=cs)).json()
@@ -480,13 +454,13 @@ async def test_list_filters_by_status_and_batch_no(client):
 async def test_free_text_search_is_case_insensitive_over_many_fields(client):
     cs = await headers_for("cs")
     batch = await make_batch(batch_no="QX77")
-    by_product = await log(client, cs, gtin=batch.gtin, batch_no="QX77")
-    by_org = await log(
+    by_product = await make_complaint(client, cs, gtin=batch.gtin, batch_no="QX77")
+    by_org = await make_complaint(
         client, cs,
         reporter={"name": "Budi", "kind": "pharmacist", "organization": "Apotek Sehat Selalu"},
         description="Label smudged.",
     )  # fmt: skip
-    by_text = await log(client, cs, description="Bottle arrived LEAKING.")
+    by_text = await make_complaint(client, cs, description="Bottle arrived LEAKING.")
 
     async def search(q):
         page = (await client.get("/api/complaints", params={"q": q}, headers=cs)).json()
@@ -503,9 +477,11 @@ async def test_free_text_search_is_case_insensitive_over_many_fields(client):
 
 async def test_search_treats_percent_and_underscore_literally(client):
     cs = await headers_for("cs")
-    percent = await log(client, cs, description="Only 50% of the tablets were in the strip.")
-    underscore = await log(client, cs, description="Leaflet code LF_12 missing.")
-    await log(client, cs, description="Leaflet code LFX12 missing; 500 tablets.")
+    percent = await make_complaint(
+        client, cs, description="Only 50% of the tablets were in the strip."
+    )
+    underscore = await make_complaint(client, cs, description="Leaflet code LF_12 missing.")
+    await make_complaint(client, cs, description="Leaflet code LFX12 missing; 500 tablets.")
 
     async def search(q):
         page = (await client.get("/api/complaints", params={"q": q}, headers=cs)).json()

@@ -7,15 +7,22 @@ received 2,700: both were accepted and the recall's unaccounted quantity went ne
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 import pytest
 
 from recall import db, notices
 from recall.clock import today
-from tests.api.test_consignee_notices import approved_recall, recall_read, ship, trail
-from tests.factories import headers_for, make_batch, make_consignee, make_user
+from tests.factories import (
+    approved_recall,
+    headers_for,
+    make_consignee,
+    make_user,
+    recent_batch,
+    scan,
+    ship,
+)
 from tests.pages.helpers import csrf_token, sign_in
+from tests.reads import recall_read, trail
 
 HUGE = 2_147_483_647
 RECEIVED = 2_700
@@ -24,19 +31,13 @@ RECEIVED = 2_700
 @pytest.fixture
 async def received(client):
     """A PBF that received 2,700 units of a recalled batch."""
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     pbf = await make_consignee("PBF-FIG")
     await ship(batch, pbf, RECEIVED)
     recall = await approved_recall(client, batch)
     headers = await headers_for("distributor", consignee_code=pbf.code)
     (notice,) = (await client.get("/api/notices", headers=headers)).json()["items"]
     return {"batch": batch, "recall": recall, "headers": headers, "notice": notice["id"]}
-
-
-def scan(batch, serial: str) -> str:
-    return f"(01){batch.gtin}(17){batch.expires_on:%y%m%d}(10){batch.batch_no}(21){serial}"
 
 
 async def post(client, world, what: str, body: dict):
@@ -123,9 +124,7 @@ async def test_returns_add_up_over_several_posts_and_destructions_on_site(client
 
 
 async def test_scans_count_units_per_batch_and_the_refused_scan_is_named(client):
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     pbf = await make_consignee("PBF-SCAN")
     await ship(batch, pbf, 2)
     await approved_recall(client, batch)

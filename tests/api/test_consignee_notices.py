@@ -3,101 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from recall import auth, db, masterdata
+from recall import auth, db
 from recall.actors import SYSTEM
 from recall.clock import today
-from tests.factories import PASSWORD, headers_for, make_batch, make_consignee
-
-
-async def ship(batch, to, quantity, sender=None) -> None:
-    await masterdata.record_shipment(
-        SYSTEM,
-        batch.gtin,
-        batch.batch_no,
-        to.code,
-        quantity,
-        today() - timedelta(days=10),
-        sender.code if sender else None,
-    )
-
-
-async def approved_recall(client, batch, **changes) -> dict:
-    body = {
-        "reason": "Diethylene glycol above limit in the solvent lot",
-        "recall_class": "I",
-        "recall_type": "voluntary",
-        "depth": "retail",
-        "profile": "bpom",
-        "health_hazard_assessment": "Acute kidney injury possible; serious, life-threatening.",
-        "batch_ids": [batch.id],
-        **changes,
-    }
-    proposed = await client.post("/api/recalls", json=body, headers=await headers_for("qa"))
-    assert proposed.status_code == 201, proposed.text
-    approved = await client.post(
-        f"/api/recalls/{proposed.json()['id']}/approve",
-        json={"password": PASSWORD, "meaning": "Approved"},
-        headers=await headers_for("qa_manager"),
-    )
-    assert approved.status_code == 200, approved.text
-    return approved.json()
-
-
-@pytest.fixture
-async def world(client):
-    """One batch shipped to a PBF, which passed some on to a pharmacy; the recall is approved."""
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
-    pbf = await make_consignee("A-PBF")
-    pharmacy = await make_consignee("C-APT", kind="pharmacy")
-    await ship(batch, pbf, 1000)
-    await ship(batch, pharmacy, 40, sender=pbf)
-    recall = await approved_recall(client, batch)
-    return {
-        "batch": batch,
-        "pbf": pbf,
-        "pharmacy": pharmacy,
-        "recall": recall,
-        "pbf_headers": await headers_for("distributor", consignee_code=pbf.code),
-        "pharmacy_headers": await headers_for("distributor", consignee_code=pharmacy.code),
-    }
-
-
-async def my_notices(client, headers) -> dict:
-    response = await client.get("/api/notices", headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def recall_read(client, recall_id) -> dict:
-    response = await client.get(f"/api/recalls/{recall_id}", headers=await headers_for("qa"))
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def trail(client, notice_id) -> list[str]:
-    response = await client.get(
-        "/api/audit",
-        params={"entity": "notice", "entity_id": str(notice_id)},
-        headers=await headers_for("admin"),
-    )
-    assert response.status_code == 200, response.text
-    return [entry["action"] for entry in response.json()["items"]]
-
-
-def deadline(recall: dict, name: str) -> datetime:
-    due = next(d["due_at"] for d in recall["deadlines"] if d["name"] == name)
-    return datetime.fromisoformat(due.replace("Z", "+00:00"))
-
-
-def moment(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
+from tests.factories import (
+    approved_recall,
+    headers_for,
+    make_batch,
+    ship,
+)
+from tests.reads import deadline, moment, my_notices, recall_read, trail
 
 # Reading ------------------------------------------------------------------------------
 

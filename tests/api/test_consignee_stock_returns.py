@@ -7,27 +7,25 @@ import asyncio
 import pytest
 
 from recall import db
-from tests.api.test_consignee_notices import (
+from tests.factories import (
+    make_batch,
+    scan,
+)
+from tests.reads import (
     my_notices,
     recall_read,
     trail,
-    world,  # noqa: F401 (fixture)
 )
 
 
-def scan(batch, serial: str | None = None) -> str:
-    text = f"(01){batch.gtin}(17){batch.expires_on:%y%m%d}(10){batch.batch_no}"
-    return text + (f"(21){serial}" if serial else "")
-
-
-async def own_notice_id(client, world, who: str = "pbf_headers") -> int:  # noqa: F811
+async def own_notice_id(client, world, who: str = "pbf_headers") -> int:
     return (await my_notices(client, world[who]))["items"][0]["id"]
 
 
 # Stock reports ----------------------------------------------------------------------------
 
 
-async def test_stock_report_sets_fields_and_counters(client, world):  # noqa: F811
+async def test_stock_report_sets_fields_and_counters(client, world):
     notice_id = await own_notice_id(client, world)
     batch_no = world["batch"].batch_no
     response = await client.post(
@@ -104,7 +102,7 @@ async def test_stock_report_sets_fields_and_counters(client, world):  # noqa: F8
         ([], "lines"),
     ],
 )
-async def test_bad_stock_report_is_422_and_changes_nothing(client, world, lines, field):  # noqa: F811
+async def test_bad_stock_report_is_422_and_changes_nothing(client, world, lines, field):
     notice_id = await own_notice_id(client, world)
     for line in lines:
         line["batch_no"] = line["batch_no"].replace("@", world["batch"].batch_no)
@@ -122,7 +120,7 @@ async def test_bad_stock_report_is_422_and_changes_nothing(client, world, lines,
 # Returns ------------------------------------------------------------------------------------
 
 
-async def test_returns_by_quantity_add_up(client, world):  # noqa: F811
+async def test_returns_by_quantity_add_up(client, world):
     notice_id = await own_notice_id(client, world)
     path = f"/api/notices/{notice_id}/returns"
     body = {"lines": [{"batch_no": world["batch"].batch_no, "quantity": 120}]}
@@ -140,7 +138,7 @@ async def test_returns_by_quantity_add_up(client, world):  # noqa: F811
     assert progress["responded"] == 1
 
 
-async def test_returns_by_scans_count_a_repeated_serial_once(client, world):  # noqa: F811
+async def test_returns_by_scans_count_a_repeated_serial_once(client, world):
     notice_id = await own_notice_id(client, world)
     batch = world["batch"]
     path = f"/api/notices/{notice_id}/returns"
@@ -169,8 +167,7 @@ async def test_returns_by_scans_count_a_repeated_serial_once(client, world):  # 
     assert (await recall_read(client, world["recall"]["id"]))["quantity_returned"] == 3
 
 
-async def test_scan_of_another_batch_is_422_and_stores_nothing(client, world):  # noqa: F811
-    from tests.factories import make_batch
+async def test_scan_of_another_batch_is_422_and_stores_nothing(client, world):
 
     notice_id = await own_notice_id(client, world)
     other = await make_batch()
@@ -204,7 +201,7 @@ async def test_scan_of_another_batch_is_422_and_stores_nothing(client, world):  
         {"scans": []},
     ],
 )
-async def test_bad_returns_are_422(client, world, body):  # noqa: F811
+async def test_bad_returns_are_422(client, world, body):
     notice_id = await own_notice_id(client, world)
     for line in body.get("lines", []):
         line["batch_no"] = line["batch_no"].replace("@", world["batch"].batch_no)
@@ -215,7 +212,7 @@ async def test_bad_returns_are_422(client, world, body):  # noqa: F811
     assert await trail(client, notice_id) == []
 
 
-async def test_repeat_of_returns_with_the_same_key_is_not_counted_twice(client, world):  # noqa: F811
+async def test_repeat_of_returns_with_the_same_key_is_not_counted_twice(client, world):
     notice_id = await own_notice_id(client, world)
     headers = {**world["pbf_headers"], "Idempotency-Key": "returns-1"}
     path = f"/api/notices/{notice_id}/returns"
@@ -231,7 +228,7 @@ async def test_repeat_of_returns_with_the_same_key_is_not_counted_twice(client, 
     assert await trail(client, notice_id) == ["returns_recorded"]
 
 
-async def test_another_consignees_notice_is_404(client, world):  # noqa: F811
+async def test_another_consignees_notice_is_404(client, world):
     theirs = await own_notice_id(client, world, "pharmacy_headers")
     batch_no = world["batch"].batch_no
     for path, body in [
@@ -245,7 +242,7 @@ async def test_another_consignees_notice_is_404(client, world):  # noqa: F811
     assert await trail(client, theirs) == []
 
 
-async def test_closed_recall_is_409(client, world):  # noqa: F811
+async def test_closed_recall_is_409(client, world):
     notice_id = await own_notice_id(client, world)
     await db.fetch("UPDATE recall SET status = 'closed' WHERE id = {}", world["recall"]["id"])
     batch_no = world["batch"].batch_no
@@ -265,7 +262,7 @@ async def test_closed_recall_is_409(client, world):  # noqa: F811
 
 
 @pytest.mark.faults  # a race: run with the other fault tests
-async def test_returns_sent_at_once_with_one_key_count_once(client, world):  # noqa: F811
+async def test_returns_sent_at_once_with_one_key_count_once(client, world):
     notice_id = await own_notice_id(client, world)
     headers = {**world["pbf_headers"], "Idempotency-Key": "returns-race"}
     body = {"lines": [{"batch_no": world["batch"].batch_no, "quantity": 50}]}
@@ -280,7 +277,7 @@ async def test_returns_sent_at_once_with_one_key_count_once(client, world):  # n
 
 
 @pytest.mark.faults  # a race: run with the other fault tests
-async def test_returns_sent_at_once_by_two_clerks_both_count(client, world):  # noqa: F811
+async def test_returns_sent_at_once_by_two_clerks_both_count(client, world):
     # Two different returns at the same moment: neither may overwrite the other's units.
     notice_id = await own_notice_id(client, world)
     path = f"/api/notices/{notice_id}/returns"
@@ -296,7 +293,7 @@ async def test_returns_sent_at_once_by_two_clerks_both_count(client, world):  # 
 
 
 @pytest.mark.faults  # a race: run with the other fault tests
-async def test_one_serial_scanned_by_two_clerks_at_once_counts_once(client, world):  # noqa: F811
+async def test_one_serial_scanned_by_two_clerks_at_once_counts_once(client, world):
     notice_id = await own_notice_id(client, world)
     body = {"scans": [scan(world["batch"], "RACE-1")]}
     responses = await asyncio.gather(

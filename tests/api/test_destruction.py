@@ -8,14 +8,17 @@ import pytest
 
 from recall import clock
 from recall.clock import today
-from tests.api.test_consignee_notices import recall_read
-from tests.api.test_reconciliation import (
+from tests.factories import (
+    LABEL_MIX_UP,
+    PASSWORD,
     destroy,
-    reconciliation,
+    headers_for,
+    make_batch,
+    make_consignee,
+    propose,
     report,
-    two_tiers,  # noqa: F401 (fixture)
 )
-from tests.factories import PASSWORD, headers_for, make_batch, make_consignee
+from tests.reads import recall_read, reconciliation
 
 
 def line_of(found: dict, batch) -> dict:
@@ -39,7 +42,7 @@ async def audit_actions(client, entity: str, entity_id) -> list[str]:
     return [entry["action"] for entry in response.json()["items"]]
 
 
-async def test_on_site_at_tier_1_counts_as_destroyed(client, two_tiers):  # noqa: F811
+async def test_on_site_at_tier_1_counts_as_destroyed(client, two_tiers):
     world = two_tiers
     recall_id = world["recall"]["id"]
     response = await destroy(client, world, 120, consignee_code="PBF-A")
@@ -65,7 +68,7 @@ async def test_on_site_at_tier_1_counts_as_destroyed(client, two_tiers):  # noqa
     assert (line["quantity_destroyed"], line["quantity_unaccounted"]) == (120, 1500 - 120)
 
 
-async def test_on_site_at_tier_2_counts_for_tier_2_only(client, two_tiers):  # noqa: F811
+async def test_on_site_at_tier_2_counts_for_tier_2_only(client, two_tiers):
     world = two_tiers
     recall_id = world["recall"]["id"]
     response = await destroy(client, world, 30, consignee_code="APT-C")
@@ -82,7 +85,7 @@ async def test_on_site_at_tier_2_counts_for_tier_2_only(client, two_tiers):  # n
 
 async def test_plant_destruction_is_listed_not_counted_and_bounded_by_returns(
     client,
-    two_tiers,  # noqa: F811
+    two_tiers,
 ):
     world = two_tiers
     recall_id = world["recall"]["id"]
@@ -111,7 +114,7 @@ async def test_plant_destruction_is_listed_not_counted_and_bounded_by_returns(
     assert [item["quantity"] for item in page["items"]] == [200, 50]
 
 
-async def test_on_site_quantity_is_bounded_by_what_the_consignee_still_had(client, two_tiers):  # noqa: F811
+async def test_on_site_quantity_is_bounded_by_what_the_consignee_still_had(client, two_tiers):
     world = two_tiers
     await report(client, world, "PBF-B", returns={"b1": 100})
     # PBF-B received 500 of B1 and returned 100.
@@ -138,7 +141,7 @@ async def test_on_site_quantity_is_bounded_by_what_the_consignee_still_had(clien
         ({"consignee_code": "RS-D", "batch": "b2"}, "consignee_code"),
     ],
 )
-async def test_bad_destruction_is_refused_and_writes_nothing(client, two_tiers, change, field):  # noqa: F811
+async def test_bad_destruction_is_refused_and_writes_nothing(client, two_tiers, change, field):
     world = two_tiers
     batch = change.pop("batch", "b1")
     response = await destroy(client, world, change.pop("quantity", 1), batch=batch, **change)
@@ -147,7 +150,7 @@ async def test_bad_destruction_is_refused_and_writes_nothing(client, two_tiers, 
     assert (await listed(client, world["recall"]["id"]))["total"] == 0
 
 
-async def test_a_batch_not_in_the_recall_is_named(client, two_tiers):  # noqa: F811
+async def test_a_batch_not_in_the_recall_is_named(client, two_tiers):
     other = await make_batch()
     response = await client.post(
         f"/api/recalls/{two_tiers['recall']['id']}/destructions",
@@ -165,7 +168,7 @@ async def test_a_batch_not_in_the_recall_is_named(client, two_tiers):  # noqa: F
     assert response.json()["detail"].startswith("batch_no")
 
 
-async def test_destroyed_on_is_checked_against_the_plants_calendar(client, two_tiers):  # noqa: F811
+async def test_destroyed_on_is_checked_against_the_plants_calendar(client, two_tiers):
     # 20:00 UTC is already the next day in Jakarta (UTC+7).
     utc_day = datetime.now(UTC).date()
     clock.set_clock(lambda: datetime.combine(utc_day, time(20, 0), tzinfo=UTC))
@@ -188,24 +191,12 @@ async def test_destroyed_on_is_checked_against_the_plants_calendar(client, two_t
         clock.set_clock(None)
 
 
-async def test_only_an_in_progress_recall_takes_destructions(client, two_tiers):  # noqa: F811
+async def test_only_an_in_progress_recall_takes_destructions(client, two_tiers):
     batch = await make_batch()
     await make_consignee("PBF-P")
-    proposed = await client.post(
-        "/api/recalls",
-        json={
-            "reason": "Label mix-up",
-            "recall_class": "II",
-            "recall_type": "voluntary",
-            "depth": "wholesale",
-            "profile": "bpom",
-            "health_hazard_assessment": "Wrong strength on the label.",
-            "batch_ids": [batch.id],
-        },
-        headers=await headers_for("qa"),
-    )
+    proposed = await propose(client, batch_ids=[batch.id], **LABEL_MIX_UP)
     response = await client.post(
-        f"/api/recalls/{proposed.json()['id']}/destructions",
+        f"/api/recalls/{proposed['id']}/destructions",
         json={
             "batch_no": batch.batch_no,
             "quantity": 1,
@@ -228,7 +219,7 @@ async def test_only_an_in_progress_recall_takes_destructions(client, two_tiers):
     assert after.status_code == 409, after.text
 
 
-async def test_roles_and_unknown_recall(client, two_tiers):  # noqa: F811
+async def test_roles_and_unknown_recall(client, two_tiers):
     path = f"/api/recalls/{two_tiers['recall']['id']}/destructions"
     body = {
         "batch_no": two_tiers["b1"].batch_no,

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from recall import db
-from recall.clock import today
 from recall.recalls import draw_sample
-from tests.api.test_consignee_notices import approved_recall, ship
-from tests.api.test_reconciliation import two_tiers  # noqa: F401 (fixture)
-from tests.factories import PASSWORD, headers_for, make_batch, make_consignee
+from tests.factories import (
+    LABEL_MIX_UP,
+    PASSWORD,
+    approved_recall,
+    headers_for,
+    make_batch,
+    make_consignee,
+    propose,
+    recent_batch,
+    ship,
+)
 
 CONSIGNEES = 12
 
@@ -19,9 +24,7 @@ CONSIGNEES = 12
 @pytest.fixture
 async def twelve(client):
     """A batch shipped to twelve wholesalers; the recall is approved (twelve notices)."""
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     for number in range(CONSIGNEES):
         await ship(batch, await make_consignee(f"PBF-{number:02d}"), 10 + number)
     return await approved_recall(client, batch)
@@ -88,7 +91,7 @@ async def test_levels_sample_their_share(client, twelve, level, sample_percent, 
     assert sorted(drawn) == draw_sample(ids, percent, int(check["seed"]))
 
 
-async def test_contacts_name_the_consignee_and_its_notice(client, two_tiers):  # noqa: F811
+async def test_contacts_name_the_consignee_and_its_notice(client, two_tiers):
     check = await started(client, two_tiers["recall"]["id"], "A")
     shown = {
         (c["consignee_code"], c["tier"], c["notice_status"], c["notice_id"])
@@ -182,7 +185,7 @@ async def test_outcomes_are_counted_and_audited(client, twelve):
     assert [entry["action"] for entry in check_trail.json()["items"]] == ["started"]
 
 
-async def test_ineffective_outcome_raises_an_alert(client, two_tiers):  # noqa: F811
+async def test_ineffective_outcome_raises_an_alert(client, two_tiers):
     recall_id = two_tiers["recall"]["id"]
     check = await started(client, recall_id, "A")
     contact = next(c for c in check["contacts"] if c["consignee_code"] == "APT-C")
@@ -297,20 +300,8 @@ async def test_roles(client, twelve):
 
 async def test_only_in_progress_recalls_are_checked(client, twelve):
     batch = await make_batch()
-    proposed = await client.post(
-        "/api/recalls",
-        json={
-            "reason": "Label mix-up",
-            "recall_class": "II",
-            "recall_type": "voluntary",
-            "depth": "wholesale",
-            "profile": "bpom",
-            "health_hazard_assessment": "Wrong strength on the label.",
-            "batch_ids": [batch.id],
-        },
-        headers=await headers_for("qa"),
-    )
-    assert (await start(client, proposed.json()["id"], "A")).status_code == 409
+    proposed = await propose(client, batch_ids=[batch.id], **LABEL_MIX_UP)
+    assert (await start(client, proposed["id"], "A")).status_code == 409
 
     check = await started(client, twelve["id"], "D")
     (contact,) = check["contacts"]

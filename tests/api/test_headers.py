@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from recall.settings import get_settings
-from tests.api.test_report_pdf import world
+from tests.api.helpers import reported_recall
 from tests.factories import headers_for
 
 NO_STORE = "no-store"
@@ -38,7 +38,7 @@ async def test_every_kind_of_api_answer_is_private(client):
 
 
 async def test_downloads_are_private(client):
-    found = await world(client)
+    found = await reported_recall(client)
     pdf = await client.get(
         f"/api/recalls/{found['recall']['id']}/report.pdf", headers=await headers_for("qa")
     )

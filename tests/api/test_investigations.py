@@ -1,79 +1,25 @@
 """Investigations over HTTP: grouping complaints, findings, CAPA, conclusion, roles, suggestions."""
 
 import re
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from recall import clock, db
-from recall.settings import get_settings
 from tests.factories import (
     add_material,
+    capa_body,
+    headers_as,
     headers_for,
+    local_today,
     make_batch,
-    make_consignee,
+    make_complaint,
+    make_investigation,
     make_material_lot,
     make_product,
+    triaged_complaint,
 )
 
 REFERENCE = re.compile(r"^INV-\d{4}-\d{4}$")
-
-
-def local_today() -> date:
-    return datetime.now(ZoneInfo(get_settings().time_zone)).date()
-
-
-def complaint_body(batch=None, **changes):
-    body = {
-        "channel": "phone",
-        "reporter": {"name": "Ani Wijaya", "kind": "pharmacist"},
-        "description": "The syrup is cloudy and smells odd.",
-        "adverse_event": False,
-        "sample_available": True,
-    }
-    if batch is not None:
-        body.update(gtin=batch.gtin, batch_no=batch.batch_no)
-    body.update(changes)
-    return body
-
-
-async def log_complaint(client, batch=None):
-    headers = await headers_for("cs")
-    response = await client.post("/api/complaints", json=complaint_body(batch), headers=headers)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def mark_triaged(complaint_id: int, *, investigate: bool = True) -> None:
-    """Triage straight in the table, so these tests do not depend on the triage endpoint."""
-    await db.fetch(
-        "UPDATE complaint SET status = 'triaged', investigate = {}, category = 'quality_defect', "
-        "severity = 'major', triage_reason = {} WHERE id = {}",
-        investigate,
-        None if investigate else "known issue, already handled",
-        complaint_id,
-    )
-
-
-async def triaged_complaint(client, batch=None, *, investigate: bool = True):
-    complaint = await log_complaint(client, batch)
-    await mark_triaged(complaint["id"], investigate=investigate)
-    return complaint
-
-
-async def open_investigation(client, qa, complaint_ids, title="Cloudy syrup"):
-    response = await client.post(
-        "/api/investigations", json={"title": title, "complaint_ids": complaint_ids}, headers=qa
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def new_investigation(client, qa, batch=None):
-    complaint = await triaged_complaint(client, batch)
-    return await open_investigation(client, qa, [complaint["id"]])
 
 
 async def get(client, qa, investigation_id):
@@ -82,34 +28,10 @@ async def get(client, qa, investigation_id):
     return response.json()
 
 
-def capa_body(**changes):
-    body = {
-        "kind": "corrective",
-        "description": "Re-validate the cleaning of the mixing tank.",
-        "owner": "Budi Santoso (Production)",
-        "due_on": (local_today() + timedelta(days=14)).isoformat(),
-    }
-    body.update(changes)
-    return body
-
-
 ROOT_CAUSE = {
     "root_cause_category": "material",
     "root_cause": "Propylene glycol lot contaminated with diethylene glycol at the supplier.",
 }
-
-
-@pytest.fixture
-async def qa():
-    return await headers_for("qa")
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[list[datetime]]:
-    now = [datetime.now(UTC)]
-    clock.set_clock(lambda: now[0])
-    yield now
-    clock.set_clock(None)
 
 
 # The whole path ---------------------------------------------------------------------
@@ -118,7 +40,7 @@ def frozen_clock() -> Iterator[list[datetime]]:
 async def test_complaint_to_concluded_investigation(client, qa):
     batch = await make_batch()
     other = await make_batch(batch.gtin)
-    complaint = await log_complaint(client, batch)
+    complaint = await make_complaint(client, batch=batch)
     triage = await client.post(
         f"/api/complaints/{complaint['id']}/triage",
         json={"category": "quality_defect", "severity": "critical", "investigate": True},
@@ -126,7 +48,7 @@ async def test_complaint_to_concluded_investigation(client, qa):
     )
     assert triage.status_code == 200, triage.text
 
-    investigation = await open_investigation(client, qa, [complaint["id"]])
+    investigation = await make_investigation(client, qa, [complaint["id"]])
     assert REFERENCE.match(investigation["reference"])
     assert investigation["reference"].startswith(f"INV-{datetime.now(UTC).year}-")
     assert investigation["status"] == "open"
@@ -207,14 +129,14 @@ async def test_complaint_to_concluded_investigation(client, qa):
 
 async def test_several_complaints_are_grouped_in_one_investigation(client, qa):
     first, second = await triaged_complaint(client), await triaged_complaint(client)
-    investigation = await open_investigation(client, qa, [first["id"], second["id"], first["id"]])
+    investigation = await make_investigation(client, qa, [first["id"], second["id"], first["id"]])
     assert [c["id"] for c in investigation["complaints"]] == [first["id"], second["id"]]
     assert {c["status"] for c in investigation["complaints"]} == {"under_investigation"}
 
 
 async def test_grouping_is_audited_on_each_complaint(client, qa):
     complaint = await triaged_complaint(client)
-    investigation = await open_investigation(client, qa, [complaint["id"]])
+    investigation = await make_investigation(client, qa, [complaint["id"]])
     history = (await client.get(f"/api/complaints/{complaint['id']}", headers=qa)).json()
     entry = history["history"][-1]
     assert entry["action"] == "attached_to_investigation"
@@ -229,7 +151,7 @@ async def test_grouping_is_audited_on_each_complaint(client, qa):
 
 
 async def test_an_untriaged_complaint_cannot_be_grouped(client, qa):
-    complaint = await log_complaint(client)
+    complaint = await make_complaint(client)
     response = await client.post(
         "/api/investigations", json={"title": "x", "complaint_ids": [complaint["id"]]}, headers=qa
     )
@@ -249,7 +171,7 @@ async def test_a_complaint_triaged_without_investigation_cannot_be_grouped(clien
 
 async def test_a_complaint_cannot_be_grouped_twice(client, qa):
     complaint = await triaged_complaint(client)
-    first = await open_investigation(client, qa, [complaint["id"]])
+    first = await make_investigation(client, qa, [complaint["id"]])
     response = await client.post(
         "/api/investigations", json={"title": "y", "complaint_ids": [complaint["id"]]}, headers=qa
     )
@@ -260,7 +182,7 @@ async def test_a_complaint_cannot_be_grouped_twice(client, qa):
 
 async def test_a_refused_grouping_changes_nothing(client, qa):
     good = await triaged_complaint(client)
-    untriaged = await log_complaint(client)
+    untriaged = await make_complaint(client)
     response = await client.post(
         "/api/investigations",
         json={"title": "x", "complaint_ids": [good["id"], untriaged["id"]]},
@@ -286,7 +208,7 @@ async def test_unknown_complaints_are_named(client, qa):
 
 
 async def test_patch_after_conclusion_is_refused(client, qa):
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     url = f"/api/investigations/{investigation['id']}"
     assert (await client.patch(url, json=ROOT_CAUSE, headers=qa)).status_code == 200
     conclude = {"conclusion": "Isolated event.", "recall_recommended": False}
@@ -299,7 +221,7 @@ async def test_patch_after_conclusion_is_refused(client, qa):
 
 
 async def test_conclusion_needs_the_root_cause(client, qa):
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     url = f"/api/investigations/{investigation['id']}"
     conclude = {"conclusion": "Done.", "recall_recommended": False}
     response = await client.post(f"{url}/conclude", json=conclude, headers=qa)
@@ -314,7 +236,7 @@ async def test_conclusion_needs_the_root_cause(client, qa):
 
 
 async def test_a_capa_is_completed_once(client, qa):
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     capa = await client.post(
         f"/api/investigations/{investigation['id']}/capas", json=capa_body(), headers=qa
     )
@@ -330,7 +252,7 @@ async def test_a_capa_is_completed_once(client, qa):
 
 
 async def test_a_stale_version_is_refused(client, qa):
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     url = f"/api/investigations/{investigation['id']}"
     version = investigation["version"]
     first = await client.patch(url, json={"findings": "one", "version": version}, headers=qa)
@@ -344,7 +266,7 @@ async def test_a_stale_version_is_refused(client, qa):
 
 
 async def test_patch_changes_only_the_given_fields(client, qa):
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     url = f"/api/investigations/{investigation['id']}"
     await client.patch(url, json={**ROOT_CAUSE, "findings": "first"}, headers=qa)
     response = await client.patch(url, json={"findings": "second"}, headers=qa)
@@ -360,7 +282,7 @@ async def test_patch_changes_only_the_given_fields(client, qa):
 
 async def test_patch_is_audited_with_old_and_new_values(client, qa):
     batch = await make_batch()
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     url = f"/api/investigations/{investigation['id']}"
     await client.patch(url, json={"findings": "first"}, headers=qa)
     await client.patch(
@@ -378,7 +300,7 @@ async def test_patch_is_audited_with_old_and_new_values(client, qa):
 
 
 async def test_an_unchanged_patch_writes_nothing(client, qa):
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     url = f"/api/investigations/{investigation['id']}"
     first = await client.patch(url, json={"findings": "same"}, headers=qa)
     second = await client.patch(url, json={"findings": "same"}, headers=qa)
@@ -387,7 +309,7 @@ async def test_an_unchanged_patch_writes_nothing(client, qa):
 
 async def test_affected_batches_are_replaced_as_a_set(client, qa):
     one, two, three = await make_batch(), await make_batch(), await make_batch()
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     url = f"/api/investigations/{investigation['id']}"
     await client.patch(url, json={"affected_batch_ids": [one.id, two.id]}, headers=qa)
     response = await client.patch(url, json={"affected_batch_ids": [three.id, two.id]}, headers=qa)
@@ -438,7 +360,7 @@ async def test_bad_investigation_bodies_name_the_field(client, qa, body, status,
     ],
 )
 async def test_bad_patches_name_the_field(client, qa, body, status, field):
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     response = await client.patch(
         f"/api/investigations/{investigation['id']}", json=body, headers=qa
     )
@@ -463,7 +385,7 @@ async def test_bad_patches_name_the_field(client, qa, body, status, field):
     ],
 )
 async def test_bad_capas_name_the_field(client, qa, changes, status, field):
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     response = await client.post(
         f"/api/investigations/{investigation['id']}/capas", json=capa_body(**changes), headers=qa
     )
@@ -472,7 +394,7 @@ async def test_bad_capas_name_the_field(client, qa, changes, status, field):
 
 
 async def test_a_capa_due_today_is_accepted(client, qa):
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     response = await client.post(
         f"/api/investigations/{investigation['id']}/capas",
         json=capa_body(due_on=local_today().isoformat(), kind="preventive"),
@@ -492,7 +414,7 @@ async def test_a_capa_due_today_is_accepted(client, qa):
     ],
 )
 async def test_bad_completions_name_the_field(client, qa, body, status, field):
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     capa = await client.post(
         f"/api/investigations/{investigation['id']}/capas", json=capa_body(), headers=qa
     )
@@ -516,7 +438,7 @@ async def test_bad_completions_name_the_field(client, qa, body, status, field):
     ],
 )
 async def test_bad_conclusions_name_the_field(client, qa, body, field):
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     response = await client.post(
         f"/api/investigations/{investigation['id']}/conclude", json=body, headers=qa
     )
@@ -549,8 +471,8 @@ async def test_unknown_records_are_404(client, qa, method, path, body):
 
 
 async def test_list_filters_by_status(client, qa):
-    first = await new_investigation(client, qa)
-    second = await new_investigation(client, qa)
+    first = await make_investigation(client, qa)
+    second = await make_investigation(client, qa)
     url = f"/api/investigations/{first['id']}"
     await client.patch(url, json=ROOT_CAUSE, headers=qa)
     await client.post(
@@ -567,7 +489,7 @@ async def test_list_filters_by_status(client, qa):
 
 
 async def test_capas_show_when_they_are_overdue(client, qa, frozen_clock):
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     due = local_today() + timedelta(days=1)
     capa = await client.post(
         f"/api/investigations/{investigation['id']}/capas",
@@ -601,7 +523,7 @@ async def test_batches_sharing_a_material_lot_are_suggested(client, qa):
     await add_material(sibling.id, sorbitol.id)
     await add_material(unrelated.id, other_glycol.id)
 
-    investigation = await new_investigation(client, qa, complained)
+    investigation = await make_investigation(client, qa, batch=complained)
     suggested = investigation["suggested_batches"]
     assert suggested == [
         {
@@ -634,23 +556,12 @@ async def test_batches_sharing_a_material_lot_are_suggested(client, qa):
 
 
 async def test_a_complaint_without_a_known_batch_suggests_nothing(client, qa):
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     assert investigation["suggested_batches"] == []
     assert investigation["complaints"][0]["batch_id"] is None
 
 
 # Roles --------------------------------------------------------------------------------------
-
-
-async def distributor_headers():
-    consignee = await make_consignee()
-    return await headers_for("distributor", consignee_code=consignee.code)
-
-
-async def role_headers(role):
-    if role == "distributor":
-        return await distributor_headers()
-    return await headers_for(role)
 
 
 WRITES = [
@@ -669,7 +580,7 @@ READS = [
 
 @pytest.fixture
 async def records(client, qa):
-    investigation = await new_investigation(client, qa)
+    investigation = await make_investigation(client, qa)
     capa = await client.post(
         f"/api/investigations/{investigation['id']}/capas", json=capa_body(), headers=qa
     )
@@ -680,7 +591,7 @@ async def records(client, qa):
 @pytest.mark.parametrize(("method", "path", "body"), WRITES)
 async def test_only_qa_writes(client, records, role, method, path, body):
     response = await client.request(
-        method, path.format(**records), json=body, headers=await role_headers(role)
+        method, path.format(**records), json=body, headers=await headers_as(role)
     )
     assert response.status_code == 403, response.text
 
@@ -688,16 +599,12 @@ async def test_only_qa_writes(client, records, role, method, path, body):
 @pytest.mark.parametrize("role", ["cs", "distributor"])
 @pytest.mark.parametrize(("method", "path", "body"), READS)
 async def test_cs_and_distributors_cannot_read(client, records, role, method, path, body):
-    response = await client.request(
-        method, path.format(**records), headers=await role_headers(role)
-    )
+    response = await client.request(method, path.format(**records), headers=await headers_as(role))
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize("role", ["qa", "qa_manager", "inspector", "admin"])
 @pytest.mark.parametrize(("method", "path", "body"), READS)
 async def test_quality_roles_read(client, records, role, method, path, body):
-    response = await client.request(
-        method, path.format(**records), headers=await role_headers(role)
-    )
+    response = await client.request(method, path.format(**records), headers=await headers_as(role))
     assert response.status_code == 200

@@ -14,6 +14,7 @@ from recall import masterdata
 from tests.factories import (
     add_material,
     gtin_with_check_digit,
+    headers_as,
     headers_for,
     make_batch,
     make_consignee,
@@ -46,18 +47,6 @@ async def world() -> World:
         lot=await make_material_lot(material="Propylene glycol", lot_no="PG-2201"),
         consignee=await make_consignee("PBF-JKT-01", kind="pbf"),
     )
-
-
-@pytest_asyncio.fixture
-async def qa() -> dict[str, str]:
-    return await headers_for("qa")
-
-
-async def headers_as(role: str) -> dict[str, str]:
-    if role == "distributor":
-        consignee = await make_consignee()
-        return await headers_for("distributor", consignee_code=consignee.code)
-    return await headers_for(role)
 
 
 def product_body(**overrides: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ async def test_ready_is_503_when_redis_is_unreachable(monkeypatch):
     import httpx
 
     from recall.settings import get_settings
-    from tests.conftest import running
+    from tests.harness import running
     from web.app import create_app
 
     broken = get_settings().__class__(

@@ -9,17 +9,22 @@ import pytest
 
 from recall import db, notices
 from recall.clock import today
-from tests.api.test_consignee_notices import approved_recall, ship, trail
-from tests.api.test_consignee_stock_returns import scan
-from tests.factories import headers_for, make_batch, make_consignee
+from tests.factories import (
+    approved_recall,
+    headers_for,
+    make_batch,
+    make_consignee,
+    recent_batch,
+    scan,
+    ship,
+)
+from tests.reads import lines, notice_row, trail
 
 
 @pytest.fixture
 async def portal(client):
     """A drill recall of two batches held by one pharmacy; its portal link."""
-    first = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    first = await recent_batch()
     second = await make_batch(
         manufactured_on=today() - timedelta(days=60), expires_on=today() + timedelta(days=650)
     )
@@ -42,23 +47,6 @@ async def portal(client):
         "notice_id": row["id"],
         "url": f"/portal/notices/{await notices.portal_token(row['id'])}",
     }
-
-
-async def notice_row(notice_id: int) -> dict:
-    rows = await db.fetch(
-        "SELECT status, acknowledged_at, responded_at FROM notice WHERE id = {}", notice_id
-    )
-    return rows[0]
-
-
-async def lines(notice_id: int) -> dict[str, dict]:
-    rows = await db.fetch(
-        "SELECT b.batch_no AS batch_no, l.quantity_on_hand AS on_hand, "
-        "l.quantity_quarantined AS quarantined, l.quantity_returned AS returned "
-        "FROM notice_line l JOIN batch b ON b.id = l.batch WHERE l.notice = {}",
-        notice_id,
-    )
-    return {row.pop("batch_no"): row for row in rows}
 
 
 def form_key(page: str) -> str:
@@ -91,9 +79,7 @@ async def test_page_shows_the_recall_in_plain_words(client, portal):
 
 
 async def test_a_real_recall_is_not_marked_as_drill(client):
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     pbf = await make_consignee("R-PBF")
     await ship(batch, pbf, 10)
     await approved_recall(client, batch)

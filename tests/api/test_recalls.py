@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from recall import auth, clock, masterdata, regulatory
-from recall.actors import SYSTEM
-from recall.clock import today
-from recall.settings import get_settings
+from recall import regulatory
 from tests.factories import (
-    PASSWORD,
     add_material,
+    approve,
     headers_for,
-    make_batch,
+    headers_of,
     make_consignee,
     make_material_lot,
     make_user,
+    proposal,
+    propose,
+    recent_batch,
+    ship,
 )
+from tests.reads import recall_read
 
 REFERENCE = re.compile(r"^RCL-\d{4}-\d{4}$")
 PROGRESS = (
@@ -29,58 +30,6 @@ PROGRESS = (
     "quantity_distributed", "quantity_on_hand", "quantity_returned", "quantity_destroyed",
     "quantity_unaccounted",
 )  # fmt: skip
-
-
-async def login_headers(user: auth.User) -> dict[str, str]:
-    token, _ = await auth.login(user.username, PASSWORD, get_settings().secret_key, 60)
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def recent_batch() -> masterdata.Batch:
-    return await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
-
-
-async def ship(batch, to, quantity, sender=None) -> None:
-    await masterdata.record_shipment(
-        SYSTEM,
-        batch.gtin,
-        batch.batch_no,
-        to.code,
-        quantity,
-        today() - timedelta(days=10),
-        sender.code if sender else None,
-    )
-
-
-def proposal(**changes):
-    body = {
-        "reason": "Diethylene glycol above limit in the solvent lot",
-        "recall_class": "I",
-        "recall_type": "voluntary",
-        "depth": "retail",
-        "profile": "bpom",
-        "health_hazard_assessment": "Acute kidney injury possible; serious, life-threatening.",
-    }
-    body.update(changes)
-    return body
-
-
-async def propose(client, headers=None, **changes) -> dict:
-    response = await client.post(
-        "/api/recalls", json=proposal(**changes), headers=headers or await headers_for("qa")
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def approve(client, recall_id, headers=None, password=PASSWORD, meaning="Approved"):
-    return await client.post(
-        f"/api/recalls/{recall_id}/approve",
-        json={"password": password, "meaning": meaning},
-        headers=headers or await headers_for("qa_manager"),
-    )
 
 
 async def distributed_batch():
@@ -95,26 +44,12 @@ async def distributed_batch():
     return batch
 
 
-async def read(client, recall_id) -> dict:
-    response = await client.get(f"/api/recalls/{recall_id}", headers=await headers_for("inspector"))
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 async def notices_of(client, recall_id, **params) -> dict:
     response = await client.get(
         f"/api/recalls/{recall_id}/notices", params=params, headers=await headers_for("qa")
     )
     assert response.status_code == 200, response.text
     return response.json()
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[list[datetime]]:
-    now = [datetime.now(UTC)]
-    clock.set_clock(lambda: now[0])
-    yield now
-    clock.set_clock(None)
 
 
 # Proposal ---------------------------------------------------------------------------
@@ -168,7 +103,7 @@ async def test_material_lot_expands_to_every_batch_that_used_it(client):
         "lot_no": lot.lot_no,
         "supplier": lot.supplier,
     }
-    assert len((await read(client, body["id"]))["batches"]) == 3
+    assert len((await recall_read(client, body["id"], "inspector"))["batches"]) == 3
 
 
 @pytest.mark.parametrize(
@@ -258,7 +193,7 @@ async def test_only_a_qa_manager_approves(client, role):
     headers = await headers_for(role, consignee_code=consignee.code if consignee else None)
     response = await approve(client, recall["id"], headers)
     assert response.status_code == 403
-    assert (await read(client, recall["id"]))["status"] == "proposed"
+    assert (await recall_read(client, recall["id"], "inspector"))["status"] == "proposed"
 
 
 @pytest.mark.parametrize("role", ["cs", "distributor"])
@@ -304,7 +239,7 @@ async def test_approval_signs_sets_deadlines_and_creates_notices(client, frozen_
     approved_at = frozen_clock[0]
 
     response = await approve(
-        client, recall["id"], await login_headers(manager), meaning=" Approved for recall "
+        client, recall["id"], await headers_of(manager), meaning=" Approved for recall "
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -324,7 +259,7 @@ async def test_approval_signs_sets_deadlines_and_creates_notices(client, frozen_
         d["name"] for d in body["deadlines"]
     }
 
-    shown = await read(client, recall["id"])
+    shown = await recall_read(client, recall["id"], "inspector")
     assert shown["deadlines"] == body["deadlines"]
     assert shown["signatures"] == body["signatures"]
     assert shown["consignees_total"] == 3
@@ -374,13 +309,13 @@ async def test_overdue_counts_notices_past_their_level_deadline(client, frozen_c
     assert (await approve(client, recall["id"])).status_code == 200
     deadlines = {
         d["name"]: datetime.fromisoformat(d["due_at"])
-        for d in (await read(client, recall["id"]))["deadlines"]
+        for d in (await recall_read(client, recall["id"], "inspector"))["deadlines"]
     }
 
     frozen_clock[0] = deadlines["wholesale_complete"] + timedelta(minutes=1)
-    assert (await read(client, recall["id"]))["overdue"] == 2  # the two PBFs
+    assert (await recall_read(client, recall["id"], "inspector"))["overdue"] == 2  # the two PBFs
     frozen_clock[0] = deadlines["retail_complete"] + timedelta(minutes=1)
-    assert (await read(client, recall["id"]))["overdue"] == 3
+    assert (await recall_read(client, recall["id"], "inspector"))["overdue"] == 3
 
 
 @pytest.mark.parametrize(("depth", "codes"), [
@@ -394,7 +329,7 @@ async def test_depth_decides_which_consignees_get_notices(client, depth, codes):
     assert (await approve(client, recall["id"])).status_code == 200
     notices = await notices_of(client, recall["id"])
     assert [n["consignee_code"] for n in notices["items"]] == codes
-    names = {d["name"] for d in (await read(client, recall["id"]))["deadlines"]}
+    names = {d["name"] for d in (await recall_read(client, recall["id"], "inspector"))["deadlines"]}
     assert ("retail_complete" in names) is (depth != "wholesale")
 
 
@@ -403,10 +338,10 @@ async def test_wrong_password_is_401_and_changes_nothing(client):
     recall = await propose(client, batch_ids=[batch.id])
     manager = await make_user("qa_manager")
     response = await approve(
-        client, recall["id"], await login_headers(manager), password="wrong password"
+        client, recall["id"], await headers_of(manager), password="wrong password"
     )
     assert response.status_code == 401
-    body = await read(client, recall["id"])
+    body = await recall_read(client, recall["id"], "inspector")
     assert body["status"] == "proposed"
     assert body["approved_at"] is None
     assert body["signatures"] == [] and body["deadlines"] == []
@@ -423,17 +358,17 @@ async def test_wrong_password_is_401_and_changes_nothing(client):
     assert [entry["action"] for entry in audit.json()["items"]] == ["signature_refused", "proposed"]
 
     # The right password still works afterwards.
-    assert (await approve(client, recall["id"], await login_headers(manager))).status_code == 200
+    assert (await approve(client, recall["id"], await headers_of(manager))).status_code == 200
 
 
 async def test_the_proposer_never_approves_its_own_recall(client):
     both = await make_user("qa", "qa_manager")
-    headers = await login_headers(both)
+    headers = await headers_of(both)
     recall = await propose(client, headers, batch_ids=[(await recent_batch()).id])
     response = await approve(client, recall["id"], headers)
     assert response.status_code == 403
     assert "four eyes" in response.json()["detail"]
-    assert (await read(client, recall["id"]))["status"] == "proposed"
+    assert (await recall_read(client, recall["id"], "inspector"))["status"] == "proposed"
 
 
 async def test_approving_twice_is_409(client):
@@ -441,7 +376,7 @@ async def test_approving_twice_is_409(client):
     assert (await approve(client, recall["id"])).status_code == 200
     again = await approve(client, recall["id"])
     assert again.status_code == 409
-    body = await read(client, recall["id"])
+    body = await recall_read(client, recall["id"], "inspector")
     assert len(body["signatures"]) == 1
     assert body["consignees_total"] == 3
 
@@ -454,7 +389,7 @@ async def test_simultaneous_approvals_produce_exactly_one(client):
         approve(client, recall["id"], first), approve(client, recall["id"], second)
     )
     assert sorted(response.status_code for response in responses) == [200, 409]
-    body = await read(client, recall["id"])
+    body = await recall_read(client, recall["id"], "inspector")
     assert len(body["signatures"]) == 1
     assert body["consignees_total"] == 3
     assert (await notices_of(client, recall["id"]))["total"] == 3

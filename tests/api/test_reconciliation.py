@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pytest
-
 from recall import recalls
-from recall.clock import today
-from tests.api.test_consignee_notices import approved_recall, my_notices, recall_read, ship
-from tests.factories import headers_for, make_batch, make_consignee, make_product
+from tests.factories import (
+    approved_recall,
+    headers_for,
+    make_consignee,
+    recent_batch,
+    report,
+    report_everything,
+    ship,
+)
+from tests.reads import recall_read, reconciliation
 
 COLUMNS = (
     "quantity_produced",
@@ -25,102 +28,8 @@ def figures(*values: int) -> dict[str, int]:
     return dict(zip(COLUMNS, values, strict=True))
 
 
-async def recent_batch(name: str, produced: int):
-    product = await make_product(name=name)
-    return await make_batch(
-        product.gtin,
-        manufactured_on=today() - timedelta(days=90),
-        expires_on=today() + timedelta(days=700),
-        quantity_produced=produced,
-    )
-
-
-@pytest.fixture
-async def two_tiers(client):
-    """Two batches shipped to two PBFs (tier 1), which passed some on (tier 2); approved.
-
-    B1 (5000 made): PBF-A 1000, PBF-B 500; PBF-A -> pharmacy APT-C 200, PBF-B -> hospital
-    RS-D 100. B2 (3000 made): PBF-A 300; PBF-A -> APT-C 50.
-    """
-    b1 = await recent_batch("Paracetamol Syrup", 5000)
-    b2 = await recent_batch("Ibuprofen Suspension", 3000)
-    pbf_a = await make_consignee("PBF-A")
-    pbf_b = await make_consignee("PBF-B")
-    apt_c = await make_consignee("APT-C", kind="pharmacy")
-    rs_d = await make_consignee("RS-D", kind="hospital")
-    await ship(b1, pbf_a, 1000)
-    await ship(b1, pbf_b, 500)
-    await ship(b2, pbf_a, 300)
-    await ship(b1, apt_c, 200, sender=pbf_a)
-    await ship(b2, apt_c, 50, sender=pbf_a)
-    await ship(b1, rs_d, 100, sender=pbf_b)
-    recall = await approved_recall(client, b1, batch_ids=[b1.id, b2.id])
-    headers = {
-        code: await headers_for("distributor", consignee_code=code)
-        for code in ("PBF-A", "PBF-B", "APT-C", "RS-D")
-    }
-    notices = {code: (await my_notices(client, h))["items"][0]["id"] for code, h in headers.items()}
-    return {"b1": b1, "b2": b2, "recall": recall, "headers": headers, "notices": notices}
-
-
-async def report(client, world, code: str, *, stock=None, returns=None) -> None:
-    notice_id, headers = world["notices"][code], world["headers"][code]
-    if stock:
-        lines = [
-            {"batch_no": world[b].batch_no, "quantity_on_hand": n, "quarantined": n}
-            for b, n in stock.items()
-        ]
-        response = await client.post(
-            f"/api/notices/{notice_id}/stock", json={"lines": lines}, headers=headers
-        )
-        assert response.status_code == 200, response.text
-    if returns:
-        lines = [{"batch_no": world[b].batch_no, "quantity": n} for b, n in returns.items()]
-        response = await client.post(
-            f"/api/notices/{notice_id}/returns", json={"lines": lines}, headers=headers
-        )
-        assert response.status_code == 200, response.text
-
-
-async def destroy(client, world, quantity: int, batch: str = "b1", **extra):
-    return await client.post(
-        f"/api/recalls/{world['recall']['id']}/destructions",
-        json={
-            "batch_no": world[batch].batch_no,
-            "quantity": quantity,
-            "method": "Incineration",
-            "place": "PT Wastec, Cileungsi",
-            "witness": "Siti Rahma (QA)",
-            "destroyed_on": today().isoformat(),
-            **extra,
-        },
-        headers=await headers_for("qa"),
-    )
-
-
-async def reconciliation(client, recall_id, role: str = "qa") -> dict:
-    response = await client.get(
-        f"/api/recalls/{recall_id}/reconciliation", headers=await headers_for(role)
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 def columns(line: dict) -> dict[str, int]:
     return {name: line[name] for name in COLUMNS}
-
-
-async def report_everything(client, world) -> None:
-    """The reports behind the hand-computed figures below."""
-    await report(
-        client, world, "PBF-A", stock={"b1": 600, "b2": 250}, returns={"b1": 150, "b2": 20}
-    )
-    await report(client, world, "PBF-B", stock={"b1": 300}, returns={"b1": 100})
-    await report(client, world, "APT-C", stock={"b1": 120}, returns={"b1": 30})
-    # RS-D reports nothing: what it received stays unaccounted at tier 2.
-    assert (await destroy(client, world, 50, consignee_code="PBF-B")).status_code == 201
-    # Returned stock destroyed at the plant is already counted as returned.
-    assert (await destroy(client, world, 100)).status_code == 201
 
 
 async def test_figures_match_the_hand_computed_ones(client, two_tiers):
@@ -182,8 +91,8 @@ async def test_over_reporting_shows_a_negative_unaccounted(client, two_tiers):
 
 
 async def test_a_batch_never_shipped_shows_zeros_and_no_tier(client):
-    shipped = await recent_batch("Shipped Syrup", 1000)
-    kept = await recent_batch("Kept Syrup", 700)
+    shipped = await recent_batch(name="Shipped Syrup", quantity_produced=1000)
+    kept = await recent_batch(name="Kept Syrup", quantity_produced=700)
     await ship(shipped, await make_consignee("PBF-Z"), 400)
     recall = await approved_recall(client, shipped, batch_ids=[shipped.id, kept.id])
     found = await reconciliation(client, recall["id"])

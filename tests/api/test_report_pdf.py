@@ -5,98 +5,15 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
 
 from pypdf import PdfReader
 
-from recall import auth, masterdata
-from recall.actors import SYSTEM
-from recall.clock import today
-from recall.settings import get_settings
+from tests.api.helpers import manager_headers, report_proposal, reported_recall
 from tests.factories import (
     PASSWORD,
-    add_material,
     headers_for,
     make_batch,
-    make_consignee,
-    make_material_lot,
-    make_user,
 )
-
-REASON = "Diethylene glycol above limit in the solvent lot \u2014 \u201csirup\u201d \u2265 0.1 %"
-
-
-async def ship(batch, to, quantity, sender=None) -> None:
-    await masterdata.record_shipment(
-        SYSTEM, batch.gtin, batch.batch_no, to.code, quantity, today() - timedelta(days=10),
-        sender.code if sender else None,
-    )  # fmt: skip
-
-
-async def manager_headers(username: str) -> tuple[dict[str, str], str]:
-    """Headers of a new QA manager, and the printed name its signatures carry."""
-    user = await make_user("qa_manager", username=username)
-    token, _ = await auth.login(user.username, PASSWORD, get_settings().secret_key, 60)
-    return {"Authorization": f"Bearer {token}"}, user.full_name
-
-
-async def approved_recall(client, body: dict) -> tuple[dict, str]:
-    proposed = await client.post("/api/recalls", json=body, headers=await headers_for("qa"))
-    assert proposed.status_code == 201, proposed.text
-    headers, signer = await manager_headers("ratna.apoteker")
-    approved = await client.post(
-        f"/api/recalls/{proposed.json()['id']}/approve",
-        json={"password": PASSWORD, "meaning": "Approved for recall to retail level"},
-        headers=headers,
-    )
-    assert approved.status_code == 200, approved.text
-    return approved.json(), signer
-
-
-def proposal(**changes) -> dict:
-    return {
-        "reason": REASON,
-        "recall_class": "I",
-        "recall_type": "mandatory",
-        "authority_reference": "BPOM-PW.01.2026.123",
-        "depth": "retail",
-        "profile": "bpom",
-        "health_hazard_assessment": "Acute kidney injury possible; serious (\u015eiddetli \u4e2d).",
-        **changes,
-    }
-
-
-async def world(client, **changes) -> dict:
-    """A batch made with a contaminated solvent lot, shipped to two wholesalers and (through
-    the first) a pharmacy; the second wholesaler reports stock and returns."""
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
-    lot = await make_material_lot(material="Propylene glycol", lot_no="PG-2026-77")
-    await add_material(batch.id, lot.id)
-    first = await make_consignee("A-PBF", name="PT Sehat Sentosa")
-    second = await make_consignee("B-PBF", name="PT Obat Jaya")
-    pharmacy = await make_consignee("C-APT", kind="pharmacy", name="Apotek Kimia Sejahtera")
-    await ship(batch, first, 600)
-    await ship(batch, second, 400)
-    await ship(batch, pharmacy, 50, sender=first)
-    recall, signer = await approved_recall(client, proposal(material_lot_id=lot.id, **changes))
-    headers = await headers_for("distributor", consignee_code=second.code)
-    (notice,) = (await client.get("/api/notices", headers=headers)).json()["items"]
-    line = {"batch_no": batch.batch_no}
-    stock = await client.post(
-        f"/api/notices/{notice['id']}/stock",
-        json={"lines": [{**line, "quantity_on_hand": 150, "quarantined": 150}]},
-        headers=headers,
-    )
-    assert stock.status_code in (200, 201), stock.text
-    returned = await client.post(
-        f"/api/notices/{notice['id']}/returns",
-        json={"lines": [{**line, "quantity": 250}]},
-        headers=headers,
-    )
-    assert returned.status_code in (200, 201), returned.text
-    return {"recall": recall, "signer": signer, "batch": batch}
 
 
 async def report_text(client, recall_id: int) -> str:
@@ -112,7 +29,7 @@ async def report_text(client, recall_id: int) -> str:
 
 
 async def test_interim_report_shows_the_recall_as_it_stands(client):
-    found = await world(client)
+    found = await reported_recall(client)
     recall = found["recall"]
 
     text = await report_text(client, recall["id"])
@@ -140,7 +57,7 @@ async def test_interim_report_shows_the_recall_as_it_stands(client):
 
 
 async def test_final_report_after_closure_shows_both_signatures(client):
-    found = await world(client)
+    found = await reported_recall(client)
     recall = found["recall"]
     headers, closer = await manager_headers("budi.kepala.qa")
     closed = await client.post(
@@ -165,7 +82,9 @@ async def test_final_report_after_closure_shows_both_signatures(client):
 
 
 async def test_drill_report_is_marked_with_its_metrics(client):
-    found = await world(client, drill=True, recall_type="voluntary", authority_reference=None)
+    found = await reported_recall(
+        client, drill=True, recall_type="voluntary", authority_reference=None
+    )
 
     text = await report_text(client, found["recall"]["id"])
 
@@ -174,7 +93,7 @@ async def test_drill_report_is_marked_with_its_metrics(client):
 
 
 async def test_status_reports_appear_in_the_report(client):
-    found = await world(client)
+    found = await reported_recall(client)
     recall_id = found["recall"]["id"]
     filed = await client.post(
         f"/api/recalls/{recall_id}/status-reports", headers=await headers_for("qa")
@@ -188,7 +107,7 @@ async def test_status_reports_appear_in_the_report(client):
 
 
 async def test_report_access(client):
-    found = await world(client)
+    found = await reported_recall(client)
     path = f"/api/recalls/{found['recall']['id']}/report.pdf"
     for role in ("qa", "qa_manager", "admin"):
         assert (await client.get(path, headers=await headers_for(role))).status_code == 200
@@ -202,7 +121,7 @@ async def test_report_access(client):
 async def test_proposed_recall_report_says_it_is_not_approved(client):
     batch = await make_batch()
     proposed = await client.post(
-        "/api/recalls", json=proposal(batch_ids=[batch.id]), headers=await headers_for("qa")
+        "/api/recalls", json=report_proposal(batch_ids=[batch.id]), headers=await headers_for("qa")
     )
     assert proposed.status_code == 201, proposed.text
 

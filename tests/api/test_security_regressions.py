@@ -16,8 +16,14 @@ import pytest
 
 from recall import clock, db
 from recall.actors import Role
-from tests.api.test_consignee_notices import approved_recall, ship
-from tests.factories import PASSWORD, make_batch, make_consignee, make_user
+from tests.factories import (
+    PASSWORD,
+    approved_recall,
+    make_consignee,
+    make_user,
+    recent_batch,
+    ship,
+)
 from web.app import create_app
 from web.security import PAGE_PATHS, PUBLIC_PATHS
 
@@ -115,11 +121,8 @@ def filled(body: Any, batch_no: str) -> Any:
 @pytest.fixture
 async def two_consignees(client):
     """A recalled batch shipped to two wholesalers; each has its notice and its user."""
-    from recall.clock import today
 
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     mine, theirs = await make_consignee("A-PBF"), await make_consignee("B-PBF", name="PBF Lain")
     await ship(batch, mine, 100)
     await ship(batch, theirs, 50)

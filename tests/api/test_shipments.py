@@ -9,20 +9,19 @@ import pytest
 
 from recall import masterdata
 from recall.clock import today
-from tests.factories import gtin_with_check_digit, headers_for, make_batch, make_consignee
+from tests.api.helpers import HEADER, post_csv
+from tests.factories import (
+    gtin_with_check_digit,
+    headers_for,
+    make_consignee,
+    recent_batch,
+)
 
 UNKNOWN_GTIN = gtin_with_check_digit("899999999999")
 
 
 def days_ago(days: int) -> str:
     return (today() - timedelta(days=days)).isoformat()
-
-
-async def recent_batch() -> masterdata.Batch:
-    """A batch made 90 days ago, so shipments in the last weeks are plausible."""
-    return await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
 
 
 def shipment(batch: masterdata.Batch, consignee_code: str, **changes: object) -> dict[str, object]:
@@ -198,16 +197,6 @@ async def test_list_filters_by_batch_and_consignee_and_pages(client):
 
 
 # CSV import ----------------------------------------------------------------------
-
-HEADER = "gtin,batch_no,consignee_code,quantity,shipped_on,from_consignee_code"
-
-
-async def post_csv(client, text: str | bytes, headers: dict[str, str], content_type="text/csv"):
-    return await client.post(
-        "/api/shipments/import",
-        content=text.encode() if isinstance(text, str) else text,
-        headers={**headers, "Content-Type": content_type},
-    )
 
 
 async def test_import_with_tiers_in_one_file(client):

@@ -11,10 +11,9 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest_asyncio
 
-from recall import auth
 from recall.settings import get_settings
-from tests.conftest import running
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, headers_of, make_user
+from tests.harness import forget_sign_in_counts, running
 from tests.pages.helpers import sign_in
 from web.app import create_app
 from web.sign_in_throttle import SIGN_IN_STORE, client_address
@@ -26,9 +25,8 @@ LIMIT = get_settings().login_attempts_per_minute
 async def forget_counts() -> AsyncIterator[None]:
     """The counts these tests leave for 127.0.0.1 would throttle later tests' servers."""
     yield
-    from tests.integration.test_served_sign_in_throttle import _forget_counts
 
-    await _forget_counts()
+    await forget_sign_in_counts()
 
 
 @asynccontextmanager
@@ -181,8 +179,7 @@ async def test_a_username_lockout_is_on_the_audit_trail(client):
 async def test_a_stolen_token_cannot_guess_the_password_through_the_change_form(client):
     # Whoever holds a token may try current passwords: those tries count as failed sign-ins.
     user = await make_user("qa")
-    token, _ = await auth.login(user.username, PASSWORD, get_settings().secret_key, 60)
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = await headers_of(user)
     limit = get_settings().login_attempts_per_minute
     for attempt in range(limit + 1):
         guess = {"current_password": f"guess number {attempt}", "new_password": "x" * 20}

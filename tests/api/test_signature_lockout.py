@@ -3,29 +3,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pytest
-
-from recall import auth, clock
-from recall.settings import get_settings
-from tests.api.test_recalls import approve, propose, recent_batch
-from tests.factories import PASSWORD, headers_for, make_user
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[list[datetime]]:
-    now = [datetime.now(UTC)]
-    clock.set_clock(lambda: now[0])
-    yield now
-    clock.set_clock(None)
+from recall import auth
+from tests.factories import (
+    approve,
+    headers_for,
+    headers_of,
+    make_user,
+    propose,
+    recent_batch,
+)
 
 
 async def manager_headers() -> tuple[auth.User, dict[str, str]]:
     manager = await make_user("qa_manager")
-    token, _ = await auth.login(manager.username, PASSWORD, get_settings().secret_key, 120)
-    return manager, {"Authorization": f"Bearer {token}"}
+    return manager, await headers_of(manager, 120)
 
 
 async def proposed(client) -> int:

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import re
 import socket
-from datetime import timedelta
 
 import pytest
 
 from recall import db, notices
-from recall.clock import today
-from tests.api.test_consignee_notices import approved_recall, ship
-from tests.factories import headers_for, make_batch, make_consignee, make_user
+from tests.factories import (
+    approved_recall,
+    headers_for,
+    make_consignee,
+    make_user,
+    recent_batch,
+    ship,
+)
 from tests.pages.helpers import csrf_token, sign_in
 from tests.workers.delivery_setup import FakeSender, deliver_jobs
 
@@ -78,9 +82,7 @@ def attacker_dns(monkeypatch):
 async def pbf_notice(client):
     """A PBF received 1000 of a batch; the retail recall is approved; its notice, and the
     portal link from the e-mail it was sent."""
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     pbf = await make_consignee("S-PBF", name="PBF Sasaran")
     await ship(batch, pbf, 1000)
     await approved_recall(client, batch)

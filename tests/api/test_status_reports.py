@@ -4,73 +4,35 @@ demand by QA, numbered once per recall, with the figures frozen when filed."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from recall import audit, clock, db, masterdata, recalls
+from recall import audit, db, recalls
 from recall.actors import SYSTEM
-from recall.clock import today
-from tests.factories import PASSWORD, headers_for, make_batch, make_consignee
+from tests.factories import (
+    START,
+    approved_recall,
+    headers_for,
+    make_batch,
+    make_consignee,
+    recent_batch,
+    ship,
+)
 
-START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # a Monday, 09:00 in Jakarta
 WEEK = timedelta(weeks=1)  # BPOM class I: a status report every week
 
 
 @pytest.fixture
-def move_to() -> Iterator[Callable[[datetime], None]]:
-    now = [START]
-    clock.set_clock(lambda: now[0])
-
-    def move(moment: datetime) -> None:
-        now[0] = moment
-
-    yield move
-    clock.set_clock(None)
-
-
-async def ship(batch, to, quantity, sender=None) -> None:
-    await masterdata.record_shipment(
-        SYSTEM, batch.gtin, batch.batch_no, to.code, quantity, today() - timedelta(days=10),
-        sender.code if sender else None,
-    )  # fmt: skip
-
-
-async def approved_recall(client, batch, **changes) -> dict:
-    body = {
-        "reason": "Diethylene glycol above limit in the solvent lot",
-        "recall_class": "I",
-        "recall_type": "voluntary",
-        "depth": "retail",
-        "profile": "bpom",
-        "health_hazard_assessment": "Acute kidney injury possible; serious, life-threatening.",
-        "batch_ids": [batch.id],
-        **changes,
-    }
-    proposed = await client.post("/api/recalls", json=body, headers=await headers_for("qa"))
-    assert proposed.status_code == 201, proposed.text
-    approved = await client.post(
-        f"/api/recalls/{proposed.json()['id']}/approve",
-        json={"password": PASSWORD, "meaning": "Approved for recall"},
-        headers=await headers_for("qa_manager"),
-    )
-    assert approved.status_code == 200, approved.text
-    return approved.json()
-
-
-@pytest.fixture
 async def world(client, move_to):
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     first = await make_consignee("A-PBF")
     second = await make_consignee("B-PBF")
     pharmacy = await make_consignee("C-APT", kind="pharmacy")
     await ship(batch, first, 600)
     await ship(batch, second, 400)
     await ship(batch, pharmacy, 50, sender=first)
-    recall = await approved_recall(client, batch)
+    recall = await approved_recall(client, batch, meaning="Approved for recall")
     return {"batch": batch, "recall": recall, "second": second}
 
 
@@ -208,7 +170,7 @@ async def test_on_demand_report_takes_the_next_number(client, world, move_to):
 async def test_drill_reports_are_marked(client, move_to):
     batch = await make_batch()
     await ship(batch, await make_consignee("D-PBF"), 100)
-    recall = await approved_recall(client, batch, drill=True)
+    recall = await approved_recall(client, batch, meaning="Approved for recall", drill=True)
     response = await client.post(
         f"/api/recalls/{recall['id']}/status-reports", headers=await headers_for("qa")
     )

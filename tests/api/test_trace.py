@@ -3,39 +3,18 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 
 import pytest
 
 from recall import masterdata
-from recall.actors import SYSTEM
-from recall.clock import today
-from tests.factories import add_material, headers_for, make_batch, make_consignee, make_material_lot
-
-
-async def recent_batch(**kwargs: object) -> masterdata.Batch:
-    return await make_batch(
-        manufactured_on=today() - timedelta(days=90),
-        expires_on=today() + timedelta(days=700),
-        **kwargs,  # type: ignore[arg-type]
-    )
-
-
-async def ship(
-    batch: masterdata.Batch,
-    to: masterdata.Consignee,
-    quantity: int,
-    sender: masterdata.Consignee | None = None,
-) -> None:
-    await masterdata.record_shipment(
-        SYSTEM,
-        batch.gtin,
-        batch.batch_no,
-        to.code,
-        quantity,
-        today() - timedelta(days=10),
-        sender.code if sender else None,
-    )
+from tests.factories import (
+    add_material,
+    headers_for,
+    make_consignee,
+    make_material_lot,
+    recent_batch,
+    ship,
+)
 
 
 def lines(body: dict) -> list[tuple[int, str, str, int]]:

@@ -3,6 +3,8 @@ page fits the window it is shown in."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import Page, expect
 
 from tests.factories import PASSWORD
@@ -38,3 +40,13 @@ async def fits_the_screen(page: Page) -> None:
     if width > window:
         wide = await page.evaluate(PAST_THE_EDGE, window)
         raise AssertionError(f"page is {width}px wide: {wide}")
+
+
+def field(page: Page, what: str, batch_no: str):
+    """The input labelled e.g. "Quantity on hand, batch B000123" (the label ends with the batch)."""
+    return page.get_by_label(re.compile(rf"{what}, batch {re.escape(batch_no)}$"))
+
+
+async def submit(page: Page, form: str) -> None:
+    """Press *Submit* in the form headed `form` (each answer has its own form and button)."""
+    await page.get_by_role("form", name=form).get_by_role("button", name="Submit").click()

@@ -7,9 +7,8 @@ import re
 import pytest
 from playwright.async_api import expect
 
-from tests.api.test_complaints import log
 from tests.browser.steps import fits_the_screen, sign_in
-from tests.factories import headers_for, make_batch, make_product, make_user
+from tests.factories import headers_for, make_batch, make_complaint, make_product, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +19,9 @@ async def test_customer_service_logs_a_scan_and_qa_triages_it(
     product = await make_product(name="Paracetamol Sirup", strength="120 mg/5 mL")
     batch = await make_batch(product.gtin, batch_no="SYR2401")
     # An earlier complaint on the same batch: the new one shows it as a possible duplicate.
-    earlier = await log(client, await headers_for("cs"), barcode=f"(01){batch.gtin}(10)SYR2401")
+    earlier = await make_complaint(
+        client, await headers_for("cs"), barcode=f"(01){batch.gtin}(10)SYR2401"
+    )
     cs = await make_user("cs", username="rina.cs")
     qa = await make_user("qa", username="dewi.qa")
     scan = f"(01){batch.gtin}(17)280131(10)SYR2401(21)SN8842"
@@ -100,7 +101,7 @@ async def test_customer_service_logs_a_scan_and_qa_triages_it(
 
 async def test_the_intake_form_fits_a_phone(client, live_server, phone, screenshot):
     batch = await make_batch(batch_no="SYR2402")
-    await log(client, await headers_for("cs"), barcode=f"(01){batch.gtin}(10)SYR2402")
+    await make_complaint(client, await headers_for("cs"), barcode=f"(01){batch.gtin}(10)SYR2402")
     cs = await make_user("cs")
     page = phone
     await sign_in(page, live_server, cs.username, "id")

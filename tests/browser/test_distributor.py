@@ -10,19 +10,22 @@ from playwright.async_api import Page, expect
 
 from recall import db
 from recall.clock import today
-from tests.api.test_consignee_notices import approved_recall, ship
-from tests.api.test_portal import lines, notice_row
-from tests.browser.steps import fits_the_screen, sign_in
-from tests.browser.test_portal import field, submit
-from tests.factories import make_batch, make_consignee, make_user
+from tests.browser.steps import field, fits_the_screen, sign_in, submit
+from tests.factories import (
+    approved_recall,
+    make_batch,
+    make_consignee,
+    make_user,
+    recent_batch,
+    ship,
+)
+from tests.reads import lines, notice_row
 
 pytestmark = pytest.mark.browser
 
 
 async def world(client) -> dict:
-    first = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    first = await recent_batch()
     second = await make_batch(
         manufactured_on=today() - timedelta(days=60), expires_on=today() + timedelta(days=650)
     )

@@ -10,17 +10,18 @@ from playwright.async_api import expect
 
 from recall import db
 from recall.clock import today
-from tests.api.test_consignee_notices import ship
-from tests.api.test_investigations import capa_body, triaged_complaint
 from tests.browser.steps import sign_in
 from tests.factories import (
     add_material,
+    capa_body,
     headers_for,
     make_batch,
     make_consignee,
     make_material_lot,
     make_product,
     make_user,
+    ship,
+    triaged_complaint,
 )
 
 pytestmark = pytest.mark.browser

@@ -13,10 +13,15 @@ from playwright.async_api import Page, expect
 from recall import db, notices
 from recall.clock import today
 from recall.notices._messages import portal_url
-from tests.api.test_consignee_notices import ship
-from tests.browser.steps import sign_in
-from tests.browser.test_portal import field, submit
-from tests.factories import PASSWORD, make_batch, make_consignee, make_product, make_user
+from tests.browser.steps import field, sign_in, submit
+from tests.factories import (
+    PASSWORD,
+    make_batch,
+    make_consignee,
+    make_product,
+    make_user,
+    ship,
+)
 
 pytestmark = pytest.mark.browser
 

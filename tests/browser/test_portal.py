@@ -2,38 +2,30 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from recall import db, notices
 from recall.clock import today
 from recall.notices._messages import portal_url
-from tests.api.test_consignee_notices import approved_recall, ship, trail
-from tests.api.test_consignee_stock_returns import scan
-from tests.api.test_portal import lines, notice_row
-from tests.browser.steps import fits_the_screen
-from tests.factories import make_batch, make_consignee
+from tests.browser.steps import field, fits_the_screen, submit
+from tests.factories import (
+    approved_recall,
+    make_batch,
+    make_consignee,
+    recent_batch,
+    scan,
+    ship,
+)
+from tests.reads import lines, notice_row, trail
 
 pytestmark = pytest.mark.browser
 
 
-def field(page: Page, what: str, batch_no: str):
-    """The input labelled e.g. "Quantity on hand, batch B000123" (the label ends with the batch)."""
-    return page.get_by_label(re.compile(rf"{what}, batch {re.escape(batch_no)}$"))
-
-
-async def submit(page: Page, form: str) -> None:
-    """Press *Submit* in the form headed `form` (each answer has its own form and button)."""
-    await page.get_by_role("form", name=form).get_by_role("button", name="Submit").click()
-
-
 async def test_pharmacy_answers_the_notice_on_a_phone(client, live_server, phone, screenshot):
-    first = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    first = await recent_batch()
     second = await make_batch(
         manufactured_on=today() - timedelta(days=60), expires_on=today() + timedelta(days=650)
     )

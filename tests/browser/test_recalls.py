@@ -7,10 +7,18 @@ import re
 import pytest
 from playwright.async_api import expect
 
-from tests.api.test_consignee_notices import approved_recall, my_notices, ship
-from tests.api.test_recalls import propose, recent_batch
 from tests.browser.steps import fits_the_screen, sign_in
-from tests.factories import PASSWORD, headers_for, make_consignee, make_user
+from tests.factories import (
+    PASSWORD,
+    approved_recall,
+    headers_for,
+    make_consignee,
+    make_user,
+    propose,
+    recent_batch,
+    ship,
+)
+from tests.reads import my_notices
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,8 @@ import time
 import asyncpg
 import pytest
 
-from tests.api.test_investigations import complaint_body
 from tests.conftest import SERVER_DATABASE_URL, TEST_DATABASE
-from tests.factories import headers_for
+from tests.factories import complaint_body, headers_for
 from tests.servers import with_database
 
 pytestmark = [

@@ -55,7 +55,7 @@ async def start_worker(env: dict[str, str], directory: Path) -> WorkerProcess:
     return worker
 
 
-async def approved_recall(
+async def nationwide_recall(
     api: Any, seen: Seen, urls: list[str], prefix: str
 ) -> tuple[int, Distribution]:
     distribution = await distribute_nationally(urls, WHOLESALERS, OUTLETS, prefix=prefix)
@@ -109,7 +109,7 @@ async def test_a_worker_killed_mid_fan_out_is_replaced_and_nothing_is_lost(api, 
     with receivers({}, Faults(delay_seconds=0.02)) as (seen, urls):
         worker = await start_worker(worker_env(servers[0].url), directory)
         try:
-            recall_id, distribution = await approved_recall(api, seen, urls, "K")
+            recall_id, distribution = await nationwide_recall(api, seen, urls, "K")
 
             async def under_way() -> bool:
                 return seen.requests >= BROKEN_AFTER
@@ -134,7 +134,7 @@ async def test_redis_restarted_mid_fan_out_loses_nothing(api, private_redis):
     with receivers({}, Faults(delay_seconds=0.02)) as (seen, urls):
         worker = await start_worker(worker_env(servers[0].url), directory)
         try:
-            recall_id, distribution = await approved_recall(api, seen, urls, "R")
+            recall_id, distribution = await nationwide_recall(api, seen, urls, "R")
 
             async def under_way() -> bool:
                 return seen.requests >= BROKEN_AFTER
@@ -164,7 +164,7 @@ async def test_receivers_failing_and_hanging_at_random_get_everything_in_the_end
     with receivers({}, faults) as (seen, urls):
         worker = await start_worker(env, directory)
         try:
-            recall_id, distribution = await approved_recall(api, seen, urls, "F")
+            recall_id, distribution = await nationwide_recall(api, seen, urls, "F")
 
             async def done() -> bool:
                 assert worker.alive(), worker.output()

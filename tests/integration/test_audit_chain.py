@@ -11,6 +11,7 @@ from recall import audit, db, keys
 from recall.actors import SYSTEM
 from recall.audit._chain import GENESIS_HASH, entry_hash, keyed_hash, row_material
 from tests.factories import headers_for, make_user
+from tests.harness import run_recall
 from tests.pages.helpers import sign_in
 from tests.tampering import rehash_from, tamper
 
@@ -260,21 +261,6 @@ async def test_a_break_found_by_the_full_check_is_reported_by_later_quick_checks
     assert quick.last_full is not None and quick.last_full.first_bad == 2
 
 
-@pytest.fixture
-def rotate(monkeypatch):
-    """Switch RECALL_SECRET_KEY, listing the keys it replaced (newest first)."""
-    from recall.settings import get_settings
-
-    def switch(secret: str, *previous: str) -> None:
-        monkeypatch.setenv("RECALL_SECRET_KEY", secret)
-        monkeypatch.setenv("RECALL_PREVIOUS_SECRET_KEYS", ",".join(previous))
-        get_settings.cache_clear()
-
-    yield switch
-    monkeypatch.undo()
-    get_settings.cache_clear()
-
-
 KEY_A = "first-secret-key-" + "a" * 32
 KEY_B = "second-secret-key-" + "b" * 32
 
@@ -370,12 +356,11 @@ async def test_the_nightly_full_check_is_scheduled_once_per_night():
 
 
 async def test_cli_full_verification_and_the_api_show_the_last_full_check(client):
-    from tests.integration.test_cli import recall
 
     await write_entries(3)
-    code, out, _ = await recall("audit", "verify", "--full")
+    code, out, _ = await run_recall("audit", "verify", "--full")
     assert code == 0 and out.startswith("ok: 3 audit entries"), out
-    code, out, _ = await recall("audit", "verify")
+    code, out, _ = await run_recall("audit", "verify")
     assert code == 0 and "0 re-hashed after #3" in out, out
     headers = await headers_for("inspector")
     body = (await client.get("/api/audit/verify", headers=headers)).json()

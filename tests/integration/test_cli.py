@@ -6,26 +6,14 @@ import sys
 
 from recall import auth
 from tests.factories import make_user
+from tests.harness import run_recall
 from tests.tampering import tamper
-
-
-async def recall(*args: str, stdin: str = "", **env: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "recall.cli", *args,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, **env},
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def test_audit_verify_reports_an_intact_chain():
     await make_user("qa")
     await make_user("cs")
-    code, out, _ = await recall("audit", "verify")
+    code, out, _ = await run_recall("audit", "verify")
     assert code == 0
     assert out.startswith("ok: 2 audit entries")
 
@@ -34,14 +22,14 @@ async def test_audit_verify_names_the_first_altered_entry():
     for _ in range(3):
         await make_user("qa")
     await tamper("UPDATE audit_entry SET new_values = {} WHERE seq = 2", '{"username": "intruder"}')
-    code, out, _ = await recall("audit", "verify")
+    code, out, _ = await run_recall("audit", "verify")
     assert code == 1
     assert "seq 2" in out
     assert "altered" in out
 
 
 async def test_users_create_reads_the_password_from_stdin():
-    code, out, err = await recall(
+    code, out, err = await run_recall(
         "users", "create", "rina", "--role", "qa", "--role", "inspector",
         "--full-name", "Rina Kartika", "--password-stdin",
         stdin="a sufficiently long password\n",
@@ -54,13 +42,13 @@ async def test_users_create_reads_the_password_from_stdin():
 
 
 async def test_users_create_refuses_an_empty_password():
-    code, _, err = await recall("users", "create", "rina", "--role", "qa", "--password-stdin")
+    code, _, err = await run_recall("users", "create", "rina", "--role", "qa", "--password-stdin")
     assert code == 2
     assert "password must not be empty" in err
 
 
 async def test_users_create_applies_the_password_policy():
-    code, _, err = await recall(
+    code, _, err = await run_recall(
         "users", "create", "rina", "--role", "qa", "--password-stdin", stdin="short\n"
     )
     assert code == 1
@@ -68,7 +56,7 @@ async def test_users_create_applies_the_password_policy():
 
 
 async def test_users_create_reports_an_unknown_role():
-    code, _, err = await recall(
+    code, _, err = await run_recall(
         "users", "create", "rina", "--role", "pharmacist", "--password-stdin",
         stdin="a sufficiently long password\n",
     )  # fmt: skip
@@ -91,13 +79,13 @@ async def test_serve_refuses_the_built_in_secret_key_in_production():
 
 
 async def test_serve_refuses_a_port_that_is_not_a_number():
-    code, _, err = await recall("serve", RECALL_PORT="http")
+    code, _, err = await run_recall("serve", RECALL_PORT="http")
     assert code == 2
     assert "RECALL_PORT must be a whole number" in err
 
 
 async def test_migrate_is_repeatable():
-    code, out, err = await recall("migrate")
+    code, out, err = await run_recall("migrate")
     assert code == 0, err
     assert "migrations applied" in out
 
@@ -119,5 +107,5 @@ async def test_demo_data_loads_once_and_is_valid():
 
 
 async def test_worker_check_fails_when_no_worker_reported():
-    code, _, _ = await recall("worker", "--check")
+    code, _, _ = await run_recall("worker", "--check")
     assert code == 1

@@ -82,7 +82,9 @@ async def test_concurrent_openings_over_one_complaint_produce_one_investigation(
 async def test_concurrent_conclusions_produce_one():
     actor = await qa_actor()
     opened = await investigations.open_investigation(actor, "x", [(await complaint()).id])
-    await investigations.update_investigation(actor, opened.id, **ROOT_CAUSE)
+    await investigations.update_investigation(
+        actor, opened.id, investigations.InvestigationChange(**ROOT_CAUSE)
+    )
     results = await asyncio.gather(
         *(
             investigations.conclude_investigation(actor, opened.id, f"Conclusion {n}", n % 2 == 0)
@@ -102,7 +104,9 @@ async def test_concurrent_patches_with_one_version_produce_one():
     results = await asyncio.gather(
         *(
             investigations.update_investigation(
-                actor, opened.id, findings=f"finding {n}", version=opened.version
+                actor,
+                opened.id,
+                investigations.InvestigationChange(findings=f"finding {n}", version=opened.version),
             )
             for n in range(4)
         ),
@@ -116,9 +120,8 @@ async def test_concurrent_patches_with_one_version_produce_one():
 async def test_concurrent_completions_of_one_capa_produce_one():
     actor = await qa_actor()
     opened = await investigations.open_investigation(actor, "x", [(await complaint()).id])
-    capa = await investigations.add_capa(
-        actor, opened.id, "corrective", "Fix it", "Budi", clock.today()
-    )
+    plan = investigations.CapaPlan("corrective", "Fix it", "Budi", clock.today())
+    capa = await investigations.add_capa(actor, opened.id, plan)
     results = await asyncio.gather(
         *(investigations.complete_capa(actor, capa.id, f"note {n}") for n in range(4)),
         return_exceptions=True,
@@ -133,7 +136,11 @@ async def test_patching_unknown_batches_names_them_and_changes_nothing():
     opened = await investigations.open_investigation(actor, "x", [(await complaint()).id])
     with pytest.raises(InvalidInput, match=r"affected_batch_ids: no batch with id 888, 999"):
         await investigations.update_investigation(
-            actor, opened.id, findings="new", affected_batch_ids=[batch.id, 888, 999, 888]
+            actor,
+            opened.id,
+            investigations.InvestigationChange(
+                findings="new", affected_batch_ids=[batch.id, 888, 999, 888]
+            ),
         )
     unchanged = await investigations.get_investigation(opened.id)
     assert unchanged.findings is None
@@ -161,7 +168,7 @@ async def test_suggestions_follow_complained_and_affected_batches():
     assert {b.id for b in opened.suggested_batches} == {via_complaint.id, via_both.id}
 
     updated = await investigations.update_investigation(
-        actor, opened.id, affected_batch_ids=[affected.id]
+        actor, opened.id, investigations.InvestigationChange(affected_batch_ids=[affected.id])
     )
     suggested = {b.id: b for b in updated.suggested_batches}
     assert set(suggested) == {via_complaint.id, via_affected.id, via_both.id}
@@ -177,12 +184,14 @@ async def test_every_step_keeps_the_audit_chain_valid():
     opened = await investigations.open_investigation(actor, " Cloudy syrup ", [grouped.id])
     assert opened.title == "Cloudy syrup"
     await investigations.update_investigation(
-        actor, opened.id, affected_batch_ids=[batch.id], **ROOT_CAUSE
+        actor,
+        opened.id,
+        investigations.InvestigationChange(affected_batch_ids=[batch.id], **ROOT_CAUSE),
     )
-    capa = await investigations.add_capa(
-        actor, opened.id, "preventive", "Qualify a second supplier", "Purchasing",
-        clock.today(),
-    )  # fmt: skip
+    plan = investigations.CapaPlan(
+        "preventive", "Qualify a second supplier", "Purchasing", clock.today()
+    )
+    capa = await investigations.add_capa(actor, opened.id, plan)
     await investigations.complete_capa(actor, capa.id)
     concluded = await investigations.conclude_investigation(actor, opened.id, "Done.", True)
     assert concluded.concluded_by == actor.id

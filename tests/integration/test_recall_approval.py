@@ -5,27 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from datetime import timedelta
 
 import pytest
 
 from recall import audit, auth, clock, db, masterdata, recalls
-from recall.actors import SYSTEM, Actor, Role
+from recall.actors import SYSTEM, Actor
 from recall.clock import today
 from recall.errors import Conflict, NotAuthenticated
-from tests.factories import PASSWORD, add_material, make_batch, make_consignee, make_material_lot
-from tests.factories import make_user as make_user_record
-
-
-async def actor(*roles: str) -> Actor:
-    user = await make_user_record(*roles)
-    return Actor(user.id, user.username, user.full_name, frozenset(Role(r) for r in roles))
-
-
-async def recent_batch():
-    return await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+from tests.factories import (
+    PASSWORD,
+    add_material,
+    make_actor,
+    make_consignee,
+    make_material_lot,
+    recent_batch,
+)
+from tests.reads import MISFILED_LINES
 
 
 async def propose(proposer: Actor, **changes) -> recalls.Recall:
@@ -80,19 +75,14 @@ async def count(sql: str, *values: object) -> int:
     return int((await db.fetch(sql, *values))[0]["n"])
 
 
-# Lines whose copy of their notice's recall and tier (kept for counting) went astray.
-MISFILED_LINES = (
-    "SELECT COUNT(*) AS n FROM notice_line l JOIN notice n ON n.id = l.notice "
-    "WHERE l.recall <> n.recall OR l.tier <> n.tier"
-)
-
-
 async def test_thousands_of_notices_are_created_in_bulk_in_one_approval():
     batches = [await recent_batch(), await recent_batch()]
     shipped = await bulk_distribution([b.id for b in batches], wholesalers=1200, pharmacies=1300)
-    recall = await propose(await actor("qa"), batch_ids=[b.id for b in batches])
+    recall = await propose(await make_actor("qa"), batch_ids=[b.id for b in batches])
 
-    approved = await recalls.approve_recall(await actor("qa_manager"), recall.id, PASSWORD, "OK")
+    approved = await recalls.approve_recall(
+        await make_actor("qa_manager"), recall.id, PASSWORD, "OK"
+    )
 
     assert approved.status == "in_progress"
     assert approved.progress.consignees_total == 2500
@@ -114,8 +104,8 @@ async def test_thousands_of_notices_are_created_in_bulk_in_one_approval():
 async def test_racing_managers_produce_one_approval_and_one_set_of_notices():
     batch = await recent_batch()
     await bulk_distribution([batch.id], wholesalers=30, pharmacies=60)
-    recall = await propose(await actor("qa"), batch_ids=[batch.id])
-    first, second = await actor("qa_manager"), await actor("qa_manager")
+    recall = await propose(await make_actor("qa"), batch_ids=[batch.id])
+    first, second = await make_actor("qa_manager"), await make_actor("qa_manager")
 
     results = await asyncio.gather(
         recalls.approve_recall(first, recall.id, PASSWORD, "Approved"),
@@ -136,10 +126,12 @@ async def test_racing_managers_produce_one_approval_and_one_set_of_notices():
 async def test_refused_signature_writes_no_approval():
     batch = await recent_batch()
     await bulk_distribution([batch.id], wholesalers=3, pharmacies=3)
-    recall = await propose(await actor("qa"), batch_ids=[batch.id])
+    recall = await propose(await make_actor("qa"), batch_ids=[batch.id])
 
     with pytest.raises(NotAuthenticated):
-        await recalls.approve_recall(await actor("qa_manager"), recall.id, "not it", "Approved")
+        await recalls.approve_recall(
+            await make_actor("qa_manager"), recall.id, "not it", "Approved"
+        )
 
     for table in ("notice", "notice_line", "signature", "recall_deadline"):
         assert await count(f"SELECT COUNT(*) AS n FROM {table}") == 0, table
@@ -156,8 +148,10 @@ async def test_material_lot_recall_notifies_the_consignees_of_every_batch():
         consignee = await make_consignee(f"PBF-{n}")
         await _ship(batch, consignee.code, 10 * (n + 1))
 
-    recall = await propose(await actor("qa"), material_lot_id=lot.id, drill=True)
-    approved = await recalls.approve_recall(await actor("qa_manager"), recall.id, PASSWORD, "Drill")
+    recall = await propose(await make_actor("qa"), material_lot_id=lot.id, drill=True)
+    approved = await recalls.approve_recall(
+        await make_actor("qa_manager"), recall.id, PASSWORD, "Drill"
+    )
 
     assert approved.drill is True
     assert {b.id for b in approved.batches} == {b.id for b in batches}

@@ -3,58 +3,28 @@ recall deadlines to QA: once each, only where work is still open, safe to run tw
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from recall import alerts, audit, clock, db, masterdata, notices, recalls
-from recall.actors import SYSTEM, Actor, Role
-from recall.clock import today
-from tests.factories import PASSWORD, make_batch, make_consignee
-from tests.factories import make_user as make_user_record
-
-START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # a Monday, 09:00 in Jakarta
-
-
-@pytest.fixture
-def move_to() -> Iterator[Callable[[datetime], None]]:
-    """Set the clock to a moment (it stays there until moved again)."""
-    now = [START]
-    clock.set_clock(lambda: now[0])
-
-    def move(moment: datetime) -> None:
-        now[0] = moment
-
-    yield move
-    clock.set_clock(None)
-
-
-async def actor(*roles: str, consignee: masterdata.Consignee | None = None) -> Actor:
-    user = await make_user_record(*roles, consignee_code=consignee.code if consignee else None)
-    return Actor(
-        user.id,
-        user.username,
-        user.full_name,
-        frozenset(Role(r) for r in roles),
-        consignee.id if consignee else None,
-    )
-
-
-async def ship(batch, to, quantity, sender=None) -> None:
-    await masterdata.record_shipment(
-        SYSTEM, batch.gtin, batch.batch_no, to.code, quantity, today() - timedelta(days=10),
-        sender.code if sender else None,
-    )  # fmt: skip
+from recall import alerts, audit, db, notices, recalls
+from recall.actors import SYSTEM
+from tests.factories import (
+    PASSWORD,
+    START,
+    make_actor,
+    make_batch,
+    make_consignee,
+    recent_batch,
+    ship,
+)
 
 
 @pytest.fixture
 async def world(move_to):
     """Two wholesalers (tier 1) and a pharmacy supplied by the first; a class I retail recall
     approved at START: wholesalers answer by wholesale_complete, the pharmacy by retail."""
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     first = await make_consignee("A-PBF")
     second = await make_consignee("B-PBF")
     pharmacy = await make_consignee("C-APT", kind="pharmacy")
@@ -62,7 +32,7 @@ async def world(move_to):
     await ship(batch, second, 400)
     await ship(batch, pharmacy, 50, sender=first)
     proposed = await recalls.propose_recall(
-        await actor("qa"),
+        await make_actor("qa"),
         recalls.RecallProposal(
             reason="Diethylene glycol above limit",
             recall_class="I",
@@ -74,7 +44,7 @@ async def world(move_to):
         ),
     )
     recall = await recalls.approve_recall(
-        await actor("qa_manager"), proposed.id, PASSWORD, "Approved"
+        await make_actor("qa_manager"), proposed.id, PASSWORD, "Approved"
     )
     ids = {
         row["code"]: int(row["id"])
@@ -100,7 +70,7 @@ def at_fraction(world, deadline: str, fraction: float) -> datetime:
 
 async def respond(world, code: str) -> None:
     """The consignee reports its stock (its response)."""
-    distributor = await actor("distributor", consignee=world["consignee"][code])
+    distributor = await make_actor("distributor", consignee=world["consignee"][code])
     await notices.report_stock(
         distributor,
         world["notice"][code],
@@ -207,7 +177,7 @@ async def test_unreachable_non_responder_is_alerted_instead(move_to):
     silent = await make_consignee("D-PBF", email="", phone="+62 21 555 0199")
     await ship(batch, silent, 100)
     proposed = await recalls.propose_recall(
-        await actor("qa"),
+        await make_actor("qa"),
         recalls.RecallProposal(
             reason="Label mix-up",
             recall_class="II",
@@ -219,7 +189,7 @@ async def test_unreachable_non_responder_is_alerted_instead(move_to):
         ),
     )
     recall = await recalls.approve_recall(
-        await actor("qa_manager"), proposed.id, PASSWORD, "Approved"
+        await make_actor("qa_manager"), proposed.id, PASSWORD, "Approved"
     )
     due = next(d.due_at for d in recall.deadlines if d.name == "wholesale_complete")
     moment = START + (due - START) * 0.55
@@ -288,7 +258,7 @@ async def test_wholesale_deadline_names_only_wholesale_non_responders(world, mov
     )
     await respond(world, "B-PBF")
     # Filed on demand: the initial report deadline then has nothing open either.
-    await recalls.file_status_report(await actor("qa"), world["recall"].id)
+    await recalls.file_status_report(await make_actor("qa"), world["recall"].id)
     moment = world["due"]["wholesale_complete"] + timedelta(minutes=1)
     move_to(moment)
 

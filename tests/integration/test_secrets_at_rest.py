@@ -13,14 +13,13 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 from standardwebhooks import Webhook
 
 from recall import db, keys, masterdata, notices
 from recall.db.piccolo_app import APP_CONFIG
 from recall.settings import get_settings
 from tests.factories import headers_for
-from tests.integration.test_cli import recall
+from tests.harness import run_recall
 from tests.workers.delivery_setup import FakeSender, consignee, deliver_jobs, recall_to
 
 NEW_SECRET_KEY = "rotated-secret-key-" + "y" * 32
@@ -119,21 +118,7 @@ async def test_a_link_opens_only_by_its_exact_token(client):
         assert (await client.get(f"/portal/notices/{guess}")).status_code == 404
 
 
-@pytest.fixture
-def rotated(monkeypatch: pytest.MonkeyPatch):
-    """Switch this process to the new secret key (the old one dropped) after a rotation."""
-
-    def switch(previous: str = "") -> None:
-        monkeypatch.setenv("RECALL_SECRET_KEY", NEW_SECRET_KEY)
-        monkeypatch.setenv("RECALL_PREVIOUS_SECRET_KEYS", previous)
-        get_settings.cache_clear()
-
-    yield switch
-    monkeypatch.undo()
-    get_settings.cache_clear()
-
-
-async def test_secrets_rotate_reseals_and_links_and_signatures_survive(client, rotated):
+async def test_secrets_rotate_reseals_and_links_and_signatures_survive(client, rotate):
     old_key = get_settings().secret_key
     receiver = await consignee("PBF-ROT")
     await recall_to(receiver)
@@ -141,7 +126,7 @@ async def test_secrets_rotate_reseals_and_links_and_signatures_survive(client, r
     token = token_in(post[1])
     notice_id, sub_secret = await named_customer(client, receiver)
 
-    code, out, err = await recall(
+    code, out, err = await run_recall(
         "secrets", "rotate",
         RECALL_SECRET_KEY=NEW_SECRET_KEY, RECALL_PREVIOUS_SECRET_KEYS=old_key,
     )  # fmt: skip
@@ -157,7 +142,7 @@ async def test_secrets_rotate_reseals_and_links_and_signatures_survive(client, r
     assert f'"webhook_secret":"{secrets_id}.' in replay
 
     # The old key is gone from this process now: everything still opens with the new one.
-    rotated()
+    rotate(NEW_SECRET_KEY)
     assert (await client.get(f"/portal/notices/{token}")).status_code == 200
     assert await notices.portal_token(notice_id) == token
     sender = FakeSender()
@@ -169,13 +154,13 @@ async def test_secrets_rotate_reseals_and_links_and_signatures_survive(client, r
     assert sender.posts
 
 
-async def test_a_link_from_before_a_key_change_opens_while_the_old_key_is_listed(client, rotated):
+async def test_a_link_from_before_a_key_change_opens_while_the_old_key_is_listed(client, rotate):
     old_key = get_settings().secret_key
     receiver = await consignee("PBF-OLD")
     await recall_to(receiver)
     (post,) = await delivered(FakeSender())
     token = token_in(post[1])
-    rotated(previous=old_key)  # the key changed, nothing rotated yet
+    rotate(NEW_SECRET_KEY, old_key)  # the key changed, nothing rotated yet
     (row,) = await db.fetch("SELECT id FROM notice")
     assert await notices.portal_token(row["id"]) == token
     assert (await client.get(f"/portal/notices/{token}")).status_code == 200

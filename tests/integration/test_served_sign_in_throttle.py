@@ -3,7 +3,6 @@ attempt is still throttled, unless RECALL_TRUSTED_PROXIES names the peer as a pr
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from recall.settings import get_settings
-from tests.harness import ROOT, free_port
+from tests.harness import ROOT, forget_sign_in_counts, free_port
 
 LIMIT = get_settings().login_attempts_per_minute
 
@@ -65,7 +64,7 @@ async def attempts(url: str, username: str, forwarded: list[str]) -> list[int]:
 
 
 async def test_forged_forwarded_for_does_not_escape_the_throttle(tmp_path):
-    await _forget_counts()  # left by earlier tests from 127.0.0.1
+    await forget_sign_in_counts()  # left by earlier tests from 127.0.0.1
     with served(tmp_path) as url:
         # Different usernames each time: only the per-address limit can stop this.
         forged = [f"10.{i // 250}.{i % 250}.1" for i in range(10 * LIMIT + 1)]
@@ -88,11 +87,11 @@ async def test_forged_forwarded_for_does_not_escape_the_throttle(tmp_path):
                     await client.post("/api/auth/login", json={"username": "x", "password": "y"})
                 ).headers
             )
-    await _forget_counts()
+    await forget_sign_in_counts()
 
 
 async def test_a_trusted_proxy_passes_the_client_address_on(tmp_path):
-    await _forget_counts()
+    await forget_sign_in_counts()
     with served(tmp_path, RECALL_TRUSTED_PROXIES="127.0.0.1/32") as url:
         first = await attempts(url, "someone", [f"203.0.113.{i}" for i in range(1, 4)])
         assert first == [401, 401, 401]
@@ -116,17 +115,4 @@ async def test_a_trusted_proxy_passes_the_client_address_on(tmp_path):
                 headers={"X-Forwarded-For": "198.51.100.8"},
             )
             assert other.status_code == 401
-    await _forget_counts()
-
-
-async def _forget_counts() -> None:
-    from redis.asyncio import Redis
-
-    redis = Redis.from_url(get_settings().redis_url)
-    try:
-        keys = [key async for key in redis.scan_iter("recall:sign-in:*")]
-        if keys:
-            await redis.delete(*keys)
-    finally:
-        await redis.aclose()
-    await asyncio.sleep(0)
+    await forget_sign_in_counts()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_consignee, make_user, propose, recent_batch, ship
 
+EN = {"Accept-Language": "en"}
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
@@ -26,3 +27,20 @@ async def sign_in(client, username: str, password: str = PASSWORD, next_path: st
             "_csrf_token": csrf_token(form.text),
         },
     )
+
+
+async def signed_in_as(client, *roles: str):
+    """Sign the client in afresh as a new user with `roles`; the user."""
+    client.cookies.clear()
+    user = await make_user(*roles)
+    response = await sign_in(client, user.username)
+    assert response.status_code == 303, response.text
+    return user
+
+
+async def proposed(client, proposer_headers=None) -> dict:
+    """A recall proposed of a batch shipped to a PBF and a pharmacy, waiting for signatures."""
+    batch = await recent_batch()
+    await ship(batch, await make_consignee("PBF-SIGN"), 400)
+    await ship(batch, await make_consignee("APT-SIGN", kind="pharmacy"), 30)
+    return await propose(client, headers=proposer_headers, batch_ids=[batch.id])

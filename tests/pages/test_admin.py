@@ -8,10 +8,13 @@ import pytest
 
 from recall import actors, auth
 from recall.settings import get_settings
-from tests.factories import PASSWORD, make_consignee, make_user
-from tests.pages.helpers import csrf_token, sign_in
+from tests.factories import (
+    PASSWORD,
+    make_consignee,
+    make_user,
+)
+from tests.pages.helpers import EN, csrf_token, sign_in
 
-EN = {"Accept-Language": "en"}
 NEW_PASSWORD = "kereta-api-pagi-17"
 
 

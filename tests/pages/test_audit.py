@@ -12,11 +12,13 @@ from openpyxl import load_workbook
 
 from recall import audit, clock, db
 from recall.actors import Actor, Role
-from tests.factories import make_consignee, make_user
-from tests.pages.helpers import sign_in
+from tests.factories import (
+    make_consignee,
+    make_user,
+)
+from tests.pages.helpers import EN, sign_in
 from tests.tampering import tamper
 
-EN = {"Accept-Language": "en"}
 QA = Actor(id=None, username="siti", full_name="Siti Rahma", roles=frozenset({Role.QA}))
 CS = Actor(id=None, username="budi", full_name="Budi Santoso", roles=frozenset({Role.CS}))
 

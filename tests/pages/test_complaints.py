@@ -11,11 +11,9 @@ import pytest
 from openpyxl import load_workbook
 
 from recall import db
-from tests.api.test_complaints import log
-from tests.factories import headers_for, make_batch, make_product, make_user
-from tests.pages.helpers import csrf_token, sign_in
+from tests.factories import headers_for, make_batch, make_complaint, make_product, make_user
+from tests.pages.helpers import EN, csrf_token, sign_in, signed_in_as
 
-EN = {"Accept-Language": "en"}
 REFERENCE = re.compile(r"CMP-\d{4}-\d{6}")
 
 
@@ -36,13 +34,6 @@ def intake(**changes: str) -> dict[str, str]:
     }
     form.update(changes)
     return {key: value for key, value in form.items() if value is not None}
-
-
-async def signed_in_as(client, *roles: str):
-    user = await make_user(*roles)
-    response = await sign_in(client, user.username)
-    assert response.status_code == 303
-    return user
 
 
 async def post_form(client, page: str, action: str, data: dict, headers=EN):
@@ -241,7 +232,7 @@ async def test_a_form_without_its_csrf_token_is_refused(client):
 
 async def logged_complaint(client, batch=None, **changes):
     barcode = {"barcode": scan_of(batch)} if batch else {}
-    return await log(client, await headers_for("cs"), **barcode, **changes)
+    return await make_complaint(client, await headers_for("cs"), **barcode, **changes)
 
 
 async def test_customer_service_sees_the_file_but_no_qa_forms(client):
@@ -455,7 +446,7 @@ async def test_a_bad_filter_is_422_with_the_field_marked(client):
 async def test_the_register_pages(client):
     cs = await headers_for("cs")
     for number in range(27):
-        await log(client, cs, description=f"Complaint number {number}")
+        await make_complaint(client, cs, description=f"Complaint number {number}")
     await signed_in_as(client, "qa")
     first = (await client.get("/complaints", headers=EN)).text
     assert "1\N{EN DASH}25 of 27" in first and 'href="/complaints?offset=25"' in first

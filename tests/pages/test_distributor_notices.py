@@ -10,20 +10,22 @@ import pytest
 
 from recall import clock, db, masterdata, notices
 from recall.clock import today
-from tests.api.test_consignee_notices import approved_recall, ship, trail
-from tests.api.test_portal import lines, notice_row
-from tests.factories import make_batch, make_consignee, make_user
-from tests.pages.helpers import csrf_token, sign_in
-
-EN = {"Accept-Language": "en"}
+from tests.factories import (
+    approved_recall,
+    make_batch,
+    make_consignee,
+    make_user,
+    recent_batch,
+    ship,
+)
+from tests.pages.helpers import EN, csrf_token, sign_in
+from tests.reads import lines, notice_row, trail
 
 
 @pytest.fixture
 async def world(client):
     """Two batches shipped to a PBF, one to another PBF; the recall (retail depth) is approved."""
-    first = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    first = await recent_batch()
     second = await make_batch(
         manufactured_on=today() - timedelta(days=60), expires_on=today() + timedelta(days=650)
     )

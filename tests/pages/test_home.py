@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.factories import make_consignee, make_user
+from tests.factories import (
+    approved_recall,
+    make_complaint,
+    make_consignee,
+    make_user,
+    propose,
+    recent_batch,
+    ship,
+)
 from tests.pages.helpers import sign_in
 
 
@@ -52,7 +60,6 @@ async def test_stylesheet_is_served(client):
 
 
 async def test_a_distributor_sees_only_its_own_notices(client):
-    from tests.api.test_consignee_notices import approved_recall, ship
     from tests.factories import make_batch
 
     batch = await make_batch()
@@ -81,10 +88,8 @@ async def test_a_distributor_sees_only_its_own_notices(client):
 
 
 async def test_each_role_sees_the_work_waiting_for_it(client):
-    from tests.api.test_investigations import log_complaint
-    from tests.api.test_recalls import propose, recent_batch
 
-    complaint = await log_complaint(client)
+    complaint = await make_complaint(client)
     recall = await propose(client, batch_ids=[(await recent_batch()).id])
 
     manager = await make_user("qa_manager")

@@ -3,38 +3,30 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 
-from recall import clock, db
+from recall import db
 from recall.clock import today
-from tests.api.test_investigations import (
-    log_complaint,
-    open_investigation,
+from tests.factories import (
+    add_material,
+    headers_for,
+    make_batch,
+    make_complaint,
+    make_investigation,
+    make_material_lot,
+    make_user,
     triaged_complaint,
 )
-from tests.factories import add_material, headers_for, make_batch, make_material_lot, make_user
-from tests.pages.helpers import csrf_token, sign_in
-
-EN = {"Accept-Language": "en"}
+from tests.pages.helpers import EN, csrf_token, sign_in
 
 
 @pytest.fixture
-async def qa(client):
-    user = await make_user("qa")
-    await sign_in(client, user.username)
+async def qa_headers(qa) -> dict[str, str]:
+    """The client signed in as a QA user; API headers of another QA user."""
     return await headers_for("qa")
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[list[datetime]]:
-    now = [datetime.now(UTC)]
-    clock.set_clock(lambda: now[0])
-    yield now
-    clock.set_clock(None)
 
 
 async def submit(client, page: str, action: str, data: dict) -> httpx.Response:
@@ -67,11 +59,11 @@ def row_of(html: str, text: str) -> str:
 # Opening ------------------------------------------------------------------------------
 
 
-async def test_qa_opens_an_investigation_from_triaged_complaints(client, qa):
+async def test_qa_opens_an_investigation_from_triaged_complaints(client, qa_headers):
     batch = await make_batch()
     first = await triaged_complaint(client, batch)
     second = await triaged_complaint(client, batch)
-    untriaged = await log_complaint(client, batch)
+    untriaged = await make_complaint(client, batch=batch)
     not_to_investigate = await triaged_complaint(client, batch, investigate=False)
 
     form = await client.get(f"/investigations/new?complaint_id={first['id']}", headers=EN)
@@ -109,7 +101,9 @@ async def test_qa_opens_an_investigation_from_triaged_complaints(client, qa):
     ("data", "field"),
     [({"title": "Cloudy syrup"}, "complaint_ids"), ({"title": " "}, "title")],
 )
-async def test_a_refused_opening_marks_the_field_and_stores_nothing(client, qa, data, field):
+async def test_a_refused_opening_marks_the_field_and_stores_nothing(
+    client, qa_headers, data, field
+):
     complaint = await triaged_complaint(client)
     if field == "title":
         data = {**data, "complaint_ids[]": [str(complaint["id"])]}
@@ -121,10 +115,10 @@ async def test_a_refused_opening_marks_the_field_and_stores_nothing(client, qa, 
     assert await count("investigation") == 0
 
 
-async def test_grouping_a_complaint_twice_is_a_conflict_shown_on_the_form(client, qa):
+async def test_grouping_a_complaint_twice_is_a_conflict_shown_on_the_form(client, qa_headers):
     complaint = await triaged_complaint(client)
     form = await client.get("/investigations/new", headers=EN)
-    await open_investigation(client, qa, [complaint["id"]])
+    await make_investigation(client, qa_headers, [complaint["id"]])
     response = await client.post(
         "/investigations",
         data={
@@ -142,9 +136,9 @@ async def test_grouping_a_complaint_twice_is_a_conflict_shown_on_the_form(client
 # Root cause, batches -----------------------------------------------------------------
 
 
-async def test_root_cause_and_findings_are_saved_and_a_stale_copy_is_refused(client, qa):
+async def test_root_cause_and_findings_are_saved_and_a_stale_copy_is_refused(client, qa_headers):
     complaint = await triaged_complaint(client)
-    investigation = await open_investigation(client, qa, [complaint["id"]])
+    investigation = await make_investigation(client, qa_headers, [complaint["id"]])
     page = f"/investigations/{investigation['id']}"
     stale = await client.get(page, headers=EN)
     data = {
@@ -174,7 +168,7 @@ async def test_root_cause_and_findings_are_saved_and_a_stale_copy_is_refused(cli
     assert re.search(r'id="f-root_cause_category"[^>]*aria-invalid="true"', bad.text)
 
 
-async def test_shared_material_suggestion_is_shown_and_added(client, qa):
+async def test_shared_material_suggestion_is_shown_and_added(client, qa_headers):
     complained = await make_batch()
     sibling = await make_batch(complained.gtin)
     unrelated = await make_batch(complained.gtin)
@@ -182,7 +176,7 @@ async def test_shared_material_suggestion_is_shown_and_added(client, qa):
     await add_material(complained.id, lot.id)
     await add_material(sibling.id, lot.id)
     complaint = await triaged_complaint(client, complained)
-    investigation = await open_investigation(client, qa, [complaint["id"]])
+    investigation = await make_investigation(client, qa_headers, [complaint["id"]])
     page = f"/investigations/{investigation['id']}"
 
     html = await investigation_page(client, investigation["id"])
@@ -220,9 +214,9 @@ async def test_shared_material_suggestion_is_shown_and_added(client, qa):
 # CAPA ---------------------------------------------------------------------------------
 
 
-async def test_capa_is_added_and_overdue_is_highlighted_in_words(client, qa, frozen_clock):
+async def test_capa_is_added_and_overdue_is_highlighted_in_words(client, qa_headers, frozen_clock):
     complaint = await triaged_complaint(client)
-    investigation = await open_investigation(client, qa, [complaint["id"]])
+    investigation = await make_investigation(client, qa_headers, [complaint["id"]])
     page = f"/investigations/{investigation['id']}"
     due = today() + timedelta(days=3)
     data = {
@@ -248,9 +242,9 @@ async def test_capa_is_added_and_overdue_is_highlighted_in_words(client, qa, fro
     assert '<td class="n overdue">1 <span class="state bad">Overdue</span></td>' in overdue
 
 
-async def test_a_capa_due_in_the_past_is_refused_naming_the_date(client, qa):
+async def test_a_capa_due_in_the_past_is_refused_naming_the_date(client, qa_headers):
     complaint = await triaged_complaint(client)
-    investigation = await open_investigation(client, qa, [complaint["id"]])
+    investigation = await make_investigation(client, qa_headers, [complaint["id"]])
     page = f"/investigations/{investigation['id']}"
     data = {
         "kind": "preventive",
@@ -266,9 +260,9 @@ async def test_a_capa_due_in_the_past_is_refused_naming_the_date(client, qa):
     assert await count("capa") == 0
 
 
-async def test_a_capa_is_marked_complete(client, qa):
+async def test_a_capa_is_marked_complete(client, qa_headers):
     complaint = await triaged_complaint(client)
-    investigation = await open_investigation(client, qa, [complaint["id"]])
+    investigation = await make_investigation(client, qa_headers, [complaint["id"]])
     page = f"/investigations/{investigation['id']}"
     data = {
         "kind": "corrective",
@@ -295,10 +289,10 @@ async def test_a_capa_is_marked_complete(client, qa):
 # Conclusion ---------------------------------------------------------------------------
 
 
-async def test_conclusion_needs_the_root_cause_then_offers_the_recall_proposal(client, qa):
+async def test_conclusion_needs_the_root_cause_then_offers_the_recall_proposal(client, qa_headers):
     batch = await make_batch()
     complaint = await triaged_complaint(client, batch)
-    investigation = await open_investigation(client, qa, [complaint["id"]])
+    investigation = await make_investigation(client, qa_headers, [complaint["id"]])
     page = f"/investigations/{investigation['id']}"
     conclusion = {"conclusion": "Contaminated solvent lot.", "recall_recommended": "true"}
 
@@ -339,7 +333,7 @@ async def test_customer_service_may_not_open_investigation_pages(client):
 
 async def test_qa_manager_and_inspector_read_without_forms(client):
     complaint = await triaged_complaint(client)
-    investigation = await open_investigation(client, await headers_for("qa"), [complaint["id"]])
+    investigation = await make_investigation(client, await headers_for("qa"), [complaint["id"]])
     page = f"/investigations/{investigation['id']}"
     for role in ("qa_manager", "inspector"):
         client.cookies.clear()
@@ -356,9 +350,9 @@ async def test_qa_manager_and_inspector_read_without_forms(client):
         assert refused.status_code == 403
 
 
-async def test_the_investigation_page_speaks_both_languages(client, qa):
+async def test_the_investigation_page_speaks_both_languages(client, qa_headers):
     complaint = await triaged_complaint(client)
-    investigation = await open_investigation(client, qa, [complaint["id"]])
+    investigation = await make_investigation(client, qa_headers, [complaint["id"]])
     page = f"/investigations/{investigation['id']}"
     indonesian = await client.get(page, headers={"Accept-Language": "id"})
     assert '<html lang="id">' in indonesian.text
@@ -370,14 +364,14 @@ async def test_the_investigation_page_speaks_both_languages(client, qa):
     assert "Corrective and preventive actions (CAPA)" in english.text
 
 
-async def test_an_unknown_investigation_is_404(client, qa):
+async def test_an_unknown_investigation_is_404(client, qa_headers):
     response = await client.get("/investigations/999999", headers=EN)
     assert response.status_code == 404
 
 
-async def test_a_hand_edited_list_link_shows_everything(client, qa):
+async def test_a_hand_edited_list_link_shows_everything(client, qa_headers):
     complaint = await triaged_complaint(client)
-    investigation = await open_investigation(client, qa, [complaint["id"]])
+    investigation = await make_investigation(client, qa_headers, [complaint["id"]])
     for query in ("status=bogus", "offset=-3", "offset=x"):
         response = await client.get(f"/investigations?{query}", headers=EN)
         assert response.status_code == 200
@@ -387,20 +381,20 @@ async def test_a_hand_edited_list_link_shows_everything(client, qa):
     assert "No investigation found." in concluded.text
 
 
-async def test_a_change_sent_after_the_conclusion_is_refused_in_words(client, qa):
+async def test_a_change_sent_after_the_conclusion_is_refused_in_words(client, qa_headers):
     complaint = await triaged_complaint(client)
-    investigation = await open_investigation(client, qa, [complaint["id"]])
+    investigation = await make_investigation(client, qa_headers, [complaint["id"]])
     page = f"/investigations/{investigation['id']}"
     stale = await client.get(page, headers=EN)
     await client.patch(
         f"/api/investigations/{investigation['id']}",
         json={"root_cause_category": "method", "root_cause": "Mixing time too short."},
-        headers=qa,
+        headers=qa_headers,
     )
     await client.post(
         f"/api/investigations/{investigation['id']}/conclude",
         json={"conclusion": "Procedure fixed.", "recall_recommended": False},
-        headers=qa,
+        headers=qa_headers,
     )
     response = await client.post(
         f"{page}/findings",

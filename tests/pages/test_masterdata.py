@@ -12,19 +12,17 @@ from openpyxl import load_workbook
 
 from recall import masterdata
 from recall.actors import SYSTEM
-from tests.factories import make_batch, make_consignee, make_material_lot, make_product, make_user
-from tests.pages.helpers import csrf_token, sign_in
+from tests.factories import (
+    make_batch,
+    make_consignee,
+    make_material_lot,
+    make_product,
+    make_user,
+)
+from tests.pages.helpers import EN, csrf_token, sign_in
 from web.pages.masterdata_imports import imports_running
 
-EN = {"Accept-Language": "en"}
 REFRESH = '<meta http-equiv="refresh" content="2">'
-
-
-@pytest.fixture
-async def qa(client):
-    user = await make_user("qa")
-    await sign_in(client, user.username)
-    return user
 
 
 async def post_form(client, path: str, data: dict[str, str], *, page: str | None = None):

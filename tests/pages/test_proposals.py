@@ -7,26 +7,18 @@ import re
 import pytest
 
 from recall import db
-from tests.api.test_consignee_notices import ship
-from tests.api.test_investigations import open_investigation, triaged_complaint
 from tests.factories import (
     add_material,
     headers_for,
     make_batch,
     make_consignee,
+    make_investigation,
     make_material_lot,
     make_user,
+    ship,
+    triaged_complaint,
 )
-from tests.pages.helpers import csrf_token, sign_in
-
-EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-async def qa(client):
-    user = await make_user("qa")
-    await sign_in(client, user.username)
-    return user
+from tests.pages.helpers import EN, csrf_token, sign_in
 
 
 def proposal(**changes) -> dict:
@@ -189,7 +181,7 @@ async def test_from_an_investigation_the_complained_and_affected_batches_are_tic
     await add_material(sibling.id, lot.id)
     qa_api = await headers_for("qa")
     complaint = await triaged_complaint(client, complained)
-    investigation = await open_investigation(client, qa_api, [complaint["id"]])
+    investigation = await make_investigation(client, qa_api, [complaint["id"]])
     patched = await client.patch(
         f"/api/investigations/{investigation['id']}",
         json={

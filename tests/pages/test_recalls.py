@@ -11,26 +11,22 @@ import pytest
 from openpyxl import load_workbook
 
 from recall import clock, db
-from tests.api.test_consignee_notices import approved_recall, my_notices, ship
-from tests.api.test_recalls import propose, read, recent_batch
-from tests.api.test_reconciliation import (
+from tests.factories import (
+    PASSWORD,
+    approved_recall,
     destroy,
+    headers_for,
+    headers_of,
+    make_consignee,
+    make_user,
+    propose,
+    recent_batch,
     report,
     report_everything,
-    two_tiers,  # noqa: F401 (fixture)
+    ship,
 )
-from tests.factories import PASSWORD, headers_for, make_consignee, make_user
-from tests.pages.helpers import csrf_token, sign_in
-
-EN = {"Accept-Language": "en"}
-
-
-async def signed_in_as(client, *roles: str):
-    client.cookies.clear()
-    user = await make_user(*roles)
-    response = await sign_in(client, user.username)
-    assert response.status_code == 303, response.text
-    return user
+from tests.pages.helpers import EN, csrf_token, proposed, sign_in, signed_in_as
+from tests.reads import my_notices, recall_read
 
 
 def meter(html: str, key: str, name: str) -> tuple[int, int]:
@@ -95,7 +91,7 @@ async def test_without_a_session_the_list_asks_to_sign_in(client):
 # The dashboard ------------------------------------------------------------------------------
 
 
-async def test_dashboard_figures_match_the_api_per_tier_and_total(client, two_tiers):  # noqa: F811
+async def test_dashboard_figures_match_the_api_per_tier_and_total(client, two_tiers):
     world = two_tiers
     await report_everything(client, world)
     acknowledged = await client.post(
@@ -103,7 +99,7 @@ async def test_dashboard_figures_match_the_api_per_tier_and_total(client, two_ti
     )
     assert acknowledged.status_code == 200, acknowledged.text
     recall_id = world["recall"]["id"]
-    api = await read(client, recall_id)
+    api = await recall_read(client, recall_id, "inspector")
 
     await signed_in_as(client, "inspector")
     response = await client.get(f"/recalls/{recall_id}", headers=EN)
@@ -136,7 +132,7 @@ async def test_dashboard_figures_match_the_api_per_tier_and_total(client, two_ti
     assert f'href="/recalls/{recall_id}/approve"' not in html and "Close recall" not in html
 
 
-async def test_dashboard_in_indonesian_and_english(client, two_tiers):  # noqa: F811
+async def test_dashboard_in_indonesian_and_english(client, two_tiers):
     recall_id = two_tiers["recall"]["id"]
     await signed_in_as(client, "qa_manager")
     indonesian = (await client.get(f"/recalls/{recall_id}")).text
@@ -189,7 +185,7 @@ def clock_at():
     clock.set_clock(None)
 
 
-async def test_overdue_consignees_and_deadlines_are_marked(client, two_tiers, clock_at):  # noqa: F811
+async def test_overdue_consignees_and_deadlines_are_marked(client, two_tiers, clock_at):
     world = two_tiers
     await report(client, world, "PBF-A", stock={"b1": 600, "b2": 250})
     recall_id = world["recall"]["id"]
@@ -212,8 +208,8 @@ async def test_overdue_consignees_and_deadlines_are_marked(client, two_tiers, cl
     ]
 
 
-async def test_deadlines_show_time_left(client, two_tiers, clock_at):  # noqa: F811
-    api = await read(client, two_tiers["recall"]["id"])
+async def test_deadlines_show_time_left(client, two_tiers, clock_at):
+    api = await recall_read(client, two_tiers["recall"]["id"], "inspector")
     due = datetime.fromisoformat(api["deadlines"][0]["due_at"].replace("Z", "+00:00"))
     clock_at(due - timedelta(hours=5, minutes=10))
     await signed_in_as(client, "qa")
@@ -221,7 +217,7 @@ async def test_deadlines_show_time_left(client, two_tiers, clock_at):  # noqa: F
     assert "5 h left" in html
 
 
-async def test_consignee_and_reconciliation_downloads(client, two_tiers):  # noqa: F811
+async def test_consignee_and_reconciliation_downloads(client, two_tiers):
     world = two_tiers
     await report_everything(client, world)
     recall_id = world["recall"]["id"]
@@ -271,7 +267,7 @@ async def test_consignee_and_reconciliation_downloads(client, two_tiers):  # noq
     assert lines[0][0] == "Level" and len(lines) == 1 + 3 * 3  # plant, tier 1, tier 2
 
 
-async def test_report_pdf_through_the_session(client, two_tiers):  # noqa: F811
+async def test_report_pdf_through_the_session(client, two_tiers):
     recall_id = two_tiers["recall"]["id"]
     assert (await client.get(f"/recalls/{recall_id}/report.pdf")).status_code == 303
     await signed_in_as(client, "inspector")
@@ -306,13 +302,6 @@ async def test_unknown_recall_is_the_not_found_page(client):
 
 
 # Approval -----------------------------------------------------------------------------------
-
-
-async def proposed(client, proposer_headers=None) -> dict:
-    batch = await recent_batch()
-    await ship(batch, await make_consignee("PBF-SIGN"), 400)
-    await ship(batch, await make_consignee("APT-SIGN", kind="pharmacy"), 30)
-    return await propose(client, headers=proposer_headers, batch_ids=[batch.id])
 
 
 async def notices_of(recall_id: int) -> int:
@@ -350,7 +339,7 @@ async def test_manager_sees_what_is_signed_then_approves(client):
     )
     assert response.status_code == 303
     assert response.headers["location"] == f"/recalls/{recall['id']}"
-    assert (await read(client, recall["id"]))["status"] == "in_progress"
+    assert (await recall_read(client, recall["id"], "inspector"))["status"] == "in_progress"
     assert await notices_of(recall["id"]) == 2
 
     html = (await client.get(f"/recalls/{recall['id']}", headers=EN)).text
@@ -362,11 +351,7 @@ async def test_manager_sees_what_is_signed_then_approves(client):
 
 async def test_the_proposer_cannot_approve(client):
     proposer = await make_user("qa", "qa_manager")
-    from recall import auth
-    from recall.settings import get_settings
-
-    token, _ = await auth.login(proposer.username, PASSWORD, get_settings().secret_key, 60)
-    recall = await proposed(client, {"Authorization": f"Bearer {token}"})
+    recall = await proposed(client, await headers_of(proposer))
     client.cookies.clear()
     await sign_in(client, proposer.username)
 
@@ -383,7 +368,7 @@ async def test_the_proposer_cannot_approve(client):
         headers=EN,
     )
     assert response.status_code == 403 and "four eyes" in response.text
-    assert (await read(client, recall["id"]))["status"] == "proposed"
+    assert (await recall_read(client, recall["id"], "inspector"))["status"] == "proposed"
 
 
 async def test_a_wrong_password_changes_nothing(client):
@@ -397,7 +382,7 @@ async def test_a_wrong_password_changes_nothing(client):
     assert 'value="Approved"' in response.text  # the meaning is kept
     assert 'value="guess"' not in response.text  # the password never is
     assert ">Sign</button>" in response.text
-    api = await read(client, recall["id"])
+    api = await recall_read(client, recall["id"], "inspector")
     assert api["status"] == "proposed" and api["signatures"] == []
     assert await notices_of(recall["id"]) == 0
 
@@ -408,7 +393,7 @@ async def test_a_missing_meaning_is_422_and_nothing_changes(client):
     response = await sign(client, f"/recalls/{recall['id']}/approve", password=PASSWORD)
     assert response.status_code == 422
     assert 'id="f-meaning"' in response.text and 'aria-invalid="true"' in response.text
-    assert (await read(client, recall["id"]))["status"] == "proposed"
+    assert (await recall_read(client, recall["id"], "inspector"))["status"] == "proposed"
 
 
 async def test_approving_twice_is_409(client):
@@ -422,7 +407,7 @@ async def test_approving_twice_is_409(client):
     assert again.status_code == 409
     assert "not waiting for approval" in again.text
     assert (await client.get(f"/recalls/{recall['id']}/approve")).status_code == 409
-    assert len((await read(client, recall["id"]))["signatures"]) == 1
+    assert len((await recall_read(client, recall["id"], "inspector"))["signatures"]) == 1
 
 
 @pytest.mark.parametrize("role", ["cs", "qa", "inspector", "distributor"])
@@ -441,7 +426,7 @@ async def test_only_qa_managers_open_the_signature_forms(client, role):
 # Closure ------------------------------------------------------------------------------------
 
 
-async def test_closing_with_unaccounted_units_needs_a_justification(client, two_tiers):  # noqa: F811
+async def test_closing_with_unaccounted_units_needs_a_justification(client, two_tiers):
     recall_id = two_tiers["recall"]["id"]
     await signed_in_as(client, "qa_manager")
     form = await client.get(f"/recalls/{recall_id}/close", headers=EN)
@@ -457,7 +442,7 @@ async def test_closing_with_unaccounted_units_needs_a_justification(client, two_
     )
     assert refused.status_code == 409
     assert "Units are unaccounted for" in refused.text
-    assert (await read(client, recall_id))["status"] == "in_progress"
+    assert (await recall_read(client, recall_id, "inspector"))["status"] == "in_progress"
 
     wrong = await client.post(
         f"/recalls/{recall_id}/close",
@@ -465,7 +450,7 @@ async def test_closing_with_unaccounted_units_needs_a_justification(client, two_
         headers=EN,
     )
     assert wrong.status_code == 401 and "The password is wrong" in wrong.text
-    assert (await read(client, recall_id))["status"] == "in_progress"
+    assert (await recall_read(client, recall_id, "inspector"))["status"] == "in_progress"
 
     closed = await client.post(
         f"/recalls/{recall_id}/close",
@@ -477,7 +462,7 @@ async def test_closing_with_unaccounted_units_needs_a_justification(client, two_
         headers=EN,
     )
     assert closed.status_code == 303
-    api = await read(client, recall_id)
+    api = await recall_read(client, recall_id, "inspector")
     assert api["status"] == "closed"
     html = (await client.get(f"/recalls/{recall_id}", headers=EN)).text
     assert "Consignees confirmed destruction by phone" in html
@@ -505,7 +490,7 @@ async def test_a_fully_accounted_recall_closes_without_justification(client):
         client, f"/recalls/{recall['id']}/close", password=PASSWORD, meaning="Recall completed"
     )
     assert response.status_code == 303
-    assert (await read(client, recall["id"]))["status"] == "closed"
+    assert (await recall_read(client, recall["id"], "inspector"))["status"] == "closed"
 
 
 async def test_closing_a_proposal_is_409(client):

@@ -10,21 +10,24 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
 
 import httpx
 import pytest
 from openpyxl import load_workbook
 
 from recall import db
-from recall.clock import today
-from tests.api.test_consignee_notices import approved_recall, ship
-from tests.factories import headers_for, make_batch, make_consignee, make_user
-from tests.pages.helpers import csrf_token, sign_in
+from tests.factories import (
+    approved_recall,
+    headers_for,
+    make_consignee,
+    make_user,
+    recent_batch,
+    ship,
+)
+from tests.pages.helpers import EN, csrf_token, sign_in
 from web.app import create_app
 from web.security import PAGE_PATHS, PUBLIC_PATHS
 
-EN = {"Accept-Language": "en"}
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 PAYLOAD = f"Syrup {IMG} cloudy {SCRIPT}"
@@ -45,9 +48,7 @@ def raw_markup_in(html: str) -> list[str]:
 @pytest.fixture
 async def marked_up(client):
     """A complaint and a consignee whose free text is markup; the consignee got a recall."""
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     cs = await headers_for("cs")
     body = {
         "channel": "phone",
@@ -260,9 +261,7 @@ PAGE = [re.compile(pattern) for pattern in PAGE_PATHS]
 
 
 async def test_no_notice_page_or_form_opens_another_consignees_notice(client):
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     mine, theirs = await make_consignee("A-PBF"), await make_consignee("B-PBF", name="PBF Lain")
     await ship(batch, mine, 100)
     await ship(batch, theirs, 50)

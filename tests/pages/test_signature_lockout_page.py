@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from tests.factories import PASSWORD
-from tests.pages.helpers import csrf_token
-from tests.pages.test_recalls import EN, proposed, signed_in_as
+from tests.pages.helpers import EN, csrf_token, proposed, signed_in_as
 
 
 async def test_the_approval_page_says_signing_is_locked(client):

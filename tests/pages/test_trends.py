@@ -8,17 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api.test_complaints import log
-from tests.factories import headers_for, make_batch, make_product, make_user
-from tests.pages.helpers import sign_in
+from tests.factories import headers_for, make_batch, make_complaint, make_product, make_user
+from tests.pages.helpers import EN, sign_in, signed_in_as
 
-EN = {"Accept-Language": "en"}
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-async def signed_in_as(client, *roles: str) -> None:
-    user = await make_user(*roles)
-    assert (await sign_in(client, user.username)).status_code == 303
 
 
 @pytest.fixture
@@ -29,10 +22,10 @@ async def complaints_logged(client):
         (await make_product(name="Ibuprofen Tablets", strength="400 mg")).gtin, batch_no="IBU100"
     )
     cs, qa = await headers_for("cs"), await headers_for("qa")
-    first = await log(client, cs, barcode=f"(01){syrup.gtin}(10)SYR2401")
-    await log(client, cs, barcode=f"(01){syrup.gtin}(10)SYR2401")
-    await log(client, cs, barcode=f"(01){syrup.gtin}(10)SYR2401")
-    await log(client, cs, barcode=f"(01){tablets.gtin}(10)IBU100", adverse_event=True)
+    first = await make_complaint(client, cs, barcode=f"(01){syrup.gtin}(10)SYR2401")
+    await make_complaint(client, cs, barcode=f"(01){syrup.gtin}(10)SYR2401")
+    await make_complaint(client, cs, barcode=f"(01){syrup.gtin}(10)SYR2401")
+    await make_complaint(client, cs, barcode=f"(01){tablets.gtin}(10)IBU100", adverse_event=True)
     triaged = await client.post(
         f"/api/complaints/{first['id']}/triage",
         json={"category": "quality_defect", "severity": "major", "investigate": True},

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from recall.errors import InvalidInput
 from recall.gs1 import normalize_gtin
-from recall.masterdata import ConsigneeKind
 from recall.masterdata._models import (
     check_amount,
     check_batch_dates,
@@ -218,12 +217,6 @@ def test_webhook_url():
     ):
         with refused("webhook_url"):
             check_webhook_url(bad)
-
-
-def test_consignee_kinds():
-    assert [kind.value for kind in ConsigneeKind] == [
-        "pbf", "hospital", "pharmacy", "clinic", "drugstore", "other",
-    ]  # fmt: skip
 
 
 def test_webhook_secret_follows_standard_webhooks():

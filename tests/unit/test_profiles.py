@@ -38,24 +38,6 @@ def test_shipped_profiles_load_with_every_class(name):
         assert deadlines.status_report_every is not None
 
 
-def test_shipped_profiles_use_their_country_and_time_zone():
-    assert (load_profile("bpom").country, load_profile("bpom").time_zone) == ("ID", "Asia/Jakarta")
-    assert (load_profile("fda").country, load_profile("fda").time_zone) == (
-        "US",
-        "America/New_York",
-    )
-    assert (load_profile("eu").country, load_profile("eu").time_zone) == ("NL", "Europe/Amsterdam")
-
-
-def test_bpom_class_i_follows_the_reported_2022_staged_order_and_says_to_confirm_it():
-    class_i = load_profile("bpom").classes["I"]
-
-    assert class_i.initial_report == Duration(5, "working days")
-    assert class_i.wholesale_complete == Duration(20, "working days")
-    assert class_i.retail_complete == Duration(80, "working days")
-    assert "Peraturan BPOM 14/2022" in (SHIPPED_DIR / "bpom.toml").read_text()
-
-
 def test_only_fda_has_a_field_alert_rule():
     alert = load_profile("fda").field_alert
 

@@ -21,18 +21,6 @@ def environment(monkeypatch):
     return monkeypatch
 
 
-def test_defaults_are_production_with_a_local_sqlite_file(environment):
-    settings = load_settings()
-    assert settings.mode == "production"
-    assert settings.is_production
-    assert settings.database_url == "sqlite:///.recall/recall.sqlite3"
-    assert settings.is_sqlite
-    assert settings.sqlite_path == ".recall/recall.sqlite3"
-    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
-    assert settings.time_zone == "Asia/Jakarta"
-    assert not settings.smtp.configured
-
-
 def test_values_are_read_from_the_environment(environment):
     environment.setenv("RECALL_DATABASE_URL", "postgres://recall:pw@db:5432/recall")
     environment.setenv("RECALL_REDIS_URL", "redis://cache:6379/2")

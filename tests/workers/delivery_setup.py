@@ -8,11 +8,10 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 from recall import db, masterdata, notices, recalls
-from recall.actors import SYSTEM, Actor, Role
+from recall.actors import SYSTEM
 from recall.clock import today
 from recall.notices import DeliveryError
-from tests.factories import PASSWORD, make_batch
-from tests.factories import make_user as make_user_record
+from tests.factories import PASSWORD, make_actor, recent_batch
 
 
 @dataclass
@@ -73,22 +72,15 @@ async def consignee(code: str, *, webhook: bool = True, email: bool = True) -> R
     return Receiver(code, url, address, secret)
 
 
-async def actor(*roles: str) -> Actor:
-    user = await make_user_record(*roles)
-    return Actor(user.id, user.username, user.full_name, frozenset(Role(r) for r in roles))
-
-
 async def recall_to(*receivers: Receiver, drill: bool = False, recall_class: str = "I") -> int:
     """An approved recall of one batch shipped to each receiver (tier 1); returns its id."""
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     for receiver in receivers:
         await masterdata.record_shipment(
             SYSTEM, batch.gtin, batch.batch_no, receiver.code, 100, today() - timedelta(days=5)
         )
     proposed = await recalls.propose_recall(
-        await actor("qa"),
+        await make_actor("qa"),
         recalls.RecallProposal(
             batch_ids=[batch.id],
             reason="Diethylene glycol above limit",
@@ -100,7 +92,7 @@ async def recall_to(*receivers: Receiver, drill: bool = False, recall_class: str
             drill=drill,
         ),
     )
-    await recalls.approve_recall(await actor("qa_manager"), proposed.id, PASSWORD, "Approved")
+    await recalls.approve_recall(await make_actor("qa_manager"), proposed.id, PASSWORD, "Approved")
     return proposed.id
 
 

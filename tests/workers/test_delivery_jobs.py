@@ -3,14 +3,10 @@ through arq, mail QA; registrations that let a lost job be handed over again."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
-import pytest_asyncio
-import redis.asyncio as redis
-from arq.connections import ArqRedis, create_pool
+from arq.connections import ArqRedis
 from arq.worker import Worker
 
 from recall import alerts, db, notices, outbox
@@ -18,27 +14,8 @@ from recall.notices import _alert_mail
 from recall.notices import _delivery as delivery
 from recall.settings import get_settings
 from tests.workers.delivery_setup import FakeSender, consignee, recall_to
-from workers import WorkerSettings, redis_settings
+from workers import WorkerSettings
 from workers.jobs import relay_outbox
-
-
-@pytest_asyncio.fixture
-async def queue() -> AsyncIterator[ArqRedis]:
-    url = os.environ["RECALL_REDIS_URL"]
-    # Jobs other tests queued (and never ran) must not be taken for this test's rows.
-    await forget_jobs(url)
-    pool = await create_pool(redis_settings(url))
-    yield pool
-    await pool.aclose()
-    await forget_jobs(url)
-
-
-async def forget_jobs(url: str) -> None:
-    store = redis.from_url(url)
-    stale = [key async for key in store.scan_iter(match="arq:*")]
-    if stale:
-        await store.delete(*stale)
-    await store.aclose()
 
 
 @pytest.fixture

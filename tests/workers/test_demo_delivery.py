@@ -8,8 +8,7 @@ import pytest
 
 from recall import db, demo, masterdata, notices
 from recall.settings import get_settings
-from tests.api.test_consignee_notices import approved_recall
-from tests.factories import headers_for
+from tests.factories import approved_recall, headers_for
 from tests.workers.delivery_setup import deliver_jobs
 from workers.senders import NetworkSender, http_clients
 

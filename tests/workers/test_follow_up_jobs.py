@@ -7,7 +7,6 @@ from datetime import timedelta
 from recall import clock, db
 from recall.notices import DELIVER_JOB
 from tests.workers.delivery_setup import consignee, recall_to
-from tests.workers.test_delivery_jobs import queue  # noqa: F401 - the fixture
 from workers import WorkerSettings
 from workers.jobs import file_status_reports, follow_up
 
@@ -20,7 +19,7 @@ def test_follow_up_and_status_reports_run_on_the_worker_cron():
     assert {"follow_up", "file_status_reports", "relay_outbox"} <= cron_names()
 
 
-async def test_follow_up_reminds_escalates_and_hands_the_reminders_to_the_queue(queue):  # noqa: F811
+async def test_follow_up_reminds_escalates_and_hands_the_reminders_to_the_queue(queue):
     receiver = await consignee("PBF-REM")
     recall_id = await recall_to(receiver)
     approved = clock.now()
@@ -50,7 +49,7 @@ async def test_follow_up_reminds_escalates_and_hands_the_reminders_to_the_queue(
     assert await queue.zcard("arq:queue") >= 2
 
 
-async def test_status_reports_are_filed_when_due(queue):  # noqa: F811
+async def test_status_reports_are_filed_when_due(queue):
     recall_id = await recall_to(await consignee("PBF-REP"))
     approved = clock.now()
     try:

@@ -20,10 +20,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from recall import db, masterdata, notices, outbound
-from recall.clock import today
 from recall.settings import Settings, get_settings
-from tests.api.test_consignee_notices import approved_recall, ship
-from tests.factories import headers_for, make_batch, make_consignee
+from tests.factories import (
+    approved_recall,
+    headers_for,
+    make_consignee,
+    recent_batch,
+    ship,
+)
 from tests.workers.delivery_setup import deliver_jobs
 from workers.senders import GuardedBackend, GuardedTransport, NetworkSender, http_clients
 
@@ -103,9 +107,7 @@ async def rebound_delivery(client, dns: dict[str, str], listener: Listener) -> i
     )
     assert entered.status_code == 201, entered.text  # public at entry
     dns[NAME] = "127.0.0.1"
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     consignee = await masterdata.consignee_by_code("RB-PBF")
     await ship(batch, consignee, 100)
     await approved_recall(client, batch, depth="wholesale")
@@ -240,9 +242,7 @@ async def test_a_refused_destination_is_final(dns):
 async def test_a_distributor_cannot_scan_ports_through_a_rebound_customer(client, dns, listener):
     # The review's port scanner: name a customer whose webhook is an internal port, then
     # read its delivery status. With a name rebound after entry it is refused, whatever port.
-    batch = await make_batch(
-        manufactured_on=today() - timedelta(days=90), expires_on=today() + timedelta(days=700)
-    )
+    batch = await recent_batch()
     pbf = await make_consignee("SC-PBF", name="PBF Scan")
     await ship(batch, pbf, 1000)
     await approved_recall(client, batch)
