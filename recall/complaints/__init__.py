@@ -1,6 +1,7 @@
 """Complaints: intake, QA triage, replies to the complainant, closure, and trends."""
 
 from recall.complaints._grouping import (
+    AlreadyInvestigated,
     GroupedComplaint,
     attach_to_investigation,
     grouped_complaints,
@@ -66,6 +67,7 @@ __all__ = [
     "RESOLUTION_MAX",
     "TRANSITIONS",
     "UNTRIAGED",
+    "AlreadyInvestigated",
     "BatchCount",
     "Category",
     "Channel",

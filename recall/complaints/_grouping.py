@@ -11,6 +11,18 @@ from recall.complaints._models import ComplaintStatus, transition
 from recall.errors import Conflict, InvalidInput
 
 
+class AlreadyInvestigated(Conflict):
+    """A complaint already belongs to an investigation; the caller, who keeps
+    investigations, names it."""
+
+    def __init__(self, complaint_reference: str, investigation_id: int) -> None:
+        super().__init__(
+            f"complaint {complaint_reference} already belongs to investigation {investigation_id}"
+        )
+        self.complaint_reference = complaint_reference
+        self.investigation_id = investigation_id
+
+
 @dataclass(frozen=True)
 class GroupedComplaint:
     """A complaint as its investigation lists it."""
@@ -37,8 +49,7 @@ async def attach_to_investigation(
     rows = await db.fetch_in(
         "SELECT c.id AS id, c.reference AS reference, c.status AS status, "
         "c.investigate AS investigate, c.investigation AS investigation, "
-        "i.reference AS investigation_reference, c.batch AS batch, c.batch_no AS batch_no, "
-        "c.version AS version FROM complaint c LEFT JOIN investigation i ON i.id = c.investigation "
+        "c.batch AS batch, c.batch_no AS batch_no, c.version AS version FROM complaint c "
         "WHERE c.id IN (*)",
         ids,
     )
@@ -53,10 +64,7 @@ async def attach_to_investigation(
         row = found[complaint_id]
         reference = row["reference"]
         if row["investigation"] is not None:
-            raise Conflict(
-                f"complaint {reference} already belongs to investigation "
-                f"{row['investigation_reference']}"
-            )
+            raise AlreadyInvestigated(reference, int(row["investigation"]))
         if row["status"] == ComplaintStatus.RECEIVED:
             raise Conflict(f"complaint {reference} must be triaged before it is investigated")
         if row["status"] == ComplaintStatus.TRIAGED and not row["investigate"]:

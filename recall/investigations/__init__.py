@@ -2,6 +2,7 @@
 
 from recall.investigations._lifecycle import (
     add_capa,
+    close_complaint,
     complete_capa,
     conclude_investigation,
     open_investigation,
@@ -65,6 +66,7 @@ __all__ = [
     "SuggestedBatch",
     "Unchanged",
     "add_capa",
+    "close_complaint",
     "complaints_to_investigate",
     "complete_capa",
     "conclude_investigation",

@@ -62,7 +62,13 @@ async def open_investigation(actor: Actor, title: str, complaint_ids: list[int])
             "version": 1,
         }
         investigation_id = await db.insert("investigation", row)
-        await complaints.attach_to_investigation(actor, ids, investigation_id)
+        try:
+            await complaints.attach_to_investigation(actor, ids, investigation_id)
+        except complaints.AlreadyInvestigated as exc:
+            other = await _reference_of(exc.investigation_id)
+            raise Conflict(
+                f"complaint {exc.complaint_reference} already belongs to investigation {other}"
+            ) from None
         new = {
             "reference": reference,
             "title": checked_title,
@@ -73,6 +79,24 @@ async def open_investigation(actor: Actor, title: str, complaint_ids: list[int])
             actor, audit.Change("investigation", investigation_id, "opened", new=new)
         )
     return await get_investigation(investigation_id)
+
+
+async def _reference_of(investigation_id: int) -> str:
+    rows = await db.fetch("SELECT reference FROM investigation WHERE id = {}", investigation_id)
+    return str(rows[0]["reference"]) if rows else str(investigation_id)
+
+
+# Complaints of an investigation ---------------------------------------------------------
+
+
+async def _status_of(investigation_id: int) -> str | None:
+    rows = await db.fetch("SELECT status FROM investigation WHERE id = {}", investigation_id)
+    return str(rows[0]["status"]) if rows else None
+
+
+async def close_complaint(actor: Actor, complaint_id: int, resolution: str) -> complaints.Complaint:
+    """Close a triaged complaint not under investigation, or one whose investigation concluded."""
+    return await complaints.close_complaint(actor, complaint_id, resolution, _status_of)
 
 
 # Findings -------------------------------------------------------------------------------

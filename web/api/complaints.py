@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter, PathParameter, QueryParameter
 
-from recall import audit, complaints
+from recall import audit, complaints, investigations
 from recall.actors import Actor
 from recall.complaints import (
     BARCODE_MAX,
@@ -348,7 +348,9 @@ class ComplaintController(Controller):
         data: JSONBody[ComplaintClose],
         request: Request[Actor, Any, Any],
     ) -> ComplaintDetailRead:
-        complaint = await complaints.close_complaint(request.user, complaint_id, data.resolution)
+        complaint = await investigations.close_complaint(
+            request.user, complaint_id, data.resolution
+        )
         return await complaint_detail(complaint)
 
     @get(
