@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
