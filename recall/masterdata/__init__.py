@@ -1,5 +1,6 @@
 """Master data: products, batches, material lots, consignees, shipments, traceability."""
 
+from recall.masterdata._batch_views import BATCH_VIEW_COLUMNS, batch_view
 from recall.masterdata._customers import CustomerAdded, NamedCustomer, add_customers
 from recall.masterdata._destinations import check_webhook_destination, check_webhook_destinations
 from recall.masterdata._distribution import (
@@ -24,6 +25,7 @@ from recall.masterdata._imports import (
 from recall.masterdata._models import (
     Batch,
     BatchMaterial,
+    BatchView,
     Consignee,
     ConsigneeKind,
     MaterialLot,
@@ -57,7 +59,6 @@ from recall.masterdata._service import (
 from recall.masterdata._trace import (
     MAX_TIERS,
     Trace,
-    TracedBatch,
     TracedConsignee,
     trace_batch,
     trace_batches,
@@ -70,10 +71,12 @@ from recall.masterdata._webhook_secrets import (
 )
 
 __all__ = [
+    "BATCH_VIEW_COLUMNS",
     "MAX_TIERS",
     "NAME_MAX",
     "Batch",
     "BatchMaterial",
+    "BatchView",
     "Consignee",
     "ConsigneeKind",
     "CustomerAdded",
@@ -87,10 +90,10 @@ __all__ = [
     "Shipment",
     "ShipmentImport",
     "Trace",
-    "TracedBatch",
     "TracedConsignee",
     "add_batch_material",
     "add_customers",
+    "batch_view",
     "check_code",
     "check_email",
     "check_webhook_destination",

@@ -156,6 +156,17 @@ class Batch:
 
 
 @dataclass(frozen=True)
+class BatchView:
+    """A batch as recalls, traces and notices list it: number, product and expiry."""
+
+    id: int
+    batch_no: str
+    gtin: str
+    product_name: str
+    expires_on: date
+
+
+@dataclass(frozen=True)
 class MaterialLot:
     id: int
     material: str

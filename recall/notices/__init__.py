@@ -15,7 +15,6 @@ from recall.notices._answers import (
 from recall.notices._cascade import name_sub_consignees
 from recall.notices._consignee import (
     ConsigneeNotice,
-    NoticeBatch,
     NoticeLineShown,
     NoticeRecall,
     acknowledge_notice,
@@ -84,7 +83,6 @@ __all__ = [
     "Message",
     "NamedLine",
     "NamedSubConsignee",
-    "NoticeBatch",
     "NoticeLineShown",
     "NoticeOutcome",
     "NoticeRecall",

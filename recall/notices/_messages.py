@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from recall.masterdata import BatchView
 from recall.settings import Settings
 
 REMINDER = "reminder"
@@ -53,14 +54,6 @@ _DEPTH_EN = {
 
 
 @dataclass(frozen=True)
-class BatchLine:
-    gtin: str
-    batch_no: str
-    expires_on: date
-    product_name: str
-
-
-@dataclass(frozen=True)
 class Notification:
     """One message of one notice to its consignee, as every channel tells it."""
 
@@ -75,7 +68,7 @@ class Notification:
     reason: str
     depth: str
     drill: bool
-    batches: tuple[BatchLine, ...]
+    batches: tuple[BatchView, ...]
     respond_by: datetime | None
 
     @property

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from recall.actors import Actor
 from recall.errors import Conflict
+from recall.masterdata import BatchView, MaterialLot
 from recall.notices import (
     NO_PROGRESS,
     PlannedLine,
@@ -109,7 +110,7 @@ def signed_record(
     profile: str,
     reason: str,
     health_hazard_assessment: str,
-    batches: Iterable[RecalledBatch],
+    batches: Iterable[BatchView],
 ) -> dict[str, object]:
     """Exactly what an approval signs; its hash is stored with the signature."""
     return {
@@ -125,23 +126,6 @@ def signed_record(
             key=lambda b: (b["gtin"], b["batch_no"]),
         ),
     }
-
-
-@dataclass(frozen=True)
-class RecalledBatch:
-    id: int
-    batch_no: str
-    gtin: str
-    product_name: str
-    expires_on: date
-
-
-@dataclass(frozen=True)
-class RecalledMaterialLot:
-    id: int
-    material: str
-    lot_no: str
-    supplier: str
 
 
 @dataclass(frozen=True)
@@ -200,7 +184,7 @@ class Recall:
     reference: str
     status: str
     investigation_id: int | None
-    material_lot: RecalledMaterialLot | None
+    material_lot: MaterialLot | None
     reason: str
     recall_class: str
     recall_type: str
@@ -209,7 +193,7 @@ class Recall:
     profile: str
     health_hazard_assessment: str
     drill: bool
-    batches: list[RecalledBatch]
+    batches: list[BatchView]
     proposed_at: datetime
     proposed_by: int | None
     approved_at: datetime | None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from recall import masterdata
-from recall.recalls._models import Depth, Reached, RecalledBatch, RecalledMaterialLot, plan_notices
+from recall.recalls._models import Depth, Reached, plan_notices
 from recall.recalls._service import batches_by_id, covered_batches
 from recall.rules import choice, is_valid_id
 
@@ -37,8 +37,8 @@ class ConsigneePreview:
 
 @dataclass(frozen=True)
 class RecallPreview:
-    batches: list[RecalledBatch]
-    material_lot: RecalledMaterialLot | None
+    batches: list[masterdata.BatchView]
+    material_lot: masterdata.MaterialLot | None
     tiers: list[TierPreview]
     consignees: list[ConsigneePreview]  # the first CONSIGNEES_SHOWN, by tier and code
     consignees_total: int
@@ -97,7 +97,7 @@ async def preview_recall(
     )
 
 
-async def recalled_batches(batch_ids: list[int]) -> list[RecalledBatch]:
+async def recalled_batches(batch_ids: list[int]) -> list[masterdata.BatchView]:
     """These batches as a proposal lists them, by batch number (unknown ids left out)."""
     ids = sorted({batch_id for batch_id in batch_ids if is_valid_id(batch_id)})
     return await batches_by_id(ids) if ids else []

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from recall.masterdata import BatchView
 from recall.notices._messages import (
-    BatchLine,
     Notification,
     alert_email,
     format_deadline,
@@ -23,6 +23,7 @@ SETTINGS = Settings(
     qa_alert_email="qa@plant.example",
 )
 SENT_AT = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+GTIN = "08991234567895"
 NOTICE = Notification(
     message_id="msg_RCL-2026-0007_42",
     message="notice",
@@ -36,8 +37,8 @@ NOTICE = Notification(
     depth="retail",
     drill=False,
     batches=(
-        BatchLine("08991234567895", "B2026A", date(2028, 1, 31), "Paracetamol Syrup 120 mg/5 mL"),
-        BatchLine("08991234567895", "B2026B", date(2028, 2, 28), "Paracetamol Syrup 120 mg/5 mL"),
+        BatchView(1, "B2026A", GTIN, "Paracetamol Syrup 120 mg/5 mL", date(2028, 1, 31)),
+        BatchView(2, "B2026B", GTIN, "Paracetamol Syrup 120 mg/5 mL", date(2028, 2, 28)),
     ),
     respond_by=datetime(2026, 12, 14, 10, 0, tzinfo=UTC),
 )

@@ -6,12 +6,12 @@ import pytest
 
 from recall.auth import record_hash
 from recall.errors import Conflict, InvalidInput
+from recall.masterdata import BatchView
 from recall.notices import PlannedLine, PlannedNotice
 from recall.recalls import (
     DEPTH_REACHES,
     Depth,
     Reached,
-    RecalledBatch,
     RecallStatus,
     plan_notices,
     signed_record,
@@ -112,8 +112,8 @@ def test_blank_text_and_unknown_choices_name_the_field():
         choice(Depth, "pharmacy", "depth")
 
 
-def _batch(batch_no: str) -> RecalledBatch:
-    return RecalledBatch(1, batch_no, "08991234567891", "Syrup", date(2028, 1, 31))
+def _batch(batch_no: str) -> BatchView:
+    return BatchView(1, batch_no, "08991234567891", "Syrup", date(2028, 1, 31))
 
 
 def test_signed_record_hash_is_stable_and_covers_what_was_approved():
