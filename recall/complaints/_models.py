@@ -25,7 +25,6 @@ REPLY_MAX = 5000
 RESOLUTION_MAX = 5000
 UNTRIAGED = "untriaged"  # the trend bucket of complaints not yet categorised
 TREND_MONTHS = 12
-# As stored by recall.investigations (which imports this package, not the reverse).
 INVESTIGATION_CONCLUDED = "concluded"
 
 

@@ -19,11 +19,12 @@ from recall.investigations._models import (
     REFERENCES,
     ROOT_CAUSE_MAX,
     TITLE_MAX,
-    UNCHANGED,
     Capa,
     CapaKind,
+    CapaPlan,
     CapaStatus,
     Investigation,
+    InvestigationChange,
     InvestigationStatus,
     RootCauseCategory,
     Unchanged,
@@ -113,44 +114,40 @@ async def _existing_batches(batch_ids: list[int]) -> None:
 
 
 async def update_investigation(
-    actor: Actor,
-    investigation_id: int,
-    *,
-    root_cause_category: str | Unchanged | None = UNCHANGED,
-    root_cause: str | Unchanged | None = UNCHANGED,
-    findings: str | Unchanged | None = UNCHANGED,
-    affected_batch_ids: list[int] | Unchanged = UNCHANGED,
-    version: int | None = None,
+    actor: Actor, investigation_id: int, change: InvestigationChange
 ) -> Investigation:
     """Change the given fields only; None clears a text field. Conflict once concluded.
 
     `affected_batch_ids` replaces the whole set. With `version`, a stale copy is a Conflict.
     """
     wanted: dict[str, Any] = {}
-    if not isinstance(root_cause_category, Unchanged):
+    if not isinstance(change.root_cause_category, Unchanged):
         wanted["root_cause_category"] = (
-            choice(RootCauseCategory, root_cause_category, "root_cause_category").value
-            if root_cause_category is not None and root_cause_category.strip()
+            choice(RootCauseCategory, change.root_cause_category, "root_cause_category").value
+            if change.root_cause_category is not None and change.root_cause_category.strip()
             else None
         )
-    if not isinstance(root_cause, Unchanged):
-        wanted["root_cause"] = text(root_cause, "root_cause", ROOT_CAUSE_MAX, required=False)
-    if not isinstance(findings, Unchanged):
-        wanted["findings"] = text(findings, "findings", FINDINGS_MAX, required=False)
+    if not isinstance(change.root_cause, Unchanged):
+        wanted["root_cause"] = text(change.root_cause, "root_cause", ROOT_CAUSE_MAX, required=False)
+    if not isinstance(change.findings, Unchanged):
+        wanted["findings"] = text(change.findings, "findings", FINDINGS_MAX, required=False)
     batch_ids: list[int] | None = None
-    if not isinstance(affected_batch_ids, Unchanged):
+    if not isinstance(change.affected_batch_ids, Unchanged):
         batch_ids = check_ids(
-            affected_batch_ids, "affected_batch_ids", at_least=0, at_most=MAX_AFFECTED_BATCHES
+            change.affected_batch_ids,
+            "affected_batch_ids",
+            at_least=0,
+            at_most=MAX_AFFECTED_BATCHES,
         )
         await _existing_batches(batch_ids)
 
     async with db.transaction():
         row = await _investigation_row(investigation_id)
         check_editable(row["status"])
-        if version is not None and version != row["version"]:
+        if change.version is not None and change.version != row["version"]:
             raise Conflict(
                 f"the investigation changed meanwhile (version {row['version']}, "
-                f"not {version}); reload and try again"
+                f"not {change.version}); reload and try again"
             )
         old = {key: row[key] for key in wanted if row[key] != wanted[key]}
         new = {key: wanted[key] for key in old}
@@ -193,15 +190,13 @@ async def update_investigation(
 # CAPA -------------------------------------------------------------------------------------
 
 
-async def add_capa(
-    actor: Actor, investigation_id: int, kind: str, description: str, owner: str, due_on: date
-) -> Capa:
+async def add_capa(actor: Actor, investigation_id: int, plan: CapaPlan) -> Capa:
     """A corrective or preventive action owned by someone, due on a day not in the past."""
     values: dict[str, Any] = {
-        "kind": choice(CapaKind, kind, "kind").value,
-        "description": text(description, "description", DESCRIPTION_MAX),
-        "owner": text(owner, "owner", OWNER_MAX, one_line=True),
-        "due_on": check_due_on(due_on, clock.today()),
+        "kind": choice(CapaKind, plan.kind, "kind").value,
+        "description": text(plan.description, "description", DESCRIPTION_MAX),
+        "owner": text(plan.owner, "owner", OWNER_MAX, one_line=True),
+        "due_on": check_due_on(plan.due_on, clock.today()),
     }
     async with db.transaction():
         investigation = await _investigation_row(investigation_id)

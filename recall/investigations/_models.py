@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -65,6 +66,31 @@ class Unchanged(enum.Enum):
 
 
 UNCHANGED = Unchanged.UNCHANGED
+
+
+@dataclass(frozen=True)
+class InvestigationChange:
+    """What to change in an open investigation; a field left UNCHANGED stays as it is.
+
+    None clears a text field; `affected_batch_ids` replaces the whole set; with `version`,
+    a change made to a stale copy is refused.
+    """
+
+    root_cause_category: str | Unchanged | None = UNCHANGED
+    root_cause: str | Unchanged | None = UNCHANGED
+    findings: str | Unchanged | None = UNCHANGED
+    affected_batch_ids: Sequence[int] | Unchanged = UNCHANGED
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class CapaPlan:
+    """A corrective or preventive action to take: what, who owns it, and by when."""
+
+    kind: str
+    description: str
+    owner: str
+    due_on: date
 
 
 def investigation_transition(current: str, target: str) -> InvestigationStatus:

@@ -27,7 +27,7 @@ from recall.investigations import (
     InvestigationStatus,
     RootCauseCategory,
 )
-from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
+from web.api.schemas import ErrorRead, Limit, Offset, Page, command, read_model
 from web.security import QA_ONLY, QUALITY_READ
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
@@ -157,8 +157,12 @@ class InvestigationRead(msgspec.Struct):
     capas: list[CapaRead]
 
 
-def _unset(value: Any) -> Any:
-    return investigations.UNCHANGED if value is UNSET else value
+def investigation_change(data: InvestigationUpdate) -> investigations.InvestigationChange:
+    """The use case's change from the fields sent; those absent stay as they are."""
+    sent = {name: getattr(data, name) for name in data.__struct_fields__}
+    return investigations.InvestigationChange(
+        **{name: value for name, value in sent.items() if value is not UNSET}
+    )
 
 
 class InvestigationController(Controller):
@@ -213,14 +217,9 @@ class InvestigationController(Controller):
         data: JSONBody[InvestigationUpdate],
         request: Request[Actor, Any, Any],
     ) -> InvestigationRead:
+        change = investigation_change(data)
         investigation = await investigations.update_investigation(
-            request.user,
-            investigation_id,
-            root_cause_category=_unset(data.root_cause_category),
-            root_cause=_unset(data.root_cause),
-            findings=_unset(data.findings),
-            affected_batch_ids=_unset(data.affected_batch_ids),
-            version=data.version,
+            request.user, investigation_id, change
         )
         return read_model(InvestigationRead, investigation)
 
@@ -236,14 +235,8 @@ class InvestigationController(Controller):
         data: JSONBody[CapaCreate],
         request: Request[Actor, Any, Any],
     ) -> CapaRead:
-        capa = await investigations.add_capa(
-            request.user,
-            investigation_id,
-            data.kind.value,
-            data.description,
-            data.owner,
-            data.due_on,
-        )
+        plan = command(investigations.CapaPlan, data)
+        capa = await investigations.add_capa(request.user, investigation_id, plan)
         return read_model(CapaRead, capa)
 
     @post(

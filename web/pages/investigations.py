@@ -9,7 +9,6 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, Parameter
 from litestar.response import Template
-from msgspec import UNSET
 
 from recall import clock, investigations, masterdata
 from recall.actors import Actor, Role
@@ -27,7 +26,9 @@ from web.api.investigations import (
     InvestigationConclude,
     InvestigationCreate,
     InvestigationUpdate,
+    investigation_change,
 )
+from web.api.schemas import command
 from web.pages.forms import FormsPage, FormState, PageForms, form_action, read
 from web.pages.labels import (
     CAPA_KIND_NAMES,
@@ -43,10 +44,6 @@ from web.security import QA_ONLY, QUALITY_READ
 PAGE_SIZE = 50
 
 TEXT_FIELDS = ("root_cause_category", "root_cause", "findings")
-
-
-def _unset(value: Any) -> Any:
-    return investigations.UNCHANGED if value is UNSET else value
 
 
 # The list ------------------------------------------------------------------------------
@@ -244,14 +241,8 @@ async def record_findings(
 
     async def record() -> None:
         data = read(form, InvestigationUpdate, **cleared)
-        await investigations.update_investigation(
-            request.user,
-            investigation_id,
-            root_cause_category=_unset(data.root_cause_category),
-            root_cause=_unset(data.root_cause),
-            findings=_unset(data.findings),
-            version=data.version,
-        )
+        change = investigation_change(data)
+        await investigations.update_investigation(request.user, investigation_id, change)
 
     return await _forms_page(request, investigation_id).answer(form, record, "findings", "findings")
 
@@ -259,9 +250,8 @@ async def record_findings(
 async def _set_batches(
     request: Request[Actor, Any, Any], investigation_id: int, batch_ids: set[int]
 ) -> None:
-    await investigations.update_investigation(
-        request.user, investigation_id, affected_batch_ids=sorted(batch_ids)
-    )
+    change = investigations.InvestigationChange(affected_batch_ids=sorted(batch_ids))
+    await investigations.update_investigation(request.user, investigation_id, change)
 
 
 @post(
@@ -331,14 +321,8 @@ async def add_capa(
 
     async def add() -> None:
         data = read(form, CapaCreate)
-        await investigations.add_capa(
-            request.user,
-            investigation_id,
-            data.kind.value,
-            data.description,
-            data.owner,
-            data.due_on,
-        )
+        plan = command(investigations.CapaPlan, data)
+        await investigations.add_capa(request.user, investigation_id, plan)
 
     return await _forms_page(request, investigation_id).answer(form, add, "capa", "capa")
 
