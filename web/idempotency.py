@@ -16,7 +16,7 @@ HEADER = "Idempotency-Key"
 # The column the notices context keeps keys in is this wide.
 MAX_KEY_LENGTH = 200
 
-S = TypeVar("S", bound=msgspec.Struct)
+S = TypeVar("S")
 
 
 def key_problem(key: str) -> str | None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
@@ -13,24 +11,12 @@ from litestar.params import PathParameter, QueryParameter
 from recall import alerts
 from recall.actors import Actor, Role
 from recall.alerts import AlertKind
-from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
+from web.api.schemas import ErrorRead, Limit, Offset, Page
 from web.security import QUALITY_READ, requires
 
 AlertId = Annotated[int, PathParameter(description="The alert's id")]
 NOT_FOUND = {404: ResponseSpec(ErrorRead, description="No such alert")}
 QUALITY_ACT = requires(Role.QA, Role.QA_MANAGER)
-
-
-class AlertRead(msgspec.Struct):
-    id: int
-    kind: str
-    detail: str
-    recall_id: int | None
-    recall_reference: str | None
-    notice_id: int | None
-    consignee_code: str | None
-    created_at: datetime
-    acknowledged_at: datetime | None
 
 
 class AlertController(Controller):
@@ -50,7 +36,7 @@ class AlertController(Controller):
         ] = False,
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> Page[AlertRead]:
+    ) -> Page[alerts.Alert]:
         items, total = await alerts.list_alerts(
             recall_id=recall_id,
             kind=kind.value if kind else None,
@@ -58,11 +44,11 @@ class AlertController(Controller):
             limit=limit,
             offset=offset,
         )
-        return Page([read_model(AlertRead, item) for item in items], total)
+        return Page(items, total)
 
     @get("/{alert_id:int}", operation_id="GetAlert", responses=NOT_FOUND)
-    async def get_alert(self, alert_id: AlertId) -> AlertRead:
-        return read_model(AlertRead, await alerts.get_alert(alert_id))
+    async def get_alert(self, alert_id: AlertId) -> alerts.Alert:
+        return await alerts.get_alert(alert_id)
 
     @post(
         "/{alert_id:int}/acknowledge",
@@ -72,5 +58,7 @@ class AlertController(Controller):
         description="QA has taken the alert on; acknowledging twice changes nothing.",
         responses=NOT_FOUND,
     )
-    async def acknowledge(self, alert_id: AlertId, request: Request[Actor, Any, Any]) -> AlertRead:
-        return read_model(AlertRead, await alerts.acknowledge_alert(request.user, alert_id))
+    async def acknowledge(
+        self, alert_id: AlertId, request: Request[Actor, Any, Any]
+    ) -> alerts.Alert:
+        return await alerts.acknowledge_alert(request.user, alert_id)

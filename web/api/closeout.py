@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -14,17 +13,18 @@ from litestar.params import JSONBody, PathParameter
 from recall import recalls
 from recall.actors import Actor
 from recall.recalls import ContactMethod, ContactOutcome, EffectivenessLevel
-from web.api.recalls import RecallId, RecallRead, recall_read
+from web.api.recalls import (
+    INVALID,
+    NOT_FOUND,
+    NOT_IN_PROGRESS,
+    RecallId,
+    RecallRead,
+    recall_read,
+)
 from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
 from web.queue import kick
 from web.security import QA_MANAGER_ONLY, QA_ONLY, QUALITY_READ
 
-NOT_FOUND = {404: ResponseSpec(ErrorRead, description="No such recall")}
-INVALID = {
-    400: ResponseSpec(ErrorRead, description="Malformed body"),
-    422: ResponseSpec(ErrorRead, description="A value breaks a rule (field named)"),
-}
-NOT_IN_PROGRESS = {409: ResponseSpec(ErrorRead, description="The recall is not in progress")}
 CheckId = Annotated[int, PathParameter(description="The effectiveness check's id")]
 ContactId = Annotated[int, PathParameter(description="The sampled contact's id")]
 OneLine = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -66,21 +66,6 @@ class ReconciliationRead(msgspec.Struct):
     tiers: list[TierReconciliationRead]
 
 
-def reconciliation_read(found: recalls.Reconciliation) -> ReconciliationRead:
-    return ReconciliationRead(
-        batches=[read_model(ReconciliationLineRead, line) for line in found.batches],
-        totals=read_model(ReconciliationTotalsRead, found.totals),
-        tiers=[
-            TierReconciliationRead(
-                tier=tier.tier,
-                batches=[read_model(ReconciliationLineRead, line) for line in tier.batches],
-                totals=read_model(ReconciliationTotalsRead, tier.totals),
-            )
-            for tier in found.tiers
-        ],
-    )
-
-
 class ReconciliationController(Controller):
     path = "/api/recalls/{recall_id:int}/reconciliation"
     tags = ["close-out"]
@@ -97,7 +82,7 @@ class ReconciliationController(Controller):
         ),
     )
     async def get_reconciliation(self, recall_id: RecallId) -> ReconciliationRead:
-        return reconciliation_read(await recalls.reconcile(recall_id))
+        return read_model(ReconciliationRead, await recalls.reconcile(recall_id))
 
 
 # Destruction records ----------------------------------------------------------------------
@@ -114,25 +99,6 @@ class DestructionCreate(msgspec.Struct):
     consignee_code: Annotated[str, msgspec.Meta(min_length=1, max_length=50)] | None = None
     # Only needed when two recalled products share the batch number.
     gtin: Annotated[str, msgspec.Meta(min_length=8, max_length=14)] | None = None
-
-
-class DestructionRead(msgspec.Struct):
-    id: int
-    recall_id: int
-    batch_no: str
-    gtin: str
-    product_name: str
-    quantity: int
-    method: str
-    place: str
-    witness: str
-    destroyed_on: date
-    consignee_code: str | None
-    consignee_name: str | None
-    tier: int | None
-    notice_id: int | None
-    recorded_at: datetime
-    recorded_by: int | None
 
 
 class DestructionController(Controller):
@@ -155,8 +121,8 @@ class DestructionController(Controller):
         recall_id: RecallId,
         data: JSONBody[DestructionCreate],
         request: Request[Actor, Any, Any],
-    ) -> DestructionRead:
-        record = await recalls.record_destruction(
+    ) -> recalls.DestructionRecord:
+        return await recalls.record_destruction(
             request.user,
             recall_id,
             batch_no=data.batch_no,
@@ -168,14 +134,13 @@ class DestructionController(Controller):
             consignee_code=data.consignee_code,
             gtin=data.gtin,
         )
-        return read_model(DestructionRead, record)
 
     @get("/", operation_id="ListDestructions", guards=[QUALITY_READ], responses=NOT_FOUND)
     async def list_destructions(
         self, recall_id: RecallId, limit: Limit = 50, offset: Offset = 0
-    ) -> Page[DestructionRead]:
+    ) -> Page[recalls.DestructionRecord]:
         items, total = await recalls.list_destructions(recall_id, limit, offset)
-        return Page([read_model(DestructionRead, item) for item in items], total)
+        return Page(items, total)
 
 
 # Effectiveness checks ---------------------------------------------------------------------
@@ -195,39 +160,9 @@ class ContactOutcomeCreate(msgspec.Struct):
     correction_reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)] | None = None
 
 
-class EffectivenessContactRead(msgspec.Struct):
-    id: int
-    notice_id: int
-    consignee_code: str
-    consignee_name: str
-    tier: int
-    notice_status: str
-    method: str | None
-    outcome: str | None
-    notes: str | None
-    checked_at: datetime | None
-    checked_by: int | None
-    checked_by_name: str | None
-
-
-class EffectivenessCheckRead(msgspec.Struct):
-    id: int
-    recall_id: int
-    level: str
-    sample_percent: int
-    seed: str
-    population: int
-    created_at: datetime
-    created_by: int | None
-    contacts_total: int
-    contacted: int
-    effective: int
-    ineffective: int
-    pending: int
-    contacts: list[EffectivenessContactRead]
-
-
 class EffectivenessCheckSummaryRead(msgspec.Struct):
+    """A check with its computed `pending` count."""
+
     id: int
     recall_id: int
     level: str
@@ -243,13 +178,8 @@ class EffectivenessCheckSummaryRead(msgspec.Struct):
     pending: int
 
 
-def check_read(check: recalls.EffectivenessCheckShown) -> EffectivenessCheckRead:
-    return read_model(EffectivenessCheckRead, _with_pending(check))
-
-
-def _with_pending(check: recalls.EffectivenessCheckShown) -> dict[str, Any]:
-    # `pending` is a property, which read_model's attribute copy does not see.
-    return {**asdict(check), "pending": check.pending}
+class EffectivenessCheckRead(EffectivenessCheckSummaryRead):
+    contacts: list[recalls.EffectivenessContactShown]
 
 
 class EffectivenessCheckController(Controller):
@@ -276,7 +206,7 @@ class EffectivenessCheckController(Controller):
         check = await recalls.start_effectiveness_check(
             request.user, recall_id, data.level.value, data.sample_percent
         )
-        return check_read(check)
+        return read_model(EffectivenessCheckRead, check)
 
     @get(
         "/recalls/{recall_id:int}/effectiveness-checks",
@@ -288,10 +218,7 @@ class EffectivenessCheckController(Controller):
         self, recall_id: RecallId, limit: Limit = 50, offset: Offset = 0
     ) -> Page[EffectivenessCheckSummaryRead]:
         items, total = await recalls.list_effectiveness_checks(recall_id, limit, offset)
-        return Page(
-            [read_model(EffectivenessCheckSummaryRead, _with_pending(item)) for item in items],
-            total,
-        )
+        return Page([read_model(EffectivenessCheckSummaryRead, item) for item in items], total)
 
     @get(
         "/effectiveness-checks/{check_id:int}",
@@ -300,7 +227,7 @@ class EffectivenessCheckController(Controller):
         responses={404: ResponseSpec(ErrorRead, description="No such check")},
     )
     async def get_check(self, check_id: CheckId) -> EffectivenessCheckRead:
-        return check_read(await recalls.get_effectiveness_check(check_id))
+        return read_model(EffectivenessCheckRead, await recalls.get_effectiveness_check(check_id))
 
     @post(
         "/effectiveness-checks/{check_id:int}/contacts/{contact_id:int}",
@@ -326,8 +253,8 @@ class EffectivenessCheckController(Controller):
         contact_id: ContactId,
         data: JSONBody[ContactOutcomeCreate],
         request: Request[Actor, Any, Any],
-    ) -> EffectivenessContactRead:
-        contact = await recalls.record_contact_outcome(
+    ) -> recalls.EffectivenessContactShown:
+        return await recalls.record_contact_outcome(
             request.user,
             check_id,
             contact_id,
@@ -336,7 +263,6 @@ class EffectivenessCheckController(Controller):
             notes=data.notes,
             correction_reason=data.correction_reason,
         )
-        return read_model(EffectivenessContactRead, contact)
 
 
 # Closure ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter, PathParameter, QueryParameter
 
-from recall import audit, complaints, investigations
+from recall import complaints, investigations
 from recall.actors import Actor
 from recall.complaints import (
     BARCODE_MAX,
@@ -108,12 +108,6 @@ class ComplaintRead(msgspec.Struct):
     resolution: str | None
 
 
-class ReplyRead(msgspec.Struct):
-    text: str
-    replied_at: datetime
-    replied_by_name: str
-
-
 class HistoryEntryRead(msgspec.Struct):
     at: datetime
     actor_name: str
@@ -123,111 +117,29 @@ class HistoryEntryRead(msgspec.Struct):
     reason: str
 
 
-class PossibleDuplicateRead(msgspec.Struct):
-    id: int
-    reference: str
-    received_at: datetime
-    status: str
-    category: str | None
-    description_excerpt: str
-
-
 class ComplaintDetailRead(ComplaintRead):
-    replies: list[ReplyRead]
+    replies: list[complaints.ComplaintReply]
     history: list[HistoryEntryRead]
-    possible_duplicates: list[PossibleDuplicateRead]
-
-
-class MonthCountRead(msgspec.Struct):
-    month: str
-    category: str
-    product: str | None
-    product_id: int | None
-    count: int
-
-
-class BatchCountRead(msgspec.Struct):
-    batch_no: str
-    gtin: str | None
-    product: str | None
-    product_id: int | None
-    count: int
+    possible_duplicates: list[complaints.PossibleDuplicate]
 
 
 class ComplaintTrendsRead(msgspec.Struct):
-    by_month: list[MonthCountRead]
-    by_batch: list[BatchCountRead]
+    by_month: list[complaints.MonthCount]
+    by_batch: list[complaints.BatchCount]
     from_: date = msgspec.field(name="from")
     to: date = msgspec.field()
 
 
-def _read_fields(complaint: complaints.Complaint) -> dict[str, Any]:
-    reporter = complaint.reporter
-    return {
-        "id": complaint.id,
-        "reference": complaint.reference,
-        "status": complaint.status,
-        "channel": complaint.channel,
-        "reporter": ReporterRead(
-            reporter.name, reporter.kind, reporter.organization, reporter.contact
-        ),
-        "gtin": complaint.gtin,
-        "product_id": complaint.product_id,
-        "product_name": complaint.product_name,
-        "product_strength": complaint.product_strength,
-        "batch_no": complaint.batch_no,
-        "batch_id": complaint.batch_id,
-        "batch_known": complaint.batch_known,
-        "expires_on": complaint.expires_on,
-        "serial": complaint.serial,
-        "barcode": complaint.barcode,
-        "description": complaint.description,
-        "adverse_event": complaint.adverse_event,
-        "sample_available": complaint.sample_available,
-        "category": complaint.category,
-        "severity": complaint.severity,
-        "received_at": complaint.received_at,
-        "version": complaint.version,
-        "investigate": complaint.investigate,
-        "triage_reason": complaint.triage_reason,
-        "pharmacovigilance": complaint.pharmacovigilance,
-        "triaged_at": complaint.triaged_at,
-        "field_alert_due_at": complaint.field_alert_due_at,
-        "investigation_id": complaint.investigation_id,
-        "closed_at": complaint.closed_at,
-        "resolution": complaint.resolution,
-    }
-
-
 def complaint_read(complaint: complaints.Complaint) -> ComplaintRead:
-    return ComplaintRead(**_read_fields(complaint))
-
-
-def history_read(entry: audit.Entry) -> HistoryEntryRead:
-    return HistoryEntryRead(
-        entry.at, entry.actor_name, entry.action, entry.old_values, entry.new_values, entry.reason
-    )
-
-
-def duplicate_read(duplicate: complaints.PossibleDuplicate) -> PossibleDuplicateRead:
-    return PossibleDuplicateRead(
-        duplicate.id,
-        duplicate.reference,
-        duplicate.received_at,
-        duplicate.status,
-        duplicate.category,
-        duplicate.description_excerpt,
-    )
+    return read_model(ComplaintRead, complaint)
 
 
 async def complaint_detail(complaint: complaints.Complaint) -> ComplaintDetailRead:
-    history = await complaints.complaint_history(complaint.id)
-    duplicates = await complaints.possible_duplicates(complaint)
-    return ComplaintDetailRead(
-        **_read_fields(complaint),
-        replies=[read_model(ReplyRead, reply) for reply in complaint.replies],
-        history=[history_read(entry) for entry in history],
-        possible_duplicates=[duplicate_read(d) for d in duplicates],
+    return read_model(
+        ComplaintDetailRead,
+        complaint,
+        history=await complaints.complaint_history(complaint.id),
+        possible_duplicates=await complaints.possible_duplicates(complaint),
     )
 
 
@@ -296,12 +208,7 @@ class ComplaintController(Controller):
         ] = None,
     ) -> ComplaintTrendsRead:
         trends = await complaints.complaint_trends(start, end)
-        return ComplaintTrendsRead(
-            by_month=[read_model(MonthCountRead, row) for row in trends.by_month],
-            by_batch=[read_model(BatchCountRead, row) for row in trends.by_batch],
-            from_=trends.start,
-            to=trends.end,
-        )
+        return ComplaintTrendsRead(trends.by_month, trends.by_batch, trends.start, trends.end)
 
     @post(
         "/{complaint_id:int}/triage",

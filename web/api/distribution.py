@@ -18,7 +18,7 @@ from recall import masterdata
 from recall.actors import Actor
 from recall.errors import InvalidInput
 from recall.settings import get_settings
-from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
+from web.api.schemas import BAD_BODY, NO_SUCH_RECORD, ErrorRead, Limit, Offset, Page
 from web.security import MASTER_DATA_WRITE, QUALITY_READ
 
 Gtin = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["08991234567891"])]
@@ -28,11 +28,8 @@ Count = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 
 CSV_MEDIA_TYPES = {"text/csv", "application/csv", "text/plain"}
 
-CREATE_ERRORS = {
-    400: ResponseSpec(ErrorRead, description="Malformed body: a field is missing or mistyped"),
-    422: ResponseSpec(ErrorRead, description="A value breaks a rule; the detail names the field"),
-}
-NOT_FOUND = {404: ResponseSpec(ErrorRead, description="No such record")}
+CREATE_ERRORS = BAD_BODY
+NOT_FOUND = NO_SUCH_RECORD
 
 
 # Shipments -----------------------------------------------------------------------
@@ -46,17 +43,6 @@ class ShipmentCreate(msgspec.Struct):
     shipped_on: date
     # Set when a consignee (e.g. a PBF) passed units on; omit when we shipped them.
     from_consignee_code: Code | None = None
-
-
-class ShipmentRead(msgspec.Struct):
-    id: int
-    batch_id: int
-    gtin: str
-    batch_no: str
-    consignee_code: str
-    from_consignee_code: str | None
-    quantity: int
-    shipped_on: date
 
 
 class ImportErrorRead(msgspec.Struct):
@@ -77,10 +63,6 @@ class ImportRejected(ImportRead):
 
     status_code: int
     detail: str
-
-
-def shipment_read(shipment: masterdata.Shipment) -> ShipmentRead:
-    return read_model(ShipmentRead, shipment)
 
 
 IMPORT_DESCRIPTION = """\
@@ -123,8 +105,8 @@ class ShipmentController(Controller):
     )
     async def record_shipment(
         self, data: JSONBody[ShipmentCreate], request: Request[Actor, Any, Any]
-    ) -> ShipmentRead:
-        shipment = await masterdata.record_shipment(
+    ) -> masterdata.Shipment:
+        return await masterdata.record_shipment(
             request.user,
             data.gtin,
             data.batch_no,
@@ -133,7 +115,6 @@ class ShipmentController(Controller):
             data.shipped_on,
             data.from_consignee_code,
         )
-        return shipment_read(shipment)
 
     @get("/", operation_id="ListShipments", guards=[QUALITY_READ])
     async def list_shipments(
@@ -142,9 +123,9 @@ class ShipmentController(Controller):
         consignee_code: Annotated[str | None, Parameter(max_length=40)] = None,
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> Page[ShipmentRead]:
+    ) -> Page[masterdata.Shipment]:
         shipments, total = await masterdata.list_shipments(batch_id, consignee_code, limit, offset)
-        return Page(items=[shipment_read(s) for s in shipments], total=total)
+        return Page(items=shipments, total=total)
 
     @post(
         "/import",
@@ -183,14 +164,6 @@ class ShipmentController(Controller):
 # Traceability --------------------------------------------------------------------
 
 
-class TracedBatchRead(msgspec.Struct):
-    id: int
-    batch_no: str
-    gtin: str
-    product_name: str
-    expires_on: date
-
-
 class TracedConsigneeRead(msgspec.Struct):
     code: str
     name: str
@@ -202,7 +175,7 @@ class TracedConsigneeRead(msgspec.Struct):
 
 
 class TraceRead(msgspec.Struct):
-    batches: list[TracedBatchRead]
+    batches: list[masterdata.BatchView]
     consignees: list[TracedConsigneeRead]
     total_quantity: int
 
@@ -221,10 +194,7 @@ only. Lower tiers re-distribute those same units, so adding them would count uni
 
 def trace_read(trace: masterdata.Trace) -> TraceRead:
     return TraceRead(
-        batches=[
-            TracedBatchRead(b.id, b.batch_no, b.gtin, b.product_name, b.expires_on)
-            for b in trace.batches
-        ],
+        batches=trace.batches,
         consignees=[
             TracedConsigneeRead(c.code, c.name, c.kind, c.tier, c.batch_id, c.batch_no, c.quantity)
             for c in trace.consignees

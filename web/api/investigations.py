@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, Parameter, PathParameter
 from msgspec import UNSET, UnsetType
 
@@ -27,18 +26,17 @@ from recall.investigations import (
     InvestigationStatus,
     RootCauseCategory,
 )
-from web.api.schemas import ErrorRead, Limit, Offset, Page, command, read_model
+from web.api.schemas import BAD_BODY, NO_SUCH_RECORD, Limit, Offset, Page, command, errors
 from web.security import QA_ONLY, QUALITY_READ
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 Version = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 
-NOT_FOUND = {404: ResponseSpec(ErrorRead, description="No such record")}
+NOT_FOUND = NO_SUCH_RECORD
 WRITE_ERRORS = {
-    400: ResponseSpec(ErrorRead, description="Malformed body: a field is missing or mistyped"),
-    404: ResponseSpec(ErrorRead, description="No such record"),
-    409: ResponseSpec(ErrorRead, description="Not allowed in the record's current state"),
-    422: ResponseSpec(ErrorRead, description="A value breaks a rule; the detail names the field"),
+    **BAD_BODY,
+    **NO_SUCH_RECORD,
+    **errors({409: "Not allowed in the record's current state"}),
 }
 
 
@@ -76,87 +74,6 @@ class CapaComplete(msgspec.Struct):
     effectiveness_check_due_on: date | None = None
 
 
-class InvestigationComplaintRead(msgspec.Struct):
-    id: int
-    reference: str
-    status: str
-    batch_id: int | None
-    batch_no: str | None
-
-
-class AffectedBatchRead(msgspec.Struct):
-    id: int
-    batch_no: str
-    gtin: str
-    product_name: str
-
-
-class SharedLotRead(msgspec.Struct):
-    material_lot_id: int
-    lot_no: str
-    material: str
-
-
-class SuggestedBatchRead(msgspec.Struct):
-    id: int
-    batch_no: str
-    gtin: str
-    product_name: str
-    shared_lots: list[SharedLotRead]
-
-
-class CapaRead(msgspec.Struct):
-    id: int
-    investigation_id: int
-    kind: str
-    description: str
-    owner: str
-    due_on: date
-    status: str
-    overdue: bool
-    completed_at: datetime | None
-    completed_by: int | None
-    completed_by_name: str | None
-    completion_note: str | None
-    effectiveness_check_due_on: date | None
-    created_at: datetime
-    version: int
-
-
-class InvestigationSummaryRead(msgspec.Struct):
-    id: int
-    reference: str
-    title: str
-    status: str
-    root_cause_category: str | None
-    recall_recommended: bool | None
-    created_at: datetime
-    concluded_at: datetime | None
-    version: int
-
-
-class InvestigationRead(msgspec.Struct):
-    id: int
-    reference: str
-    title: str
-    status: str
-    root_cause_category: str | None
-    root_cause: str | None
-    findings: str | None
-    conclusion: str | None
-    recall_recommended: bool | None
-    concluded_at: datetime | None
-    concluded_by: int | None
-    concluded_by_name: str | None
-    created_at: datetime
-    created_by: int | None
-    version: int
-    complaints: list[InvestigationComplaintRead]
-    affected_batches: list[AffectedBatchRead]
-    suggested_batches: list[SuggestedBatchRead]
-    capas: list[CapaRead]
-
-
 def investigation_change(data: InvestigationUpdate) -> investigations.InvestigationChange:
     """The use case's change from the fields sent; those absent stay as they are."""
     sent = {name: getattr(data, name) for name in data.__struct_fields__}
@@ -172,11 +89,10 @@ class InvestigationController(Controller):
     @post("/", operation_id="OpenInvestigation", guards=[QA_ONLY], responses=WRITE_ERRORS)
     async def open_investigation(
         self, data: JSONBody[InvestigationCreate], request: Request[Actor, Any, Any]
-    ) -> InvestigationRead:
-        investigation = await investigations.open_investigation(
+    ) -> investigations.Investigation:
+        return await investigations.open_investigation(
             request.user, data.title, list(data.complaint_ids)
         )
-        return read_model(InvestigationRead, investigation)
 
     @get("/", operation_id="ListInvestigations", guards=[QUALITY_READ])
     async def list_investigations(
@@ -186,11 +102,11 @@ class InvestigationController(Controller):
         ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> Page[InvestigationSummaryRead]:
+    ) -> Page[investigations.InvestigationSummary]:
         items, total = await investigations.list_investigations(
             status.value if status else None, limit, offset
         )
-        return Page(items=[read_model(InvestigationSummaryRead, i) for i in items], total=total)
+        return Page(items=items, total=total)
 
     @get(
         "/{investigation_id:int}",
@@ -200,10 +116,8 @@ class InvestigationController(Controller):
     )
     async def get_investigation(
         self, investigation_id: Annotated[int, PathParameter(description="The investigation's id")]
-    ) -> InvestigationRead:
-        return read_model(
-            InvestigationRead, await investigations.get_investigation(investigation_id)
-        )
+    ) -> investigations.Investigation:
+        return await investigations.get_investigation(investigation_id)
 
     @patch(
         "/{investigation_id:int}",
@@ -216,12 +130,9 @@ class InvestigationController(Controller):
         investigation_id: FromPath[int],
         data: JSONBody[InvestigationUpdate],
         request: Request[Actor, Any, Any],
-    ) -> InvestigationRead:
+    ) -> investigations.Investigation:
         change = investigation_change(data)
-        investigation = await investigations.update_investigation(
-            request.user, investigation_id, change
-        )
-        return read_model(InvestigationRead, investigation)
+        return await investigations.update_investigation(request.user, investigation_id, change)
 
     @post(
         "/{investigation_id:int}/capas",
@@ -234,10 +145,9 @@ class InvestigationController(Controller):
         investigation_id: FromPath[int],
         data: JSONBody[CapaCreate],
         request: Request[Actor, Any, Any],
-    ) -> CapaRead:
+    ) -> investigations.Capa:
         plan = command(investigations.CapaPlan, data)
-        capa = await investigations.add_capa(request.user, investigation_id, plan)
-        return read_model(CapaRead, capa)
+        return await investigations.add_capa(request.user, investigation_id, plan)
 
     @post(
         "/{investigation_id:int}/conclude",
@@ -251,11 +161,10 @@ class InvestigationController(Controller):
         investigation_id: FromPath[int],
         data: JSONBody[InvestigationConclude],
         request: Request[Actor, Any, Any],
-    ) -> InvestigationRead:
-        investigation = await investigations.conclude_investigation(
+    ) -> investigations.Investigation:
+        return await investigations.conclude_investigation(
             request.user, investigation_id, data.conclusion, data.recall_recommended
         )
-        return read_model(InvestigationRead, investigation)
 
 
 class CapaController(Controller):
@@ -263,8 +172,8 @@ class CapaController(Controller):
     tags = ["investigations"]
 
     @get("/{capa_id:int}", operation_id="GetCapa", guards=[QUALITY_READ], responses=NOT_FOUND)
-    async def get_capa(self, capa_id: FromPath[int]) -> CapaRead:
-        return read_model(CapaRead, await investigations.get_capa(capa_id))
+    async def get_capa(self, capa_id: FromPath[int]) -> investigations.Capa:
+        return await investigations.get_capa(capa_id)
 
     @post(
         "/{capa_id:int}/complete",
@@ -278,9 +187,8 @@ class CapaController(Controller):
         capa_id: FromPath[int],
         request: Request[Actor, Any, Any],
         data: JSONBody[CapaComplete | None] = None,
-    ) -> CapaRead:
+    ) -> investigations.Capa:
         body = data or CapaComplete()
-        capa = await investigations.complete_capa(
+        return await investigations.complete_capa(
             request.user, capa_id, body.note, body.effectiveness_check_due_on
         )
-        return read_model(CapaRead, capa)

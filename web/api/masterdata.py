@@ -8,13 +8,20 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from recall import auth, masterdata
 from recall.actors import Actor
 from recall.masterdata import ConsigneeKind
-from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
+from web.api.schemas import (
+    BAD_BODY,
+    NO_SUCH_RECORD,
+    Limit,
+    Offset,
+    Page,
+    errors,
+    read_model,
+)
 from web.security import ADMIN_ONLY, MASTER_DATA_WRITE, QUALITY_READ, READ_ALL
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -26,12 +33,8 @@ Gtin = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["08991
 Count = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 Id = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 
-CREATE_ERRORS = {
-    400: ResponseSpec(ErrorRead, description="Malformed body: a field is missing or mistyped"),
-    409: ResponseSpec(ErrorRead, description="A record with the same key exists"),
-    422: ResponseSpec(ErrorRead, description="A value breaks a rule; the detail names the field"),
-}
-NOT_FOUND = {404: ResponseSpec(ErrorRead, description="No such record")}
+CREATE_ERRORS = {**BAD_BODY, **errors({409: "A record with the same key exists"})}
+NOT_FOUND = NO_SUCH_RECORD
 
 
 # Products ------------------------------------------------------------------------
@@ -45,19 +48,6 @@ class ProductCreate(msgspec.Struct):
     dosage_form: ShortText
 
 
-class ProductRead(msgspec.Struct):
-    id: int
-    gtin: str
-    nie: str
-    name: str
-    strength: str
-    dosage_form: str
-
-
-def product_read(product: masterdata.Product) -> ProductRead:
-    return read_model(ProductRead, product)
-
-
 class ProductController(Controller):
     path = "/api/products"
     tags = ["master data"]
@@ -65,20 +55,21 @@ class ProductController(Controller):
     @post("/", operation_id="CreateProduct", guards=[MASTER_DATA_WRITE], responses=CREATE_ERRORS)
     async def create_product(
         self, data: JSONBody[ProductCreate], request: Request[Actor, Any, Any]
-    ) -> ProductRead:
-        product = await masterdata.create_product(
+    ) -> masterdata.Product:
+        return await masterdata.create_product(
             request.user, data.gtin, data.nie, data.name, data.strength, data.dosage_form
         )
-        return product_read(product)
 
     @get("/", operation_id="ListProducts", guards=[READ_ALL])
-    async def list_products(self, limit: Limit = 50, offset: Offset = 0) -> Page[ProductRead]:
+    async def list_products(
+        self, limit: Limit = 50, offset: Offset = 0
+    ) -> Page[masterdata.Product]:
         products, total = await masterdata.list_products(limit, offset)
-        return Page(items=[product_read(p) for p in products], total=total)
+        return Page(items=products, total=total)
 
     @get("/{product_id:int}", operation_id="GetProduct", guards=[READ_ALL], responses=NOT_FOUND)
-    async def get_product(self, product_id: FromPath[int]) -> ProductRead:
-        return product_read(await masterdata.get_product(product_id))
+    async def get_product(self, product_id: FromPath[int]) -> masterdata.Product:
+        return await masterdata.get_product(product_id)
 
 
 # Batches and the material lots that went into them -------------------------------
@@ -92,21 +83,6 @@ class BatchCreate(msgspec.Struct):
     quantity_produced: Count
 
 
-class BatchRead(msgspec.Struct):
-    id: int
-    batch_no: str
-    gtin: str
-    product_id: int
-    product_name: str
-    manufactured_on: date
-    expires_on: date
-    quantity_produced: int
-
-
-def batch_read(batch: masterdata.Batch) -> BatchRead:
-    return read_model(BatchRead, batch)
-
-
 class BatchMaterialCreate(msgspec.Struct):
     material_lot_id: Id
     # A JSON number or a decimal string ("12.5"); at most three decimal places.
@@ -114,6 +90,8 @@ class BatchMaterialCreate(msgspec.Struct):
 
 
 class BatchMaterialRead(msgspec.Struct):
+    """A batch's material with its quantity as a JSON number (a Decimal in the domain)."""
+
     id: int
     batch_id: int
     batch_no: str
@@ -124,10 +102,6 @@ class BatchMaterialRead(msgspec.Struct):
     quantity: float
 
 
-def batch_material_read(link: masterdata.BatchMaterial) -> BatchMaterialRead:
-    return read_model(BatchMaterialRead, link)
-
-
 class BatchController(Controller):
     path = "/api/batches"
     tags = ["master data"]
@@ -135,8 +109,8 @@ class BatchController(Controller):
     @post("/", operation_id="CreateBatch", guards=[MASTER_DATA_WRITE], responses=CREATE_ERRORS)
     async def create_batch(
         self, data: JSONBody[BatchCreate], request: Request[Actor, Any, Any]
-    ) -> BatchRead:
-        batch = await masterdata.create_batch(
+    ) -> masterdata.Batch:
+        return await masterdata.create_batch(
             request.user,
             data.gtin,
             data.batch_no,
@@ -144,7 +118,6 @@ class BatchController(Controller):
             data.expires_on,
             data.quantity_produced,
         )
-        return batch_read(batch)
 
     @get("/", operation_id="ListBatches", guards=[READ_ALL])
     async def list_batches(
@@ -152,13 +125,13 @@ class BatchController(Controller):
         gtin: Annotated[str | None, QueryParameter(max_length=20)] = None,
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> Page[BatchRead]:
+    ) -> Page[masterdata.Batch]:
         batches, total = await masterdata.list_batches(gtin, limit, offset)
-        return Page(items=[batch_read(b) for b in batches], total=total)
+        return Page(items=batches, total=total)
 
     @get("/{batch_id:int}", operation_id="GetBatch", guards=[READ_ALL], responses=NOT_FOUND)
-    async def get_batch(self, batch_id: FromPath[int]) -> BatchRead:
-        return batch_read(await masterdata.get_batch(batch_id))
+    async def get_batch(self, batch_id: FromPath[int]) -> masterdata.Batch:
+        return await masterdata.get_batch(batch_id)
 
     @post(
         "/{batch_id:int}/materials",
@@ -175,7 +148,7 @@ class BatchController(Controller):
         link = await masterdata.add_batch_material(
             request.user, batch_id, data.material_lot_id, data.quantity
         )
-        return batch_material_read(link)
+        return read_model(BatchMaterialRead, link)
 
     @get(
         "/{batch_id:int}/materials",
@@ -185,7 +158,7 @@ class BatchController(Controller):
     )
     async def list_batch_materials(self, batch_id: FromPath[int]) -> Page[BatchMaterialRead]:
         links = await masterdata.list_batch_materials(batch_id)
-        return Page(items=[batch_material_read(link) for link in links], total=len(links))
+        return Page(items=[read_model(BatchMaterialRead, link) for link in links], total=len(links))
 
 
 # Material lots -------------------------------------------------------------------
@@ -197,17 +170,6 @@ class MaterialLotCreate(msgspec.Struct):
     supplier: Name
 
 
-class MaterialLotRead(msgspec.Struct):
-    id: int
-    material: str
-    lot_no: str
-    supplier: str
-
-
-def material_lot_read(lot: masterdata.MaterialLot) -> MaterialLotRead:
-    return read_model(MaterialLotRead, lot)
-
-
 class MaterialLotController(Controller):
     path = "/api/material-lots"
     tags = ["master data"]
@@ -217,18 +179,17 @@ class MaterialLotController(Controller):
     )
     async def create_material_lot(
         self, data: JSONBody[MaterialLotCreate], request: Request[Actor, Any, Any]
-    ) -> MaterialLotRead:
-        lot = await masterdata.create_material_lot(
+    ) -> masterdata.MaterialLot:
+        return await masterdata.create_material_lot(
             request.user, data.material, data.lot_no, data.supplier
         )
-        return material_lot_read(lot)
 
     @get("/", operation_id="ListMaterialLots", guards=[QUALITY_READ])
     async def list_material_lots(
         self, limit: Limit = 50, offset: Offset = 0
-    ) -> Page[MaterialLotRead]:
+    ) -> Page[masterdata.MaterialLot]:
         lots, total = await masterdata.list_material_lots(limit, offset)
-        return Page(items=[material_lot_read(lot) for lot in lots], total=total)
+        return Page(items=lots, total=total)
 
     @get(
         "/{lot_id:int}",
@@ -236,8 +197,8 @@ class MaterialLotController(Controller):
         guards=[QUALITY_READ],
         responses=NOT_FOUND,
     )
-    async def get_material_lot(self, lot_id: FromPath[int]) -> MaterialLotRead:
-        return material_lot_read(await masterdata.get_material_lot(lot_id))
+    async def get_material_lot(self, lot_id: FromPath[int]) -> masterdata.MaterialLot:
+        return await masterdata.get_material_lot(lot_id)
 
 
 # Consignees and their API keys ---------------------------------------------------
@@ -280,10 +241,6 @@ class ApiKeyCreated(msgspec.Struct):
     key: str
 
 
-def consignee_read(consignee: masterdata.Consignee) -> ConsigneeRead:
-    return read_model(ConsigneeRead, consignee)
-
-
 class ConsigneeController(Controller):
     path = "/api/consignees"
     tags = ["master data"]
@@ -304,9 +261,7 @@ class ConsigneeController(Controller):
             webhook_url=data.webhook_url,
             province=data.province,
         )
-        return ConsigneeCreated(
-            **msgspec.structs.asdict(consignee_read(consignee)), webhook_secret=secret
-        )
+        return read_model(ConsigneeCreated, consignee, webhook_secret=secret)
 
     @get("/", operation_id="ListConsignees", guards=[QUALITY_READ])
     async def list_consignees(
@@ -315,7 +270,7 @@ class ConsigneeController(Controller):
         consignees, total = await masterdata.list_consignees(
             kind.value if kind else None, limit, offset
         )
-        return Page(items=[consignee_read(c) for c in consignees], total=total)
+        return Page(items=[read_model(ConsigneeRead, c) for c in consignees], total=total)
 
     @get(
         "/{consignee_id:int}",
@@ -324,7 +279,7 @@ class ConsigneeController(Controller):
         responses=NOT_FOUND,
     )
     async def get_consignee(self, consignee_id: FromPath[int]) -> ConsigneeRead:
-        return consignee_read(await masterdata.get_consignee(consignee_id))
+        return read_model(ConsigneeRead, await masterdata.get_consignee(consignee_id))
 
     @post(
         "/{consignee_id:int}/api-keys",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -23,6 +23,8 @@ NOT_FOUND = {404: ResponseSpec(ErrorRead, description="No such notice of yours")
 
 
 class NoticeBatchRead(msgspec.Struct):
+    """A recalled batch as its consignees see it: without our id of the batch."""
+
     gtin: str
     batch_no: str
     expires_on: date
@@ -38,15 +40,6 @@ class NoticeRecallRead(msgspec.Struct):
     batches: list[NoticeBatchRead]
 
 
-class NoticeLineRead(msgspec.Struct):
-    batch_no: str
-    gtin: str
-    quantity_distributed: int
-    quantity_on_hand: int | None
-    quantity_quarantined: int | None
-    quantity_returned: int
-
-
 class NoticeRead(msgspec.Struct):
     id: int
     recall: NoticeRecallRead
@@ -54,16 +47,11 @@ class NoticeRead(msgspec.Struct):
     status: str
     acknowledged_at: datetime | None
     respond_by: datetime | None
-    lines: list[NoticeLineRead]
-
-
-class DuplicateScanRead(msgspec.Struct):
-    barcode: str
-    serial: str | None
+    lines: list[notices.NoticeLineShown]
 
 
 class ReturnsRead(NoticeRead):
-    duplicates: list[DuplicateScanRead]
+    duplicates: list[notices.DuplicateScan]
 
 
 Quantity = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]
@@ -113,66 +101,14 @@ class SubConsigneesCreate(msgspec.Struct):
     consignees: Annotated[list[SubConsigneeCreate], msgspec.Meta(min_length=1, max_length=1000)]
 
 
-class SubConsigneeNamedRead(msgspec.Struct):
-    """One named customer as you sent it, and what this request did about it.
-
-    `code`, `name`, `kind`, `batch_no` and `quantity` echo your request. For a customer of
-    your own (one you created by naming it), `notice_id` and `tier` are its notice, and
-    `notice` says what happened: created (a new notice one tier below yours), line_added
-    (it already had a notice; this batch was added), unchanged (its notice already covered
-    the batch); `notified`: a notice was queued to it just now by webhook and/or e-mail
-    (false for one with neither: QA phones it). For a consignee that is not yours (another
-    distributor, an outlet already known to us) these four are null: its record and notice
-    are not shown to you.
-    """
-
-    code: str
-    name: str
-    kind: str
-    batch_no: str
-    quantity: int
-    notice_id: int | None
-    tier: int | None
-    new_consignee: bool
-    notice: Literal["created", "line_added", "unchanged"] | None
-    notified: bool | None
-    # Shown once, for a customer this request created with a webhook_url: pass it on so
-    # the customer can verify the signature of the notices it receives.
-    webhook_secret: str | None = None
+S = TypeVar("S")
 
 
-class SubConsigneesNamedRead(msgspec.Struct):
-    consignees: list[SubConsigneeNamedRead]
-
-
-class NamedLineRead(msgspec.Struct):
-    batch_no: str
-    gtin: str
-    quantity: int
-
-
-class SubConsigneeNoticeRead(msgspec.Struct):
-    """A customer you named and its notice; for a consignee not of your own, only its code."""
-
-    notice_id: int | None
-    code: str
-    name: str | None
-    kind: str | None
-    tier: int | None
-    status: str | None
-    acknowledged_at: datetime | None
-    responded_at: datetime | None
-    lines: list[NamedLineRead]
-
-
-S = TypeVar("S", bound=msgspec.Struct)
-
-
-def answer(struct: type[S], result: object, status_code: int = 200) -> Response[S]:
+def answer(shape: type[S], result: object, status_code: int = 200) -> Response[S]:
     """The use case's result as a response, or the stored first answer to a repeat."""
     if isinstance(result, StoredAnswer):
-        return replay(struct, result)
-    return Response(read_model(struct, result), status_code=status_code)
+        return replay(shape, result)
+    return Response(read_model(shape, result), status_code=status_code)
 
 
 CHANGE = {
@@ -285,11 +221,11 @@ class NoticeController(Controller):
         notice_id: NoticeId,
         data: JSONBody[SubConsigneesCreate],
         request: Request[Actor, Any, Any],
-    ) -> Response[SubConsigneesNamedRead]:
+    ) -> Response[notices.SubConsigneesNamed]:
         key = await header_key(request)
         naming = command(notices.SubConsigneeNaming, data)
         result = await notices.name_sub_consignees(request.user, notice_id, naming, key)
-        return answer(SubConsigneesNamedRead, result, status_code=201)
+        return answer(notices.SubConsigneesNamed, result, status_code=201)
 
     @get(
         "/{notice_id:int}/sub-consignees",
@@ -303,6 +239,6 @@ class NoticeController(Controller):
         request: Request[Actor, Any, Any],
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> Page[SubConsigneeNoticeRead]:
+    ) -> Page[notices.SubConsigneeNotice]:
         items, total = await notices.list_sub_consignees(request.user, notice_id, limit, offset)
-        return Page([read_model(SubConsigneeNoticeRead, item) for item in items], total)
+        return Page(items, total)

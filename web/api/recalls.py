@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -10,17 +10,19 @@ from litestar import Controller, Request, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter, PathParameter
 
-from recall import recalls
+from recall import masterdata, notices, recalls
 from recall.actors import Actor
 from recall.recalls import Depth, RecallClass, RecallStatus, RecallType
-from web.api.schemas import ErrorRead, Limit, Offset, Page, command, read_model
+from web.api.schemas import ErrorRead, Limit, Offset, Page, command, errors, read_model
 from web.queue import kick
 from web.security import QA_MANAGER_ONLY, QA_ONLY, QUALITY_READ
 
 LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
 Id = Annotated[int, msgspec.Meta(ge=1)]
 
-NOT_FOUND = {404: ResponseSpec(ErrorRead, description="No such recall")}
+NOT_FOUND = errors({404: "No such recall"})
+INVALID = errors({400: "Malformed body", 422: "A value breaks a rule (field named)"})
+NOT_IN_PROGRESS = errors({409: "The recall is not in progress"})
 RecallId = Annotated[int, PathParameter(description="The recall's id")]
 
 
@@ -44,36 +46,9 @@ class RecallApprove(msgspec.Struct):
     meaning: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 
 
-class RecalledBatchRead(msgspec.Struct):
-    id: int
-    batch_no: str
-    gtin: str
-    product_name: str
-    expires_on: date
-
-
-class MaterialLotRead(msgspec.Struct):
-    id: int
-    material: str
-    lot_no: str
-    supplier: str
-
-
-class DeadlineRead(msgspec.Struct):
-    name: str
-    due_at: datetime
-    rule: str
-
-
-class SignatureRead(msgspec.Struct):
-    full_name: str
-    meaning: str
-    signed_at: datetime
-    action: str
-    record_hash: str
-
-
 class RecallRead(msgspec.Struct):
+    """A recall with its progress figures alongside (the domain keeps them apart)."""
+
     id: int
     reference: str
     status: str
@@ -86,13 +61,13 @@ class RecallRead(msgspec.Struct):
     reason: str
     health_hazard_assessment: str
     investigation_id: int | None
-    material_lot: MaterialLotRead | None
-    batches: list[RecalledBatchRead]
+    material_lot: masterdata.MaterialLot | None
+    batches: list[masterdata.BatchView]
     proposed_at: datetime
     approved_at: datetime | None
     version: int
-    deadlines: list[DeadlineRead]
-    signatures: list[SignatureRead]
+    deadlines: list[recalls.Deadline]
+    signatures: list[recalls.SignatureShown]
     consignees_total: int
     notified: int
     acknowledged: int
@@ -112,68 +87,8 @@ class RecallRead(msgspec.Struct):
     time_to_notify_seconds: float | None
 
 
-class RecallSummaryRead(msgspec.Struct):
-    id: int
-    reference: str
-    status: str
-    drill: bool
-    recall_class: str
-    recall_type: str
-    depth: str
-    profile: str
-    proposed_at: datetime
-    approved_at: datetime | None
-
-
-class NoticeSummaryRead(msgspec.Struct):
-    id: int
-    consignee_code: str
-    consignee_name: str
-    tier: int
-    status: str
-    acknowledged_at: datetime | None
-    quantity_distributed: int
-
-
 def recall_read(recall: recalls.Recall) -> RecallRead:
-    progress = recall.progress
-    return RecallRead(
-        id=recall.id,
-        reference=recall.reference,
-        status=recall.status,
-        drill=recall.drill,
-        recall_class=recall.recall_class,
-        recall_type=recall.recall_type,
-        authority_reference=recall.authority_reference,
-        depth=recall.depth,
-        profile=recall.profile,
-        reason=recall.reason,
-        health_hazard_assessment=recall.health_hazard_assessment,
-        investigation_id=recall.investigation_id,
-        material_lot=read_model(MaterialLotRead, recall.material_lot)
-        if recall.material_lot
-        else None,
-        batches=[read_model(RecalledBatchRead, batch) for batch in recall.batches],
-        proposed_at=recall.proposed_at,
-        approved_at=recall.approved_at,
-        version=recall.version,
-        deadlines=[read_model(DeadlineRead, deadline) for deadline in recall.deadlines],
-        signatures=[read_model(SignatureRead, signature) for signature in recall.signatures],
-        consignees_total=progress.consignees_total,
-        notified=progress.notified,
-        acknowledged=progress.acknowledged,
-        responded=progress.responded,
-        overdue=progress.overdue,
-        quantity_distributed=progress.quantity_distributed,
-        quantity_on_hand=progress.quantity_on_hand,
-        quantity_returned=progress.quantity_returned,
-        quantity_destroyed=progress.quantity_destroyed,
-        quantity_unaccounted=progress.quantity_unaccounted,
-        closed_at=recall.closed_at,
-        closure_justification=recall.closure_justification,
-        time_to_trace_seconds=recall.time_to_trace_seconds,
-        time_to_notify_seconds=recall.time_to_notify_seconds,
-    )
+    return read_model(RecallRead, recall, recall.progress)
 
 
 class RecallController(Controller):
@@ -185,10 +100,7 @@ class RecallController(Controller):
         operation_id="ProposeRecall",
         guards=[QA_ONLY],
         description="Propose a recall of batches, or of every batch that used a material lot.",
-        responses={
-            400: ResponseSpec(ErrorRead, description="Malformed body"),
-            422: ResponseSpec(ErrorRead, description="A value breaks a rule (field named)"),
-        },
+        responses=INVALID,
     )
     async def propose_recall(
         self, data: JSONBody[RecallCreate], request: Request[Actor, Any, Any]
@@ -230,9 +142,9 @@ class RecallController(Controller):
         ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> Page[RecallSummaryRead]:
+    ) -> Page[recalls.RecallSummary]:
         items, total = await recalls.list_recalls(status.value if status else None, limit, offset)
-        return Page(items=[read_model(RecallSummaryRead, item) for item in items], total=total)
+        return Page(items=items, total=total)
 
     @get("/{recall_id:int}", operation_id="GetRecall", guards=[QUALITY_READ], responses=NOT_FOUND)
     async def get_recall(self, recall_id: RecallId) -> RecallRead:
@@ -246,6 +158,6 @@ class RecallController(Controller):
     )
     async def list_notices(
         self, recall_id: RecallId, limit: Limit = 50, offset: Offset = 0
-    ) -> Page[NoticeSummaryRead]:
+    ) -> Page[notices.NoticeSummary]:
         items, total = await recalls.list_recall_notices(recall_id, limit, offset)
-        return Page(items=[read_model(NoticeSummaryRead, item) for item in items], total=total)
+        return Page(items=items, total=total)

@@ -7,15 +7,12 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.openapi import ResponseSpec
 
 from recall import recalls
 from recall.actors import Actor
-from web.api.recalls import RecallId
-from web.api.schemas import ErrorRead, Limit, Offset, Page
+from web.api.recalls import NOT_FOUND, NOT_IN_PROGRESS, RecallId
+from web.api.schemas import Limit, Offset, Page, read_model
 from web.security import QA_ONLY, QUALITY_READ
-
-NOT_FOUND = {404: ResponseSpec(ErrorRead, description="No such recall")}
 
 
 class StatusReportRead(msgspec.Struct):
@@ -24,10 +21,6 @@ class StatusReportRead(msgspec.Struct):
     # The figures frozen when filed: notification, responses, quantities, tiers,
     # effectiveness checks, estimated completion, deadlines; "drill" marks a mock recall.
     content: dict[str, Any]
-
-
-def status_report_read(report: recalls.StatusReport) -> StatusReportRead:
-    return StatusReportRead(number=report.number, filed_at=report.filed_at, content=report.content)
 
 
 class StatusReportController(Controller):
@@ -45,7 +38,7 @@ class StatusReportController(Controller):
         self, recall_id: RecallId, limit: Limit = 50, offset: Offset = 0
     ) -> Page[StatusReportRead]:
         items, total = await recalls.list_status_reports(recall_id, limit, offset)
-        return Page(items=[status_report_read(item) for item in items], total=total)
+        return Page(items=[read_model(StatusReportRead, item) for item in items], total=total)
 
     @post(
         "/",
@@ -55,15 +48,13 @@ class StatusReportController(Controller):
             "File a status report of an in-progress recall now, with the next number "
             "(scheduled reports are filed by the worker on the profile's interval)."
         ),
-        responses={
-            **NOT_FOUND,
-            409: ResponseSpec(ErrorRead, description="The recall is not in progress"),
-        },
+        responses={**NOT_FOUND, **NOT_IN_PROGRESS},
     )
     async def file_status_report(
         self, recall_id: RecallId, request: Request[Actor, Any, Any]
     ) -> StatusReportRead:
-        return status_report_read(await recalls.file_status_report(request.user, recall_id))
+        report = await recalls.file_status_report(request.user, recall_id)
+        return read_model(StatusReportRead, report)
 
 
 class RecallReportController(Controller):

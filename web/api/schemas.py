@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 T = TypeVar("T")
@@ -23,12 +24,39 @@ class ErrorRead(msgspec.Struct):
     detail: str
 
 
-S = TypeVar("S", bound=msgspec.Struct)
+def errors(meanings: dict[int, str]) -> dict[int, ResponseSpec]:
+    """A route's error answers, each documented with what it means there."""
+    return {status: ResponseSpec(ErrorRead, description=text) for status, text in meanings.items()}
 
 
-def read_model(struct: type[S], record: object) -> S:
-    """A response Struct filled from a domain dataclass's attributes of the same names."""
-    return msgspec.convert(record, struct, from_attributes=True, strict=False)
+NO_SUCH_RECORD = errors({404: "No such record"})
+BAD_BODY = errors(
+    {
+        400: "Malformed body: a field is missing or mistyped",
+        422: "A value breaks a rule; the detail names the field",
+    }
+)
+
+
+R = TypeVar("R")
+
+
+def read_model(shape: type[R], *records: object, **values: Any) -> R:
+    """An answer of type `shape` (a Struct or a dataclass) filled from the attributes of the
+    same names of domain records (a later record wins), then from `values`."""
+    if len(records) == 1 and not values:
+        return msgspec.convert(records[0], shape, from_attributes=True, strict=False)
+    info = msgspec.inspect.type_info(shape)
+    if not isinstance(info, msgspec.inspect.StructType | msgspec.inspect.DataclassType):
+        raise TypeError(f"{shape!r} has no fields to fill")
+    found: dict[str, Any] = {}
+    for field in info.fields:
+        for record in records:
+            if hasattr(record, field.name):
+                found[field.encode_name] = getattr(record, field.name)
+        if field.name in values:
+            found[field.encode_name] = values[field.name]
+    return msgspec.convert(found, shape, from_attributes=True, strict=False)
 
 
 C = TypeVar("C")

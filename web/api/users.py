@@ -12,7 +12,7 @@ from litestar.params import JSONBody, PathParameter
 from recall import auth
 from recall.actors import Actor
 from recall.settings import get_settings
-from web.api.schemas import Limit, Offset, Page
+from web.api.schemas import Limit, Offset, Page, read_model
 from web.security import ADMIN_ONLY, ANY_ROLE
 from web.sign_in_throttle import throttled_login, throttled_password_change
 
@@ -77,23 +77,6 @@ class PasswordChange(msgspec.Struct):
     new_password: Password
 
 
-def user_read(user: auth.User) -> UserRead:
-    return UserRead(user.id, user.username, user.full_name, user.roles, user.consignee_code)
-
-
-def account_read(user: auth.User) -> AccountRead:
-    return AccountRead(
-        user.id,
-        user.username,
-        user.full_name,
-        user.roles,
-        user.consignee_code,
-        user.active,
-        user.created_at,
-        user.last_sign_in_at,
-    )
-
-
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
@@ -103,7 +86,7 @@ class AuthController(Controller):
         self, data: JSONBody[LoginRequest], request: Request[Any, Any, Any]
     ) -> LoginResponse:
         token, user = await throttled_login(request, data.username, data.password)
-        return LoginResponse(token=token, user=user_read(user))
+        return LoginResponse(token=token, user=read_model(UserRead, user))
 
     @post("/logout", operation_id="Logout", status_code=204, guards=[ANY_ROLE])
     async def logout(self, request: Request[Actor, str, Any]) -> None:
@@ -127,7 +110,7 @@ class UserController(Controller):
     @get("/", operation_id="ListUsers")
     async def list_users(self, limit: Limit = 50, offset: Offset = 0) -> Page[AccountRead]:
         users, total = await auth.list_users(limit, offset)
-        return Page([account_read(user) for user in users], total)
+        return Page([read_model(AccountRead, user) for user in users], total)
 
     @post("/", operation_id="CreateUser")
     async def create_user(
@@ -141,11 +124,11 @@ class UserController(Controller):
             data.roles,
             data.consignee_code,
         )
-        return account_read(user)
+        return read_model(AccountRead, user)
 
     @get("/{user_id:int}", operation_id="GetUser")
     async def get_user(self, user_id: UserId) -> AccountRead:
-        return account_read(await auth.get_user(user_id))
+        return read_model(AccountRead, await auth.get_user(user_id))
 
     @patch("/{user_id:int}", operation_id="UpdateUser")
     async def update_user(
@@ -155,7 +138,7 @@ class UserController(Controller):
         user = await auth.update_user(
             request.user, user_id, full_name=data.full_name, roles=data.roles, active=data.active
         )
-        return account_read(user)
+        return read_model(AccountRead, user)
 
     @post("/{user_id:int}/password", operation_id="ResetUserPassword", status_code=204)
     async def reset_password(
