@@ -25,6 +25,7 @@ REPLY_MAX = 5000
 RESOLUTION_MAX = 5000
 UNTRIAGED = "untriaged"  # the trend bucket of complaints not yet categorised
 TREND_MONTHS = 12
+# As stored by recall.investigations (which imports this package, not the reverse).
 INVESTIGATION_CONCLUDED = "concluded"
 
 

@@ -15,6 +15,7 @@ from recall.notices._delivery_schedule import Message, schedule
 from recall.notices._service import ANSWERS_AT_WHOLESALE_LEVEL
 from recall.settings import get_settings
 
+# A recall status as stored by recall.recalls (which imports this package, not the reverse).
 IN_PROGRESS = "in_progress"
 CODES_LISTED = 50
 
