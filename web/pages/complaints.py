@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from litestar import Request, Response, get
+from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.response import Template
 
@@ -38,7 +38,7 @@ from web.pages._complaint_file import (
 )
 from web.pages._complaint_intake import log_complaint, new_complaint
 from web.pages.export import FormatParameter, download
-from web.pages.forms import FormState
+from web.pages.forms import FormState, QueryForm
 from web.pages.labels import (
     CHANNEL_NAMES,
     COMPLAINT_CATEGORY_NAMES,
@@ -86,7 +86,7 @@ Offset = Annotated[int, Parameter(ge=0, le=MAX_ID)]
 
 
 @dataclass(frozen=True)
-class RegisterQuery:
+class RegisterQuery(QueryForm):
     """The query string of /complaints and its export, as typed."""
 
     q: str = ""
@@ -101,14 +101,6 @@ class RegisterQuery:
     @classmethod
     def of(cls, **typed: str | None) -> RegisterQuery:
         return cls(**{name: (value or "").strip() for name, value in typed.items()})
-
-    def query(self, **more: Any) -> str:
-        pairs = {**self.__dict__, **more}
-        return urlencode({key: value for key, value in pairs.items() if value})
-
-    @property
-    def values(self) -> dict[str, str]:
-        return {key: value for key, value in self.__dict__.items() if value}
 
     def register_filter(self) -> RegisterFilter:
         """The domain's filter; InvalidInput names what cannot be read."""
@@ -129,9 +121,7 @@ def _day(text: str, name: str) -> date | None:
     return parse_day(name, text) if text else None
 
 
-@get("/complaints", guards=[signed_in, READ_ALL], include_in_schema=False)
-async def complaint_register(
-    request: Request[Actor, Any, Any],
+def _register_query(
     q: Text = None,
     status: Text = None,
     category: Text = None,
@@ -140,9 +130,9 @@ async def complaint_register(
     received_from: Text = None,
     received_to: Text = None,
     adverse_event: Text = None,
-    offset: Offset = 0,
-) -> Template:
-    selection = RegisterQuery.of(
+) -> RegisterQuery:
+    """The register's filter from the query string (the list and its export read it alike)."""
+    return RegisterQuery.of(
         q=q,
         status=status,
         category=category,
@@ -152,6 +142,21 @@ async def complaint_register(
         received_to=received_to,
         adverse_event=adverse_event,
     )
+
+
+# Both the register and its export are filtered by the same query string.
+SELECTION = {"selection": Provide(_register_query, sync_to_thread=False)}
+
+
+@get(
+    "/complaints",
+    guards=[signed_in, READ_ALL],
+    dependencies=SELECTION,
+    include_in_schema=False,
+)
+async def complaint_register(
+    request: Request[Actor, Any, Any], selection: RegisterQuery, offset: Offset = 0
+) -> Template:
     form = FormState(values=selection.values)
     items: list[Complaint] = []
     total, status_code = 0, 200
@@ -215,31 +220,17 @@ def _register_row(complaint: Complaint, _: Callable[[str], str]) -> list[Any]:
     ]
 
 
-@get("/complaints/export", guards=[signed_in, READ_ALL], include_in_schema=False)
+@get(
+    "/complaints/export",
+    guards=[signed_in, READ_ALL],
+    dependencies=SELECTION,
+    include_in_schema=False,
+)
 async def export_register(
-    request: Request[Actor, Any, Any],
-    format: FormatParameter,
-    q: Text = None,
-    status: Text = None,
-    category: Text = None,
-    gtin: Text = None,
-    batch_no: Text = None,
-    received_from: Text = None,
-    received_to: Text = None,
-    adverse_event: Text = None,
+    request: Request[Actor, Any, Any], format: FormatParameter, selection: RegisterQuery
 ) -> Response[Any]:
     """The complaint register as /complaints shows it for the same filter, every page."""
     _ = gettext_for(request)
-    selection = RegisterQuery.of(
-        q=q,
-        status=status,
-        category=category,
-        gtin=gtin,
-        batch_no=batch_no,
-        received_from=received_from,
-        received_to=received_to,
-        adverse_event=adverse_event,
-    )
     try:
         register = selection.register_filter()
         rows = [_register_row(c, _) async for c in complaints.whole_register(register)]

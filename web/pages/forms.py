@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from inspect import isawaitable
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Response
@@ -127,6 +128,20 @@ class FormState:
     def has_error(self, name: str) -> bool:
         field = self.error_field or ""
         return field == name or field.startswith((f"{name}.", f"{name}["))
+
+
+@dataclass(frozen=True)
+class QueryForm:
+    """A filter form sent as a query string; its fields as typed (subclasses name them)."""
+
+    @property
+    def values(self) -> dict[str, str]:
+        """The fields typed in, to fill the form again."""
+        return {key: value for key, value in self.__dict__.items() if value}
+
+    def query(self, **more: Any) -> str:
+        """The same filter as a query string, with `more` (another page, a format)."""
+        return urlencode({key: value for key, value in {**self.__dict__, **more}.items() if value})
 
 
 @dataclass
