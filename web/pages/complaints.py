@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, Response, get
@@ -28,7 +27,6 @@ from recall.complaints import (
 from recall.errors import InvalidInput
 from recall.rules import MAX_ID
 from recall.settings import get_settings
-from web.bad_input import parse_day
 from web.pages._complaint_display import Text, _product_options, names
 from web.pages._complaint_file import (
     close_complaint,
@@ -38,7 +36,7 @@ from web.pages._complaint_file import (
 )
 from web.pages._complaint_intake import log_complaint, new_complaint
 from web.pages.export import FormatParameter, download
-from web.pages.forms import FormState, QueryForm
+from web.pages.forms import FormState, QueryForm, typed_day
 from web.pages.labels import (
     CHANNEL_NAMES,
     COMPLAINT_CATEGORY_NAMES,
@@ -110,15 +108,11 @@ class RegisterQuery(QueryForm):
             category=self.category or None,
             gtin=self.gtin or None,
             batch_no=self.batch_no or None,
-            received_from=_day(self.received_from, "received_from"),
-            received_to=_day(self.received_to, "received_to"),
+            received_from=typed_day(self.received_from, "received_from"),
+            received_to=typed_day(self.received_to, "received_to"),
             adverse_event_only=self.adverse_event == "true",
             time_zone=get_settings().time_zone,
         )
-
-
-def _day(text: str, name: str) -> date | None:
-    return parse_day(name, text) if text else None
 
 
 def _register_query(

@@ -10,6 +10,7 @@ import itertools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from inspect import isawaitable
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -19,6 +20,7 @@ from litestar import Response
 from litestar.datastructures import FormMultiDict
 
 from recall.errors import Conflict, InvalidInput, RecallError
+from web.bad_input import parse_day
 from web.pages.render import see_other
 
 T = TypeVar("T")
@@ -102,6 +104,12 @@ def read(form: FormMultiDict, struct: type[T], **fixed: Any) -> T:
     except msgspec.ValidationError as exc:
         name, message = field_of(exc)
         raise InvalidInput(name, message) from None
+
+
+def typed_day(text: str, field: str) -> date | None:
+    """A day typed in a filter form; None when left blank, InvalidInput naming `field` when
+    it is not a day."""
+    return parse_day(field, text) if text else None
 
 
 def typed(form: FormMultiDict) -> dict[str, str]:

@@ -22,8 +22,7 @@ from recall import complaints
 from recall.actors import Actor
 from recall.complaints import UNTRIAGED, Category, ComplaintTrends
 from recall.errors import InvalidInput
-from web.bad_input import parse_day
-from web.pages.forms import FormState
+from web.pages.forms import FormState, typed_day
 from web.pages.labels import COMPLAINT_CATEGORY_NAMES, translated
 from web.pages.render import gettext_for, page
 from web.pages.session import signed_in
@@ -99,14 +98,10 @@ class Window:
     end: str = ""
 
     def days(self) -> tuple[date | None, date | None]:
-        return _day(self.start, "from"), _day(self.end, "to")
+        return typed_day(self.start, "from"), typed_day(self.end, "to")
 
     def query(self) -> str:
         return urlencode({k: v for k, v in (("from", self.start), ("to", self.end)) if v})
-
-
-def _day(text: str, name: str) -> date | None:
-    return parse_day(name, text) if text else None
 
 
 def _months(start: date, end: date) -> list[str]:
