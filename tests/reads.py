@@ -76,3 +76,9 @@ MISFILED_LINES = (
     "SELECT COUNT(*) AS n FROM notice_line l JOIN notice n ON n.id = l.notice "
     "WHERE l.recall <> n.recall OR l.tier <> n.tier"
 )
+
+
+async def notice_ids() -> dict[int, int]:
+    """Every notice's id by the id of its consignee."""
+    rows = await db.fetch("SELECT id, consignee FROM notice")
+    return {row["consignee"]: row["id"] for row in rows}

@@ -10,12 +10,11 @@ import pytest
 
 from tests.api.helpers import HEADER, post_csv
 from tests.factories import headers_for, make_consignee, make_user, recent_batch
-from tests.pages.helpers import csrf_token, sign_in
+from tests.pages.helpers import EN, csrf_token, sign_in
 from web.bad_input import json_too_deep
 
 DEEP = 60_000
 FAR_DATES = ["0001-01-01", "9999-12-31", "1899-12-31", "2201-01-01", "00010101"]
-EN = {"Accept-Language": "en"}
 
 
 def nested(levels: int, inner: bytes = b"1") -> bytes:

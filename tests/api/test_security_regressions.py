@@ -24,6 +24,7 @@ from tests.factories import (
     recent_batch,
     ship,
 )
+from tests.reads import notice_ids
 from web.app import create_app
 from web.security import PAGE_PATHS, PUBLIC_PATHS
 
@@ -127,9 +128,7 @@ async def two_consignees(client):
     await ship(batch, mine, 100)
     await ship(batch, theirs, 50)
     await approved_recall(client, batch)
-    notices = {
-        row["consignee"]: row["id"] for row in await db.fetch("SELECT id, consignee FROM notice")
-    }
+    notices = await notice_ids()
     attacker = await make_user("distributor", consignee_code=mine.code)
     return {
         "batch": batch,

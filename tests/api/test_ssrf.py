@@ -18,10 +18,8 @@ from tests.factories import (
     recent_batch,
     ship,
 )
-from tests.pages.helpers import csrf_token, sign_in
+from tests.pages.helpers import EN, csrf_token, sign_in
 from tests.workers.delivery_setup import FakeSender, deliver_jobs
-
-EN = {"Accept-Language": "en"}
 
 # As the review sent them, and the other ways of naming the same places.
 ATTACKS = [

@@ -19,7 +19,7 @@ from tests.factories import (
     recent_batch,
     ship,
 )
-from tests.reads import lines, notice_row
+from tests.reads import lines, notice_ids, notice_row
 
 pytestmark = pytest.mark.browser
 
@@ -35,9 +35,7 @@ async def world(client) -> dict:
     await ship(second, pbf, 300)
     await ship(first, rival, 50)
     recall = await approved_recall(client, first, batch_ids=[first.id, second.id])
-    ids = {
-        row["consignee"]: row["id"] for row in await db.fetch("SELECT id, consignee FROM notice")
-    }
+    ids = await notice_ids()
     return {
         "first": first,
         "second": second,

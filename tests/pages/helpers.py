@@ -44,3 +44,14 @@ async def proposed(client, proposer_headers=None) -> dict:
     await ship(batch, await make_consignee("PBF-SIGN"), 400)
     await ship(batch, await make_consignee("APT-SIGN", kind="pharmacy"), 30)
     return await propose(client, headers=proposer_headers, batch_ids=[batch.id])
+
+
+async def post_form(client, action: str, data, *, page: str | None = None, headers=EN):
+    """Post `data` (a dict, or pairs for repeated fields) to `action` as the form on `page`
+    (default `action`) would, with the page's CSRF token."""
+    shown = await client.get(page or action, headers=headers)
+    assert shown.status_code == 200, shown.text
+    body: dict[str, list[str]] = {"_csrf_token": [csrf_token(shown.text)]}
+    for name, value in data.items() if isinstance(data, dict) else data:
+        body.setdefault(name, []).extend(value if isinstance(value, list) else [value])
+    return await client.post(action, data=body, headers=headers)

@@ -13,7 +13,7 @@ from tests.factories import (
     make_consignee,
     make_user,
 )
-from tests.pages.helpers import EN, csrf_token, sign_in
+from tests.pages.helpers import EN, csrf_token, post_form, sign_in
 
 NEW_PASSWORD = "kereta-api-pagi-17"
 
@@ -23,17 +23,6 @@ async def admin(client):
     user = await make_user("admin")
     await sign_in(client, user.username)
     return user
-
-
-async def post_form(client, path: str, data, *, page: str | None = None, headers=EN):
-    """Post `data` as the form on `page` (default `path`) would, with its CSRF token."""
-    form = await client.get(page or path, headers=headers)
-    assert form.status_code == 200, form.text
-    token = csrf_token(form.text)
-    body: dict[str, list[str]] = {"_csrf_token": [token]}
-    for name, value in data.items() if isinstance(data, dict) else data:
-        body.setdefault(name, []).append(value)
-    return await client.post(path, data=body, headers=headers)
 
 
 def marked(html: str, name: str) -> bool:

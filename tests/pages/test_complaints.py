@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from recall import db
 from tests.factories import headers_for, make_batch, make_complaint, make_product, make_user
-from tests.pages.helpers import EN, csrf_token, sign_in, signed_in_as
+from tests.pages.helpers import EN, csrf_token, post_form, sign_in, signed_in_as
 
 REFERENCE = re.compile(r"CMP-\d{4}-\d{6}")
 
@@ -34,15 +34,6 @@ def intake(**changes: str) -> dict[str, str]:
     }
     form.update(changes)
     return {key: value for key, value in form.items() if value is not None}
-
-
-async def post_form(client, page: str, action: str, data: dict, headers=EN):
-    """Post a form of `page` as the browser would, with the page's CSRF token."""
-    shown = await client.get(page, headers=headers)
-    assert shown.status_code == 200, shown.text
-    return await client.post(
-        action, data={**data, "_csrf_token": csrf_token(shown.text)}, headers=headers
-    )
 
 
 async def stored_complaints() -> int:
@@ -91,7 +82,7 @@ async def test_reading_a_scan_fills_product_batch_and_expiry_without_logging(cli
     await signed_in_as(client, "cs")
 
     response = await post_form(
-        client, "/complaints/new", "/complaints", {"barcode": scan_of(batch), "_read": "1"}
+        client, "/complaints", {"barcode": scan_of(batch), "_read": "1"}, page="/complaints/new"
     )
 
     assert response.status_code == 200
@@ -108,7 +99,7 @@ async def test_reading_a_scan_fills_product_batch_and_expiry_without_logging(cli
 async def test_enter_without_a_barcode_keeps_the_form_and_logs_nothing(client):
     await signed_in_as(client, "cs")
     response = await post_form(
-        client, "/complaints/new", "/complaints", intake(barcode="", _read="1")
+        client, "/complaints", intake(barcode="", _read="1"), page="/complaints/new"
     )
     assert response.status_code == 200
     assert 'value="Ani Wijaya"' in response.text and "aria-invalid" not in response.text
@@ -120,7 +111,7 @@ async def test_a_complaint_logged_from_a_scan_alone_gets_product_batch_and_expir
     await signed_in_as(client, "cs")
 
     response = await post_form(
-        client, "/complaints/new", "/complaints", intake(barcode=scan_of(batch))
+        client, "/complaints", intake(barcode=scan_of(batch)), page="/complaints/new"
     )
 
     assert response.status_code == 303
@@ -142,9 +133,9 @@ async def test_a_complaint_without_a_pack_code_names_product_and_batch_by_hand(c
     await signed_in_as(client, "qa")
     response = await post_form(
         client,
-        "/complaints/new",
         "/complaints",
         intake(gtin=batch.gtin, batch_no="HAND01", adverse_event="true"),
+        page="/complaints/new",
     )
     assert response.status_code == 303
     page = (await client.get(response.headers["location"], headers=EN)).text
@@ -156,9 +147,9 @@ async def test_a_missing_reporter_name_is_422_with_the_field_marked_and_nothing_
     await signed_in_as(client, "cs")
     response = await post_form(
         client,
-        "/complaints/new",
         "/complaints",
         intake(barcode=scan_of(batch), **{"reporter.name": ""}),
+        page="/complaints/new",
     )
     assert response.status_code == 422
     html = response.text
@@ -175,7 +166,7 @@ async def test_an_unreadable_scan_is_422_on_the_barcode_field(client, scan):
     await signed_in_as(client, "cs")
     for extra in ({"_read": "1"}, {}):
         response = await post_form(
-            client, "/complaints/new", "/complaints", intake(barcode=scan, **extra)
+            client, "/complaints", intake(barcode=scan, **extra), page="/complaints/new"
         )
         assert response.status_code == 422
         assert re.search(r'name="barcode"[^>]*aria-invalid="true"', response.text)
@@ -187,7 +178,10 @@ async def test_a_product_that_contradicts_the_scan_is_refused(client):
     other = await make_product(name="Ibuprofen Tablets")
     await signed_in_as(client, "cs")
     response = await post_form(
-        client, "/complaints/new", "/complaints", intake(barcode=scan_of(batch), gtin=other.gtin)
+        client,
+        "/complaints",
+        intake(barcode=scan_of(batch), gtin=other.gtin),
+        page="/complaints/new",
     )
     assert response.status_code == 422
     assert re.search(r'name="gtin"[^>]*aria-invalid="true"', response.text)
@@ -199,10 +193,10 @@ async def test_an_unknown_batch_from_a_scan_is_flagged_not_refused(client):
     await signed_in_as(client, "cs")
     scan = f"(01){product.gtin}(17)291231(10)FAKE99"
     read = await post_form(
-        client, "/complaints/new", "/complaints", {"barcode": scan, "_read": "1"}
+        client, "/complaints", {"barcode": scan, "_read": "1"}, page="/complaints/new"
     )
     assert "Not in our records" in read.text and "may be counterfeit" in read.text
-    logged = await post_form(client, "/complaints/new", "/complaints", intake(barcode=scan))
+    logged = await post_form(client, "/complaints", intake(barcode=scan), page="/complaints/new")
     assert logged.status_code == 303
     page = (await client.get(logged.headers["location"], headers=EN)).text
     assert "Batch FAKE99 is not in our records" in page
@@ -251,9 +245,9 @@ async def test_customer_service_cannot_triage(client):
     await signed_in_as(client, "cs")
     response = await post_form(
         client,
-        f"/complaints/{complaint['id']}",
         f"/complaints/{complaint['id']}/triage",
         {"category": "quality_defect", "severity": "major", "investigate": "true", "version": "1"},
+        page=f"/complaints/{complaint['id']}",
     )
     assert response.status_code == 403
     assert "Not allowed" in response.text
@@ -269,9 +263,9 @@ async def test_qa_triages_from_the_complaint_page(client):
     assert 'name="version" value="1"' in shown.text
     response = await post_form(
         client,
-        page,
         f"{page}/triage",
         {"category": "quality_defect", "severity": "major", "investigate": "true", "version": "1"},
+        page=page,
     )
     assert response.status_code == 303
     assert response.headers["location"] == f"{page}#triage"
@@ -288,9 +282,9 @@ async def test_triage_without_a_reason_for_not_investigating_is_422(client):
     page = f"/complaints/{complaint['id']}"
     response = await post_form(
         client,
-        page,
         f"{page}/triage",
         {"category": "other", "severity": "minor", "investigate": "false", "version": "1"},
+        page=page,
     )
     assert response.status_code == 422
     assert re.search(r'name="reason"[^>]*aria-invalid="true"', response.text)
@@ -343,13 +337,15 @@ async def test_qa_replies_and_closes_a_complaint_not_investigated(client):
         "reason": "Outer box dented in transport; contents intact.",
         "version": "1",
     }
-    assert (await post_form(client, page, f"{page}/triage", triage)).status_code == 303
+    assert (await post_form(client, f"{page}/triage", triage, page=page)).status_code == 303
     reply = {"text": "Told the pharmacist by phone: replacement sent."}
-    assert (await post_form(client, page, f"{page}/reply", reply)).status_code == 303
-    stale = await post_form(client, page, f"{page}/close", {"resolution": "Done", "version": "1"})
+    assert (await post_form(client, f"{page}/reply", reply, page=page)).status_code == 303
+    stale = await post_form(
+        client, f"{page}/close", {"resolution": "Done", "version": "1"}, page=page
+    )
     assert stale.status_code == 409
     closed = await post_form(
-        client, page, f"{page}/close", {"resolution": "Replacement sent.", "version": "2"}
+        client, f"{page}/close", {"resolution": "Replacement sent.", "version": "2"}, page=page
     )
     assert closed.status_code == 303
     html = (await client.get(page, headers=EN)).text
@@ -362,7 +358,7 @@ async def test_an_empty_reply_is_422(client):
     complaint = await logged_complaint(client)
     await signed_in_as(client, "cs")
     page = f"/complaints/{complaint['id']}"
-    response = await post_form(client, page, f"{page}/reply", {"text": "  "})
+    response = await post_form(client, f"{page}/reply", {"text": "  "}, page=page)
     assert response.status_code == 422
     assert re.search(r'name="text"[^>]*aria-invalid="true"', response.text)
 

@@ -19,7 +19,7 @@ from tests.factories import (
     ship,
 )
 from tests.pages.helpers import EN, csrf_token, sign_in
-from tests.reads import lines, notice_row, trail
+from tests.reads import lines, notice_ids, notice_row, trail
 
 
 @pytest.fixture
@@ -35,9 +35,7 @@ async def world(client):
     await ship(second, pbf, 30)
     await ship(first, rival, 10)
     recall = await approved_recall(client, first, batch_ids=[first.id, second.id])
-    ids = {
-        row["consignee"]: row["id"] for row in await db.fetch("SELECT id, consignee FROM notice")
-    }
+    ids = await notice_ids()
     user = await make_user("distributor", consignee_code=pbf.code)
     other = await make_user("distributor", consignee_code=rival.code)
     return {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from recall import db
@@ -20,22 +19,13 @@ from tests.factories import (
     make_user,
     triaged_complaint,
 )
-from tests.pages.helpers import EN, csrf_token, sign_in
+from tests.pages.helpers import EN, csrf_token, post_form, sign_in
 
 
 @pytest.fixture
 async def qa_headers(qa) -> dict[str, str]:
     """The client signed in as a QA user; API headers of another QA user."""
     return await headers_for("qa")
-
-
-async def submit(client, page: str, action: str, data: dict) -> httpx.Response:
-    """Post a form of `page` as the browser would, with the page's CSRF token."""
-    shown = await client.get(page, headers=EN)
-    assert shown.status_code == 200, shown.text
-    return await client.post(
-        action, data={**data, "_csrf_token": csrf_token(shown.text)}, headers=EN
-    )
 
 
 async def count(table: str) -> int:
@@ -107,7 +97,7 @@ async def test_a_refused_opening_marks_the_field_and_stores_nothing(
     complaint = await triaged_complaint(client)
     if field == "title":
         data = {**data, "complaint_ids[]": [str(complaint["id"])]}
-    response = await submit(client, "/investigations/new", "/investigations", data)
+    response = await post_form(client, "/investigations", data, page="/investigations/new")
     assert response.status_code == 422
     assert "Not saved: please correct the marked field." in response.text
     assert re.search(rf'id="f-{field}"[^>]*aria-invalid="true"', response.text)
@@ -147,7 +137,7 @@ async def test_root_cause_and_findings_are_saved_and_a_stale_copy_is_refused(cli
         "findings": "GC shows diethylene glycol at 0.3 %.",
         "version": str(investigation["version"]),
     }
-    response = await submit(client, page, f"{page}/findings", data)
+    response = await post_form(client, f"{page}/findings", data, page=page)
     assert response.status_code == 303
     assert response.headers["location"] == f"{page}#findings"
     html = await investigation_page(client, investigation["id"])
@@ -163,7 +153,9 @@ async def test_root_cause_and_findings_are_saved_and_a_stale_copy_is_refused(cli
     assert "changed meanwhile" in refused.text
     assert "Changed</textarea>" in refused.text  # what was typed is kept
 
-    bad = await submit(client, page, f"{page}/findings", {**data, "root_cause_category": "x"})
+    bad = await post_form(
+        client, f"{page}/findings", {**data, "root_cause_category": "x"}, page=page
+    )
     assert bad.status_code == 422
     assert re.search(r'id="f-root_cause_category"[^>]*aria-invalid="true"', bad.text)
 
@@ -186,24 +178,31 @@ async def test_shared_material_suggestion_is_shown_and_added(client, qa_headers)
     assert f'name="batch_ids[]" value="{sibling.id}" checked' in html
     assert unrelated.batch_no not in html
 
-    response = await submit(client, page, f"{page}/batches", {"batch_ids[]": [str(sibling.id)]})
+    response = await post_form(
+        client, f"{page}/batches", {"batch_ids[]": [str(sibling.id)]}, page=page
+    )
     assert response.status_code == 303
     html = await investigation_page(client, investigation["id"])
     assert "Batches sharing material lot" not in html
     assert f"Remove batch {sibling.batch_no}" in html
 
     # One more by GTIN and batch number; an unknown one is refused naming the field.
-    response = await submit(
-        client, page, f"{page}/batches", {"gtin": unrelated.gtin, "batch_no": unrelated.batch_no}
+    response = await post_form(
+        client,
+        f"{page}/batches",
+        {"gtin": unrelated.gtin, "batch_no": unrelated.batch_no},
+        page=page,
     )
     assert response.status_code == 303
-    refused = await submit(
-        client, page, f"{page}/batches", {"gtin": unrelated.gtin, "batch_no": "NOPE1"}
+    refused = await post_form(
+        client, f"{page}/batches", {"gtin": unrelated.gtin, "batch_no": "NOPE1"}, page=page
     )
     assert refused.status_code == 422
     assert re.search(r'id="f-batch_no"[^>]*aria-invalid="true"', refused.text)
 
-    removed = await submit(client, page, f"{page}/batches/remove", {"batch_id": str(sibling.id)})
+    removed = await post_form(
+        client, f"{page}/batches/remove", {"batch_id": str(sibling.id)}, page=page
+    )
     assert removed.status_code == 303
     html = await investigation_page(client, investigation["id"])
     assert f"Remove batch {sibling.batch_no}" not in html
@@ -225,7 +224,7 @@ async def test_capa_is_added_and_overdue_is_highlighted_in_words(client, qa_head
         "owner": "Budi Santoso (Production)",
         "due_on": due.isoformat(),
     }
-    response = await submit(client, page, f"{page}/capas", data)
+    response = await post_form(client, f"{page}/capas", data, page=page)
     assert response.status_code == 303
     row = row_of(await investigation_page(client, investigation["id"]), "Budi Santoso")
     assert 'class="overdue"' not in row and "Overdue" not in row
@@ -252,7 +251,7 @@ async def test_a_capa_due_in_the_past_is_refused_naming_the_date(client, qa_head
         "owner": "Sari (Purchasing)",
         "due_on": (today() - timedelta(days=1)).isoformat(),
     }
-    response = await submit(client, page, f"{page}/capas", data)
+    response = await post_form(client, f"{page}/capas", data, page=page)
     assert response.status_code == 422
     assert re.search(r'id="f-due_on"[^>]*aria-invalid="true"', response.text)
     assert "must not be in the past" in response.text
@@ -270,15 +269,20 @@ async def test_a_capa_is_marked_complete(client, qa_headers):
         "owner": "Warehouse",
         "due_on": today().isoformat(),
     }
-    assert (await submit(client, page, f"{page}/capas", data)).status_code == 303
+    assert (await post_form(client, f"{page}/capas", data, page=page)).status_code == 303
     (capa,) = await db.fetch("SELECT id FROM capa")
     action = f"{page}/capas/{capa['id']}/complete"
     check = (today() + timedelta(days=60)).isoformat()
-    bad = await submit(client, page, action, {"effectiveness_check_due_on": today().isoformat()})
+    bad = await post_form(
+        client, action, {"effectiveness_check_due_on": today().isoformat()}, page=page
+    )
     assert bad.status_code == 422
     assert "must be after today" in bad.text
-    done = await submit(
-        client, page, action, {"note": "All drums on hold.", "effectiveness_check_due_on": check}
+    done = await post_form(
+        client,
+        action,
+        {"note": "All drums on hold.", "effectiveness_check_due_on": check},
+        page=page,
     )
     assert done.status_code == 303
     row = row_of(await investigation_page(client, investigation["id"]), "Quarantine")
@@ -296,10 +300,10 @@ async def test_conclusion_needs_the_root_cause_then_offers_the_recall_proposal(c
     page = f"/investigations/{investigation['id']}"
     conclusion = {"conclusion": "Contaminated solvent lot.", "recall_recommended": "true"}
 
-    early = await submit(client, page, f"{page}/conclude", conclusion)
+    early = await post_form(client, f"{page}/conclude", conclusion, page=page)
     assert early.status_code == 409
     assert "set root_cause_category and root_cause before concluding" in early.text
-    undecided = await submit(client, page, f"{page}/conclude", {"conclusion": "Something."})
+    undecided = await post_form(client, f"{page}/conclude", {"conclusion": "Something."}, page=page)
     assert undecided.status_code == 422
     assert re.search(r'id="f-recall_recommended"[^>]*aria-invalid="true"', undecided.text)
 
@@ -308,8 +312,8 @@ async def test_conclusion_needs_the_root_cause_then_offers_the_recall_proposal(c
         "root_cause": "Supplier contamination.",
         "version": str(investigation["version"]),
     }
-    assert (await submit(client, page, f"{page}/findings", root_cause)).status_code == 303
-    done = await submit(client, page, f"{page}/conclude", conclusion)
+    assert (await post_form(client, f"{page}/findings", root_cause, page=page)).status_code == 303
+    done = await post_form(client, f"{page}/conclude", conclusion, page=page)
     assert done.status_code == 303
     html = await investigation_page(client, investigation["id"])
     assert "Contaminated solvent lot." in html

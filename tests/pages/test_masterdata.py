@@ -19,16 +19,10 @@ from tests.factories import (
     make_product,
     make_user,
 )
-from tests.pages.helpers import EN, csrf_token, sign_in
+from tests.pages.helpers import EN, csrf_token, post_form, sign_in
 from web.pages.masterdata_imports import imports_running
 
 REFRESH = '<meta http-equiv="refresh" content="2">'
-
-
-async def post_form(client, path: str, data: dict[str, str], *, page: str | None = None):
-    """Post `data` as the form on `page` (default `path`) would, with its CSRF token."""
-    form = await client.get(page or path)
-    return await client.post(path, data={**data, "_csrf_token": csrf_token(form.text)}, headers=EN)
 
 
 def marked(html: str, name: str) -> bool:

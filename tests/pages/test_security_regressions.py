@@ -25,6 +25,7 @@ from tests.factories import (
     ship,
 )
 from tests.pages.helpers import EN, csrf_token, sign_in
+from tests.reads import notice_ids
 from web.app import create_app
 from web.security import PAGE_PATHS, PUBLIC_PATHS
 
@@ -266,9 +267,7 @@ async def test_no_notice_page_or_form_opens_another_consignees_notice(client):
     await ship(batch, mine, 100)
     await ship(batch, theirs, 50)
     await approved_recall(client, batch)
-    notices = {
-        row["consignee"]: row["id"] for row in await db.fetch("SELECT id, consignee FROM notice")
-    }
+    notices = await notice_ids()
     await sign_in(client, (await make_user("distributor", consignee_code=mine.code)).username)
     own_page = (await client.get(f"/notices/{notices[mine.id]}", headers=EN)).text
     before = await db.fetch("SELECT * FROM notice WHERE id = {}", notices[theirs.id])

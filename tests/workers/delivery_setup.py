@@ -101,3 +101,17 @@ async def deliver_jobs() -> list[int]:
         "SELECT id FROM outbox WHERE job = {} AND done_at IS NULL ORDER BY id", notices.DELIVER_JOB
     )
     return [int(row["id"]) for row in rows]
+
+
+async def deliver_over_the_network() -> None:
+    """Send every queued notice delivery through the real sender (HTTP and SMTP clients)."""
+    from recall.settings import get_settings
+    from workers.senders import NetworkSender, http_clients
+
+    settings = get_settings()
+    sender = NetworkSender(http_clients(settings), settings)
+    try:
+        for outbox_id in await deliver_jobs():
+            await notices.deliver(outbox_id, sender)
+    finally:
+        await sender.aclose()

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from recall import db, demo, masterdata, notices
+from recall import db, demo, masterdata
 from recall.settings import get_settings
 from tests.factories import approved_recall, headers_for
-from tests.workers.delivery_setup import deliver_jobs
-from workers.senders import NetworkSender, http_clients
+from tests.workers.delivery_setup import deliver_over_the_network
 
 
 @pytest.mark.usefixtures("public_webhooks_only")
@@ -24,13 +23,7 @@ async def test_an_approved_demo_recall_reaches_every_sample_consignee(client):
     batches, _ = await masterdata.list_batches(limit=100)
     newest = max(batches, key=lambda batch: batch.manufactured_on)
     await approved_recall(client, newest, depth="retail")
-    settings = get_settings()
-    sender = NetworkSender(http_clients(settings), settings)
-    try:
-        for outbox_id in await deliver_jobs():
-            await notices.deliver(outbox_id, sender)
-    finally:
-        await sender.aclose()
+    await deliver_over_the_network()
 
     deliveries = await db.fetch("SELECT channel, status, last_error FROM delivery")
     assert deliveries

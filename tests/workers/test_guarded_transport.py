@@ -28,7 +28,7 @@ from tests.factories import (
     recent_batch,
     ship,
 )
-from tests.workers.delivery_setup import deliver_jobs
+from tests.workers.delivery_setup import deliver_over_the_network
 from workers.senders import GuardedBackend, GuardedTransport, NetworkSender, http_clients
 
 NAME = "rebind.attacker.example"
@@ -111,13 +111,7 @@ async def rebound_delivery(client, dns: dict[str, str], listener: Listener) -> i
     consignee = await masterdata.consignee_by_code("RB-PBF")
     await ship(batch, consignee, 100)
     await approved_recall(client, batch, depth="wholesale")
-    settings = get_settings()
-    sender = NetworkSender(http_clients(settings), settings)
-    try:
-        for outbox_id in await deliver_jobs():
-            await notices.deliver(outbox_id, sender)
-    finally:
-        await sender.aclose()
+    await deliver_over_the_network()
     (notice,) = await db.fetch("SELECT id FROM notice WHERE consignee = {}", consignee.id)
     return int(notice["id"])
 
@@ -257,13 +251,7 @@ async def test_a_distributor_cannot_scan_ports_through_a_rebound_customer(client
     named = await client.post(path, json={"consignees": customers}, headers=headers)
     assert named.status_code == 201, named.text  # public when named
     dns[NAME] = "127.0.0.1"
-    settings = get_settings()
-    sender = NetworkSender(http_clients(settings), settings)
-    try:
-        for outbox_id in await deliver_jobs():
-            await notices.deliver(outbox_id, sender)
-    finally:
-        await sender.aclose()
+    await deliver_over_the_network()
     assert listener.connections == 0
     shown = await client.get(path, headers=headers)
     assert {item["code"]: item["status"] for item in shown.json()["items"]} == {
