@@ -18,13 +18,11 @@ from recall import masterdata
 from recall.actors import Actor
 from recall.errors import InvalidInput
 from recall.settings import get_settings
-from web.api.schemas import BAD_BODY, NO_SUCH_RECORD, ErrorRead, Limit, Offset, Page
+from web.api.schemas import BAD_BODY, NO_SUCH_RECORD, Count, ErrorRead, Gtin, Limit, Offset, Page
 from web.security import MASTER_DATA_WRITE, QUALITY_READ
 
-Gtin = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["08991234567891"])]
 BatchNo = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["SYR2401"])]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=40, examples=["PBF-JKT-01"])]
-Count = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 
 CSV_MEDIA_TYPES = {"text/csv", "application/csv", "text/plain"}
 

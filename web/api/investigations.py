@@ -26,10 +26,9 @@ from recall.investigations import (
     InvestigationStatus,
     RootCauseCategory,
 )
-from web.api.schemas import BAD_BODY, NO_SUCH_RECORD, Limit, Offset, Page, command, errors
+from web.api.schemas import BAD_BODY, NO_SUCH_RECORD, Id, Limit, Offset, Page, command, errors
 from web.security import QA_ONLY, QUALITY_READ
 
-Id = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 Version = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 
 NOT_FOUND = NO_SUCH_RECORD

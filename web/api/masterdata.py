@@ -16,6 +16,9 @@ from recall.masterdata import ConsigneeKind
 from web.api.schemas import (
     BAD_BODY,
     NO_SUCH_RECORD,
+    Count,
+    Gtin,
+    Id,
     Limit,
     Offset,
     Page,
@@ -29,9 +32,6 @@ ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 LotNo = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
 Code = Annotated[str, msgspec.Meta(max_length=40)]
 Phone = Annotated[str, msgspec.Meta(max_length=40)]
-Gtin = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["08991234567891"])]
-Count = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
-Id = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 
 CREATE_ERRORS = {**BAD_BODY, **errors({409: "A record with the same key exists"})}
 NOT_FOUND = NO_SUCH_RECORD

@@ -12,6 +12,10 @@ T = TypeVar("T")
 
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size (1-500)")]
 Offset = Annotated[int, Parameter(ge=0, le=2**31 - 1, description="Items to skip")]
+# Request fields several resources share; the bounds are those of the database columns.
+Id = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+Count = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+Gtin = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["08991234567891"])]
 
 
 class Page(msgspec.Struct, Generic[T]):
