@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get
-from litestar.di import Provide
 from litestar.params import Parameter, QueryParameter
 from litestar.response import Template
 
@@ -129,21 +128,8 @@ def _day(text: str, field: str, zone: str) -> datetime | None:
     return datetime.combine(day, time(), ZoneInfo(zone)).astimezone(UTC)
 
 
-def _selection(
-    entity: Text = None,
-    entity_id: Text = None,
-    actor: Text = None,
-    action: Text = None,
-    since: Text = None,
-    until: Text = None,
-) -> Selection:
-    """Which entries, from the query string (the trail and its export read it alike)."""
-    typed = (entity, entity_id, actor, action, since, until)
-    return Selection(*[(value or "").strip() for value in typed])
-
-
-# Both the trail and its export are filtered by the same query string.
-SELECTION = {"selection": Provide(_selection, sync_to_thread=False)}
+def _selection(*values: str | None) -> Selection:
+    return Selection(*[(value or "").strip() for value in values])
 
 
 def _entity_options(chosen: str, _: Callable[[str], str]) -> list[tuple[str, str]]:
@@ -157,13 +143,21 @@ def _order_oldest_first(selection: Selection) -> bool:
     return selection.is_record
 
 
-@get("/audit", guards=[signed_in, QUALITY_READ], dependencies=SELECTION, include_in_schema=False)
+@get("/audit", guards=[signed_in, QUALITY_READ], include_in_schema=False)
 async def audit_trail(
-    request: Request[Actor, Any, Any], selection: Selection, page_number: PageNumber = 1
+    request: Request[Actor, Any, Any],
+    entity: Text = None,
+    entity_id: Text = None,
+    actor: Text = None,
+    action: Text = None,
+    since: Text = None,
+    until: Text = None,
+    page_number: PageNumber = 1,
 ) -> Template:
     """The entries of one record (?entity=complaint&entity_id=12) or of everything, filtered."""
     _ = gettext_for(request)
     zone = get_settings().time_zone
+    selection = _selection(entity, entity_id, actor, action, since, until)
     form = FormState(values=selection.values)
     entries: list[audit.Entry] = []
     total = 0
@@ -263,18 +257,21 @@ EXPORT_HEADERS = [
 ]
 
 
-@get(
-    "/audit/export",
-    guards=[signed_in, QUALITY_READ],
-    dependencies=SELECTION,
-    include_in_schema=False,
-)
+@get("/audit/export", guards=[signed_in, QUALITY_READ], include_in_schema=False)
 async def export_audit_trail(
-    request: Request[Actor, Any, Any], format: FormatParameter, selection: Selection
+    request: Request[Actor, Any, Any],
+    format: FormatParameter,
+    entity: Text = None,
+    entity_id: Text = None,
+    actor: Text = None,
+    action: Text = None,
+    since: Text = None,
+    until: Text = None,
 ) -> Response[Any]:
     """The entries /audit shows for the same query, all pages, as CSV or XLSX."""
     _ = gettext_for(request)
     zone = get_settings().time_zone
+    selection = _selection(entity, entity_id, actor, action, since, until)
     try:
         entries = await _selected(selection.entry_filter(zone), _order_oldest_first(selection))
     except InvalidInput:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Request, Response, get
-from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.response import Template
 
@@ -97,8 +96,9 @@ class RegisterQuery(QueryForm):
     adverse_event: str = ""
 
     @classmethod
-    def of(cls, **typed: str | None) -> RegisterQuery:
-        return cls(**{name: (value or "").strip() for name, value in typed.items()})
+    def of(cls, *typed: str | None) -> RegisterQuery:
+        """The query values in the order of the fields, blanks as empty."""
+        return cls(*[(value or "").strip() for value in typed])
 
     def register_filter(self) -> RegisterFilter:
         """The domain's filter; InvalidInput names what cannot be read."""
@@ -115,7 +115,9 @@ class RegisterQuery(QueryForm):
         )
 
 
-def _register_query(
+@get("/complaints", guards=[signed_in, READ_ALL], include_in_schema=False)
+async def complaint_register(
+    request: Request[Actor, Any, Any],
     q: Text = None,
     status: Text = None,
     category: Text = None,
@@ -124,33 +126,10 @@ def _register_query(
     received_from: Text = None,
     received_to: Text = None,
     adverse_event: Text = None,
-) -> RegisterQuery:
-    """The register's filter from the query string (the list and its export read it alike)."""
-    return RegisterQuery.of(
-        q=q,
-        status=status,
-        category=category,
-        gtin=gtin,
-        batch_no=batch_no,
-        received_from=received_from,
-        received_to=received_to,
-        adverse_event=adverse_event,
-    )
-
-
-# Both the register and its export are filtered by the same query string.
-SELECTION = {"selection": Provide(_register_query, sync_to_thread=False)}
-
-
-@get(
-    "/complaints",
-    guards=[signed_in, READ_ALL],
-    dependencies=SELECTION,
-    include_in_schema=False,
-)
-async def complaint_register(
-    request: Request[Actor, Any, Any], selection: RegisterQuery, offset: Offset = 0
+    offset: Offset = 0,
 ) -> Template:
+    typed = (q, status, category, gtin, batch_no, received_from, received_to, adverse_event)
+    selection = RegisterQuery.of(*typed)
     form = FormState(values=selection.values)
     items: list[Complaint] = []
     total, status_code = 0, 200
@@ -214,17 +193,23 @@ def _register_row(complaint: Complaint, _: Callable[[str], str]) -> list[Any]:
     ]
 
 
-@get(
-    "/complaints/export",
-    guards=[signed_in, READ_ALL],
-    dependencies=SELECTION,
-    include_in_schema=False,
-)
+@get("/complaints/export", guards=[signed_in, READ_ALL], include_in_schema=False)
 async def export_register(
-    request: Request[Actor, Any, Any], format: FormatParameter, selection: RegisterQuery
+    request: Request[Actor, Any, Any],
+    format: FormatParameter,
+    q: Text = None,
+    status: Text = None,
+    category: Text = None,
+    gtin: Text = None,
+    batch_no: Text = None,
+    received_from: Text = None,
+    received_to: Text = None,
+    adverse_event: Text = None,
 ) -> Response[Any]:
     """The complaint register as /complaints shows it for the same filter, every page."""
     _ = gettext_for(request)
+    typed = (q, status, category, gtin, batch_no, received_from, received_to, adverse_event)
+    selection = RegisterQuery.of(*typed)
     try:
         register = selection.register_filter()
         rows = [_register_row(c, _) async for c in complaints.whole_register(register)]
