@@ -161,21 +161,19 @@ async def make_consignee(
     return consignee
 
 
-def recent_batch_dates() -> dict[str, date]:
-    """Made 90 days ago, good for 700 more: shipments in the last weeks are plausible."""
-    return {
-        "manufactured_on": today() - timedelta(days=90),
-        "expires_on": today() + timedelta(days=700),
-    }
-
-
 async def recent_batch(
     gtin: str | None = None, *, name: str | None = None, quantity_produced: int = 10_000
 ) -> masterdata.Batch:
-    """A batch made 90 days ago (of a new product called `name`, when given)."""
+    """A batch made 90 days ago, good for 700 more, so shipments in the last weeks are
+    plausible (of a new product called `name`, when given)."""
     if name is not None:
         gtin = (await make_product(name=name)).gtin
-    return await make_batch(gtin, quantity_produced=quantity_produced, **recent_batch_dates())
+    return await make_batch(
+        gtin,
+        manufactured_on=today() - timedelta(days=90),
+        expires_on=today() + timedelta(days=700),
+        quantity_produced=quantity_produced,
+    )
 
 
 async def ship(
@@ -238,7 +236,7 @@ async def make_complaint(
 
 async def mark_triaged(complaint_id: int, *, investigate: bool = True) -> None:
     """Triage straight in the table, so tests do not depend on the triage endpoint."""
-    await db.fetch(
+    await db.execute(
         "UPDATE complaint SET status = 'triaged', investigate = {}, category = 'quality_defect', "
         "severity = 'major', triage_reason = {} WHERE id = {}",
         investigate,
