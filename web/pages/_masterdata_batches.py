@@ -18,7 +18,7 @@ from web.pages._masterdata_lists import (
     Offset,
     Search,
     every_row,
-    listing,
+    list_page,
     search_text,
 )
 from web.pages.export import FormatParameter, download
@@ -45,18 +45,18 @@ async def _batches_page(
     conflict: str | None = None,
 ) -> Template:
     q = search_text(q)
-    batches, total = await masterdata.list_batches(None, PAGE_SIZE, offset, q=q)
+    found = await masterdata.list_batches(None, PAGE_SIZE, offset, q=q)
     products, _count = await masterdata.list_products(CHOICES_MAX)
-    return page(
+    return list_page(
         request,
-        "masterdata/batches.html",
-        {
-            **listing(batches, total, q, offset),
-            "form": form or FormState(),
-            "conflict": conflict,
-            "products": products,
-        },
+        "batches.html",
+        found,
+        q,
+        offset,
+        form,
         status_code=status_code,
+        conflict=conflict,
+        products=products,
     )
 
 

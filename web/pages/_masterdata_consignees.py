@@ -20,7 +20,7 @@ from web.pages._masterdata_lists import (
     Offset,
     Search,
     every_row,
-    listing,
+    list_page,
     search_text,
 )
 from web.pages.export import FormatParameter, download
@@ -57,18 +57,19 @@ async def _consignees_page(
 ) -> Template:
     q = search_text(q)
     kind_value = kind.value if kind else ""
-    consignees, total = await masterdata.list_consignees(kind_value or None, PAGE_SIZE, offset, q=q)
-    return page(
+    found = await masterdata.list_consignees(kind_value or None, PAGE_SIZE, offset, q=q)
+    return list_page(
         request,
-        "masterdata/consignees.html",
-        {
-            **listing(consignees, total, q, offset, kind=kind_value),
-            "kind": kind_value,
-            "kind_names": _kinds(request),
-            "form": form or FormState(),
-            "conflict": conflict,
-        },
+        "consignees.html",
+        found,
+        q,
+        offset,
+        form,
         status_code=status_code,
+        query={"kind": kind_value},
+        kind=kind_value,
+        kind_names=_kinds(request),
+        conflict=conflict,
     )
 
 

@@ -7,9 +7,14 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
+from litestar import Request
 from litestar.params import Parameter
+from litestar.response import Template
 
+from recall.actors import Actor
 from recall.masterdata import ConsigneeKind
+from web.pages.forms import FormState
+from web.pages.render import page
 from web.pages.session import signed_in
 from web.security import MASTER_DATA_WRITE
 
@@ -30,17 +35,37 @@ def search_text(q: str | None) -> str:
     return " ".join((q or "").split())
 
 
-def listing(rows: list[Any], total: int, q: str, offset: int, **query: str) -> dict[str, Any]:
-    """What the list templates need for the search box and the pager."""
-    kept = {"q": q, **query}
-    return {
-        "rows": rows,
-        "total": total,
-        "q": q,
-        "offset": offset,
-        "page_size": PAGE_SIZE,
-        "query": "".join(f"&{urlencode({name: value})}" for name, value in kept.items() if value),
-    }
+def list_page(
+    request: Request[Actor, Any, Any],
+    template: str,
+    found: tuple[list[Any], int],
+    q: str,
+    offset: int,
+    form: FormState | None,
+    *,
+    status_code: int,
+    query: dict[str, str] | None = None,
+    **shown: Any,
+) -> Template:
+    """A list with its search box, its pager (kept `query` values too) and the form that adds a
+    record; `shown` is what else the template needs."""
+    rows, total = found
+    kept = {"q": q, **(query or {})}
+    return page(
+        request,
+        f"masterdata/{template}",
+        {
+            "rows": rows,
+            "total": total,
+            "q": q,
+            "offset": offset,
+            "page_size": PAGE_SIZE,
+            "query": "".join(f"&{urlencode({k: v})}" for k, v in kept.items() if v),
+            "form": form or FormState(),
+            **shown,
+        },
+        status_code=status_code,
+    )
 
 
 async def every_row(fetch: Callable[[int, int], Awaitable[tuple[list[T], int]]]) -> list[T]:

@@ -18,7 +18,15 @@ from recall import masterdata
 from recall.actors import Actor
 from web.api.masterdata import MaterialLotCreate, ProductCreate
 from web.pages import _masterdata_batches, _masterdata_consignees, masterdata_imports
-from web.pages._masterdata_lists import GUARDS, PAGE_SIZE, Id, Offset, Search, listing, search_text
+from web.pages._masterdata_lists import (
+    GUARDS,
+    PAGE_SIZE,
+    Id,
+    Offset,
+    Search,
+    list_page,
+    search_text,
+)
 from web.pages.forms import FormState, form_action, read
 from web.pages.render import page, see_other
 
@@ -63,17 +71,17 @@ async def _products_page(
     saved: str | None = None,
 ) -> Template:
     q = search_text(q)
-    products, total = await masterdata.list_products(PAGE_SIZE, offset, q=q)
-    return page(
+    found = await masterdata.list_products(PAGE_SIZE, offset, q=q)
+    return list_page(
         request,
-        "masterdata/products.html",
-        {
-            **listing(products, total, q, offset),
-            "form": form or FormState(),
-            "conflict": conflict,
-            "saved": saved,
-        },
+        "products.html",
+        found,
+        q,
+        offset,
+        form,
         status_code=status_code,
+        conflict=conflict,
+        saved=saved,
     )
 
 
@@ -117,12 +125,16 @@ async def _lots_page(
     conflict: str | None = None,
 ) -> Template:
     q = search_text(q)
-    lots, total = await masterdata.list_material_lots(PAGE_SIZE, offset, q=q)
-    return page(
+    found = await masterdata.list_material_lots(PAGE_SIZE, offset, q=q)
+    return list_page(
         request,
-        "masterdata/material_lots.html",
-        {**listing(lots, total, q, offset), "form": form or FormState(), "conflict": conflict},
+        "material_lots.html",
+        found,
+        q,
+        offset,
+        form,
         status_code=status_code,
+        conflict=conflict,
     )
 
 
