@@ -230,19 +230,14 @@ async def test_drill_flag_and_figures_stay_on_a_closed_recall(client, accounted)
 
 async def test_a_proposal_has_no_readiness_figures_yet(client):
     batch = await make_batch()
-    proposed = await client.post(
-        "/api/recalls",
-        json={
-            "reason": "Mock recall",
-            "recall_class": "III",
-            "recall_type": "voluntary",
-            "depth": "wholesale",
-            "profile": "bpom",
-            "health_hazard_assessment": "Drill only.",
-            "batch_ids": [batch.id],
-            "drill": True,
-        },
-        headers=await headers_for("qa"),
+    proposed = await propose(
+        client,
+        reason="Mock recall",
+        recall_class="III",
+        depth="wholesale",
+        health_hazard_assessment="Drill only.",
+        batch_ids=[batch.id],
+        drill=True,
     )
     shown = await recall_read(client, proposed["id"])
     assert shown["drill"] is True
