@@ -15,7 +15,8 @@ import httpx
 from recall import masterdata
 from recall.clock import today
 from recall.masterdata import tables
-from tests.factories import PASSWORD, headers_for, make_batch, make_product
+from tests import factories
+from tests.factories import make_batch, make_product, propose
 
 ROWS_PER_INSERT = 1000
 TIER_ONE_UNITS = 100_000
@@ -91,26 +92,14 @@ async def distribute_nationally(
 
 async def propose_for(api: httpx.AsyncClient, distribution: Distribution) -> int:
     """A class I recall of the distributed batch to retail level, proposed by QA; its id."""
-    proposed = await api.post(
-        "/api/recalls",
-        json={
-            "batch_ids": [distribution.batch_id],
-            "reason": "Diethylene glycol above limit in the solvent lot",
-            "recall_class": "I",
-            "recall_type": "voluntary",
-            "depth": "retail",
-            "profile": "bpom",
-            "health_hazard_assessment": "Acute kidney injury possible; life-threatening.",
-        },
-        headers=await headers_for("qa"),
+    proposed = await propose(
+        api,
+        batch_ids=[distribution.batch_id],
+        health_hazard_assessment="Acute kidney injury possible; life-threatening.",
     )
-    assert proposed.status_code == 201, proposed.text
-    return int(proposed.json()["id"])
+    return int(proposed["id"])
 
 
 async def approve(api: httpx.AsyncClient, recall_id: int) -> httpx.Response:
-    return await api.post(
-        f"/api/recalls/{recall_id}/approve",
-        json={"password": PASSWORD, "meaning": "Approved for execution"},
-        headers=await headers_for("qa_manager"),
-    )
+    """The QA manager's signed approval of the recall, for execution."""
+    return await factories.approve(api, recall_id, meaning="Approved for execution")
