@@ -252,12 +252,15 @@ async def reply_to_complaint(actor: Actor, complaint_id: int, message: str) -> C
     return await get_complaint(complaint.id)
 
 
-# The status of an investigation by its id, from the context that keeps investigations.
-InvestigationStatusOf = Callable[[int], Awaitable[str | None]]
+# Whether an investigation (by id) is concluded, from the context that keeps investigations.
+InvestigationConcluded = Callable[[int], Awaitable[bool]]
 
 
 async def close_complaint(
-    actor: Actor, complaint_id: int, resolution: str, investigation_status: InvestigationStatusOf
+    actor: Actor,
+    complaint_id: int,
+    resolution: str,
+    investigation_concluded: InvestigationConcluded,
 ) -> Complaint:
     """Close a triaged complaint not under investigation, or one whose investigation concluded.
 
@@ -267,10 +270,10 @@ async def close_complaint(
     complaint = await get_complaint(complaint_id)
     now = clock.now()
     async with db.transaction():
-        status = None
-        if complaint.investigation_id is not None:
-            status = await investigation_status(complaint.investigation_id)
-        closed = check_closable(complaint.status, complaint.investigate, status)
+        concluded = complaint.investigation_id is not None and await investigation_concluded(
+            complaint.investigation_id
+        )
+        closed = check_closable(complaint.status, complaint.investigate, concluded)
         changed = await db.fetch(
             "UPDATE complaint SET status = {}, closed_at = {}, resolution = {}, "
             "version = version + 1 WHERE id = {} AND version = {} AND status = {} RETURNING id",

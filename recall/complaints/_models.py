@@ -25,8 +25,6 @@ REPLY_MAX = 5000
 RESOLUTION_MAX = 5000
 UNTRIAGED = "untriaged"  # the trend bucket of complaints not yet categorised
 TREND_MONTHS = 12
-# As stored by recall.investigations (which imports this package, not the reverse).
-INVESTIGATION_CONCLUDED = "concluded"
 
 
 class Channel(StrEnum):
@@ -293,7 +291,7 @@ def check_reply_allowed(status: str) -> None:
 
 
 def check_closable(
-    status: str, investigate: bool | None, investigation_status: str | None
+    status: str, investigate: bool | None, investigation_concluded: bool
 ) -> ComplaintStatus:
     """CLOSED if the complaint may close now; Conflict saying what must happen first otherwise."""
     current = ComplaintStatus(status)
@@ -304,10 +302,7 @@ def check_closable(
             "triage decided to investigate: attach the complaint to an investigation "
             "and close it once that investigation is concluded"
         )
-    if (
-        current is ComplaintStatus.UNDER_INVESTIGATION
-        and investigation_status != INVESTIGATION_CONCLUDED
-    ):
+    if current is ComplaintStatus.UNDER_INVESTIGATION and not investigation_concluded:
         raise Conflict("the complaint's investigation is not concluded yet")
     return transition(current, ComplaintStatus.CLOSED)
 

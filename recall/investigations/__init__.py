@@ -3,6 +3,7 @@
 from recall.investigations._lifecycle import (
     add_capa,
     close_complaint,
+    complaint_closable,
     complete_capa,
     conclude_investigation,
     open_investigation,
@@ -71,6 +72,7 @@ __all__ = [
     "Unchanged",
     "add_capa",
     "close_complaint",
+    "complaint_closable",
     "complaints_to_investigate",
     "complete_capa",
     "conclude_investigation",

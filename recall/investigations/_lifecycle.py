@@ -90,14 +90,26 @@ async def _reference_of(investigation_id: int) -> str:
 # Complaints of an investigation ---------------------------------------------------------
 
 
-async def _status_of(investigation_id: int) -> str | None:
+async def _concluded(investigation_id: int) -> bool:
     rows = await db.fetch("SELECT status FROM investigation WHERE id = {}", investigation_id)
-    return str(rows[0]["status"]) if rows else None
+    return bool(rows) and rows[0]["status"] == InvestigationStatus.CONCLUDED
 
 
 async def close_complaint(actor: Actor, complaint_id: int, resolution: str) -> complaints.Complaint:
     """Close a triaged complaint not under investigation, or one whose investigation concluded."""
-    return await complaints.close_complaint(actor, complaint_id, resolution, _status_of)
+    return await complaints.close_complaint(actor, complaint_id, resolution, _concluded)
+
+
+async def complaint_closable(complaint: complaints.Complaint) -> bool:
+    """Whether close_complaint would close it now."""
+    concluded = complaint.investigation_id is not None and await _concluded(
+        complaint.investigation_id
+    )
+    try:
+        complaints.check_closable(complaint.status, complaint.investigate, concluded)
+    except Conflict:
+        return False
+    return True
 
 
 # Findings -------------------------------------------------------------------------------

@@ -89,26 +89,25 @@ def test_no_reply_to_a_closed_complaint():
 
 
 def test_close_a_triaged_complaint_not_investigated():
-    assert check_closable("triaged", False, None) is ComplaintStatus.CLOSED
+    assert check_closable("triaged", False, False) is ComplaintStatus.CLOSED
 
 
 def test_close_after_the_investigation_concluded():
-    assert check_closable("under_investigation", True, "concluded") is ComplaintStatus.CLOSED
+    assert check_closable("under_investigation", True, True) is ComplaintStatus.CLOSED
 
 
 @pytest.mark.parametrize(
-    ("status", "investigate", "investigation_status", "says"),
+    ("status", "investigate", "investigation_concluded", "says"),
     [
-        ("received", None, None, "triaged"),
-        ("triaged", True, None, "investigat"),
-        ("under_investigation", True, "open", "not concluded"),
-        ("under_investigation", True, None, "not concluded"),
-        ("closed", False, None, "closed"),
+        ("received", None, False, "triaged"),
+        ("triaged", True, False, "investigat"),
+        ("under_investigation", True, False, "not concluded"),
+        ("closed", False, False, "closed"),
     ],
 )
-def test_forbidden_closures_say_why(status, investigate, investigation_status, says):
+def test_forbidden_closures_say_why(status, investigate, investigation_concluded, says):
     with pytest.raises(Conflict, match=says):
-        check_closable(status, investigate, investigation_status)
+        check_closable(status, investigate, investigation_concluded)
 
 
 def test_trend_window_defaults_to_twelve_calendar_months():

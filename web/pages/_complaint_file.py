@@ -12,8 +12,8 @@ from litestar.response import Template
 
 from recall import complaints, investigations
 from recall.actors import Actor, Role
-from recall.complaints import Complaint, ComplaintStatus, check_closable
-from recall.errors import Conflict, InvalidInput
+from recall.complaints import Complaint, ComplaintStatus
+from recall.errors import InvalidInput
 from recall.rules import MAX_ID
 from recall.settings import get_settings
 from web.api.complaints import ComplaintClose, ComplaintTriage, ReplyCreate
@@ -29,15 +29,7 @@ VERSION_FIELD = "version"
 
 async def _closable(complaint: Complaint) -> bool:
     """Whether the domain would close it now: the close form is offered only then."""
-    investigation_status = None
-    if complaint.investigation_id is not None:
-        investigation = await investigations.get_investigation(complaint.investigation_id)
-        investigation_status = investigation.status
-    try:
-        check_closable(complaint.status, complaint.investigate, investigation_status)
-    except Conflict:
-        return False
-    return True
+    return await investigations.complaint_closable(complaint)
 
 
 async def _complaint_page(
