@@ -392,3 +392,13 @@ def test_a_worker_process_loads_no_litestar():
         "assert 'litestar' not in sys.modules, 'litestar loaded'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_recall_statuses_notices_reads_are_the_ones_recalls_stores():
+    # notices reads the recall table's status; recalls imports notices, so it cannot import them
+    from recall.notices import _consignee, _reminders
+    from recall.recalls import RecallStatus
+
+    assert _consignee.PROPOSED == RecallStatus.PROPOSED
+    assert _consignee.CLOSED == RecallStatus.CLOSED
+    assert _reminders.IN_PROGRESS == RecallStatus.IN_PROGRESS
