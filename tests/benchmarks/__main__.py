@@ -19,6 +19,7 @@ BENCHMARKS = {
     "dashboard": "recall dashboard read with 43,501 notices",
     "import_shipments": "shipments CSV import",
     "import_bad_lines": "200,000 bad CSV lines while /health is asked",
+    "deep_json": "request-body depth check against decoding the body",
 }
 
 TARGETS: dict[str, tuple[str, Callable[[float, float], bool], float]] = {
@@ -30,6 +31,7 @@ TARGETS: dict[str, tuple[str, Callable[[float, float], bool], float]] = {
     "dashboard_p95_ms": ("≤", operator.le, 100),
     "import_bad_answer_bytes": ("≤", operator.le, 200_000),
     "import_bad_health_max_ms": ("≤", operator.le, 250),
+    "depth_check_ratio": ("≤", operator.le, 1.0),
 }
 
 
