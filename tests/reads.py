@@ -24,6 +24,14 @@ async def recall_read(client: Client, recall_id: int, role: str = "qa") -> dict:
     return response.json()
 
 
+async def investigation_read(
+    client: Client, headers: dict[str, str], investigation_id: int
+) -> dict:
+    response = await client.get(f"/api/investigations/{investigation_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 async def trail(client: Client, notice_id: int) -> list[str]:
     """The audit actions recorded on a notice, oldest first."""
     response = await client.get(
