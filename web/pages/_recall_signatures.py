@@ -3,6 +3,7 @@ cases as the API."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -47,6 +48,32 @@ def _signing_locked(form: Any, _: Any) -> FormState:
     return FormState.failed(form, InvalidInput("password", text))
 
 
+async def _signed(
+    request: Request[Actor, Any, Any],
+    recall_id: int,
+    form: Any,
+    sign: Callable[[], Awaitable[None]],
+    again: Callable[[FormState, int], Awaitable[Template]],
+) -> Response[Any]:
+    """A signature form's answer: back to the recall (303) once `sign()` signed. A refused
+    signature shows the form again through `again(state, status_code)`: the reason beside its
+    field (422), a wrong password (401), a signer locked out for a while (429, Retry-After).
+    The refusals particular to one signature (Forbidden, Conflict) go on to the caller."""
+    _ = gettext_for(request)
+    try:
+        await sign()
+    except InvalidInput as exc:
+        return await again(FormState.failed(form, exc), 422)
+    except NotAuthenticated:
+        failed = FormState.failed(form, InvalidInput("password", _("The password is wrong")))
+        return await again(failed, 401)
+    except TooManyAttempts as exc:
+        locked = await again(_signing_locked(form, _), 429)
+        locked.set_header("Retry-After", str(exc.retry_after))
+        return locked
+    return Redirect(f"/recalls/{recall_id}", status_code=303, headers=HEADERS)
+
+
 async def _approval(
     request: Request[Actor, Any, Any],
     recall: recalls.Recall,
@@ -65,13 +92,21 @@ async def _approval(
     )
 
 
-def _not_proposed(request: Request[Any, Any, Any], recall: recalls.Recall) -> Template:
+def _not_now(
+    request: Request[Any, Any, Any], recall: recalls.Recall, title: str, reason: str
+) -> Template:
+    """Refused for the recall's status (409): `reason` names the recall and its status."""
     _ = gettext_for(request)
-    text = _("%(reference)s is not waiting for approval: it is %(status)s.") % {
+    text = _(reason) % {
         "reference": recall.reference,
         "status": _(RECALL_STATUS_NAMES[RecallStatus(recall.status)]).lower(),
     }
-    return _message(request, N_("Already decided"), text, 409, recall.id)
+    return _message(request, title, text, 409, recall.id)
+
+
+def _not_proposed(request: Request[Any, Any, Any], recall: recalls.Recall) -> Template:
+    reason = N_("%(reference)s is not waiting for approval: it is %(status)s.")
+    return _not_now(request, recall, N_("Already decided"), reason)
 
 
 @get(
@@ -97,24 +132,23 @@ async def approval_form(request: Request[Actor, Any, Any], recall_id: RecallId) 
 async def approve(request: Request[Actor, Any, Any], recall_id: RecallId) -> Response[Any]:
     form = await request.form()
     recall = await recalls.get_recall(recall_id)
-    _ = gettext_for(request)
-    try:
+
+    async def sign() -> None:
         data = read(form, RecallApprove)
         await recalls.approve_recall(request.user, recall_id, data.password, data.meaning)
-    except InvalidInput as exc:
-        return await _approval(request, recall, FormState.failed(form, exc), 422)
-    except NotAuthenticated:
-        failed = FormState.failed(form, InvalidInput("password", _("The password is wrong")))
-        return await _approval(request, recall, failed, 401)
-    except TooManyAttempts as exc:
-        locked = await _approval(request, recall, _signing_locked(form, _), 429)
-        locked.set_header("Retry-After", str(exc.retry_after))
-        return locked
+
+    try:
+        return await _signed(
+            request,
+            recall_id,
+            form,
+            sign,
+            lambda state, code: _approval(request, recall, state, code),
+        )
     except Forbidden:
         return _four_eyes(request, recall_id)
     except Conflict:
         return _not_proposed(request, await recalls.get_recall(recall_id))
-    return Redirect(f"/recalls/{recall_id}", status_code=303, headers=HEADERS)
 
 
 async def _closure(
@@ -139,12 +173,8 @@ async def _closure(
 
 
 def _not_in_progress(request: Request[Any, Any, Any], recall: recalls.Recall) -> Template:
-    _ = gettext_for(request)
-    text = _("%(reference)s cannot be closed: it is %(status)s.") % {
-        "reference": recall.reference,
-        "status": _(RECALL_STATUS_NAMES[RecallStatus(recall.status)]).lower(),
-    }
-    return _message(request, N_("Cannot be closed"), text, 409, recall.id)
+    reason = N_("%(reference)s cannot be closed: it is %(status)s.")
+    return _not_now(request, recall, N_("Cannot be closed"), reason)
 
 
 @get(
@@ -169,22 +199,23 @@ async def close(request: Request[Actor, Any, Any], recall_id: RecallId) -> Respo
     recall = await recalls.get_recall(recall_id)
     if not _is_open(recall):
         return _not_in_progress(request, recall)
-    _ = gettext_for(request)
-    try:
+
+    async def sign() -> None:
         data = read(form, RecallClose)
         await recalls.close_recall(
             request.user, recall_id, data.password, data.meaning, data.justification
         )
-    except InvalidInput as exc:
-        return await _closure(request, recall, FormState.failed(form, exc), 422)
-    except NotAuthenticated:
-        failed = FormState.failed(form, InvalidInput("password", _("The password is wrong")))
-        return await _closure(request, recall, failed, 401)
-    except TooManyAttempts as exc:
-        locked = await _closure(request, recall, _signing_locked(form, _), 429)
-        locked.set_header("Retry-After", str(exc.retry_after))
-        return locked
+
+    try:
+        return await _signed(
+            request,
+            recall_id,
+            form,
+            sign,
+            lambda state, code: _closure(request, recall, state, code),
+        )
     except Conflict:
+        _ = gettext_for(request)
         current = await recalls.get_recall(recall_id)
         if not _is_open(current):
             return _not_in_progress(request, current)
@@ -197,4 +228,3 @@ async def close(request: Request[Actor, Any, Any], recall_id: RecallId) -> Respo
             ),
         )
         return await _closure(request, current, failed, 409)
-    return Redirect(f"/recalls/{recall_id}", status_code=303, headers=HEADERS)
