@@ -241,6 +241,22 @@ class ApiKeyCreated(msgspec.Struct):
     key: str
 
 
+async def add_consignee(actor: Actor, data: ConsigneeCreate) -> tuple[masterdata.Consignee, str]:
+    """Add the consignee `data` describes; it and its signing secret (shown once)."""
+    return await masterdata.create_consignee(
+        actor,
+        data.code,
+        data.name,
+        data.kind.value,
+        parent_code=data.parent_code,
+        email=data.email,
+        phone=data.phone,
+        after_hours_phone=data.after_hours_phone,
+        webhook_url=data.webhook_url,
+        province=data.province,
+    )
+
+
 class ConsigneeController(Controller):
     path = "/api/consignees"
     tags = ["master data"]
@@ -249,18 +265,7 @@ class ConsigneeController(Controller):
     async def create_consignee(
         self, data: JSONBody[ConsigneeCreate], request: Request[Actor, Any, Any]
     ) -> ConsigneeCreated:
-        consignee, secret = await masterdata.create_consignee(
-            request.user,
-            data.code,
-            data.name,
-            data.kind.value,
-            parent_code=data.parent_code,
-            email=data.email,
-            phone=data.phone,
-            after_hours_phone=data.after_hours_phone,
-            webhook_url=data.webhook_url,
-            province=data.province,
-        )
+        consignee, secret = await add_consignee(request.user, data)
         return read_model(ConsigneeCreated, consignee, webhook_secret=secret)
 
     @get("/", operation_id="ListConsignees", guards=[QUALITY_READ])

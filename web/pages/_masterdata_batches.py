@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -13,13 +14,12 @@ from web.api.masterdata import BatchCreate, BatchMaterialCreate
 from web.pages._masterdata_lists import (
     CHOICES_MAX,
     GUARDS,
-    PAGE_SIZE,
     Id,
     Offset,
     Search,
     every_row,
-    list_page,
     search_text,
+    searched_page,
 )
 from web.pages.export import FormatParameter, download
 from web.pages.forms import FormState, form_action, read
@@ -40,23 +40,12 @@ async def _batches_page(
     q: str | None = None,
     offset: int = 0,
     form: FormState | None = None,
-    *,
-    status_code: int = 200,
-    conflict: str | None = None,
+    **shown: Any,
 ) -> Template:
-    q = search_text(q)
-    found = await masterdata.list_batches(None, PAGE_SIZE, offset, q=q)
     products, _count = await masterdata.list_products(CHOICES_MAX)
-    return list_page(
-        request,
-        "batches.html",
-        found,
-        q,
-        offset,
-        form,
-        status_code=status_code,
-        conflict=conflict,
-        products=products,
+    every_product = partial(masterdata.list_batches, None)
+    return await searched_page(
+        request, "batches.html", every_product, q, offset, form, products=products, **shown
     )
 
 

@@ -3,6 +3,7 @@ shown once), one consignee."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -11,17 +12,16 @@ from litestar.response import Template
 from recall import masterdata
 from recall.actors import Actor
 from recall.masterdata import ConsigneeKind
-from web.api.masterdata import ConsigneeCreate
+from web.api.masterdata import ConsigneeCreate, add_consignee
 from web.pages._masterdata_lists import (
     GUARDS,
-    PAGE_SIZE,
     Id,
     Kind,
     Offset,
     Search,
     every_row,
-    list_page,
     search_text,
+    searched_page,
 )
 from web.pages.export import FormatParameter, download
 from web.pages.forms import FormState, form_action, read
@@ -51,25 +51,20 @@ async def _consignees_page(
     kind: ConsigneeKind | None = None,
     offset: int = 0,
     form: FormState | None = None,
-    *,
-    status_code: int = 200,
-    conflict: str | None = None,
+    **shown: Any,
 ) -> Template:
-    q = search_text(q)
     kind_value = kind.value if kind else ""
-    found = await masterdata.list_consignees(kind_value or None, PAGE_SIZE, offset, q=q)
-    return list_page(
+    return await searched_page(
         request,
         "consignees.html",
-        found,
+        partial(masterdata.list_consignees, kind_value or None),
         q,
         offset,
         form,
-        status_code=status_code,
         query={"kind": kind_value},
         kind=kind_value,
         kind_names=_kinds(request),
-        conflict=conflict,
+        **shown,
     )
 
 
@@ -85,19 +80,7 @@ async def create_consignee(request: Request[Actor, Any, Any]) -> Response[Any]:
     form = await request.form()
 
     async def create() -> tuple[masterdata.Consignee, str]:
-        data = read(form, ConsigneeCreate)
-        return await masterdata.create_consignee(
-            request.user,
-            data.code,
-            data.name,
-            data.kind.value,
-            parent_code=data.parent_code,
-            email=data.email,
-            phone=data.phone,
-            after_hours_phone=data.after_hours_phone,
-            webhook_url=data.webhook_url,
-            province=data.province,
-        )
+        return await add_consignee(request.user, read(form, ConsigneeCreate))
 
     def created(result: tuple[masterdata.Consignee, str]) -> Template:
         # The signing secret is shown on this answer only (as the API does): no redirect, no copy.

@@ -68,6 +68,34 @@ def list_page(
     )
 
 
+async def searched_page(
+    request: Request[Actor, Any, Any],
+    template: str,
+    listing: Callable[..., Awaitable[tuple[list[Any], int]]],
+    q: str | None,
+    offset: int,
+    form: FormState | None,
+    *,
+    status_code: int = 200,
+    conflict: str | None = None,
+    **shown: Any,
+) -> Template:
+    """The page of `listing(PAGE_SIZE, offset, q=...)` for the search `q`, shown by list_page."""
+    q = search_text(q)
+    found = await listing(PAGE_SIZE, offset, q=q)
+    return list_page(
+        request,
+        template,
+        found,
+        q,
+        offset,
+        form,
+        status_code=status_code,
+        conflict=conflict,
+        **shown,
+    )
+
+
 async def every_row(fetch: Callable[[int, int], Awaitable[tuple[list[T], int]]]) -> list[T]:
     """Every row of a list, read a page at a time."""
     found: list[T] = []

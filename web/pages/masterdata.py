@@ -18,15 +18,7 @@ from recall import masterdata
 from recall.actors import Actor
 from web.api.masterdata import MaterialLotCreate, ProductCreate
 from web.pages import _masterdata_batches, _masterdata_consignees, masterdata_imports
-from web.pages._masterdata_lists import (
-    GUARDS,
-    PAGE_SIZE,
-    Id,
-    Offset,
-    Search,
-    list_page,
-    search_text,
-)
+from web.pages._masterdata_lists import GUARDS, Id, Offset, Search, searched_page
 from web.pages.forms import FormState, form_action, read
 from web.pages.render import page, see_other
 
@@ -66,22 +58,11 @@ async def _products_page(
     offset: int = 0,
     form: FormState | None = None,
     *,
-    status_code: int = 200,
-    conflict: str | None = None,
     saved: str | None = None,
+    **shown: Any,
 ) -> Template:
-    q = search_text(q)
-    found = await masterdata.list_products(PAGE_SIZE, offset, q=q)
-    return list_page(
-        request,
-        "products.html",
-        found,
-        q,
-        offset,
-        form,
-        status_code=status_code,
-        conflict=conflict,
-        saved=saved,
+    return await searched_page(
+        request, "products.html", masterdata.list_products, q, offset, form, saved=saved, **shown
     )
 
 
@@ -120,21 +101,10 @@ async def _lots_page(
     q: str | None = None,
     offset: int = 0,
     form: FormState | None = None,
-    *,
-    status_code: int = 200,
-    conflict: str | None = None,
+    **shown: Any,
 ) -> Template:
-    q = search_text(q)
-    found = await masterdata.list_material_lots(PAGE_SIZE, offset, q=q)
-    return list_page(
-        request,
-        "material_lots.html",
-        found,
-        q,
-        offset,
-        form,
-        status_code=status_code,
-        conflict=conflict,
+    return await searched_page(
+        request, "material_lots.html", masterdata.list_material_lots, q, offset, form, **shown
     )
 
 
