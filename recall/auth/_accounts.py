@@ -24,12 +24,12 @@ from recall.rules import is_valid_id
 MAX_PAGE = 500
 FULL_NAME_MAX = 200
 
-_LIST_SQL = (
-    "SELECT u.id AS id, u.username AS username, u.full_name AS full_name, u.roles AS roles, "
+_LIST_COLUMNS = (
+    "u.id AS id, u.username AS username, u.full_name AS full_name, u.roles AS roles, "
     "u.active AS active, u.created_at AS created_at, u.last_sign_in_at AS last_sign_in_at, "
-    "c.code AS consignee_code FROM app_user u LEFT JOIN consignee c ON c.id = u.consignee "
-    "ORDER BY u.username LIMIT {} OFFSET {}"
+    "c.code AS consignee_code"
 )
+_USERS = "app_user u LEFT JOIN consignee c ON c.id = u.consignee"
 
 
 async def list_users(limit: int = 50, offset: int = 0) -> tuple[list[User], int]:
@@ -38,9 +38,8 @@ async def list_users(limit: int = 50, offset: int = 0) -> tuple[list[User], int]
         raise InvalidInput("limit", f"between 1 and {MAX_PAGE}")
     if offset < 0:
         raise InvalidInput("offset", "must not be negative")
-    rows = await db.fetch(_LIST_SQL, limit, offset)
-    total = await db.fetch("SELECT COUNT(*) AS n FROM app_user")
-    return [_user(row) for row in rows], int(total[0]["n"])
+    rows, total = await db.fetch_page(_LIST_COLUMNS, _USERS, "u.username", [], limit, offset)
+    return [_user(row) for row in rows], total
 
 
 async def _target(user_id: int) -> Mapping[str, Any]:

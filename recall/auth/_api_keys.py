@@ -111,12 +111,12 @@ async def create_api_key(actor: Actor, consignee_id: int) -> str:
     return key
 
 
-_LIST_SQL = (
-    "SELECT k.id AS id, k.prefix AS prefix, k.consignee AS consignee_id, c.code AS code, "
+_COLUMNS = (
+    "k.id AS id, k.prefix AS prefix, k.consignee AS consignee_id, c.code AS code, "
     "c.name AS name, k.created_by AS created_by, k.created_at AS created_at, "
-    "k.last_used_at AS last_used_at, k.revoked_at AS revoked_at, k.revoked_by AS revoked_by "
-    "FROM api_key k JOIN consignee c ON c.id = k.consignee "
+    "k.last_used_at AS last_used_at, k.revoked_at AS revoked_at, k.revoked_by AS revoked_by"
 )
+_KEYS = "api_key k JOIN consignee c ON c.id = k.consignee"
 
 
 def _info(row: Mapping[str, Any]) -> ApiKeyInfo:
@@ -139,20 +139,16 @@ async def list_api_keys(
 ) -> tuple[list[ApiKeyInfo], int]:
     """Keys newest first, of one consignee when `consignee_code` is given, and their count."""
     _require_admin(actor)
-    where, values = ("WHERE c.code = {} ", [consignee_code.strip()]) if consignee_code else ("", [])
-    counted = await db.fetch(
-        "SELECT count(*) AS n FROM api_key k JOIN consignee c ON c.id = k.consignee " + where,
-        *values,
-    )
-    rows = await db.fetch(
-        _LIST_SQL + where + "ORDER BY k.id DESC LIMIT {} OFFSET {}", *values, limit, offset
-    )
-    return [_info(row) for row in rows], int(counted[0]["n"])
+    by_code = ("c.code = {}", [consignee_code.strip()]) if consignee_code else ("", [])
+    where, values = db.where(by_code)
+    rows, total = await db.fetch_page(_COLUMNS, _KEYS + where, "k.id DESC", values, limit, offset)
+    return [_info(row) for row in rows], total
 
 
 async def get_api_key(actor: Actor, key_id: int) -> ApiKeyInfo:
     _require_admin(actor)
-    rows = await db.fetch(_LIST_SQL + "WHERE k.id = {}", key_id) if is_valid_id(key_id) else []
+    found = f"SELECT {_COLUMNS} FROM {_KEYS} WHERE k.id = {{}}"
+    rows = await db.fetch(found, key_id) if is_valid_id(key_id) else []
     if not rows:
         raise NotFound(f"API key {key_id} not found")
     return _info(rows[0])

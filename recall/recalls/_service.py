@@ -49,22 +49,22 @@ async def batches_by_id(batch_ids: list[int]) -> list[masterdata.BatchView]:
     return [masterdata.batch_view(row) for row in rows]
 
 
-async def _batches_of_lot(lot_id: int) -> list[masterdata.BatchView]:
+async def _batches_in(table: str, column: str, key: int) -> list[masterdata.BatchView]:
+    """The batches `table` links to the row `key` of its `column`."""
     rows = await db.fetch(
-        _BATCH_SQL + "WHERE b.id IN (SELECT batch FROM batch_material WHERE material_lot = {}) "
+        _BATCH_SQL + f"WHERE b.id IN (SELECT batch FROM {table} WHERE {column} = {{}}) "
         "ORDER BY b.batch_no, b.id",
-        lot_id,
+        key,
     )
     return [masterdata.batch_view(row) for row in rows]
+
+
+async def _batches_of_lot(lot_id: int) -> list[masterdata.BatchView]:
+    return await _batches_in("batch_material", "material_lot", lot_id)
 
 
 async def _recalled_batches(recall_id: int) -> list[masterdata.BatchView]:
-    rows = await db.fetch(
-        _BATCH_SQL + "WHERE b.id IN (SELECT batch FROM recall_batch WHERE recall = {}) "
-        "ORDER BY b.batch_no, b.id",
-        recall_id,
-    )
-    return [masterdata.batch_view(row) for row in rows]
+    return await _batches_in("recall_batch", "recall", recall_id)
 
 
 async def covered_batches(
