@@ -192,21 +192,10 @@ async def triage_complaint(actor: Actor, complaint_id: int, triage: TriageReques
         "field_alert_due_at": complaint.field_alert_due_at,
     }
     async with db.transaction():
-        changed = await db.fetch(
-            f"UPDATE complaint SET {', '.join(f'{column} = {{}}' for column in new)}, "
-            "triaged_at = {}, triaged_by = {}, version = version + 1 "
-            "WHERE id = {} AND version = {} AND status = {} RETURNING id",
-            *new.values(),
-            now,
-            actor.id,
-            complaint.id,
-            complaint.version,
-            ComplaintStatus.RECEIVED.value,
-        )
-        if not changed:
-            raise _changed_meanwhile(complaint)
-        await audit.record(
+        await _move(
             actor,
+            complaint,
+            {**new, "triaged_at": now, "triaged_by": actor.id},
             audit.Change(
                 "complaint",
                 complaint.id,
@@ -217,6 +206,25 @@ async def triage_complaint(actor: Actor, complaint_id: int, triage: TriageReques
             ),
         )
     return await get_complaint(complaint.id)
+
+
+async def _move(
+    actor: Actor, complaint: Complaint, changes: dict[str, Any], change: audit.Change
+) -> None:
+    """Set the complaint's columns to `changes` if it is still at the version and status read,
+    and audit `change`; Conflict when another change came first."""
+    assignments = [f"{column} = {{}}" for column in changes] + ["version = version + 1"]
+    changed = await db.fetch(
+        f"UPDATE complaint SET {', '.join(assignments)} "
+        "WHERE id = {} AND version = {} AND status = {} RETURNING id",
+        *changes.values(),
+        complaint.id,
+        complaint.version,
+        complaint.status,
+    )
+    if not changed:
+        raise _changed_meanwhile(complaint)
+    await audit.record(actor, change)
 
 
 def _audited(values: dict[str, Any]) -> dict[str, Any]:
@@ -274,20 +282,10 @@ async def close_complaint(
             complaint.investigation_id
         )
         closed = check_closable(complaint.status, complaint.investigate, concluded)
-        changed = await db.fetch(
-            "UPDATE complaint SET status = {}, closed_at = {}, resolution = {}, "
-            "version = version + 1 WHERE id = {} AND version = {} AND status = {} RETURNING id",
-            closed.value,
-            now,
-            outcome,
-            complaint.id,
-            complaint.version,
-            complaint.status,
-        )
-        if not changed:
-            raise _changed_meanwhile(complaint)
-        await audit.record(
+        await _move(
             actor,
+            complaint,
+            {"status": closed.value, "closed_at": now, "resolution": outcome},
             audit.Change(
                 "complaint",
                 complaint.id,

@@ -112,6 +112,23 @@ async def complaint_closable(complaint: complaints.Complaint) -> bool:
     return True
 
 
+async def _update_at_version(
+    table: str, row_id: int, version: int, changes: dict[str, Any], *, named: str
+) -> None:
+    """Set the row's columns to `changes` if it is still at `version`; Conflict naming the
+    record `named` when another change came first."""
+    assignments = [f"{column} = {{}}" for column in changes] + ["version = version + 1"]
+    updated = await db.fetch(
+        f"UPDATE {table} SET {', '.join(assignments)} WHERE id = {{}} AND version = {{}} "
+        "RETURNING id",
+        *changes.values(),
+        row_id,
+        version,
+    )
+    if not updated:
+        raise Conflict(f"the {named} changed meanwhile; reload and try again")
+
+
 # Findings -------------------------------------------------------------------------------
 
 
@@ -174,16 +191,13 @@ async def update_investigation(
                 old["affected_batch_ids"], new["affected_batch_ids"] = before, sorted(batch_ids)
         if new:
             columns = [key for key in new if key != "affected_batch_ids"]
-            assignments = [f"{column} = {{}}" for column in columns] + ["version = version + 1"]
-            updated = await db.fetch(
-                f"UPDATE investigation SET {', '.join(assignments)} "
-                "WHERE id = {} AND version = {} RETURNING id",
-                *(new[column] for column in columns),
+            await _update_at_version(
+                "investigation",
                 investigation_id,
                 row["version"],
+                {column: new[column] for column in columns},
+                named="investigation",
             )
-            if not updated:
-                raise Conflict("the investigation changed meanwhile; reload and try again")
             if replace_batches:
                 await db.execute(
                     "DELETE FROM investigation_batch WHERE investigation = {}", investigation_id
@@ -244,20 +258,19 @@ async def complete_capa(
     async with db.transaction():
         row = await _capa_row(capa_id)
         status = capa_transition(row["status"], CapaStatus.DONE)
-        updated = await db.fetch(
-            "UPDATE capa SET status = {}, completed_at = {}, completed_by = {}, "
-            "completion_note = {}, effectiveness_check_due_on = {}, version = version + 1 "
-            "WHERE id = {} AND version = {} RETURNING id",
-            status.value,
-            completed_at,
-            actor.id,
-            checked_note,
-            check_due,
+        await _update_at_version(
+            "capa",
             capa_id,
             row["version"],
+            {
+                "status": status.value,
+                "completed_at": completed_at,
+                "completed_by": actor.id,
+                "completion_note": checked_note,
+                "effectiveness_check_due_on": check_due,
+            },
+            named="CAPA",
         )
-        if not updated:
-            raise Conflict("the CAPA changed meanwhile; reload and try again")
         new = {
             "status": status.value,
             "completed_at": completed_at.isoformat(),
@@ -284,20 +297,19 @@ async def conclude_investigation(
         row = await _investigation_row(investigation_id)
         check_concludable(row["status"], row["root_cause_category"], row["root_cause"])
         status = investigation_transition(row["status"], InvestigationStatus.CONCLUDED)
-        updated = await db.fetch(
-            "UPDATE investigation SET status = {}, conclusion = {}, recall_recommended = {}, "
-            "concluded_at = {}, concluded_by = {}, version = version + 1 "
-            "WHERE id = {} AND version = {} RETURNING id",
-            status.value,
-            checked,
-            bool(recall_recommended),
-            concluded_at,
-            actor.id,
+        await _update_at_version(
+            "investigation",
             investigation_id,
             row["version"],
+            {
+                "status": status.value,
+                "conclusion": checked,
+                "recall_recommended": bool(recall_recommended),
+                "concluded_at": concluded_at,
+                "concluded_by": actor.id,
+            },
+            named="investigation",
         )
-        if not updated:
-            raise Conflict("the investigation changed meanwhile; reload and try again")
         new = {
             "status": status.value,
             "conclusion": checked,
