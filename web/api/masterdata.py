@@ -102,6 +102,18 @@ class BatchMaterialRead(msgspec.Struct):
     quantity: float
 
 
+async def add_batch(actor: Actor, data: BatchCreate) -> masterdata.Batch:
+    """Add the batch `data` describes."""
+    return await masterdata.create_batch(
+        actor,
+        data.gtin,
+        data.batch_no,
+        data.manufactured_on,
+        data.expires_on,
+        data.quantity_produced,
+    )
+
+
 class BatchController(Controller):
     path = "/api/batches"
     tags = ["master data"]
@@ -110,14 +122,7 @@ class BatchController(Controller):
     async def create_batch(
         self, data: JSONBody[BatchCreate], request: Request[Actor, Any, Any]
     ) -> masterdata.Batch:
-        return await masterdata.create_batch(
-            request.user,
-            data.gtin,
-            data.batch_no,
-            data.manufactured_on,
-            data.expires_on,
-            data.quantity_produced,
-        )
+        return await add_batch(request.user, data)
 
     @get("/", operation_id="ListBatches", guards=[READ_ALL])
     async def list_batches(

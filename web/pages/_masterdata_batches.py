@@ -10,7 +10,7 @@ from litestar.response import Template
 
 from recall import masterdata
 from recall.actors import Actor
-from web.api.masterdata import BatchCreate, BatchMaterialCreate
+from web.api.masterdata import BatchCreate, BatchMaterialCreate, add_batch
 from web.pages._masterdata_lists import (
     CHOICES_MAX,
     GUARDS,
@@ -61,15 +61,7 @@ async def create_batch(request: Request[Actor, Any, Any]) -> Response[Any]:
     form = await request.form()
 
     async def create() -> masterdata.Batch:
-        data = read(form, BatchCreate)
-        return await masterdata.create_batch(
-            request.user,
-            data.gtin,
-            data.batch_no,
-            data.manufactured_on,
-            data.expires_on,
-            data.quantity_produced,
-        )
+        return await add_batch(request.user, read(form, BatchCreate))
 
     return await form_action(
         form,
