@@ -1,5 +1,12 @@
 """Regulatory profiles (deadlines are data, one TOML file per authority) and the deadline engine."""
 
+from recall.regulatory._authorities import (
+    ObligationDue,
+    authority_of,
+    complaint_obligations,
+    market_of,
+    order_start,
+)
 from recall.regulatory._deadlines import (
     DEPTHS,
     Deadline,
@@ -16,11 +23,13 @@ from recall.regulatory._places import (
     regional_office,
 )
 from recall.regulatory._profiles import (
+    OBLIGATION_KINDS,
     PROFILE_NAMES,
     RECALL_CLASSES,
     ClassDeadlines,
     Duration,
     FieldAlert,
+    ObligationRule,
     Profile,
     load_profile,
     parse_duration,
@@ -28,6 +37,7 @@ from recall.regulatory._profiles import (
 
 __all__ = [
     "DEPTHS",
+    "OBLIGATION_KINDS",
     "PROFILE_NAMES",
     "PROVINCES",
     "RECALL_CLASSES",
@@ -35,14 +45,20 @@ __all__ = [
     "Deadline",
     "Duration",
     "FieldAlert",
+    "ObligationDue",
+    "ObligationRule",
     "Profile",
     "RegionalOffice",
     "add_duration",
+    "authority_of",
     "canonical_province",
+    "complaint_obligations",
     "country_code",
     "country_name",
     "field_alert_due",
     "load_profile",
+    "market_of",
+    "order_start",
     "parse_duration",
     "recall_deadlines",
     "regional_office",

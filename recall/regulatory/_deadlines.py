@@ -26,6 +26,7 @@ from recall.errors import InvalidInput
 from recall.regulatory._profiles import (
     RECALL_CLASSES,
     Duration,
+    Profile,
     load_profile,
     parse_duration,
 )
@@ -79,7 +80,7 @@ def recall_deadlines(
     deadlines = [
         Deadline(
             name=name,
-            due_at=_add(start, duration, rules.country, rules.time_zone, rules.holiday_categories),
+            due_at=due_after(rules, start, duration),
             rule=f"every {duration} {label}" if name == "status_report" else f"{duration} {label}",
         )
         for name, duration in wanted
@@ -92,10 +93,15 @@ def field_alert_due(profile: str, category: str, received_at: datetime) -> datet
     """When a Field Alert Report for a complaint in `category` is due, or None when the
     profile has no field alert rule or the category is not one of its categories."""
     rules = load_profile(profile)
-    alert = rules.field_alert
-    if alert is None or category not in alert.categories:
+    alert = rules.obligations.get("field_alert")
+    if alert is None or (alert.categories is not None and category not in alert.categories):
         return None
-    return _add(received_at, alert.within, rules.country, rules.time_zone, rules.holiday_categories)
+    return due_after(rules, received_at, alert.within)
+
+
+def due_after(rules: Profile, start: datetime, duration: Duration) -> datetime:
+    """`start` plus `duration` on the profile's calendar, in UTC."""
+    return _add(start, duration, rules.country, rules.time_zone, rules.holiday_categories)
 
 
 def _add(

@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +29,22 @@ CLASS_DEADLINES: tuple[str, ...] = (
     "wholesale_complete",
     "retail_complete",
     "status_report_every",
+)
+OBLIGATION_KINDS: tuple[str, ...] = ("field_alert", "adverse_event_report", "illegitimate_product")
+OBLIGATION_STARTS: tuple[str, ...] = ("received", "triaged")
+LANGUAGES: tuple[str, ...] = ("id", "en")
+# What a recall's deadlines are called (status_report_every makes "status_report").
+DEADLINE_KEYS: tuple[str, ...] = (*CLASS_DEADLINES[:-1], "status_report")
+SUBMISSION_KINDS: tuple[str, ...] = (
+    "initial_report",
+    "status_report",
+    "final_report",
+    "termination_request",
+    "public_warning",
+)
+# Copies written before [met_by] existed keep the meaning they always had.
+DEFAULT_MET_BY: Mapping[str, str] = MappingProxyType(
+    {"initial_report": "initial_report", "status_report": "status_report"}
 )
 SHIPPED_DIR = Path(__file__).parent / "profiles"
 
@@ -69,7 +87,28 @@ class ClassDeadlines:
 @dataclass(frozen=True)
 class FieldAlert:
     within: Duration
-    categories: frozenset[str]
+    categories: frozenset[str] | None  # None: every category
+
+
+@dataclass(frozen=True)
+class ObligationRule:
+    """A report a complaint makes due: within `within` from its receipt or its triage, for
+    the complaints that match every condition given (None: no condition)."""
+
+    kind: str
+    within: Duration
+    start: str  # "received" or "triaged"
+    form: str
+    categories: frozenset[str] | None = None
+    severities: frozenset[str] | None = None
+    adverse_event: bool | None = None
+
+    def applies(self, category: str, severity: str, adverse_event: bool) -> bool:
+        return (
+            (self.categories is None or category in self.categories)
+            and (self.severities is None or severity in self.severities)
+            and (self.adverse_event is None or adverse_event == self.adverse_event)
+        )
 
 
 @dataclass(frozen=True)
@@ -81,6 +120,11 @@ class Profile:
     holiday_categories: tuple[str, ...]
     classes: dict[str, ClassDeadlines]
     field_alert: FieldAlert | None
+    authority_name: str
+    language: str
+    countries: frozenset[str]
+    met_by: Mapping[str, str]
+    obligations: Mapping[str, ObligationRule]
 
 
 def parse_duration(text: str) -> Duration:
@@ -132,7 +176,19 @@ class _ProfileReader:
         self.no_unknown_keys(
             "",
             data,
-            {"authority", "country", "time_zone", "holiday_categories", "class", "field_alert"},
+            {
+                "authority",
+                "authority_name",
+                "language",
+                "countries",
+                "country",
+                "time_zone",
+                "holiday_categories",
+                "met_by",
+                "class",
+                "obligation",
+                "field_alert",
+            },
         )
         authority = self.text(data, "authority")
         time_zone = self.text(data, "time_zone")
@@ -148,6 +204,8 @@ class _ProfileReader:
             raise self.fail("country", f"no holiday calendar for {country!r}") from error
         except ValueError as error:
             raise self.fail("holiday_categories", str(error)) from error
+        obligations = self.obligations(data.get("obligation"), data.get("field_alert"))
+        alert = obligations.get("field_alert")
         return Profile(
             name=name,
             authority=authority,
@@ -155,8 +213,89 @@ class _ProfileReader:
             time_zone=time_zone,
             holiday_categories=categories,
             classes=self.classes(data.get("class")),
-            field_alert=self.field_alert(data.get("field_alert")),
+            field_alert=FieldAlert(alert.within, alert.categories) if alert else None,
+            authority_name=self.text(data, "authority_name")
+            if "authority_name" in data
+            else authority,
+            language=self.language(data, country),
+            countries=self.countries(data, country),
+            met_by=self.met_by(data.get("met_by")),
+            obligations=MappingProxyType(obligations),
         )
+
+    def language(self, data: dict[str, Any], country: str) -> str:
+        if "language" not in data:
+            return "id" if country == "ID" else "en"
+        language = self.text(data, "language")
+        if language not in LANGUAGES:
+            raise self.fail("language", f"must be one of {', '.join(LANGUAGES)}")
+        return language
+
+    def countries(self, data: dict[str, Any], country: str) -> frozenset[str]:
+        codes = self.texts(data, "countries", default=[country])
+        for code in codes:
+            if len(code) != 2 or not code.isalpha() or not code.isupper():
+                raise self.fail("countries", f'{code!r} is not an ISO 3166 alpha-2 code like "ID"')
+        return frozenset(codes)
+
+    def met_by(self, table: Any) -> Mapping[str, str]:
+        if table is None:
+            return DEFAULT_MET_BY
+        if not isinstance(table, dict):
+            raise self.fail("met_by", "must be a table")
+        self.no_unknown_keys("met_by.", table, set(DEADLINE_KEYS))
+        for key, kind in table.items():
+            if kind not in SUBMISSION_KINDS:
+                raise self.fail(f"met_by.{key}", f"must be one of {', '.join(SUBMISSION_KINDS)}")
+        return MappingProxyType(dict(table))
+
+    def obligations(self, table: Any, old_field_alert: Any) -> dict[str, ObligationRule]:
+        if table is None:
+            table = {}
+        if not isinstance(table, dict):
+            raise self.fail("obligation", "must be tables like [obligation.field_alert]")
+        self.no_unknown_keys("obligation.", table, set(OBLIGATION_KINDS))
+        rules = {kind: self.obligation(kind, entry) for kind, entry in table.items()}
+        if old_field_alert is not None:
+            if "field_alert" in rules:
+                raise self.fail("field_alert", "given twice; keep [obligation.field_alert] only")
+            rules["field_alert"] = self.field_alert(old_field_alert)
+        return rules
+
+    def obligation(self, kind: str, entry: Any) -> ObligationRule:
+        key = f"obligation.{kind}"
+        if not isinstance(entry, dict):
+            raise self.fail(key, "must be a table")
+        self.no_unknown_keys(
+            f"{key}.",
+            entry,
+            {"within", "categories", "severities", "adverse_event", "from", "form"},
+        )
+        if "within" not in entry:
+            raise self.fail(f"{key}.within", "missing")
+        start = entry.get("from", "received")
+        if start not in OBLIGATION_STARTS:
+            raise self.fail(f"{key}.from", f"must be one of {', '.join(OBLIGATION_STARTS)}")
+        adverse_event = entry.get("adverse_event")
+        if adverse_event is not None and not isinstance(adverse_event, bool):
+            raise self.fail(f"{key}.adverse_event", "must be true or false")
+        form = entry.get("form", "")
+        if not isinstance(form, str):
+            raise self.fail(f"{key}.form", "must be a string")
+        return ObligationRule(
+            kind=kind,
+            within=self.duration(entry, "within", key),
+            start=start,
+            form=form,
+            categories=self.optional_set(entry, "categories", key),
+            severities=self.optional_set(entry, "severities", key),
+            adverse_event=adverse_event,
+        )
+
+    def optional_set(self, table: dict[str, Any], key: str, prefix: str) -> frozenset[str] | None:
+        if key not in table:
+            return None
+        return frozenset(self.texts(table, key, default=None, prefix=f"{prefix}."))
 
     def classes(self, table: Any) -> dict[str, ClassDeadlines]:
         if not isinstance(table, dict):
@@ -179,9 +318,8 @@ class _ProfileReader:
             )
         return classes
 
-    def field_alert(self, table: Any) -> FieldAlert | None:
-        if table is None:
-            return None
+    def field_alert(self, table: Any) -> ObligationRule:
+        # The table written before [obligation.*] existed: FDA's form, counted from receipt.
         if not isinstance(table, dict):
             raise self.fail("field_alert", "must be a table")
         self.no_unknown_keys("field_alert.", table, {"within", "categories"})
@@ -189,7 +327,9 @@ class _ProfileReader:
             raise self.fail("field_alert.within", "missing")
         within = self.duration(table, "within", "field_alert")
         categories = self.texts(table, "categories", default=None, prefix="field_alert.")
-        return FieldAlert(within, frozenset(categories))
+        return ObligationRule(
+            "field_alert", within, "received", "Form FDA 3331a", categories=frozenset(categories)
+        )
 
     def duration(self, table: dict[str, Any], key: str, prefix: str) -> Duration:
         value = table[key]

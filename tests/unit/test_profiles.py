@@ -86,15 +86,13 @@ def test_malformed_durations_are_refused(text):
 
 
 def test_an_installation_folder_replaces_the_shipped_values(profiles_dir):
-    edit(
-        profiles_dir / "bpom.toml", 'initial_report = "5 working days"', 'initial_report = "3 days"'
-    )
+    edit(profiles_dir / "bpom.toml", 'initial_report = "5 days"', 'initial_report = "3 days"')
 
     assert load_profile("bpom").classes["I"].initial_report == Duration(3, "days")
 
 
 def test_a_missing_value_means_not_applicable(profiles_dir):
-    edit(profiles_dir / "bpom.toml", 'retail_complete = "80 working days"\n', "")
+    edit(profiles_dir / "bpom.toml", 'retail_complete = "80 days"\n', "")
 
     assert load_profile("bpom").classes["I"].retail_complete is None
 
@@ -103,27 +101,27 @@ def test_a_missing_value_means_not_applicable(profiles_dir):
     ("old", "new", "key", "detail"),
     [
         (
-            'initial_report = "5 working days"',
+            'initial_report = "5 days"',
             'initial_report = "5 fortnights"',
             "class.I.initial_report",
             "unknown unit",
         ),
         (
-            'initial_report = "5 working days"',
-            'initial_report = "-5 working days"',
+            'initial_report = "5 days"',
+            'initial_report = "-5 days"',
             "class.I.initial_report",
             "negative",
         ),
         (
-            'initial_report = "5 working days"',
+            'initial_report = "5 days"',
             "initial_report = 5",
             "class.I.initial_report",
             "must be a string",
         ),
         ("[class.III]", "[class.IV]", "class.IV", "unknown key"),
         (
-            'initial_report = "5 working days"',
-            'inital_report = "5 working days"',
+            'initial_report = "5 days"',
+            'inital_report = "5 days"',
             "class.I.inital_report",
             "unknown key",
         ),
@@ -164,7 +162,9 @@ def test_a_profile_without_a_class_names_the_missing_class(profiles_dir):
         load_profile("eu")
 
 
-def test_a_field_alert_without_categories_is_refused(profiles_dir):
+def test_an_old_field_alert_table_without_categories_is_refused(profiles_dir):
+    edit(profiles_dir / "fda.toml", "\n[obligation.field_alert]\n", "\n[field_alert]\n")
+    edit(profiles_dir / "fda.toml", 'from = "received"\nform = "Form FDA 3331a"\n', "")
     edit(
         profiles_dir / "fda.toml", 'categories = ["quality_defect", "packaging", "counterfeit"]', ""
     )
