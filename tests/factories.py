@@ -304,6 +304,8 @@ def proposal(**changes: object) -> dict:
         "health_hazard_assessment": "Acute kidney injury possible; serious, life-threatening.",
     }
     body.update(changes)
+    if body["recall_class"] == "I" and body["depth"] == "consumer":
+        body.setdefault("public_warning", "general")  # the strategy must decide it then
     return body
 
 

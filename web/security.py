@@ -91,6 +91,8 @@ COMPLAINT_INTAKE = requires(Role.CS, Role.QA)
 ADMIN_ONLY = requires(Role.ADMIN)
 QA_ONLY = requires(Role.QA)
 QA_MANAGER_ONLY = requires(Role.QA_MANAGER)
+# What QA staff record of the work (reports sent to authorities, warnings published).
+QA_STAFF = requires(Role.QA, Role.QA_MANAGER)
 DISTRIBUTOR_ONLY = requires(Role.DISTRIBUTOR)
 # Anyone signed in, whatever the role (signing out, changing one's own password).
 ANY_ROLE = requires(*Role)

@@ -29,9 +29,11 @@ from recall.notices.tables import (
 )
 from recall.outbox.tables import Outbox
 from recall.recalls.tables import (
+    AuthoritySubmission,
     Destruction,
     EffectivenessCheck,
     EffectivenessContact,
+    PublicWarning,
     Recall,
     RecallBatch,
     RecallDeadline,
@@ -76,6 +78,8 @@ APP_CONFIG = AppConfig(
         EffectivenessCheck,
         EffectivenessContact,
         StatusReport,
+        AuthoritySubmission,
+        PublicWarning,
     ],
     migration_dependencies=[],
     commands=[],

@@ -64,7 +64,13 @@ from recall.notices._overview import (
     response_counts,
 )
 from recall.notices._portal import PortalLink, notice_by_token
-from recall.notices._reminders import OpenNotices, open_at_deadline, send_due_reminders
+from recall.notices._reminders import (
+    LevelProgress,
+    OpenNotices,
+    open_at_deadline,
+    progress_by_level,
+    send_due_reminders,
+)
 from recall.notices._rotation import Resealed, reseal_secrets
 from recall.notices._service import create_notices, list_notices, progress
 
@@ -80,6 +86,7 @@ __all__ = [
     "DeliveryStatus",
     "DuplicateScan",
     "IdempotencyKey",
+    "LevelProgress",
     "Message",
     "NamedLine",
     "NamedSubConsignee",
@@ -124,6 +131,7 @@ __all__ = [
     "open_at_deadline",
     "portal_token",
     "progress",
+    "progress_by_level",
     "record_returns",
     "report_stock",
     "reseal_secrets",

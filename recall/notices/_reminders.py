@@ -165,3 +165,45 @@ async def open_at_deadline(recall_id: int, deadline: str) -> OpenNotices | None:
     )
     notice_id = int(rows[0]["id"]) if count == 1 else None
     return OpenNotices(count, tuple(row["code"] for row in rows), notice_id, what)
+
+
+# Progress by level and market ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelProgress:
+    """A recall's notices at one level ("wholesale": tier 1 and PBF, as `wholesale_complete`
+    counts them; "retail": the rest) to consignees of one country."""
+
+    level: str
+    country: str
+    notices: int
+    notified: int
+    responded: int
+    last_notified_at: datetime | None
+    last_responded_at: datetime | None
+
+
+async def progress_by_level(recall_id: int) -> list[LevelProgress]:
+    """Per (level, country): how many notices, delivered and answered, and the latest times."""
+    rows = await db.fetch(
+        f"SELECT CASE WHEN {ANSWERS_AT_WHOLESALE_LEVEL} THEN 'wholesale' ELSE 'retail' END "
+        "AS level, c.country AS country, COUNT(*) AS notices, COUNT(n.notified_at) AS notified, "
+        "COUNT(n.responded_at) AS responded, MAX(n.notified_at) AS last_notified_at, "
+        "MAX(n.responded_at) AS last_responded_at "
+        "FROM notice n JOIN consignee c ON c.id = n.consignee WHERE n.recall = {} "
+        "GROUP BY 1, 2 ORDER BY 1, 2",
+        recall_id,
+    )
+    return [
+        LevelProgress(
+            level=row["level"],
+            country=row["country"],
+            notices=int(row["notices"]),
+            notified=int(row["notified"]),
+            responded=int(row["responded"]),
+            last_notified_at=db.as_utc(row["last_notified_at"]),
+            last_responded_at=db.as_utc(row["last_responded_at"]),
+        )
+        for row in rows
+    ]

@@ -19,10 +19,21 @@ from recall.recalls._effectiveness import (
     start_effectiveness_check,
 )
 from recall.recalls._escalation import escalate_passed_deadlines
+from recall.recalls._markets import (
+    MarketDistribution,
+    ProvinceDistribution,
+    TierDistribution,
+    distribution_by_market,
+    report_addressees,
+)
 from recall.recalls._models import (
     TRANSITIONS,
     Deadline,
+    DeadlineBasis,
     Depth,
+    PublicWarning,
+    PublicWarningLevel,
+    PublicWarningRecord,
     Reached,
     Recall,
     RecallClass,
@@ -31,12 +42,17 @@ from recall.recalls._models import (
     RecallSummary,
     RecallType,
     SignatureShown,
+    Submission,
+    SubmissionChannel,
+    SubmissionKind,
+    SubmissionRecord,
     deadline_met,
     may_approve,
     plan_notices,
     signed_record,
     transition,
 )
+from recall.recalls._override import override_deadline
 from recall.recalls._overview import batches_by_recall
 from recall.recalls._preview import RecallPreview, preview_recall, recalled_batches
 from recall.recalls._reconciliation import (
@@ -61,6 +77,11 @@ from recall.recalls._service import (
     list_recalls,
     propose_recall,
 )
+from recall.recalls._submissions import (
+    list_submissions,
+    record_public_warning,
+    record_submission,
+)
 
 __all__ = [
     "DEPTH_REACHES",
@@ -68,11 +89,17 @@ __all__ = [
     "ContactMethod",
     "ContactOutcome",
     "Deadline",
+    "DeadlineBasis",
     "Depth",
     "DestructionRecord",
     "EffectivenessCheckShown",
     "EffectivenessContactShown",
     "EffectivenessLevel",
+    "MarketDistribution",
+    "ProvinceDistribution",
+    "PublicWarning",
+    "PublicWarningLevel",
+    "PublicWarningRecord",
     "Reached",
     "Recall",
     "RecallClass",
@@ -87,12 +114,18 @@ __all__ = [
     "ReportPdf",
     "SignatureShown",
     "StatusReport",
+    "Submission",
+    "SubmissionChannel",
+    "SubmissionKind",
+    "SubmissionRecord",
+    "TierDistribution",
     "TierReconciliation",
     "approve_recall",
     "batches_by_recall",
     "close_recall",
     "closure_record",
     "deadline_met",
+    "distribution_by_market",
     "draw_sample",
     "escalate_passed_deadlines",
     "file_due_status_reports",
@@ -104,7 +137,9 @@ __all__ = [
     "list_recall_notices",
     "list_recalls",
     "list_status_reports",
+    "list_submissions",
     "may_approve",
+    "override_deadline",
     "plan_notices",
     "preview_recall",
     "propose_recall",
@@ -114,6 +149,9 @@ __all__ = [
     "reconcile",
     "record_contact_outcome",
     "record_destruction",
+    "record_public_warning",
+    "record_submission",
+    "report_addressees",
     "sample_percent_of",
     "sample_size",
     "signed_record",

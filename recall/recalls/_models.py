@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from recall.actors import Actor
@@ -40,6 +40,36 @@ class Depth(StrEnum):
     WHOLESALE = "wholesale"
     RETAIL = "retail"
     CONSUMER = "consumer"
+
+
+class PublicWarningLevel(StrEnum):
+    """The recall strategy's public warning (21 CFR 7.42(b)(2))."""
+
+    NONE = "none"
+    SPECIALISED = "specialised"  # specialised press, professional bodies
+    GENERAL = "general"  # general news media
+
+
+class DeadlineBasis(StrEnum):
+    ORDER = "order"  # from 00:00 of the order letter's date, in the profile's time zone
+    APPROVAL = "approval"
+    AMENDMENT = "amendment"  # for the consignees an amendment added
+
+
+class SubmissionKind(StrEnum):
+    INITIAL_REPORT = "initial_report"
+    STATUS_REPORT = "status_report"
+    FINAL_REPORT = "final_report"
+    TERMINATION_REQUEST = "termination_request"
+    PUBLIC_WARNING = "public_warning"
+
+
+class SubmissionChannel(StrEnum):
+    PORTAL = "portal"
+    EMAIL = "email"
+    LETTER = "letter"
+    HAND_DELIVERY = "hand_delivery"
+    OTHER = "other"
 
 
 class RecallStatus(StrEnum):
@@ -111,9 +141,17 @@ def signed_record(
     reason: str,
     health_hazard_assessment: str,
     batches: Iterable[BatchView],
+    *,
+    ordered_on: date | None = None,
+    public_warning: str | None = None,
+    profiles: Sequence[str] = (),
 ) -> dict[str, object]:
-    """Exactly what an approval signs; its hash is stored with the signature."""
-    return {
+    """Exactly what an approval signs; its hash is stored with the signature.
+
+    The order date, public warning and further markets are in it only when set, so the
+    records of recalls approved before they existed hash as they did.
+    """
+    record: dict[str, object] = {
         "reference": reference,
         "recall_class": recall_class,
         "recall_type": recall_type,
@@ -126,13 +164,83 @@ def signed_record(
             key=lambda b: (b["gtin"], b["batch_no"]),
         ),
     }
+    if ordered_on is not None:
+        record["ordered_on"] = ordered_on.isoformat()
+    if public_warning is not None:
+        record["public_warning"] = public_warning
+    if len(profiles) > 1:
+        record["profiles"] = list(profiles)
+    return record
 
 
 @dataclass(frozen=True)
 class Deadline:
+    """A due time of one profile (market); `name` is the key, as first-release clients read it."""
+
     name: str
     due_at: datetime
     rule: str
+    key: str = ""
+    profile: str = ""
+    authority: str = ""
+    basis: str = DeadlineBasis.APPROVAL.value
+    met_at: datetime | None = None
+    overridden: bool = False
+    override_reason: str | None = None
+    late: bool = False
+    days_late: int | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A report or request sent to an authority (recorded after it was sent)."""
+
+    id: int
+    recall_id: int
+    kind: str
+    profile: str
+    authority: str
+    submitted_at: datetime
+    channel: str
+    reference: str | None
+    addressees: list[str]
+    recorded_at: datetime
+    recorded_by: int | None
+    meets: str | None = None  # the key of the profile's deadline this kind meets
+    late: bool = False  # sent after that deadline was due
+    days_late: int | None = None
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """What QA says was sent: `authority` is its name or profile key, in any case."""
+
+    kind: str
+    authority: str
+    submitted_at: datetime
+    channel: str
+    reference: str | None = None
+    addressees: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PublicWarning:
+    id: int
+    recall_id: int
+    published_on: date
+    channel: str
+    text: str
+    url: str | None
+    recorded_at: datetime
+    recorded_by: int | None
+
+
+@dataclass(frozen=True)
+class PublicWarningRecord:
+    published_on: date
+    channel: str
+    text: str
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,7 +276,8 @@ class RecallProposal:
     recall_class: str
     recall_type: str
     depth: str
-    profile: str
+    # One of profile and profiles (profile = profiles[0] when both are given).
+    profile: str | None
     health_hazard_assessment: str
     # Exactly one of batch_ids and material_lot_id.
     batch_ids: tuple[int, ...] | None = None
@@ -176,6 +285,9 @@ class RecallProposal:
     investigation_id: int | None = None
     authority_reference: str | None = None
     drill: bool = False
+    ordered_on: date | None = None  # the order letter's date; a mandatory recall's only
+    public_warning: str | None = None  # PublicWarningLevel; "none" when not given
+    profiles: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +321,10 @@ class Recall:
     # consignee list took at approval, and approval to the last notice being delivered.
     time_to_trace_seconds: float | None = None
     time_to_notify_seconds: float | None = None
+    ordered_on: date | None = None
+    public_warning: str | None = None
+    profiles: list[str] = field(default_factory=list)
+    public_warnings: list[PublicWarning] = field(default_factory=list)
 
 
 def may_approve(proposed_by: int | None, actor: Actor) -> bool:
@@ -217,5 +333,8 @@ def may_approve(proposed_by: int | None, actor: Actor) -> bool:
 
 
 def deadline_met(deadline: Deadline, progress: Progress) -> bool:
-    """Whether a deadline's work is done: notifying, once every consignee's notice is delivered."""
+    """Whether a deadline's work is done: what meets it happened (a submission, every notice
+    of its market delivered or answered); notifying, once every notice is delivered."""
+    if deadline.met_at is not None:
+        return True
     return deadline.name == "notify_consignees" and progress.everyone_notified

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC
 from typing import Any
 
-from recall import audit, auth, clock, db, masterdata, notices, regulatory
+from recall import audit, auth, clock, db, masterdata, notices
 from recall.actors import Actor
 from recall.errors import Conflict, Forbidden, InvalidInput, NotFound
+from recall.recalls._authority_records import list_public_warnings
+from recall.recalls._deadlines import recall_deadlines
 from recall.recalls._models import (
     AUTHORITY_REFERENCE_MAX,
     MAX_BATCHES,
     REFERENCES,
     TEXT_MAX,
-    Deadline,
     Depth,
     Reached,
     Recall,
@@ -30,6 +32,13 @@ from recall.recalls._models import (
     plan_notices,
     signed_record,
     transition,
+)
+from recall.recalls._orders import (
+    checked_order,
+    checked_profiles,
+    checked_public_warning,
+    plan_deadlines,
+    profiles_of,
 )
 from recall.recalls._readiness import readiness
 from recall.rules import choice, is_valid_id, required_text
@@ -110,12 +119,13 @@ async def _check_investigation(investigation_id: int | None) -> None:
 
 async def propose_recall(actor: Actor, proposal: RecallProposal) -> Recall:
     """Propose a recall of batches, or of every batch that used a material lot."""
+    profiles = checked_profiles(proposal.profile, proposal.profiles)
     values: dict[str, Any] = {
         "reason": required_text(proposal.reason, "reason", TEXT_MAX),
         "recall_class": choice(RecallClass, proposal.recall_class, "recall_class").value,
         "recall_type": choice(RecallType, proposal.recall_type, "recall_type").value,
         "depth": choice(Depth, proposal.depth, "depth").value,
-        "profile": regulatory.load_profile(proposal.profile).name,
+        "profile": profiles[0],
         "health_hazard_assessment": required_text(
             proposal.health_hazard_assessment, "health_hazard_assessment", TEXT_MAX
         ),
@@ -129,6 +139,10 @@ async def propose_recall(actor: Actor, proposal: RecallProposal) -> Recall:
         values["authority_reference"] = None
     if values["recall_type"] == RecallType.MANDATORY and values["authority_reference"] is None:
         raise InvalidInput("authority_reference", "required for a mandatory recall")
+    values["ordered_on"] = checked_order(values["recall_type"], proposal.ordered_on)
+    values["public_warning"] = checked_public_warning(
+        values["recall_class"], values["depth"], proposal.public_warning
+    )
     batches, lot = await covered_batches(proposal.batch_ids, proposal.material_lot_id)
     await _check_investigation(proposal.investigation_id)
 
@@ -139,6 +153,7 @@ async def propose_recall(actor: Actor, proposal: RecallProposal) -> Recall:
             **values,
             "reference": reference,
             "status": RecallStatus.PROPOSED.value,
+            "profiles": json.dumps(profiles),
             "investigation": proposal.investigation_id,
             "material_lot": lot.id if lot else None,
             "proposed_at": proposed_at,
@@ -160,6 +175,7 @@ async def propose_recall(actor: Actor, proposal: RecallProposal) -> Recall:
             "investigation_id": proposal.investigation_id,
             "material_lot_id": lot.id if lot else None,
             "batches": [batch.batch_no for batch in batches],
+            "profiles": profiles,
         }
         await audit.record(actor, audit.Change("recall", recall_id, "proposed", new=new))
     return Recall(
@@ -174,6 +190,7 @@ async def propose_recall(actor: Actor, proposal: RecallProposal) -> Recall:
         approved_at=None,
         approved_by=None,
         version=1,
+        profiles=profiles,
         **values,
     )
 
@@ -196,11 +213,22 @@ async def refusal_audited(actor: Actor, recall_id: int) -> AsyncIterator[None]:
         yield
 
 
+def approval_record(row: Mapping[str, Any], batches: list[masterdata.BatchView]) -> dict[str, Any]:
+    """What an approval of the recall `row` signs (see signed_record)."""
+    return signed_record(
+        row["reference"], row["recall_class"], row["recall_type"], row["depth"],
+        row["profile"], row["reason"], row["health_hazard_assessment"], batches,
+        ordered_on=db.as_date(row["ordered_on"]) if row.get("ordered_on") else None,
+        public_warning=row.get("public_warning"),
+        profiles=profiles_of(row),
+    )  # fmt: skip
+
+
 async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: str) -> Recall:
     """Approve a proposed recall with the approver's electronic signature.
 
     In one transaction: the status change (optimistic lock on `version`), the signature,
-    the deadlines from the regulatory profile (counted from now), one pending notice per
+    each profile's deadlines (from the order letter's day, or from now), one pending notice per
     consignee within the depth, and the audit entry. A wrong password changes nothing and
     is audited as "signature_refused" in a transaction of its own.
     """
@@ -210,14 +238,9 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
         raise Forbidden("four eyes: the proposer of a recall cannot approve it")
     transition(row["status"], RecallStatus.IN_PROGRESS)
     batches = await _recalled_batches(recall_id)
-    record = signed_record(
-        row["reference"], row["recall_class"], row["recall_type"], row["depth"],
-        row["profile"], row["reason"], row["health_hazard_assessment"], batches,
-    )  # fmt: skip
+    record = approval_record(row, batches)
     approved_at = clock.now().astimezone(UTC)
-    deadlines = regulatory.recall_deadlines(
-        row["profile"], row["recall_class"], row["depth"], approved_at
-    )
+    deadlines = plan_deadlines(row, approved_at)
     async with refusal_audited(actor, recall_id), db.transaction():
         changed = await db.fetch(
             "UPDATE recall SET status = {}, approved_at = {}, approved_by = {}, "
@@ -242,9 +265,16 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
         )
         await db.insert_many(
             "recall_deadline",
-            (("recall", "int"), ("name", "text"), ("due_at", "timestamptz"), ("rule", "text")),
-            [(recall_id, d.name[:50], d.due_at, d.rule[:100]) for d in deadlines],
-        )
+            (
+                ("recall", "int"), ("name", "text"), ("due_at", "timestamptz"),
+                ("rule", "text"), ("profile", "text"), ("basis", "text"),
+            ),
+            [
+                (recall_id, p.deadline.name[:50], p.deadline.due_at, p.deadline.rule[:100],
+                 p.profile, p.basis)
+                for p in deadlines
+            ],
+        )  # fmt: skip
         started = time.perf_counter()
         trace = await masterdata.trace_batches([batch.id for batch in batches])
         reached = [
@@ -264,7 +294,14 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
             "notices": len(created),
             "trace_ms": trace_ms,
             "deadlines": [
-                {"name": d.name, "due_at": d.due_at.isoformat(), "rule": d.rule} for d in deadlines
+                {
+                    "name": p.deadline.name,
+                    "profile": p.profile,
+                    "basis": p.basis,
+                    "due_at": p.deadline.due_at.isoformat(),
+                    "rule": p.deadline.rule,
+                }
+                for p in deadlines
             ],
         }
         old = {"status": row["status"], "version": row["version"]}
@@ -272,14 +309,6 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
     if len(created) >= BULK_NOTICES:
         await db.refresh_statistics("notice", "notice_line")
     return await get_recall(recall_id)
-
-
-async def _deadlines(recall_id: int) -> list[Deadline]:
-    rows = await db.fetch(
-        "SELECT name, due_at, rule FROM recall_deadline WHERE recall = {} ORDER BY due_at, id",
-        recall_id,
-    )
-    return [Deadline(row["name"], db.as_utc(row["due_at"]), row["rule"]) for row in rows]
 
 
 async def _material_lot(lot_id: int | None) -> masterdata.MaterialLot | None:
@@ -313,7 +342,7 @@ async def get_recall(recall_id: int) -> Recall:
         approved_at=db.as_utc(row["approved_at"]) if row["approved_at"] else None,
         approved_by=row["approved_by"],
         version=row["version"],
-        deadlines=await _deadlines(recall_id),
+        deadlines=await recall_deadlines(row),
         signatures=[
             SignatureShown(s.full_name, s.meaning, s.signed_at, s.action, s.record_hash)
             for s in signatures
@@ -324,6 +353,10 @@ async def get_recall(recall_id: int) -> Recall:
         closure_justification=row["closure_justification"],
         time_to_trace_seconds=to_trace,
         time_to_notify_seconds=to_notify,
+        ordered_on=db.as_date(row["ordered_on"]) if row["ordered_on"] else None,
+        public_warning=row["public_warning"],
+        profiles=profiles_of(row),
+        public_warnings=await list_public_warnings(recall_id),
     )
 
 

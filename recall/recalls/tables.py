@@ -23,7 +23,11 @@ class Recall(Table, tablename="recall"):
     recall_type = Varchar(length=20)
     authority_reference = Varchar(length=100, null=True, default=None)
     depth = Varchar(length=20)
-    profile = Varchar(length=20)
+    profile = Varchar(length=20)  # the first of `profiles`
+    # JSON list of the profiles whose markets the recall covers; null on first-release rows.
+    profiles = Text(null=True, default=None)
+    ordered_on = Date(null=True, default=None)  # date of the authority's order letter
+    public_warning = Varchar(length=20, null=True, default=None)  # none|specialised|general
     health_hazard_assessment = Text()
     drill = Boolean(default=False)
     proposed_at = Timestamptz()
@@ -49,11 +53,16 @@ class RecallDeadline(Table, tablename="recall_deadline"):
 
     id: Serial
     recall = foreign_key(Recall)
-    name = Varchar(length=50)
+    name = Varchar(length=50)  # the deadline's key: initial_report, retail_complete, ...
     due_at = Timestamptz()
     rule = Varchar(length=100)
     # Set when QA was alerted that the deadline passed with work still open.
     escalated_at = Timestamptz(null=True, default=None)
+    profile = Varchar(length=20, null=True, default=None)  # null: the recall's first profile
+    basis = Varchar(length=20, default="approval")  # order | approval | amendment
+    met_at = Timestamptz(null=True, default=None)  # set by the submission that meets it
+    overridden = Boolean(default=False)
+    override_reason = Text(null=True, default=None)
 
 
 class Destruction(Table, tablename="destruction"):
@@ -106,3 +115,32 @@ class StatusReport(Table, tablename="status_report"):
     number = Integer()
     filed_at = Timestamptz()
     content = Text()  # JSON: the figures as they stood when filed
+
+
+class AuthoritySubmission(Table, tablename="authority_submission"):
+    """A report or request sent to an authority: what, to whom, when, how."""
+
+    id: Serial
+    recall = foreign_key(Recall)
+    kind = Varchar(length=30)
+    profile = Varchar(length=20)
+    authority = Varchar(length=200)
+    submitted_at = Timestamptz()
+    channel = Varchar(length=20)
+    reference = Varchar(length=100, null=True, default=None)
+    addressees = Text()  # JSON list of strings
+    recorded_at = Timestamptz()
+    recorded_by = Integer(null=True)
+
+
+class PublicWarning(Table, tablename="public_warning"):
+    """A public warning published about the recall (press, website, broadcast)."""
+
+    id: Serial
+    recall = foreign_key(Recall)
+    published_on = Date()
+    channel = Varchar(length=200)
+    text = Text()
+    url = Varchar(length=2000, null=True, default=None)
+    recorded_at = Timestamptz()
+    recorded_by = Integer(null=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from httpx import AsyncClient as Client
 from httpx import Response
 
+from recall.clock import today
 from tests.factories import (
     add_material,
     approved_recall,
@@ -73,6 +74,7 @@ def report_proposal(**changes) -> dict:
         "recall_class": "I",
         "recall_type": "mandatory",
         "authority_reference": "BPOM-PW.01.2026.123",
+        "ordered_on": today().isoformat(),
         "depth": "retail",
         "profile": "bpom",
         "health_hazard_assessment": "Acute kidney injury possible; serious (\u015eiddetli \u4e2d).",

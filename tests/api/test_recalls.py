@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from recall import regulatory
+from recall.clock import today
 from tests.factories import (
     add_material,
     approve,
@@ -158,6 +159,7 @@ async def test_mandatory_recall_keeps_the_authority_reference(client):
         batch_ids=[batch.id],
         recall_type="mandatory",
         authority_reference="BPOM T-PW.01.12.3.345.10.22.001",
+        ordered_on=today().isoformat(),
     )
     assert body["recall_type"] == "mandatory"
     assert body["authority_reference"] == "BPOM T-PW.01.12.3.345.10.22.001"

@@ -3,6 +3,7 @@
 from web.api.alerts import AlertController
 from web.api.api_keys import ApiKeyController
 from web.api.audit import AuditController
+from web.api.authorities import AuthorityController
 from web.api.closeout import (
     DestructionController,
     EffectivenessCheckController,
@@ -40,6 +41,7 @@ ROUTE_HANDLERS = [
     InvestigationController,
     CapaController,
     RecallController,
+    AuthorityController,
     ReconciliationController,
     DestructionController,
     EffectivenessCheckController,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -12,7 +12,7 @@ from litestar.params import JSONBody, Parameter, PathParameter
 
 from recall import masterdata, notices, recalls
 from recall.actors import Actor
-from recall.recalls import Depth, RecallClass, RecallStatus, RecallType
+from recall.recalls import Depth, PublicWarningLevel, RecallClass, RecallStatus, RecallType
 from web.api.schemas import ErrorRead, Limit, Offset, Page, command, errors, read_model
 from web.queue import kick
 from web.security import QA_MANAGER_ONLY, QA_ONLY, QUALITY_READ
@@ -31,14 +31,24 @@ class RecallCreate(msgspec.Struct):
     recall_class: RecallClass
     recall_type: RecallType
     depth: Depth
-    profile: Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["bpom"])]
     health_hazard_assessment: LongText
+    # One of profile and profiles; profiles lists every market's profile, the first first.
+    profile: Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["bpom"])] | None = (
+        None
+    )
+    profiles: (
+        Annotated[list[str], msgspec.Meta(max_length=10, examples=[["bpom", "fda"]])] | None
+    ) = None
     # Exactly one of batch_ids and material_lot_id.
     batch_ids: Annotated[list[Id], msgspec.Meta(max_length=1000)] | None = None
     material_lot_id: Id | None = None
     investigation_id: Id | None = None
     authority_reference: Annotated[str, msgspec.Meta(max_length=100)] | None = None
     drill: bool = False
+    # The date of the authority's order letter: required for a mandatory recall only.
+    ordered_on: date | None = None
+    # Required for a class I recall to consumer level; "none" otherwise when left out.
+    public_warning: PublicWarningLevel | None = None
 
 
 class RecallApprove(msgspec.Struct):
@@ -58,6 +68,10 @@ class RecallRead(msgspec.Struct):
     authority_reference: str | None
     depth: str
     profile: str
+    profiles: list[str]
+    ordered_on: date | None
+    public_warning: str | None
+    public_warnings: list[recalls.PublicWarning]
     reason: str
     health_hazard_assessment: str
     investigation_id: int | None

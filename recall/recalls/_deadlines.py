@@ -1,0 +1,103 @@
+"""A recall's deadlines as they stand: what met each one and whether it is late.
+
+Reports are met by a submission of the kind the profile names (`met_by`), stored on the
+deadline when the submission is recorded. Notifying and completing are met by progress,
+counted per market (the consignees whose country the profile covers): notify_consignees
+once every notice of the market is delivered, wholesale_complete / retail_complete once
+every notice of that level in the market has answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from recall import clock, db, notices, regulatory
+from recall.recalls._models import Deadline
+from recall.recalls._orders import profiles_of
+
+# Deadlines met by the work done rather than by a submission, and how each is counted.
+PROGRESS_MET = {
+    "notify_consignees": (None, "notified"),
+    "wholesale_complete": ("wholesale", "responded"),
+    "retail_complete": ("retail", "responded"),
+}
+
+
+def lateness(due_at: datetime, met_at: datetime | None, now: datetime) -> tuple[bool, int | None]:
+    """Late when met after the due time, or still unmet past it; whole days late, at least 1."""
+    end = met_at or now
+    if end <= due_at:
+        return False, None
+    return True, max(1, (end - due_at).days)
+
+
+def _done(
+    levels: Sequence[notices.LevelProgress], count: str, nothing_to_do: datetime | None
+) -> datetime | None:
+    """When the last of these notices was `count` (None while any is not); with no notice
+    at all there was nothing to do."""
+    total = sum(level.notices for level in levels)
+    if not total:
+        return nothing_to_do
+    if sum(getattr(level, count) for level in levels) < total:
+        return None
+    times = [getattr(level, f"last_{count}_at") for level in levels]
+    return max((moment for moment in times if moment is not None), default=None)
+
+
+async def progress_met(
+    recall_id: int, profiles: Sequence[str], approved_at: datetime | None
+) -> dict[tuple[str, str], datetime | None]:
+    """(deadline key, profile) → when progress met it, for the deadlines progress meets."""
+    markets: dict[str, list[notices.LevelProgress]] = {profile: [] for profile in profiles}
+    for level in await notices.progress_by_level(recall_id):
+        markets[regulatory.market_of(profiles, level.country)].append(level)
+    met: dict[tuple[str, str], datetime | None] = {}
+    for profile, levels in markets.items():
+        for key, (level_name, count) in PROGRESS_MET.items():
+            counted = [level for level in levels if level_name in (None, level.level)]
+            met[(key, profile)] = _done(counted, count, approved_at)
+    return met
+
+
+async def recall_deadlines(row: Mapping[str, Any]) -> list[Deadline]:
+    """The deadlines of the recall `row`, earliest first, each with what met it and how late."""
+    rows = await db.fetch(
+        "SELECT name, due_at, rule, profile, basis, met_at, overridden, override_reason "
+        "FROM recall_deadline WHERE recall = {} ORDER BY due_at, id",
+        row["id"],
+    )
+    if not rows:
+        return []
+    profiles = profiles_of(row)
+    approved_at = db.as_utc(row["approved_at"]) if row["approved_at"] else None
+    by_progress = await progress_met(row["id"], profiles, approved_at)
+    closed_at = db.as_utc(row["closed_at"]) if row["closed_at"] else None
+    now = closed_at or clock.now().astimezone(UTC)
+    deadlines = []
+    for found in rows:
+        key, profile = found["name"], found["profile"] or profiles[0]
+        met_at = db.as_utc(found["met_at"]) if found["met_at"] else None
+        if met_at is None:
+            met_at = by_progress.get((key, profile))
+        due_at = db.as_utc(found["due_at"])
+        late, days_late = lateness(due_at, met_at, now)
+        deadlines.append(
+            Deadline(
+                name=key,
+                due_at=due_at,
+                rule=found["rule"],
+                key=key,
+                profile=profile,
+                authority=regulatory.load_profile(profile).authority,
+                basis=found["basis"] or "approval",
+                met_at=met_at,
+                overridden=bool(found["overridden"]),
+                override_reason=found["override_reason"],
+                late=late,
+                days_late=days_late,
+            )
+        )
+    return deadlines
