@@ -1,6 +1,5 @@
 """What profiles ask of orders and complaints: names, markets, met_by, obligations."""
 
-import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,21 +21,9 @@ from recall.regulatory import (
     order_start,
     recall_deadlines,
 )
-from recall.regulatory._profiles import SHIPPED_DIR
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-@pytest.fixture
-def profiles_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A private copy of the shipped profiles that RECALL_PROFILES_DIR points at."""
-    for name in PROFILE_NAMES:
-        shutil.copy(SHIPPED_DIR / f"{name}.toml", tmp_path / f"{name}.toml")
-    monkeypatch.setenv("RECALL_PROFILES_DIR", str(tmp_path))
-    load_profile.cache_clear()
-    yield tmp_path
-    load_profile.cache_clear()
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -1,24 +1,12 @@
 """Regulatory profiles: the shipped files load, and a broken file names itself and the key."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from recall.errors import ConfigurationError, InvalidInput
 from recall.regulatory import PROFILE_NAMES, RECALL_CLASSES, Duration, load_profile
-from recall.regulatory._profiles import SHIPPED_DIR, parse_duration
-
-
-@pytest.fixture
-def profiles_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A private copy of the shipped profiles that RECALL_PROFILES_DIR points at."""
-    for name in PROFILE_NAMES:
-        shutil.copy(SHIPPED_DIR / f"{name}.toml", tmp_path / f"{name}.toml")
-    monkeypatch.setenv("RECALL_PROFILES_DIR", str(tmp_path))
-    load_profile.cache_clear()
-    yield tmp_path
-    load_profile.cache_clear()
+from recall.regulatory._profiles import parse_duration
 
 
 def edit(path: Path, old: str, new: str) -> None:
