@@ -10,25 +10,31 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from recall import alerts, audit, clock, db, notices
+from recall import alerts, audit, clock, db, notices, regulatory
 from recall.actors import SYSTEM
+from recall.recalls._deadlines import PROGRESS_MET, progress_met
 from recall.recalls._models import RecallStatus
+from recall.recalls._orders import profiles_of
 
 
 async def escalate_passed_deadlines(now: datetime | None = None) -> int:
     """Alert QA once about each passed deadline of an in-progress recall with work still open.
 
-    notify_consignees: notices not yet delivered; wholesale_complete / retail_complete:
-    notices of that level without a response; initial_report: no status report filed in
-    the system yet. Status reports have their own schedule and are not escalated here.
+    notify_consignees: notices of its market not yet delivered; wholesale_complete /
+    retail_complete: notices of that level without a response; a report (initial_report):
+    no submission of the kind its profile names recorded yet. A met deadline is never
+    escalated. Status reports have their own schedule and are not escalated here.
     Every passed deadline gets `escalated_at`, with or without an alert, so it is looked at
-    once; each is audited on its recall. Returns the alerts raised.
+    once (an override into the future clears it); each is audited on its recall. Returns
+    the alerts raised.
     """
     now = (now or clock.now()).astimezone(UTC)
     passed = await db.fetch(
         "SELECT d.id AS id, d.recall AS recall, d.name AS name, d.due_at AS due_at, "
-        "r.reference AS reference FROM recall_deadline d JOIN recall r ON r.id = d.recall "
-        "WHERE r.status = {} AND d.escalated_at IS NULL AND d.due_at < {} "
+        "d.profile AS deadline_profile, r.reference AS reference, r.profile AS profile, "
+        "r.profiles AS profiles, r.approved_at AS approved_at "
+        "FROM recall_deadline d JOIN recall r ON r.id = d.recall "
+        "WHERE r.status = {} AND d.escalated_at IS NULL AND d.met_at IS NULL AND d.due_at < {} "
         "ORDER BY d.due_at, d.id",
         RecallStatus.IN_PROGRESS.value,
         now,
@@ -66,6 +72,7 @@ async def _escalate(deadline: Mapping[str, Any], now: datetime) -> int:
                 "deadline_passed",
                 new={
                     "deadline": name,
+                    "profile": deadline["deadline_profile"],
                     "due_at": due_at.isoformat(),
                     "open": open_count,
                     "alert_id": alert_id,
@@ -80,19 +87,23 @@ async def _open_work(
 ) -> tuple[str | None, int, int | None]:
     """The alert text (None when nothing is open), how much is open, and the one notice."""
     due = due_at.strftime("%Y-%m-%d %H:%M UTC")
-    head = f"Deadline {name} of recall {deadline['reference']} passed ({due})"
-    if name == "initial_report":
-        filed = await db.fetch(
-            "SELECT COUNT(*) AS n FROM status_report WHERE recall = {}", recall_id
-        )
-        if int(filed[0]["n"]):
-            return None, 0, None
+    profiles = profiles_of(deadline)
+    profile = deadline["deadline_profile"] or profiles[0]
+    rules = regulatory.load_profile(profile)
+    head = f"Deadline {name} ({rules.authority}) of recall {deadline['reference']} passed ({due})"
+    kind = rules.met_by.get(name)
+    if kind is not None and name != "status_report":
         return (
-            f"{head} and no status report is filed yet: send the initial report to the "
-            "authority and file a status report",
+            f"{head} and no {kind} sent to {rules.authority} is recorded: send it and record "
+            "the submission",
             1,
             None,
         )
+    if name in PROGRESS_MET:
+        approved_at = db.as_utc(deadline["approved_at"]) if deadline["approved_at"] else None
+        met = await progress_met(recall_id, profiles, approved_at)
+        if met.get((name, profile)) is not None:
+            return None, 0, None
     still_open = await notices.open_at_deadline(recall_id, name)
     if still_open is None:
         return None, 0, None  # status_report: filed on its own schedule; or nothing open

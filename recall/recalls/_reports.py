@@ -15,6 +15,7 @@ from typing import Any
 from recall import audit, clock, db, regulatory
 from recall.actors import SYSTEM, Actor
 from recall.errors import Conflict
+from recall.recalls._authority_records import submissions_of
 from recall.recalls._destruction import lock_in_progress, require_in_progress
 from recall.recalls._effectiveness import list_effectiveness_checks
 from recall.recalls._models import Recall, RecallStatus
@@ -159,6 +160,8 @@ async def status_report_content(recall_id: int, now: datetime) -> dict[str, Any]
             "authority_reference": recall.authority_reference,
             "depth": recall.depth,
             "profile": recall.profile,
+            "profiles": recall.profiles,
+            "ordered_on": recall.ordered_on.isoformat() if recall.ordered_on else None,
             "approved_at": _iso(recall.approved_at),
         },
         # (1) consignees notified, and the date and method of notification
@@ -186,8 +189,39 @@ async def status_report_content(recall_id: int, now: datetime) -> dict[str, Any]
         # (6) estimated time frame for completion
         "estimated_completion": _completion(recall, now),
         "deadlines": [
-            {"name": d.name, "due_at": _iso(d.due_at), "passed": d.due_at < now}
+            {
+                "name": d.name,
+                "profile": d.profile,
+                "due_at": _iso(d.due_at),
+                "passed": d.due_at < now,
+                "met_at": _iso(d.met_at),
+                "late": d.late,
+                "days_late": d.days_late,
+            }
             for d in recall.deadlines
+        ],
+        # What was sent to the authorities, and the public warnings published (7.42(b)(2)).
+        "submissions": [
+            {
+                "kind": s.kind,
+                "authority": s.authority,
+                "submitted_at": _iso(s.submitted_at),
+                "channel": s.channel,
+                "reference": s.reference,
+                "meets": s.meets,
+                "late": s.late,
+            }
+            for s in await submissions_of(recall_id, recall.deadlines)
+        ],
+        "public_warning": recall.public_warning,
+        "public_warnings": [
+            {
+                "published_on": w.published_on.isoformat(),
+                "channel": w.channel,
+                "text": w.text,
+                "url": w.url,
+            }
+            for w in recall.public_warnings
         ],
     }
 

@@ -257,10 +257,14 @@ async def test_wholesale_deadline_names_only_wholesale_non_responders(world, mov
         "UPDATE notice SET notified_at = {} WHERE recall = {}", START, world["recall"].id
     )
     await respond(world, "B-PBF")
-    # Filed on demand: the initial report deadline then has nothing open either.
-    await recalls.file_status_report(await make_actor("qa"), world["recall"].id)
     moment = world["due"]["wholesale_complete"] + timedelta(minutes=1)
     move_to(moment)
+    # Sent and recorded: the initial report deadline is met and never escalated.
+    await recalls.record_submission(
+        await make_actor("qa"),
+        world["recall"].id,
+        recalls.SubmissionRecord("initial_report", "BPOM", START + timedelta(hours=1), "email"),
+    )
 
     assert await recalls.escalate_passed_deadlines(moment) == 1
     (alert,) = await deadline_alerts(world)
@@ -271,9 +275,10 @@ async def test_wholesale_deadline_names_only_wholesale_non_responders(world, mov
     escalated = await deadline_rows(world)
     # Every passed deadline is looked at once; status reports keep their own schedule.
     assert {name for name, at in escalated.items() if at is not None} == {
-        "notify_consignees", "initial_report", "wholesale_complete", "status_report",
+        "notify_consignees", "wholesale_complete", "status_report",
     }  # fmt: skip
     assert escalated["retail_complete"] is None
+    assert escalated["initial_report"] is None
 
 
 async def test_initial_report_deadline_alerts_when_no_report_is_filed(world, move_to):
@@ -285,7 +290,11 @@ async def test_initial_report_deadline_alerts_when_no_report_is_filed(world, mov
 
     assert await recalls.escalate_passed_deadlines(moment) == 1
     (alert,) = await deadline_alerts(world)
-    assert "initial_report" in alert.detail and "status report" in alert.detail
+    assert "initial_report" in alert.detail and "no initial_report sent to BPOM" in alert.detail
+    # A status report filed in the system is not the report sent to the authority.
+    await recalls.file_status_report(await make_actor("qa"), world["recall"].id)
+    deadlines = (await recalls.get_recall(world["recall"].id)).deadlines
+    assert next(d for d in deadlines if d.key == "initial_report").met_at is None
 
 
 async def test_closed_recall_is_not_escalated(world, move_to):
