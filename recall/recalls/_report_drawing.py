@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from fpdf.enums import XPos, YPos
 
 from recall.recalls._models import Recall, RecallStatus
-from recall.recalls._pdf_document import DRILL_MARK, _Column, _Document, latin1
+from recall.recalls._pdf_document import DRILL_MARK, FONT, _Column, _Document, printable
 from recall.recalls._reconciliation import Reconciliation, ReconciliationLine
 from recall.recalls._report_data import ConsigneeLine, RecallReport
 
@@ -53,24 +53,24 @@ def _n(value: int | None) -> str:
 
 
 _RECONCILIATION = [
-    _Column("Batch", 22), _Column("GTIN", 25), _Column("Product", 35),
-    _Column("Produced", 18, True), _Column("Distributed", 18, True), _Column("On hand", 17, True),
-    _Column("Returned", 17, True), _Column("Destroyed", 17, True),
-    _Column("Unaccounted", 21, True),
+    _Column("Batch", 20), _Column("GTIN", 26), _Column("Product", 32),
+    _Column("Produced", 18, True), _Column("Distributed", 20, True), _Column("On hand", 16, True),
+    _Column("Returned", 17, True), _Column("Destroyed", 18, True),
+    _Column("Unaccounted", 23, True),
 ]  # fmt: skip
 
 _TIER_RECONCILIATION = [
-    _Column("Tier", 16), _Column("Batch", 22), _Column("GTIN", 25), _Column("Product", 37),
-    _Column("Distributed", 18, True), _Column("On hand", 17, True),
-    _Column("Returned", 17, True), _Column("Destroyed", 17, True),
-    _Column("Unaccounted", 21, True),
+    _Column("Tier", 14), _Column("Batch", 20), _Column("GTIN", 26), _Column("Product", 36),
+    _Column("Distributed", 20, True), _Column("On hand", 16, True),
+    _Column("Returned", 17, True), _Column("Destroyed", 18, True),
+    _Column("Unaccounted", 23, True),
 ]  # fmt: skip
 
 _CONSIGNEE_COLUMNS = [
-    _Column("Code", 26), _Column("Name", 56), _Column("Kind", 16), _Column("Tier", 9, True),
-    _Column("Status", 20), _Column("Notified", 24), _Column("Acknowledged", 24),
-    _Column("Responded", 24), _Column("Distributed", 19, True), _Column("On hand", 19, True),
-    _Column("Returned", 20, True), _Column("Destroyed", 20, True),
+    _Column("Code", 26), _Column("Name", 48), _Column("Kind", 16), _Column("Tier", 9, True),
+    _Column("Status", 20), _Column("Notified", 25), _Column("Acknowledged", 25),
+    _Column("Responded", 25), _Column("Distributed", 20, True), _Column("On hand", 18, True),
+    _Column("Returned", 22, True), _Column("Destroyed", 23, True),
 ]  # fmt: skip
 
 
@@ -121,12 +121,12 @@ def render_report(report: RecallReport) -> bytes:
     title, subtitle = _title(recall)
     generated = times.both(report.generated_at)
     document = _Document(
-        running_head=latin1(f"{recall.reference} - {title}"),
-        running_foot=latin1(f"Generated {generated}"),
+        running_head=printable(f"{recall.reference} - {title}"),
+        running_foot=printable(f"Generated {generated}"),
         drill=recall.drill,
     )
-    document.set_title(latin1(f"{recall.reference} {title}"))
-    document.set_subject(latin1(f"Recall {recall.reference}"))
+    document.set_title(printable(f"{recall.reference} {title}"))
+    document.set_subject(printable(f"Recall {recall.reference}"))
     document.set_creator("Recall")
     document.add_page()
     _cover(document, report, title, subtitle, generated, times)
@@ -141,20 +141,20 @@ def _cover(
     pdf: _Document, report: RecallReport, title: str, subtitle: str, generated: str, times: _Clock
 ) -> None:
     recall = report.recall
-    pdf.set_font("Helvetica", "B", 17)
-    pdf.cell(0, 9, latin1(f"{title}: {recall.reference}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", "", 10)
-    pdf.cell(0, 6, latin1(subtitle), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", "", 8)
-    pdf.cell(0, 5, latin1(f"Generated {generated}; times in UTC and {report.time_zone}"),
+    pdf.set_font(FONT, "B", 17)
+    pdf.cell(0, 9, printable(f"{title}: {recall.reference}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 10)
+    pdf.cell(0, 6, printable(subtitle), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 8)
+    pdf.cell(0, 5, printable(f"Generated {generated}; times in UTC and {report.time_zone}"),
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
     if recall.drill:
         pdf.ln(2)
-        pdf.set_font("Helvetica", "B", 20)
+        pdf.set_font(FONT, "B", 20)
         pdf.set_text_color(190, 0, 0)
         pdf.set_draw_color(190, 0, 0)
         pdf.cell(0, 12, DRILL_MARK, border=1, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_font("Helvetica", "", 8.5)
+        pdf.set_font(FONT, "", 8.5)
         pdf.cell(0, 5, "Mock recall (readiness drill): no product is actually being recalled.",
                  align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
         pdf.set_text_color(0, 0, 0)
@@ -212,8 +212,8 @@ def _execution(pdf: _Document, report: RecallReport, times: _Clock) -> None:
     pdf.heading("Deadlines")
     now = report.generated_at
     pdf.grid(
-        [_Column("Deadline", 36), _Column("Rule", 52), _Column(f"Due ({report.time_zone})", 30),
-         _Column("Due (UTC)", 30), _Column("State", 18), _Column("Escalated (UTC)", 24)],
+        [_Column("Deadline", 34), _Column("Rule", 50), _Column(f"Due ({report.time_zone})", 30),
+         _Column("Due (UTC)", 28), _Column("State", 16), _Column("Escalated (UTC)", 30)],
         [[d.name, d.rule, times.local(d.due_at), f"{d.due_at:%Y-%m-%d %H:%M}",
           "passed" if d.due_at < now else "ahead",
           f"{d.escalated_at:%Y-%m-%d %H:%M}" if d.escalated_at else "-"]
@@ -229,7 +229,7 @@ def _execution(pdf: _Document, report: RecallReport, times: _Clock) -> None:
             ("Responded", _n(progress.responded)),
             ("Overdue (no response by deadline)", _n(progress.overdue)),
         ],
-        label_width=60,
+        label_width=66,
     )
     tiers: dict[int, list[ConsigneeLine]] = {}
     for line in report.consignees:
@@ -262,8 +262,8 @@ def _close_out(pdf: _Document, report: RecallReport, times: _Clock) -> None:
     pdf.heading(f"Destruction records ({len(report.destructions)})")
     if report.destructions:
         pdf.grid(
-            [_Column("Destroyed on", 20), _Column("Batch", 22), _Column("Quantity", 18, True),
-             _Column("At", 34), _Column("Method", 34), _Column("Place", 32),
+            [_Column("Destroyed on", 23), _Column("Batch", 21), _Column("Quantity", 17, True),
+             _Column("At", 34), _Column("Method", 33), _Column("Place", 32),
              _Column("Witness", 30)],
             [[d.destroyed_on.isoformat(), d.batch_no, _n(d.quantity),
               d.consignee_code or "plant (returned stock)", d.method, d.place, d.witness]
@@ -272,10 +272,10 @@ def _close_out(pdf: _Document, report: RecallReport, times: _Clock) -> None:
     pdf.heading(f"Effectiveness checks ({len(report.checks)})")
     if report.checks:
         pdf.grid(
-            [_Column("Started", 34), _Column("Level", 14), _Column("Sample %", 18, True),
+            [_Column("Started", 28), _Column("Level", 14), _Column("Sample %", 19, True),
              _Column("Population", 22, True), _Column("Contacts", 20, True),
-             _Column("Contacted", 20, True), _Column("Effective", 20, True),
-             _Column("Ineffective", 22, True), _Column("Pending", 20, True)],
+             _Column("Contacted", 21, True), _Column("Effective", 21, True),
+             _Column("Ineffective", 23, True), _Column("Pending", 20, True)],
             [[times.local(c.created_at), c.level, c.sample_percent, _n(c.population),
               _n(c.contacts_total), _n(c.contacted), _n(c.effective), _n(c.ineffective),
               _n(c.pending)] for c in report.checks],
@@ -297,10 +297,10 @@ def _close_out(pdf: _Document, report: RecallReport, times: _Clock) -> None:
                  _n(quantities.get("unaccounted"))]
             )  # fmt: skip
         pdf.grid(
-            [_Column("No.", 12, True), _Column(f"Filed ({report.time_zone})", 38),
-             _Column("Notified", 23, True), _Column("Responding", 23, True),
-             _Column("Not responding", 26, True), _Column("Returned", 22, True),
-             _Column("Destroyed", 22, True), _Column("Unaccounted", 24, True)],
+            [_Column("No.", 10, True), _Column(f"Filed ({report.time_zone})", 34),
+             _Column("Notified", 22, True), _Column("Responding", 23, True),
+             _Column("Not responding", 27, True), _Column("Returned", 22, True),
+             _Column("Destroyed", 24, True), _Column("Unaccounted", 26, True)],
             rows,
         )  # fmt: skip
     else:
@@ -326,8 +326,8 @@ def _course(pdf: _Document, report: RecallReport, times: _Clock) -> None:
         )  # fmt: skip
     pdf.heading("Timeline (from the audit trail, summarised)")
     pdf.grid(
-        [_Column(f"When ({report.time_zone})", 30), _Column("When (UTC)", 30),
-         _Column("Event", 100), _Column("By", 30)],
+        [_Column(f"When ({report.time_zone})", 28), _Column("When (UTC)", 25),
+         _Column("Event", 102), _Column("By", 35)],
         [[times.local(event.at), f"{event.at:%Y-%m-%d %H:%M}", event.event, event.by]
          for event in report.timeline],
         size=7,

@@ -1,8 +1,8 @@
 """The recall report as PDF: final once closed, interim while in progress.
 
 The figures are gathered from the database first (_report_data); the PDF is then drawn in a
-thread (_report_drawing on _pdf_document: fpdf2, core fonts, so the text is real and
-searchable) so the event loop keeps serving.
+thread (_report_drawing on _pdf_document: fpdf2 with an embedded Unicode font, so the text is
+real and searchable) so the event loop keeps serving.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import re
 
 from pypdf import PdfReader
 
-from tests.api.helpers import manager_headers, report_proposal, reported_recall
+from tests.api.helpers import REASON, manager_headers, report_proposal, reported_recall
 from tests.factories import (
     PASSWORD,
     headers_for,
@@ -38,10 +38,10 @@ async def test_interim_report_shows_the_recall_as_it_stands(client):
     assert recall["reference"] in text
     assert "Recall class I" in text
     assert "mandatory" in text and "BPOM-PW.01.2026.123" in text
-    # Non-Latin-1 marks are drawn as plain equivalents rather than failing.
-    assert 'Diethylene glycol above limit in the solvent lot - "sirup" >= 0.1 %' in text
-    # Letters outside Latin-1 lose their accent, or become "?" when they have no Latin base.
-    assert "Acute kidney injury possible; serious (Siddetli ?)." in text
+    # Text is drawn as written, typographic marks and letters outside Latin-1 included.
+    assert REASON in text
+    # A character the font has no glyph for is shown as the replacement character.
+    assert "Acute kidney injury possible; serious (\u015eiddetli \ufffd)." in text
     assert "PG-2026-77" in text and found["batch"].batch_no in text
     assert found["signer"] in text
     assert "Approved for recall to retail level" in text
@@ -83,7 +83,7 @@ async def test_final_report_after_closure_shows_both_signatures(client):
 
 async def test_drill_report_is_marked_with_its_metrics(client):
     found = await reported_recall(
-        client, drill=True, recall_type="voluntary", authority_reference=None
+        client, drill=True, recall_type="voluntary", authority_reference=None, ordered_on=None
     )
 
     text = await report_text(client, found["recall"]["id"])
