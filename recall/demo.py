@@ -222,6 +222,7 @@ async def _create_consignees(qa: Actor) -> None:
             phone=consignee.phone,
             after_hours_phone=consignee.phone if consignee.kind == "pbf" else None,
             province=consignee.province,
+            country="ID",  # the sample consignees are Indonesian whatever the plant's country
         )
 
 

@@ -57,6 +57,7 @@ class Settings:
     max_import_bytes: int = 64 * 1024 * 1024
     smtp: Smtp = field(default_factory=Smtp)
     complaint_profiles: tuple[str, ...] = ("bpom",)  # regulatory profiles complaints answer to
+    plant_country: str = "ID"  # ISO 3166 alpha-2: a consignee's country unless given
     qa_alert_email: str = ""  # alerts for QA are also mailed here when set
     delivery: Delivery = field(default_factory=Delivery)
     # Keys RECALL_SECRET_KEY replaced, newest first: old audit entries and secrets stay readable.
@@ -106,7 +107,7 @@ class Settings:
             )
         if delivery.job_timeout_seconds < 5:
             raise ConfigurationError("RECALL_JOB_TIMEOUT_SECONDS must be at least 5")
-        from recall.regulatory import PROFILE_NAMES
+        from recall.regulatory import PROFILE_NAMES, country_code
 
         for name, networks in (
             ("WEBHOOK_ALLOWED_NETWORKS", self.webhook_allowed_networks),
@@ -119,6 +120,11 @@ class Settings:
                     raise ConfigurationError(
                         f"RECALL_{name}: {network!r} is not a network (e.g. 10.0.0.0/8)"
                     ) from None
+        if country_code(self.plant_country) != self.plant_country:
+            raise ConfigurationError(
+                f"RECALL_PLANT_COUNTRY: {self.plant_country!r} is not an ISO 3166 alpha-2 "
+                "country code (e.g. ID)"
+            )
         unknown = sorted(set(self.complaint_profiles) - set(PROFILE_NAMES))
         if unknown:
             raise ConfigurationError(
@@ -200,6 +206,7 @@ def load_settings() -> Settings:
             starttls=_env("SMTP_STARTTLS", "true").lower() in {"1", "true", "yes"},
         ),
         complaint_profiles=_env_list("COMPLAINT_PROFILES", "bpom"),
+        plant_country=_env("PLANT_COUNTRY", "ID").strip().upper(),
         qa_alert_email=_env("QA_ALERT_EMAIL", ""),
         delivery=Delivery(
             attempts=_env_int("DELIVERY_ATTEMPTS", 8),

@@ -143,6 +143,7 @@ async def make_consignee(
     after_hours_phone: str | None = None,
     webhook_url: str | None = None,
     province: str | None = "DKI Jakarta",
+    country: str | None = None,
 ) -> masterdata.Consignee:
     """A consignee (a PBF wholesaler unless `kind` says otherwise); the secret is dropped."""
     code = code or f"{kind.upper()}-{next(_sequence):04d}"
@@ -157,6 +158,7 @@ async def make_consignee(
         after_hours_phone=after_hours_phone,
         webhook_url=webhook_url,
         province=province,
+        country=country,
     )
     return consignee
 

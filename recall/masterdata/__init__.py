@@ -22,6 +22,7 @@ from recall.masterdata._imports import (
     run_shipment_import,
     start_shipment_import,
 )
+from recall.masterdata._markets import check_country, check_province, consignee_markets
 from recall.masterdata._models import (
     Batch,
     BatchMaterial,
@@ -95,11 +96,14 @@ __all__ = [
     "add_customers",
     "batch_view",
     "check_code",
+    "check_country",
     "check_email",
+    "check_province",
     "check_webhook_destination",
     "check_webhook_destinations",
     "check_webhook_url",
     "consignee_by_code",
+    "consignee_markets",
     "create_batch",
     "create_consignee",
     "create_material_lot",

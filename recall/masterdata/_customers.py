@@ -14,7 +14,7 @@ from recall.masterdata._webhook_secrets import new_webhook_secret, seal_webhook_
 _COLUMNS = (
     ("code", "text"), ("name", "text"), ("kind", "text"), ("parent", "int"), ("email", "text"),
     ("webhook_url", "text"), ("webhook_secret", "text"), ("active", "bool"),
-    ("created_at", "timestamptz"),
+    ("created_at", "timestamptz"), ("country", "text"),
 )  # fmt: skip
 
 
@@ -27,6 +27,7 @@ class NamedCustomer:
     kind: str
     email: str | None
     webhook_url: str | None
+    country: str | None = None  # ISO 3166 alpha-2 (checked); None: the supplier's country
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,14 @@ async def add_customers(
     Runs inside the caller's transaction, in bulk: a cascade may name a thousand at once.
     """
     secrets = {customer.code: new_webhook_secret() for customer in customers}
+    (supplier,) = await db.fetch("SELECT country FROM consignee WHERE id = {}", supplier_id)
+    country = {customer.code: customer.country or supplier["country"] for customer in customers}
     values = []
     for customer in customers:
         values.append((
             customer.code, customer.name, customer.kind, supplier_id, customer.email,
             customer.webhook_url, seal_webhook_secret(secrets[customer.code]), True, now,
+            country[customer.code],
         ))  # fmt: skip
     rows = await db.insert_many("consignee", _COLUMNS, values, "RETURNING id, code")
     added = {row["code"]: CustomerAdded(int(row["id"]), secrets[row["code"]]) for row in rows}
@@ -73,6 +77,7 @@ async def add_customers(
                     "after_hours_phone": None,
                     "webhook_url": customer.webhook_url,
                     "province": None,
+                    "country": country[customer.code],
                     "parent_code": supplier_code,
                 },
                 reason=f"named as a customer by {supplier_code}",

@@ -198,6 +198,7 @@ class Consignee:
     after_hours_phone: str | None
     webhook_url: str | None
     province: str | None
+    country: str  # ISO 3166 alpha-2
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput, NotFound
 from recall.gs1 import normalize_gtin
 from recall.masterdata._destinations import check_webhook_destination
+from recall.masterdata._markets import check_country, check_province
 from recall.masterdata._models import (
     Batch,
     BatchMaterial,
@@ -323,6 +324,7 @@ def _consignee(row: Mapping[str, Any]) -> Consignee:
         after_hours_phone=row["after_hours_phone"],
         webhook_url=row["webhook_url"],
         province=row["province"],
+        country=row["country"],
     )
 
 
@@ -330,7 +332,7 @@ def _consignee(row: Mapping[str, Any]) -> Consignee:
 _CONSIGNEE_COLUMNS = (
     "c.id AS id, c.code AS code, c.name AS name, c.kind AS kind, c.email AS email, "
     "c.phone AS phone, c.after_hours_phone AS after_hours_phone, c.webhook_url AS webhook_url, "
-    "c.province AS province, parent.code AS parent_code"
+    "c.province AS province, c.country AS country, parent.code AS parent_code"
 )
 _CONSIGNEES = "consignee c LEFT JOIN consignee parent ON parent.id = c.parent"
 
@@ -354,8 +356,13 @@ async def create_consignee(
     after_hours_phone: str | None = None,
     webhook_url: str | None = None,
     province: str | None = None,
+    country: str | None = None,
 ) -> tuple[Consignee, str]:
-    """Create a consignee; returns it with its webhook signing secret (shown once)."""
+    """Create a consignee; returns it with its webhook signing secret (shown once).
+
+    `country` (ISO 3166 alpha-2, any case) defaults to the plant's; an Indonesian province
+    is stored under its official name.
+    """
     values: dict[str, Any] = {
         "code": check_code(code, "code"),
         "name": required_text(name, "name", NAME_MAX, one_line=True),
@@ -364,7 +371,8 @@ async def create_consignee(
         "phone": _optional(phone, "phone", 40),
         "after_hours_phone": _optional(after_hours_phone, "after_hours_phone", 40),
         "webhook_url": await check_webhook_destination(webhook_url),
-        "province": _optional(province, "province", 100),
+        "country": (country := check_country(country)),
+        "province": check_province(province, country),
     }
     parent = None
     if parent_code and parent_code.strip():
@@ -413,9 +421,9 @@ async def consignee_by_code(code: str, *, field: str = "consignee_code") -> Cons
 async def list_consignees(
     kind: str | None = None, limit: int = 50, offset: int = 0, *, q: str | None = None
 ) -> tuple[list[Consignee], int]:
-    """Consignees by code; `q` finds words in the code, name or province."""
+    """Consignees by code; `q` finds words in the code, name, province or country code."""
     of_kind = ("c.kind = {}", [_kind(kind)]) if kind else ("", [])
-    where, values = db.where(of_kind, db.words_in(q, "c.code", "c.name", "c.province"))
+    where, values = db.where(of_kind, db.words_in(q, "c.code", "c.name", "c.province", "c.country"))
     rows, total = await db.fetch_page(
         _CONSIGNEE_COLUMNS, _CONSIGNEES + where, "c.code", values, limit, offset
     )

@@ -38,6 +38,8 @@ class TracedConsignee(NamedTuple):
     batch_id: int
     batch_no: str
     quantity: int
+    country: str  # ISO 3166 alpha-2: the market the consignee is reached in
+    province: str | None
 
 
 @dataclass(frozen=True)
@@ -117,20 +119,24 @@ async def _trace(traced_sql: str, *keys: int) -> Trace:
     batch_no = {batch.id: batch.batch_no for batch in batches}
     lines = []
     for (batch, consignee, tier), quantity in received.items():
-        code, name, kind = who[consignee]
+        code, name, kind, country, province = who[consignee]
         lines.append(
-            TracedConsignee(consignee, code, name, kind, tier, batch, batch_no[batch], quantity)
-        )
+            TracedConsignee(consignee, code, name, kind, tier, batch, batch_no[batch], quantity,
+                            country, province)
+        )  # fmt: skip
     lines.sort(key=attrgetter("tier", "code", "batch_no", "batch_id"))
     total = sum(line.quantity for line in lines if line.tier == 1)
     return Trace(batches, lines, total)
 
 
-async def _consignees(ids: set[int]) -> dict[int, tuple[str, str, str]]:
-    """Code, name and kind of each consignee."""
-    sql = "SELECT id, code, name, kind FROM consignee WHERE id IN (*)"
+async def _consignees(ids: set[int]) -> dict[int, tuple[str, str, str, str, str | None]]:
+    """Code, name, kind, country and province of each consignee."""
+    sql = "SELECT id, code, name, kind, country, province FROM consignee WHERE id IN (*)"
     rows = await db.fetch_in(sql, list(ids))
-    return {row["id"]: (row["code"], row["name"], row["kind"]) for row in rows}
+    return {
+        row["id"]: (row["code"], row["name"], row["kind"], row["country"], row["province"])
+        for row in rows
+    }
 
 
 async def _batches(traced_sql: str, *keys: int) -> list[BatchView]:

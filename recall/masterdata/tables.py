@@ -66,6 +66,8 @@ class Consignee(Table, tablename="consignee"):
     webhook_url = Text(null=True, default=None)
     webhook_secret = Varchar(length=100, null=True, default=None)
     province = Varchar(length=100, null=True, default=None)
+    # ISO 3166 alpha-2; the recall splits its deadlines and figures by market.
+    country = Varchar(length=2, default="ID")
     active = Boolean(default=True)
     created_at = Timestamptz()
 

@@ -57,6 +57,7 @@ def _entry(entry: SubConsignee) -> SubConsignee:
         quantity=entry.quantity,
         email=masterdata.check_email(entry.email),
         webhook_url=masterdata.check_webhook_url(entry.webhook_url),
+        country=masterdata.check_country(entry.country) if (entry.country or "").strip() else None,
     )
 
 
@@ -132,6 +133,7 @@ class _Customer:
     kind: str
     email: str | None
     webhook_url: str | None
+    country: str | None = None  # given for a new customer; none: the namer's
     id: int | None = None
     new: bool = False
     notice_id: int | None = None
@@ -194,7 +196,9 @@ async def _customers(entries: list[SubConsignee], recall_id: int) -> dict[str, _
         # A new consignee is described by the first entry that names it.
         customers.setdefault(
             entry.code,
-            _Customer(entry.code, entry.name, entry.kind, entry.email, entry.webhook_url),
+            _Customer(
+                entry.code, entry.name, entry.kind, entry.email, entry.webhook_url, entry.country
+            ),
         )
     for row in await db.fetch_in(
         "SELECT id, code, name, kind, email, webhook_url, parent FROM consignee WHERE code IN (*)",
@@ -228,7 +232,8 @@ async def _create_consignees(
     actor: Actor, customers: list[_Customer], parent_id: int, parent_code: str, now: datetime
 ) -> None:
     named = [
-        masterdata.NamedCustomer(c.code, c.name, c.kind, c.email, c.webhook_url) for c in customers
+        masterdata.NamedCustomer(c.code, c.name, c.kind, c.email, c.webhook_url, c.country)
+        for c in customers
     ]
     added = await masterdata.add_customers(actor, named, parent_id, parent_code, now)
     for customer in customers:

@@ -33,6 +33,7 @@ class SubConsignee:
     quantity: int
     email: str | None = None
     webhook_url: str | None = None
+    country: str | None = None  # ISO 3166 alpha-2 of a new customer; none: the namer's
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ async def test_create_consignee_shows_the_webhook_secret_once(client, qa):
     assert created == {
         "id": created["id"],
         **consignee_body(parent_code="PBF-SBY-01"),
+        "country": "ID",
     }
     one = await client.get(f"/api/consignees/{created['id']}", headers=qa)
     assert one.json() == created

@@ -163,6 +163,8 @@ class ShipmentController(Controller):
 
 
 class TracedConsigneeRead(msgspec.Struct):
+    """A traced line as masterdata.TracedConsignee holds it, less the consignee id."""
+
     code: str
     name: str
     kind: str
@@ -170,6 +172,8 @@ class TracedConsigneeRead(msgspec.Struct):
     batch_id: int
     batch_no: str
     quantity: int
+    country: str
+    province: str | None
 
 
 class TraceRead(msgspec.Struct):
@@ -193,10 +197,8 @@ only. Lower tiers re-distribute those same units, so adding them would count uni
 def trace_read(trace: masterdata.Trace) -> TraceRead:
     return TraceRead(
         batches=trace.batches,
-        consignees=[
-            TracedConsigneeRead(c.code, c.name, c.kind, c.tier, c.batch_id, c.batch_no, c.quantity)
-            for c in trace.consignees
-        ],
+        # The same fields in the same order, without the consignee id.
+        consignees=[TracedConsigneeRead(*line[1:]) for line in trace.consignees],
         total_quantity=trace.total_quantity,
     )
 

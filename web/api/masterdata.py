@@ -218,7 +218,10 @@ class ConsigneeCreate(msgspec.Struct):
     phone: Phone | None = None
     after_hours_phone: Phone | None = None
     webhook_url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    # In Indonesia an official name or a known alias ("East Java" is stored as "Jawa Timur").
     province: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    # ISO 3166 alpha-2, any case; without it, the plant's country (RECALL_PLANT_COUNTRY).
+    country: Annotated[str, msgspec.Meta(max_length=100, examples=["ID"])] | None = None
 
 
 class ConsigneeRead(msgspec.Struct):
@@ -232,6 +235,7 @@ class ConsigneeRead(msgspec.Struct):
     after_hours_phone: str | None
     webhook_url: str | None
     province: str | None
+    country: str
 
 
 class ConsigneeCreated(ConsigneeRead):
@@ -259,6 +263,7 @@ async def add_consignee(actor: Actor, data: ConsigneeCreate) -> tuple[masterdata
         after_hours_phone=data.after_hours_phone,
         webhook_url=data.webhook_url,
         province=data.province,
+        country=data.country,
     )
 
 

@@ -95,6 +95,8 @@ class SubConsigneeCreate(msgspec.Struct):
     quantity: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
     email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
     webhook_url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    # ISO 3166 alpha-2 of a new customer ("US", any case); without it, your own country.
+    country: Annotated[str, msgspec.Meta(max_length=100, examples=["ID"])] | None = None
 
 
 class SubConsigneesCreate(msgspec.Struct):

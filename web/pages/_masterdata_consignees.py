@@ -3,16 +3,20 @@ shown once), one consignee."""
 
 from __future__ import annotations
 
-from functools import partial
+import unicodedata
+from functools import cache, partial
 from typing import Any
 
+from babel import Locale
 from litestar import Request, Response, get, post
 from litestar.response import Template
 
-from recall import masterdata
+from recall import masterdata, regulatory
 from recall.actors import Actor
 from recall.masterdata import ConsigneeKind
+from recall.settings import get_settings
 from web.api.masterdata import ConsigneeCreate, add_consignee
+from web.i18n import language_of
 from web.pages._masterdata_lists import (
     GUARDS,
     Id,
@@ -25,7 +29,7 @@ from web.pages._masterdata_lists import (
 )
 from web.pages.export import FormatParameter, download
 from web.pages.forms import FormState, form_action, read
-from web.pages.labels import CONSIGNEE_KIND_NAMES, translated
+from web.pages.labels import CONSIGNEE_KIND_NAMES, PLACE_NAMES, translated
 from web.pages.render import N_, gettext_for, page
 
 CONSIGNEE_HEADERS = [
@@ -33,7 +37,8 @@ CONSIGNEE_HEADERS = [
     N_("Name"),
     N_("Kind"),
     N_("Supplied by"),
-    N_("Province"),
+    PLACE_NAMES["country"],
+    PLACE_NAMES["province"],
     N_("E-mail"),
     N_("Phone"),
     N_("After-hours phone"),
@@ -43,6 +48,29 @@ CONSIGNEE_HEADERS = [
 
 def _kinds(request: Request[Any, Any, Any]) -> dict[str, str]:
     return translated(gettext_for(request), CONSIGNEE_KIND_NAMES)
+
+
+@cache
+def country_options(language: str) -> list[tuple[str, str]]:
+    """Every ISO 3166 country as (code, name in `language`), by name."""
+    codes = [
+        code
+        for code in Locale("en").territories
+        if isinstance(code, str) and regulatory.country_code(code) == code
+    ]
+    named = [(code, regulatory.country_name(code, language)) for code in codes]
+    return sorted(named, key=lambda option: unicodedata.normalize("NFKD", option[1]).casefold())
+
+
+def _places(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """What the consignee templates need to show and choose countries and provinces."""
+    language = language_of(request)
+    return {
+        "country_name": partial(regulatory.country_name, language=language),
+        "countries": country_options(language),
+        "plant_country": get_settings().plant_country,
+        "provinces": regulatory.PROVINCES,
+    }
 
 
 async def _consignees_page(
@@ -64,6 +92,7 @@ async def _consignees_page(
         query={"kind": kind_value},
         kind=kind_value,
         kind_names=_kinds(request),
+        **_places(request),
         **shown,
     )
 
@@ -88,7 +117,12 @@ async def create_consignee(request: Request[Actor, Any, Any]) -> Response[Any]:
         return page(
             request,
             "masterdata/consignee_created.html",
-            {"consignee": consignee, "secret": secret, "kind_names": _kinds(request)},
+            {
+                "consignee": consignee,
+                "secret": secret,
+                "kind_names": _kinds(request),
+                **_places(request),
+            },
             status_code=201,
         )
 
@@ -119,6 +153,7 @@ async def export_consignees(
             c.name,
             kinds.get(c.kind, c.kind),
             c.parent_code,
+            c.country,
             c.province,
             c.email,
             c.phone,
@@ -145,6 +180,7 @@ async def consignee_detail(request: Request[Actor, Any, Any], consignee_id: Id) 
             "parent": parent,
             "shipments_total": received,
             "kind_names": _kinds(request),
+            **_places(request),
         },
     )
 

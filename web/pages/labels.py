@@ -179,6 +179,8 @@ CONSIGNEE_KIND_NAMES = {
     ConsigneeKind.DRUGSTORE: N_("Drugstore"),
     ConsigneeKind.OTHER: N_("Other"),
 }
+# Where a consignee is: its market (country) and, in Indonesia, its official province.
+PLACE_NAMES = {"country": N_("Country"), "province": N_("Province")}
 IMPORT_STATUS_NAMES = {
     ImportStatus.QUEUED: N_("Waiting to start"),
     ImportStatus.CHECKING: N_("Checking lines"),
