@@ -144,18 +144,19 @@ async def test_consignee_markets_by_id():
 # Customers a consignee names (the cascade) --------------------------------------------------
 
 
+async def name_outlets(client, chain, *countries: str | None):
+    """The chain's PBF names new outlets N-APT-1, N-APT-2, …, each with the country given
+    (None: the field left out)."""
+    entries = []
+    for number, country in enumerate(countries, start=1):
+        named = entry(chain["batch"], f"N-APT-{number}", 10, email=f"n{number}@example.com")
+        entries.append(named if country is None else {**named, "country": country})
+    return await name(client, chain, entries)
+
+
 async def test_a_named_customer_takes_the_namer_country_unless_given(client, chain):
     await db.execute("UPDATE consignee SET country = 'MY' WHERE id = {}", chain["pbf"].id)
-    batch = chain["batch"]
-    response = await name(
-        client,
-        chain,
-        [
-            entry(batch, "N-APT-1", 10, email="one@example.com"),
-            entry(batch, "N-APT-2", 10, email="two@example.com", country="sg"),
-            entry(batch, "N-APT-3", 10, email="three@example.com", country=""),
-        ],
-    )
+    response = await name_outlets(client, chain, None, "sg", "")
     assert response.status_code == 201, response.text
     stored = {
         row["code"]: (row["country"], row["province"])
@@ -170,15 +171,7 @@ async def test_a_named_customer_takes_the_namer_country_unless_given(client, cha
 
 
 async def test_a_named_customer_country_that_is_not_iso_is_422_naming_the_entry(client, chain):
-    batch = chain["batch"]
-    response = await name(
-        client,
-        chain,
-        [
-            entry(batch, "N-APT-1", 10, email="one@example.com"),
-            entry(batch, "N-APT-2", 10, email="two@example.com", country="Singapore"),
-        ],
-    )
+    response = await name_outlets(client, chain, "ID", "Singapore")
     assert response.status_code == 422, response.text
     assert response.json()["detail"].startswith("consignees[1].country: "), response.text
     rows = await db.fetch("SELECT code FROM consignee WHERE code LIKE 'N-APT-%'")
