@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from recall import auth, clock, complaints, db, masterdata
+from recall import auth, clock, complaints, db, demo_recall, masterdata, notices
 from recall.actors import SYSTEM, Actor, Role
 
 MANUFACTURER = "PT Sehat Farma Nusantara"
@@ -82,6 +82,7 @@ class DemoConsignee:
     phone: str
     parent_code: str | None = None
     distributor_login: str | None = None
+    country: str = "ID"
 
 
 WHOLESALERS = [
@@ -120,6 +121,13 @@ OUTLETS = [
                   "tokoberkat@example.co.id", "+62 61 5550 4303", "PBF-MDN-001"),
 ]  # fmt: skip
 
+# The importer abroad that buys the syrups: its recalls run under the FDA profile.
+IMPORTER = DemoConsignee("US-NJ-001", "Garden State Pharma Distributors Inc.", "other",
+                         "New Jersey", "recalls@gardenstatepharma.example.com",
+                         "+1 732 555 0140", country="US")  # fmt: skip
+SYRUPS = ("PCS", "BTK", "ANT")
+IMPORTER_SHARE = 0.08
+
 # Share of each batch shipped to each wholesaler, and of that passed on to each outlet.
 WHOLESALER_SHARE = {"PBF-JKT-001": 0.40, "PBF-SBY-001": 0.30, "PBF-MDN-001": 0.20}
 OUTLET_SHARE = 0.20
@@ -147,17 +155,23 @@ async def is_loaded() -> bool:
     return bool(rows)
 
 
-async def load() -> bool:
-    """Load the demo data unless it is already there; True when it was loaded now."""
+async def load(sender: notices.Sender | None = None) -> bool:
+    """Load the demo data unless it is already there; True when it was loaded now.
+
+    With a `sender`, the running recall's notices are delivered at the time of its approval
+    (the demo's history); without one the worker delivers them when it starts.
+    """
     async with db.transaction():
         if await is_loaded():
             return False
         staff = await _create_staff()
-        batches = await _create_products_and_batches(staff["qa"])
+        batches, solvent_lots = await _create_products_and_batches(staff["qa"])
         await _create_consignees(staff["qa"])
         await _record_shipments(staff["qa"], batches)
-        await _create_distributor_logins(staff["admin"])
-        await _log_complaints(staff["cs"], batches)
+        officers = await _create_distributor_logins(staff["admin"])
+        adverse_event, defect = await _log_complaints(staff["cs"], batches)
+        await demo_recall.triage_for_reports(staff["qa"], adverse_event.id, defect.id)
+        await demo_recall.open_recall(staff, officers, solvent_lots[0], sender)
         await db.next_number(LOADED_MARKER)
     return True
 
@@ -182,7 +196,9 @@ def _end_of_month_after(start: date, months: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-async def _create_products_and_batches(qa: Actor) -> dict[str, list[masterdata.Batch]]:
+async def _create_products_and_batches(
+    qa: Actor,
+) -> tuple[dict[str, list[masterdata.Batch]], list[masterdata.MaterialLot]]:
     lots = []
     for material, age, receipt, supplier in MATERIAL_LOTS:
         lot_no = f"PG{_today() - timedelta(days=age):%y%m}{receipt:03d}"
@@ -207,11 +223,11 @@ async def _create_products_and_batches(qa: Actor) -> dict[str, list[masterdata.B
             if product.solvent_kg is not None:
                 lot = lots[0] if sequence <= 2 else lots[1]
                 await masterdata.add_batch_material(qa, batch.id, lot.id, product.solvent_kg)
-    return batches
+    return batches, lots
 
 
 async def _create_consignees(qa: Actor) -> None:
-    for consignee in [*WHOLESALERS, *OUTLETS]:
+    for consignee in [*WHOLESALERS, *OUTLETS, IMPORTER]:
         await masterdata.create_consignee(
             qa,
             consignee.code,
@@ -222,7 +238,7 @@ async def _create_consignees(qa: Actor) -> None:
             phone=consignee.phone,
             after_hours_phone=consignee.phone if consignee.kind == "pbf" else None,
             province=consignee.province,
-            country="ID",  # the sample consignees are Indonesian whatever the plant's country
+            country=consignee.country,  # whatever the plant's country
         )
 
 
@@ -251,11 +267,18 @@ async def _record_shipments(qa: Actor, batches: dict[str, list[masterdata.Batch]
                         _shipped_on(batch, 24 + 3 * wholesaler_index + outlet_index),
                         from_consignee_code=wholesaler.code,
                     )  # fmt: skip
+            if product.code in SYRUPS:
+                await masterdata.record_shipment(
+                    qa, batch.gtin, batch.batch_no, IMPORTER.code,
+                    int(batch.quantity_produced * IMPORTER_SHARE), _shipped_on(batch, 30),
+                )  # fmt: skip
 
 
-async def _create_distributor_logins(admin: Actor) -> None:
+async def _create_distributor_logins(admin: Actor) -> list[Actor]:
+    """The wholesalers' recall officers, as they act on their notices."""
+    officers = []
     for wholesaler in WHOLESALERS:
-        await auth.create_user(
+        user = await auth.create_user(
             admin,
             str(wholesaler.distributor_login),
             PASSWORD,
@@ -264,6 +287,12 @@ async def _create_distributor_logins(admin: Actor) -> None:
             wholesaler.code,
             enforce_password_policy=False,
         )
+        consignee = await masterdata.consignee_by_code(wholesaler.code)
+        officers.append(
+            Actor(user.id, user.username, user.full_name, frozenset({Role.DISTRIBUTOR}),
+                  consignee_id=consignee.id)
+        )  # fmt: skip
+    return officers
 
 
 def _days_ago(days: int, hour: int) -> datetime:
@@ -271,7 +300,10 @@ def _days_ago(days: int, hour: int) -> datetime:
     return moment.replace(hour=hour, minute=15, second=0, microsecond=0)
 
 
-async def _log_complaints(cs: Actor, batches: dict[str, list[masterdata.Batch]]) -> None:
+async def _log_complaints(
+    cs: Actor, batches: dict[str, list[masterdata.Batch]]
+) -> tuple[complaints.Complaint, complaints.Complaint]:
+    """Four complaints; returns the adverse event and the newest quality defect."""
     syrup, cough, tablets, capsules = (
         batches["PCS"][0], batches["BTK"][1], batches["PCT"][2], batches["AMX"][1]
     )  # fmt: skip
@@ -292,7 +324,7 @@ async def _log_complaints(cs: Actor, batches: dict[str, list[masterdata.Batch]])
             received_at=_days_ago(12, 2),
         ),
     )
-    await complaints.log_complaint(
+    adverse_event = await complaints.log_complaint(
         cs,
         complaints.ComplaintIntake(
             channel="email",
@@ -329,7 +361,7 @@ async def _log_complaints(cs: Actor, batches: dict[str, list[masterdata.Batch]])
             received_at=_days_ago(3, 7),
         ),
     )
-    await complaints.log_complaint(
+    defect = await complaints.log_complaint(
         cs,
         complaints.ComplaintIntake(
             channel="web",
@@ -342,3 +374,4 @@ async def _log_complaints(cs: Actor, batches: dict[str, list[masterdata.Batch]])
             received_at=_days_ago(1, 1),
         ),
     )
+    return adverse_event, defect

@@ -57,6 +57,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             RECALL_HOST="127.0.0.1",
             RECALL_PORT=port,
             RECALL_PUBLIC_URL=os.environ.get("RECALL_PUBLIC_URL", public_url),
+            # The demo plant exports to the United States: complaints owe FDA reports too.
+            RECALL_COMPLAINT_PROFILES=os.environ.get("RECALL_COMPLAINT_PROFILES", "bpom,fda"),
         )
         from recall.settings import get_settings
 
@@ -115,9 +117,17 @@ async def _migrate_quietly() -> None:
 
 async def _load_demo_data() -> list[tuple[str, str]]:
     from recall import demo
+    from recall.settings import get_settings
+    from workers.senders import NetworkSender, http_clients
 
-    async with _database():
-        await demo.load()
+    settings = get_settings()
+    # The running recall's notices are delivered when it was approved, as the worker would.
+    sender = NetworkSender(http_clients(settings), settings)
+    try:
+        async with _database():
+            await demo.load(sender)
+    finally:
+        await sender.aclose()
     return demo.logins()
 
 
