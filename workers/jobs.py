@@ -7,7 +7,7 @@ from typing import Any
 
 from arq import Retry
 
-from recall import audit, clock, notices, outbox, recalls
+from recall import audit, clock, complaints, notices, outbox, recalls
 
 HEARTBEAT_KEY = "recall:worker:heartbeat"
 HEARTBEAT_TTL_SECONDS = 300
@@ -50,6 +50,11 @@ async def follow_up(ctx: dict[str, Any]) -> dict[str, int]:
 async def file_status_reports(ctx: dict[str, Any]) -> int:
     """File every periodic status report that has come due."""
     return await recalls.file_due_status_reports()
+
+
+async def alert_due_obligations(ctx: dict[str, Any]) -> int:
+    """Alert QA once about each complaint report to an authority due within a day."""
+    return await complaints.alert_due_obligations()
 
 
 AUDIT_FULL_CHECK = "audit_full_check"

@@ -23,6 +23,7 @@ from workers.senders import NetworkSender, http_clients
 MAX_TRIES = 10_000
 RELAY_EVERY_SECONDS = 10
 FOLLOW_UP_EVERY_MINUTES = 5
+OBLIGATION_ALERTS_EVERY_MINUTES = 5
 AUDIT_FULL_CHECK_HOUR_UTC = 18  # 01:23 on the plant's clock (UTC+7)
 AUDIT_FULL_CHECK_KEEP_SECONDS = 6 * 3600  # its job id stays taken: one run per night
 # A short Redis blip is absorbed here; a longer outage restarts the worker (`recall worker`).
@@ -94,6 +95,13 @@ class WorkerSettings:
             keep_result=0,
         ),
         cron(jobs.file_status_reports, name="file_status_reports", minute=7, second=45),
+        cron(
+            jobs.alert_due_obligations,
+            name="alert_due_obligations",
+            minute=set(range(2, 60, OBLIGATION_ALERTS_EVERY_MINUTES)),
+            second=15,
+            keep_result=0,
+        ),
         # Nightly full re-hash (started in the background, see the job). Its job id names the
         # minute and its result is kept for hours: however many workers enqueue it, one runs it.
         cron(

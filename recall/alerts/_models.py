@@ -13,6 +13,7 @@ class AlertKind(StrEnum):
     DEADLINE_PASSED = "deadline_passed"  # a recall deadline passed with work still open
     CHECK_FAILED = "effectiveness_check_failed"
     SIGNATURE_LOCKOUT = "signature_lockout"  # a user gave 5 wrong signature passwords in a row
+    OBLIGATION_DUE = "obligation_due"  # a complaint's report to an authority is due within a day
 
 
 @dataclass(frozen=True)

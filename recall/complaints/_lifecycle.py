@@ -25,10 +25,10 @@ from recall.complaints._models import (
     check_closable,
     check_reply_allowed,
     decide_triage,
-    earliest,
     identify_pack,
     transition,
 )
+from recall.complaints._obligations import add_obligations, field_alert_due, owed
 from recall.complaints._service import (
     _changed_meanwhile,
     _no_nul,
@@ -156,8 +156,10 @@ async def triage_complaint(actor: Actor, complaint_id: int, triage: TriageReques
     """QA's triage of a received complaint: category, severity, and whether to investigate.
 
     Not investigating needs a reason (21 CFR 211.198). Adverse events are flagged
-    for pharmacovigilance; under the FDA profile a Field Alert category gets its
-    reporting deadline. A complaint is triaged once; a concurrent triage gets Conflict.
+    for pharmacovigilance; the reports the complaint profiles ask for (field alert, adverse
+    event report, illegitimate product) become its obligations, the earliest field alert's
+    due time its `field_alert_due_at`. A complaint is triaged once; a concurrent triage gets
+    Conflict.
     """
     complaint = await get_complaint(complaint_id)
     decision = decide_triage(
@@ -168,11 +170,16 @@ async def triage_complaint(actor: Actor, complaint_id: int, triage: TriageReques
         adverse_event=complaint.adverse_event,
     )
     transition(complaint.status, ComplaintStatus.TRIAGED)
-    field_alert_due_at = earliest(
-        regulatory.field_alert_due(profile, decision.category.value, complaint.received_at)
-        for profile in get_settings().complaint_profiles
-    )
     now = clock.now()
+    dues = regulatory.complaint_obligations(
+        get_settings().complaint_profiles,
+        category=decision.category.value,
+        severity=decision.severity.value,
+        adverse_event=decision.pharmacovigilance,
+        received_at=complaint.received_at,
+        triaged_at=now,
+    )
+    field_alert_due_at = field_alert_due(dues)
     new: dict[str, Any] = {
         "status": ComplaintStatus.TRIAGED.value,
         "category": decision.category.value,
@@ -201,10 +208,11 @@ async def triage_complaint(actor: Actor, complaint_id: int, triage: TriageReques
                 complaint.id,
                 "triaged",
                 old=_audited(old),
-                new=_audited(new),
+                new={**_audited(new), "obligations": owed(dues)},
                 reason=decision.reason or "",
             ),
         )
+        await add_obligations(complaint.id, dues)
     return await get_complaint(complaint.id)
 
 

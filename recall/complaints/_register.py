@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from recall import masterdata
+from recall import clock, masterdata
 from recall.complaints._models import (
     Category,
     Complaint,
@@ -16,6 +16,7 @@ from recall.complaints._models import (
     check_batch_no,
     identify_pack,
 )
+from recall.complaints._obligations import obligation_condition
 from recall.complaints._service import (
     SEARCH_MAX,
     _changed_meanwhile,
@@ -44,6 +45,8 @@ class RegisterFilter:
     received_to: date | None = None
     adverse_event_only: bool = False
     time_zone: str = "UTC"
+    # "due" (an unsubmitted report due within a day or past due) or "overdue" (past due).
+    obligation: str | None = None
 
 
 def _start_of(day: date, zone: str) -> datetime:
@@ -66,6 +69,8 @@ def _conditions(selection: RegisterFilter) -> list[tuple[str, list[Any]]]:
     if selection.adverse_event_only:
         # Flagged by the reporter or by QA's triage: what pharmacovigilance must see.
         where.append(("complaint.pharmacovigilance = {}", [True]))
+    if selection.obligation:
+        where.append(obligation_condition(selection.obligation, clock.now().astimezone(UTC)))
     first, last = selection.received_from, selection.received_to
     if first and last and first > last:
         raise InvalidInput("received_from", f"{first.isoformat()} is after {last.isoformat()}")

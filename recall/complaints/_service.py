@@ -23,6 +23,7 @@ from recall.complaints._models import (
     excerpt,
     trend_window,
 )
+from recall.complaints._obligations import obligation_condition
 from recall.errors import Conflict, InvalidInput, NotFound
 from recall.rules import MAX_ID, choice, is_valid_id
 
@@ -140,8 +141,10 @@ async def list_complaints(
     *,
     category: str | None = None,
     pharmacovigilance: bool | None = None,
+    obligation: str | None = None,
 ) -> tuple[list[Complaint], int]:
-    """Complaints newest first, filtered by status, batch, category, pharmacovigilance and text."""
+    """Complaints newest first, filtered by status, batch, category, pharmacovigilance, an
+    open obligation (due: within a day or past; overdue: past due) and text."""
     if offset > MAX_ID:
         raise InvalidInput("offset", f"at most {MAX_ID}")  # larger values overflow the database
     where: list[tuple[str, list[Any]]] = []
@@ -151,6 +154,8 @@ async def list_complaints(
         where.append(("complaint.category = {}", [choice(Category, category, "category").value]))
     if pharmacovigilance is not None:
         where.append(("complaint.pharmacovigilance = {}", [pharmacovigilance]))
+    if obligation:
+        where.append(obligation_condition(obligation, clock.now().astimezone(UTC)))
     if batch_no and batch_no.strip():
         _no_nul(batch_no, "batch_no")
         where.append(("complaint.batch_no = {}", [check_batch_no(batch_no)]))

@@ -63,3 +63,24 @@ class ComplaintReply(Table, tablename="complaint_reply"):
     text = Text()
     replied_at = Timestamptz()
     replied_by = Integer(null=True)
+
+
+class ComplaintObligation(Table, tablename="complaint_obligation"):
+    """A report a complaint owes an authority (field alert, adverse event, illegitimate product)."""
+
+    id: Serial
+    complaint = foreign_key(Complaint)
+    kind = Varchar(length=30)
+    profile = Varchar(length=20)
+    authority = Varchar(length=100)
+    due_at = Timestamptz(index=True)
+    rule = Text()
+    form = Varchar(length=100)
+    # The submission to the authority, as QA records it.
+    submitted_at = Timestamptz(null=True, default=None)
+    reference = Varchar(length=100, null=True, default=None)
+    channel = Varchar(length=20, null=True, default=None)
+    submitted_by = Integer(null=True, default=None)
+    recorded_at = Timestamptz(null=True, default=None)
+    # When QA was alerted that it comes due: once only.
+    alerted_at = Timestamptz(null=True, default=None)

@@ -7,7 +7,7 @@ from piccolo.conf.apps import AppConfig
 from recall.alerts.tables import Alert
 from recall.audit.tables import AuditEntry, AuditHead
 from recall.auth.tables import ApiKey, RevokedToken, Signature, User
-from recall.complaints.tables import Complaint, ComplaintReply
+from recall.complaints.tables import Complaint, ComplaintObligation, ComplaintReply
 from recall.db.tables import Counter
 from recall.investigations.tables import Capa, Investigation, InvestigationBatch
 from recall.masterdata.tables import (
@@ -59,6 +59,7 @@ APP_CONFIG = AppConfig(
         ShipmentImport,
         Complaint,
         ComplaintReply,
+        ComplaintObligation,
         Signature,
         Investigation,
         InvestigationBatch,

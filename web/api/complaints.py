@@ -11,7 +11,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter, PathParameter, QueryParameter
 
 from recall import complaints, investigations
-from recall.actors import Actor
+from recall.actors import Actor, Role
 from recall.complaints import (
     BARCODE_MAX,
     BATCH_NO_MAX,
@@ -24,11 +24,12 @@ from recall.complaints import (
     Category,
     Channel,
     ComplaintStatus,
+    OpenObligation,
     ReporterKind,
     Severity,
 )
 from web.api.schemas import ErrorRead, Limit, Offset, Page, command, read_model
-from web.security import COMPLAINT_INTAKE, QA_ONLY, QUALITY_READ, READ_ALL
+from web.security import COMPLAINT_INTAKE, QA_ONLY, QUALITY_READ, READ_ALL, requires
 
 SEARCH_HELP = "Text in the reference, description, reporter, product name or batch number"
 
@@ -66,6 +67,27 @@ class ReplyCreate(msgspec.Struct):
 
 class ComplaintClose(msgspec.Struct):
     resolution: Annotated[str, msgspec.Meta(min_length=1, max_length=RESOLUTION_MAX)]
+
+
+class ObligationSubmissionCreate(msgspec.Struct):
+    """A report sent to the authority; the domain checks each field (422 naming it)."""
+
+    submitted_at: datetime | None = None
+    reference: str | None = None
+    channel: str | None = None  # portal, email, letter, hand_delivery or other
+    authority: str | None = None
+
+
+class ObligationRead(msgspec.Struct):
+    kind: str
+    profile: str
+    authority: str
+    form: str
+    due_at: datetime
+    submitted_at: datetime | None
+    reference: str | None
+    channel: str | None
+    overdue: bool
 
 
 class ReporterRead(msgspec.Struct):
@@ -119,6 +141,7 @@ class HistoryEntryRead(msgspec.Struct):
 
 class ComplaintDetailRead(ComplaintRead):
     replies: list[complaints.ComplaintReply]
+    obligations: list[ObligationRead]
     history: list[HistoryEntryRead]
     possible_duplicates: list[complaints.PossibleDuplicate]
 
@@ -138,6 +161,7 @@ async def complaint_detail(complaint: complaints.Complaint) -> ComplaintDetailRe
     return read_model(
         ComplaintDetailRead,
         complaint,
+        obligations=await complaints.complaint_obligations(complaint.id),
         history=await complaints.complaint_history(complaint.id),
         possible_duplicates=await complaints.possible_duplicates(complaint),
     )
@@ -147,6 +171,7 @@ ComplaintId = Annotated[int, PathParameter(description="The complaint's id")]
 REFUSED_MOVE = ResponseSpec(ErrorRead, description="Not allowed in the complaint's status")
 NO_SUCH_COMPLAINT = ResponseSpec(ErrorRead, description="No such complaint")
 RULE_BROKEN = ResponseSpec(ErrorRead, description="A value breaks a rule (field named)")
+QUALITY_ACT = requires(Role.QA, Role.QA_MANAGER)
 
 
 class ComplaintController(Controller):
@@ -182,6 +207,13 @@ class ComplaintController(Controller):
         pharmacovigilance: Annotated[
             bool | None, Parameter(description="Only complaints flagged (or not) as adverse events")
         ] = None,
+        obligation: Annotated[
+            OpenObligation | None,
+            Parameter(
+                description="Only complaints with an unsubmitted report to an authority due "
+                "within 24 hours or past due (due), or past due (overdue)"
+            ),
+        ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Page[ComplaintRead]:
@@ -193,6 +225,7 @@ class ComplaintController(Controller):
             offset,
             category=category.value if category else None,
             pharmacovigilance=pharmacovigilance,
+            obligation=obligation.value if obligation else None,
         )
         return Page(items=[complaint_read(c) for c in items], total=total)
 
@@ -259,6 +292,32 @@ class ComplaintController(Controller):
             request.user, complaint_id, data.resolution
         )
         return await complaint_detail(complaint)
+
+    @post(
+        "/{complaint_id:int}/obligations/{kind:str}/submission",
+        operation_id="RecordObligationSubmission",
+        guards=[QUALITY_ACT],
+        description="Record that a report the complaint owes an authority was sent; "
+        "`authority` (profile key or name) picks among several of one kind, else the "
+        "earliest due one not yet submitted.",
+        responses={
+            404: ResponseSpec(ErrorRead, description="No such complaint, or no such report owed"),
+            409: ResponseSpec(ErrorRead, description="Already submitted"),
+            422: RULE_BROKEN,
+        },
+    )
+    async def record_obligation_submission(
+        self,
+        complaint_id: ComplaintId,
+        kind: Annotated[str, PathParameter(max_length=40, description="The report's kind")],
+        data: JSONBody[ObligationSubmissionCreate],
+        request: Request[Actor, Any, Any],
+    ) -> ObligationRead:
+        submission = command(complaints.ObligationSubmission, data)
+        obligation = await complaints.record_obligation_submission(
+            request.user, complaint_id, kind, submission
+        )
+        return read_model(ObligationRead, obligation)
 
     @get(
         "/{complaint_id:int}",

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Template
 
-from recall import complaints, investigations
+from recall import clock, complaints, investigations
 from recall.actors import Actor, Role
 from recall.complaints import Complaint, ComplaintStatus
 from recall.errors import InvalidInput
@@ -22,9 +24,12 @@ from web.pages._complaint_display import Text, local_date, names
 from web.pages.forms import FormsPage, PageForms, read
 from web.pages.render import local_time, page
 from web.pages.session import signed_in
-from web.security import COMPLAINT_INTAKE, QA_ONLY, READ_ALL
+from web.security import COMPLAINT_INTAKE, QA_ONLY, READ_ALL, requires
 
 VERSION_FIELD = "version"
+# The form's <input type="datetime-local"> value, on the plant's clock.
+LOCAL_MOMENT = "%Y-%m-%dT%H:%M"
+QUALITY_ACT = requires(Role.QA, Role.QA_MANAGER)
 
 
 async def _closable(complaint: Complaint) -> bool:
@@ -43,6 +48,8 @@ async def _complaint_page(
     complaint = await complaints.get_complaint(complaint_id)
     history = await complaints.complaint_history(complaint.id)
     duplicates = await complaints.possible_duplicates(complaint)
+    obligations = await complaints.complaint_obligations(complaint.id)
+    words = names(request)
     zone = get_settings().time_zone
     user = request.user
     is_qa = user.has(Role.QA)
@@ -53,8 +60,12 @@ async def _complaint_page(
             "complaint": complaint,
             "history": history,
             "duplicates": duplicates,
+            "obligations": obligations,
+            "obligation_choices": _obligation_choices(obligations, words["obligation"]),
+            "can_submit": user.has(Role.QA, Role.QA_MANAGER),
+            "now_local": clock.now().astimezone(ZoneInfo(zone)).strftime(LOCAL_MOMENT),
             "forms": forms or PageForms(),
-            "names": names(request),
+            "names": words,
             "when": lambda moment: local_time(moment, zone),
             "local_date": local_date,
             "logged": logged,
@@ -70,6 +81,17 @@ async def _complaint_page(
         },
         status_code=status_code,
     )
+
+
+def _obligation_choices(
+    obligations: list[complaints.Obligation], kinds: dict[str, str]
+) -> list[tuple[str, str]]:
+    """The reports not yet submitted, as the submission form offers them."""
+    return [
+        (f"{o.kind}:{o.profile}", f"{kinds.get(o.kind, o.kind)} · {o.authority} ({o.form})")
+        for o in obligations
+        if o.submitted_at is None
+    ]
 
 
 @get("/complaints/{complaint_id:int}", guards=[signed_in, READ_ALL], include_in_schema=False)
@@ -143,3 +165,50 @@ async def close_complaint(
         await investigations.close_complaint(request.user, complaint_id, data.resolution)
 
     return await _forms_page(request, complaint_id).answer(form, close, "close", "top")
+
+
+def _local_moment(text: str, field: str) -> datetime | None:
+    """A moment typed on the plant's clock (datetime-local), as an aware time; None if blank."""
+    if not text.strip():
+        return None
+    try:
+        typed = datetime.strptime(text.strip(), LOCAL_MOMENT)
+    except ValueError:
+        raise InvalidInput(field, "a date and time, e.g. 2026-03-02T14:30") from None
+    return typed.replace(tzinfo=ZoneInfo(get_settings().time_zone))
+
+
+@post(
+    "/complaints/{complaint_id:int}/obligations",
+    guards=[signed_in, QUALITY_ACT],
+    include_in_schema=False,
+)
+async def record_obligation_submission(
+    request: Request[Actor, Any, Any], complaint_id: FromPath[int]
+) -> Response[Any]:
+    form = await request.form()
+
+    async def submit() -> None:
+        # The choice names the report as kind and profile: "field_alert:fda".
+        kind, _, profile = str(form.get("obligation", "")).partition(":")
+        if not kind or not profile:
+            raise InvalidInput("obligation", "choose the report that was sent")
+        submission = complaints.ObligationSubmission(
+            submitted_at=_local_moment(str(form.get("submitted_at", "")), "submitted_at"),
+            reference=str(form.get("reference", "")),
+            channel=str(form.get("channel", "")),
+            authority=profile,
+        )
+        try:
+            await complaints.record_obligation_submission(
+                request.user, complaint_id, kind, submission
+            )
+        except InvalidInput as exc:
+            if exc.field != "authority":
+                raise
+            # The form names the authority through its choice of report.
+            raise InvalidInput("obligation", exc.detail.removeprefix("authority: ")) from None
+
+    return await _forms_page(request, complaint_id).answer(
+        form, submit, "obligation", "obligations"
+    )

@@ -30,6 +30,7 @@ from web.pages._complaint_display import Text, _product_options, names
 from web.pages._complaint_file import (
     close_complaint,
     complaint_file,
+    record_obligation_submission,
     reply_to_complaint,
     triage_complaint,
 )
@@ -94,6 +95,7 @@ class RegisterQuery(QueryForm):
     received_from: str = ""
     received_to: str = ""
     adverse_event: str = ""
+    obligation: str = ""
 
     @classmethod
     def of(cls, *typed: str | None) -> RegisterQuery:
@@ -112,6 +114,7 @@ class RegisterQuery(QueryForm):
             received_to=typed_day(self.received_to, "received_to"),
             adverse_event_only=self.adverse_event == "true",
             time_zone=get_settings().time_zone,
+            obligation=self.obligation or None,
         )
 
 
@@ -126,9 +129,11 @@ async def complaint_register(
     received_from: Text = None,
     received_to: Text = None,
     adverse_event: Text = None,
+    obligation: Text = None,
     offset: Offset = 0,
 ) -> Template:
-    typed = (q, status, category, gtin, batch_no, received_from, received_to, adverse_event)
+    typed = (q, status, category, gtin, batch_no, received_from, received_to, adverse_event,
+             obligation)  # fmt: skip
     selection = RegisterQuery.of(*typed)
     form = FormState(values=selection.values)
     items: list[Complaint] = []
@@ -153,7 +158,9 @@ async def complaint_register(
             "form": form,
             "query": selection.query(),
             "filtered": bool(selection.values),
-            "more_filters": bool(set(selection.values) - {"q", "status"}) or form.error_field,
+            "more_filters": bool(set(selection.values) - {"q", "status", "obligation"})
+            or form.error_field,
+            "obligations": await complaints.open_obligations([c.id for c in items]),
             "products": await _product_options(),
             "names": names(request),
             "when": lambda moment: local_time(moment, zone),
@@ -205,10 +212,12 @@ async def export_register(
     received_from: Text = None,
     received_to: Text = None,
     adverse_event: Text = None,
+    obligation: Text = None,
 ) -> Response[Any]:
     """The complaint register as /complaints shows it for the same filter, every page."""
     _ = gettext_for(request)
-    typed = (q, status, category, gtin, batch_no, received_from, received_to, adverse_event)
+    typed = (q, status, category, gtin, batch_no, received_from, received_to, adverse_event,
+             obligation)  # fmt: skip
     selection = RegisterQuery.of(*typed)
     try:
         register = selection.register_filter()
@@ -232,4 +241,5 @@ ROUTES: list[Any] = [
     triage_complaint,
     reply_to_complaint,
     close_complaint,
+    record_obligation_submission,
 ]

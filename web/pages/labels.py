@@ -10,7 +10,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from recall.actors import Role
-from recall.complaints import UNTRIAGED, Category, Channel, ComplaintStatus, ReporterKind, Severity
+from recall.complaints import (
+    UNTRIAGED,
+    Category,
+    Channel,
+    ComplaintStatus,
+    OpenObligation,
+    ReporterKind,
+    Severity,
+    SubmissionChannel,
+)
 from recall.investigations import CapaKind, InvestigationStatus, RootCauseCategory
 from recall.masterdata import ConsigneeKind, ImportStatus
 from recall.notices import NoticeStatus
@@ -99,6 +108,23 @@ SEVERITY_NAMES = {
     Severity.MAJOR: N_("Major"),
     Severity.MINOR: N_("Minor"),
 }
+# Reports a complaint owes an authority, how they were sent, and the register's filter.
+OBLIGATION_KIND_NAMES = {
+    "field_alert": N_("Field alert report"),
+    "adverse_event_report": N_("Adverse event report"),
+    "illegitimate_product": N_("Illegitimate product notification"),
+}
+OBLIGATION_CHANNEL_NAMES = {
+    SubmissionChannel.PORTAL: N_("Authority's portal"),
+    SubmissionChannel.EMAIL: N_("E-mail"),
+    SubmissionChannel.LETTER: N_("Letter"),
+    SubmissionChannel.HAND_DELIVERY: N_("Delivered by hand"),
+    SubmissionChannel.OTHER: N_("Other"),
+}
+OPEN_OBLIGATION_NAMES = {
+    OpenObligation.DUE: N_("Report due within 24 hours or overdue"),
+    OpenObligation.OVERDUE: N_("Report overdue"),
+}
 
 # Investigations --------------------------------------------------------------------------------
 
@@ -159,6 +185,7 @@ ALERT_NAMES = {
     "unreachable": N_("No address: phone the consignee"),
     "deadline_passed": N_("Deadline passed"),
     "effectiveness_check_failed": N_("Effectiveness check failed"),
+    "obligation_due": N_("Report to an authority due"),
 }
 NOTICE_STATUS_NAMES = {
     NoticeStatus.PENDING: N_("Waiting to be sent"),
@@ -257,6 +284,8 @@ AUDIT_ACTION_NAMES = {
     "password_changed": N_("Password changed by the user"),
     "signature_lockout": N_("Signing locked after wrong passwords"),
     "sign_in_locked": N_("Sign-in locked after failed attempts"),
+    "obligation_submitted": N_("Report to the authority recorded"),
+    "obligation_alerted": N_("QA alerted: report to the authority due"),
 }
 # A complaint's history says what its entries mean for the complaint.
 COMPLAINT_ACTION_NAMES = {
@@ -265,6 +294,8 @@ COMPLAINT_ACTION_NAMES = {
     "replied": N_("Reply recorded"),
     "attached_to_investigation": AUDIT_ACTION_NAMES["attached_to_investigation"],
     "closed": AUDIT_ACTION_NAMES["closed"],
+    "obligation_submitted": AUDIT_ACTION_NAMES["obligation_submitted"],
+    "obligation_alerted": AUDIT_ACTION_NAMES["obligation_alerted"],
 }
 # What the chain check reports, as the verification names it.
 CHAIN_PROBLEMS = {
