@@ -58,6 +58,10 @@ class Settings:
     smtp: Smtp = field(default_factory=Smtp)
     complaint_profiles: tuple[str, ...] = ("bpom",)  # regulatory profiles complaints answer to
     plant_country: str = "ID"  # ISO 3166 alpha-2: a consignee's country unless given
+    # The manufacturer as its reports to authorities name it (letterhead, signature place).
+    company_name: str = ""
+    company_address: str = ""
+    company_city: str = ""
     qa_alert_email: str = ""  # alerts for QA are also mailed here when set
     delivery: Delivery = field(default_factory=Delivery)
     # Keys RECALL_SECRET_KEY replaced, newest first: old audit entries and secrets stay readable.
@@ -207,6 +211,9 @@ def load_settings() -> Settings:
         ),
         complaint_profiles=_env_list("COMPLAINT_PROFILES", "bpom"),
         plant_country=_env("PLANT_COUNTRY", "ID").strip().upper(),
+        company_name=_env("COMPANY_NAME", "").strip(),
+        company_address=_env("COMPANY_ADDRESS", "").strip(),
+        company_city=_env("COMPANY_CITY", "").strip(),
         qa_alert_email=_env("QA_ALERT_EMAIL", ""),
         delivery=Delivery(
             attempts=_env_int("DELIVERY_ATTEMPTS", 8),

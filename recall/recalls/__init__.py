@@ -2,6 +2,8 @@
 close-out (reconciliation, destruction records, effectiveness checks, e-signed closure)."""
 
 from recall.notices import DEPTH_REACHES, within_depth
+from recall.recalls._authority_report import authority_report_pdf
+from recall.recalls._authority_report_data import AuthorityReport, authority_report
 from recall.recalls._closure import close_recall, closure_record
 from recall.recalls._destruction import DestructionRecord, list_destructions, record_destruction
 from recall.recalls._effectiveness import (
@@ -86,6 +88,7 @@ from recall.recalls._submissions import (
 __all__ = [
     "DEPTH_REACHES",
     "TRANSITIONS",
+    "AuthorityReport",
     "ContactMethod",
     "ContactOutcome",
     "Deadline",
@@ -121,6 +124,8 @@ __all__ = [
     "TierDistribution",
     "TierReconciliation",
     "approve_recall",
+    "authority_report",
+    "authority_report_pdf",
     "batches_by_recall",
     "close_recall",
     "closure_record",

@@ -59,10 +59,16 @@ PAD = 1.0
 
 class _Document(FPDF):
     def __init__(
-        self, running_head: str, running_foot: str, drill: bool, page_of: str = "Page {} of {}"
+        self,
+        running_head: str,
+        running_foot: str,
+        drill: bool,
+        page_of: str = "Page {} of {}",
+        drill_mark: str = DRILL_MARK,
     ) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.running_head = running_head
+        self.drill_mark = drill_mark
         self.page_of = page_of
         # An alias as wide as a four-digit page count (the big reports run to a thousand pages).
         self.alias_nb_pages(PAGES_ALIAS)
@@ -81,7 +87,7 @@ class _Document(FPDF):
         if self.drill:
             self.set_font(FONT, "B", 9)
             self.set_text_color(190, 0, 0)
-            self.cell(self.epw * 0.3, 4, DRILL_MARK, align="R")
+            self.cell(self.epw * 0.3, 4, self.drill_mark, align="R")
         self.set_text_color(0, 0, 0)
         self.set_draw_color(160, 160, 160)
         self.line(self.l_margin, 12, self.w - self.r_margin, 12)

@@ -21,7 +21,11 @@ from web.api.masterdata import (
 )
 from web.api.notices import NoticeController
 from web.api.recalls import RecallController
-from web.api.reports import RecallReportController, StatusReportController
+from web.api.reports import (
+    AuthorityReportController,
+    RecallReportController,
+    StatusReportController,
+)
 from web.api.system import SystemController
 from web.api.users import AuthController, UserController
 
@@ -48,6 +52,7 @@ ROUTE_HANDLERS = [
     RecallClosureController,
     StatusReportController,
     RecallReportController,
+    AuthorityReportController,
     NoticeController,
     AlertController,
 ]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
 
 from recall import recalls
 from recall.actors import Actor
-from web.api.recalls import NOT_FOUND, NOT_IN_PROGRESS, RecallId
-from web.api.schemas import Limit, Offset, Page, read_model
+from web.api.recalls import INVALID, NOT_FOUND, NOT_IN_PROGRESS, RecallId
+from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
 from web.security import QA_ONLY, QUALITY_READ
 
 
@@ -74,6 +76,46 @@ class RecallReportController(Controller):
     )
     async def get_report_pdf(self, recall_id: RecallId) -> Response[bytes]:
         report = await recalls.recall_report_pdf(recall_id)
+        return Response(
+            report.content,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{report.filename}"'},
+        )
+
+
+ReportChoice = Annotated[str | None, Parameter(max_length=20)]
+
+
+class AuthorityReportController(Controller):
+    path = "/api/recalls/{recall_id:int}/authority-report.pdf"
+    tags = ["reports"]
+
+    @get(
+        "/",
+        operation_id="GetAuthorityReportPdf",
+        guards=[QUALITY_READ],
+        media_type="application/pdf",
+        description=(
+            "A report to an authority, ready to sign and send: `kind` initial, progress or "
+            "final; `lang` id or en (by default the authority's language); `profile` one of the "
+            "recall's profiles (by default its first). BPOM: the Laporan Awal / Perkembangan / "
+            "Akhir Penarikan Obat letter, copied to the regional offices of the provinces "
+            "reached; FDA: a recall status report with the items of 21 CFR 7.53(b)."
+        ),
+        responses={
+            **NOT_FOUND,
+            **INVALID,
+            409: ResponseSpec(ErrorRead, description="The recall is only proposed"),
+        },
+    )
+    async def get_authority_report_pdf(
+        self,
+        recall_id: RecallId,
+        kind: ReportChoice = None,
+        lang: ReportChoice = None,
+        profile: ReportChoice = None,
+    ) -> Response[bytes]:
+        report = await recalls.authority_report_pdf(recall_id, kind, lang, profile)
         return Response(
             report.content,
             media_type="application/pdf",
