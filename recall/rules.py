@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
@@ -25,6 +25,28 @@ def day_in_range(day: date, field: str) -> date:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise InvalidInput(field, f"{DATE_RANGE}, not {day.isoformat()}")
     return day
+
+
+# A time someone gives a little ahead of ours is a clock out of step, not the future.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def time_that_passed(
+    moment: datetime | None, field: str, now: datetime, *, since: datetime, since_what: str
+) -> datetime:
+    """When something happened, in UTC: with its time zone, not after `now` (give or take
+    CLOCK_SKEW) and not before `since` (e.g. "the recall was proposed")."""
+    if moment is None:
+        raise InvalidInput(field, "must not be empty")
+    if moment.tzinfo is None:
+        raise InvalidInput(field, "must include a time zone (e.g. 2026-03-04T10:00:00+07:00)")
+    day_in_range(moment.date(), field)
+    moment = moment.astimezone(UTC)
+    if moment > now + CLOCK_SKEW:
+        raise InvalidInput(field, "must not be in the future")
+    if moment < since:
+        raise InvalidInput(field, f"must not be before {since_what}")
+    return moment
 
 
 def has_control_characters(value: str) -> bool:

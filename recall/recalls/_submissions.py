@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date
 from typing import Any
 
 from recall import audit, clock, db, masterdata, regulatory
@@ -27,7 +27,7 @@ from recall.recalls._models import (
 )
 from recall.recalls._orders import profiles_of
 from recall.recalls._service import recall_row
-from recall.rules import choice, day_in_range, required_text, text
+from recall.rules import choice, day_in_range, required_text, text, time_that_passed
 
 AUTHORITY_MAX = 200
 REFERENCE_MAX = 100
@@ -35,8 +35,6 @@ ADDRESSEES_MAX = 50
 ADDRESSEE_MAX = 200
 CHANNEL_MAX = 200
 WARNING_TEXT_MAX = 5000
-# A sending time a little ahead of ours is a clock out of step, not the future.
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _recorded(row: dict[str, Any], doing: str) -> None:
@@ -61,18 +59,6 @@ def _addressees(values: Sequence[str]) -> list[str]:
     return [required_text(value, "addressees", ADDRESSEE_MAX, one_line=True) for value in values]
 
 
-def _submitted_at(moment: datetime, proposed_at: datetime, now: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise InvalidInput("submitted_at", "give the time zone (e.g. 2026-03-04T10:00:00+07:00)")
-    day_in_range(moment.date(), "submitted_at")
-    moment = moment.astimezone(UTC)
-    if moment > now + CLOCK_SKEW:
-        raise InvalidInput("submitted_at", "must not be in the future")
-    if moment < proposed_at:
-        raise InvalidInput("submitted_at", "must not be before the recall was proposed")
-    return moment
-
-
 async def record_submission(actor: Actor, recall_id: int, record: SubmissionRecord) -> Submission:
     """Record a report or request sent to one of the recall's authorities; audited.
 
@@ -90,7 +76,13 @@ async def record_submission(actor: Actor, recall_id: int, record: SubmissionReco
     }  # fmt: skip
     profile = _authority(profiles, record.authority)
     now = clock.now().astimezone(UTC)
-    submitted_at = _submitted_at(record.submitted_at, db.as_utc(row["proposed_at"]), now)
+    submitted_at = time_that_passed(
+        record.submitted_at,
+        "submitted_at",
+        now,
+        since=db.as_utc(row["proposed_at"]),
+        since_what="the recall was proposed",
+    )
     _recorded(row, "recording a submission")
     rules = regulatory.load_profile(profile)
     met = [key for key, kind in rules.met_by.items() if kind == values["kind"]]

@@ -81,6 +81,17 @@ async def two_markets(client: Client, **changes: object) -> dict:
     }
 
 
+async def recall_trail(client: Client, recall_id: int, action: str | None = None) -> list[dict]:
+    """The audit entries of the recall (of one `action`, when given), as an admin reads them."""
+    response = await client.get(
+        "/api/audit",
+        params={"entity": "recall", "entity_id": str(recall_id)},
+        headers=await headers_for("admin"),
+    )
+    assert response.status_code == 200, response.text
+    return [e for e in response.json()["items"] if action in (None, e["action"])]
+
+
 def deadline_of(recall: dict, key: str, profile: str = "bpom") -> dict:
     return next(d for d in recall["deadlines"] if d["key"] == key and d["profile"] == profile)
 

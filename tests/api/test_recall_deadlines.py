@@ -12,20 +12,12 @@ from tests.api.authorities_setup import (
     deadline_of,
     notify_all,
     override,
+    recall_trail,
     respond_all,
     submit,
 )
 from tests.factories import START, headers_for, headers_of, make_user, propose, recent_batch
 from tests.reads import moment, recall_read
-
-
-async def trail(client, recall_id) -> list[dict]:
-    response = await client.get(
-        "/api/audit",
-        params={"entity": "recall", "entity_id": str(recall_id)},
-        headers=await headers_for("admin"),
-    )
-    return response.json()["items"]
 
 
 async def escalated_at(recall_id: int, key: str):
@@ -100,7 +92,7 @@ async def test_qa_manager_overrides_a_deadline_with_a_signature(client, move_to,
     assert changed["overridden"] is True
     assert changed["override_reason"] == "BPOM order letter sets 10 days for the initial report"
     assert response.json()["signatures"][-1]["action"] == "override_deadline"
-    (entry,) = [e for e in await trail(client, recall_id) if e["action"] == "deadline_overridden"]
+    (entry,) = await recall_trail(client, recall_id, "deadline_overridden")
     assert moment(entry["old_values"]["due_at"]) == old
     assert moment(entry["new_values"]["due_at"]) == new_due
     assert entry["new_values"]["reason"].startswith("BPOM order letter")
@@ -131,7 +123,7 @@ async def test_wrong_password_changes_nothing(client, move_to, world):
     response = await override(client, recall_id, "initial_report", due, password="guess")
     assert response.status_code == 401, response.text
     assert await recall_read(client, recall_id) == before
-    actions = [e["action"] for e in await trail(client, recall_id)]
+    actions = [e["action"] for e in await recall_trail(client, recall_id)]
     assert "deadline_overridden" not in actions and "signature_refused" in actions
 
 

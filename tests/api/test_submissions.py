@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from recall import db
-from tests.api.authorities_setup import HOUR, deadline_of, submit
+from tests.api.authorities_setup import HOUR, deadline_of, recall_trail, submit
 from tests.factories import START, headers_for, propose, recent_batch
 from tests.reads import moment, recall_read
 
@@ -217,12 +217,7 @@ async def test_qa_manager_records_and_distributors_cannot_read(client, move_to, 
 async def test_submissions_are_audited(client, move_to, world, later):
     recall_id = world["recall"]["id"]
     assert (await submit(client, recall_id, submitted_at=SENT.isoformat())).status_code == 201
-    response = await client.get(
-        "/api/audit",
-        params={"entity": "recall", "entity_id": str(recall_id)},
-        headers=await headers_for("admin"),
-    )
-    (entry,) = [e for e in response.json()["items"] if e["action"] == "submission_recorded"]
+    (entry,) = await recall_trail(client, recall_id, "submission_recorded")
     assert entry["new_values"]["kind"] == "initial_report"
     assert entry["new_values"]["authority"] == "BPOM"
     assert entry["new_values"]["deadlines_met"] == ["initial_report"]
