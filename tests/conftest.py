@@ -161,6 +161,18 @@ def move_to(frozen_clock: list[datetime]) -> Callable[[datetime], None]:
 
 
 @pytest.fixture
+def bpom_and_fda(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """An installation whose complaints answer to BPOM and FDA (RECALL_COMPLAINT_PROFILES)."""
+    from recall.settings import get_settings
+
+    monkeypatch.setenv("RECALL_COMPLAINT_PROFILES", "bpom,fda")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,16 +14,6 @@ SUBMISSION = {"reference": "FAR-2026-0042", "channel": "portal"}
 QUALITY_DEFECT = {"category": "quality_defect", "severity": "major", "investigate": True}
 SERIOUS_ADVERSE_EVENT = {"category": "adverse_event", "severity": "critical", "investigate": True}
 COUNTERFEIT = {"category": "counterfeit", "severity": "critical", "investigate": True}
-
-
-@pytest.fixture
-def bpom_fda(monkeypatch) -> Iterator[None]:
-    """An installation whose complaints answer to BPOM and FDA."""
-    monkeypatch.setenv("RECALL_COMPLAINT_PROFILES", "bpom,fda")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -58,7 +47,7 @@ def at(text: str) -> datetime:
 # Created at triage ---------------------------------------------------------------------------
 
 
-async def test_a_quality_defect_owes_fda_a_field_alert(client, qa, bpom_fda, move_to):
+async def test_a_quality_defect_owes_fda_a_field_alert(client, qa, bpom_and_fda, move_to):
     body = await triaged(client, qa, QUALITY_DEFECT)
     [obligation] = body["obligations"]
     assert obligation["kind"] == "field_alert"
@@ -72,7 +61,7 @@ async def test_a_quality_defect_owes_fda_a_field_alert(client, qa, bpom_fda, mov
 
 
 async def test_a_serious_adverse_event_owes_a_report_to_each_authority(
-    client, qa, bpom_fda, move_to
+    client, qa, bpom_and_fda, move_to
 ):
     body = await triaged(client, qa, SERIOUS_ADVERSE_EVENT, adverse_event=True)
     reports = [o for o in body["obligations"] if o["kind"] == "adverse_event_report"]
@@ -84,7 +73,7 @@ async def test_a_serious_adverse_event_owes_a_report_to_each_authority(
 
 
 async def test_a_counterfeit_owes_a_field_alert_and_an_illegitimate_product_notice(
-    client, qa, bpom_fda, move_to
+    client, qa, bpom_and_fda, move_to
 ):
     body = await triaged(client, qa, COUNTERFEIT)
     kinds = {o["kind"]: o for o in body["obligations"]}
@@ -109,7 +98,7 @@ async def test_a_minor_defect_under_bpom_alone_owes_nothing(client, qa, move_to)
 
 
 @pytest.mark.parametrize("role", ["qa", "qa_manager"])
-async def test_a_submission_is_recorded_once_and_audited(client, qa, bpom_fda, move_to, role):
+async def test_a_submission_is_recorded_once_and_audited(client, qa, bpom_and_fda, move_to, role):
     body = await triaged(client, qa, QUALITY_DEFECT)
     headers = await headers_for(role)
     response = await submit(client, body["id"], "field_alert", headers, channel="email")
@@ -128,7 +117,7 @@ async def test_a_submission_is_recorded_once_and_audited(client, qa, bpom_fda, m
     assert again.status_code == 409
 
 
-async def test_the_authority_picks_among_reports_of_one_kind(client, qa, bpom_fda, move_to):
+async def test_the_authority_picks_among_reports_of_one_kind(client, qa, bpom_and_fda, move_to):
     body = await triaged(client, qa, SERIOUS_ADVERSE_EVENT, adverse_event=True)
     fda = await submit(client, body["id"], "adverse_event_report", qa, authority="FDA")
     assert fda.status_code == 201, fda.text
@@ -142,7 +131,7 @@ async def test_the_authority_picks_among_reports_of_one_kind(client, qa, bpom_fd
     assert again.status_code == 409
 
 
-async def test_the_authority_is_matched_without_regard_to_case(client, qa, bpom_fda, move_to):
+async def test_the_authority_is_matched_without_regard_to_case(client, qa, bpom_and_fda, move_to):
     body = await triaged(client, qa, SERIOUS_ADVERSE_EVENT, adverse_event=True)
     response = await submit(client, body["id"], "adverse_event_report", qa, authority="Bpom")
     assert response.status_code == 201, response.text
@@ -152,7 +141,7 @@ async def test_the_authority_is_matched_without_regard_to_case(client, qa, bpom_
     assert unknown.json()["field"] == "authority"
 
 
-async def test_a_report_the_complaint_does_not_owe_is_not_found(client, qa, bpom_fda, move_to):
+async def test_a_report_the_complaint_does_not_owe_is_not_found(client, qa, bpom_and_fda, move_to):
     body = await triaged(client, qa, QUALITY_DEFECT)
     for kind in ("illegitimate_product", "adverse_event_report", "no_such_kind"):
         response = await submit(client, body["id"], kind, qa)
@@ -175,7 +164,7 @@ async def test_a_report_the_complaint_does_not_owe_is_not_found(client, qa, bpom
         ({"submitted_at": "2026-03-02T09:00:00"}, "submitted_at"),  # no time zone
     ],
 )
-async def test_a_bad_submission_names_its_field(client, qa, bpom_fda, move_to, changes, field):
+async def test_a_bad_submission_names_its_field(client, qa, bpom_and_fda, move_to, changes, field):
     body = await triaged(client, qa, QUALITY_DEFECT)
     response = await submit(client, body["id"], "field_alert", qa, **changes)
     assert response.status_code == 422, response.text
@@ -185,7 +174,7 @@ async def test_a_bad_submission_names_its_field(client, qa, bpom_fda, move_to, c
 
 
 async def test_a_submission_is_not_dated_in_the_future_nor_before_receipt(
-    client, qa, bpom_fda, move_to
+    client, qa, bpom_and_fda, move_to
 ):
     body = await triaged(client, qa, QUALITY_DEFECT)
     now, received = clock.now(), at(body["received_at"])
@@ -201,7 +190,7 @@ async def test_a_submission_is_not_dated_in_the_future_nor_before_receipt(
 
 
 @pytest.mark.parametrize("role", ["cs", "inspector", "admin"])
-async def test_only_quality_assurance_records_a_submission(client, qa, bpom_fda, move_to, role):
+async def test_only_quality_assurance_records_a_submission(client, qa, bpom_and_fda, move_to, role):
     body = await triaged(client, qa, QUALITY_DEFECT)
     response = await submit(client, body["id"], "field_alert", await headers_for(role))
     assert response.status_code == 403
@@ -213,7 +202,7 @@ async def test_only_quality_assurance_records_a_submission(client, qa, bpom_fda,
 
 
 async def test_the_register_finds_complaints_with_reports_due_or_overdue(
-    client, qa, bpom_fda, move_to
+    client, qa, bpom_and_fda, move_to
 ):
     owing = await triaged(client, qa, QUALITY_DEFECT)
     nothing = await triaged(client, qa, {**QUALITY_DEFECT, "category": "other"})

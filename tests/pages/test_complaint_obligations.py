@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,16 +13,6 @@ from tests.factories import headers_for, make_complaint
 from tests.pages.helpers import EN, post_form, signed_in_as
 
 QUALITY_DEFECT = {"category": "quality_defect", "severity": "major", "investigate": True}
-
-
-@pytest.fixture
-def bpom_fda(monkeypatch) -> Iterator[None]:
-    """An installation whose complaints answer to BPOM and FDA."""
-    monkeypatch.setenv("RECALL_COMPLAINT_PROFILES", "bpom,fda")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 async def owing(client, triage=QUALITY_DEFECT) -> dict:
@@ -61,7 +50,7 @@ async def submitted(complaint_id: int) -> list[dict]:
     return [dict(row) for row in rows]
 
 
-async def test_the_complaint_file_lists_its_reports_and_records_one(client, bpom_fda, move_to):
+async def test_the_complaint_file_lists_its_reports_and_records_one(client, bpom_and_fda, move_to):
     complaint = await owing(client)
     await signed_in_as(client, "qa")
     page = f"/complaints/{complaint['id']}"
@@ -83,7 +72,7 @@ async def test_the_complaint_file_lists_its_reports_and_records_one(client, bpom
     assert "Report to the authority recorded" in html  # in the history
 
 
-async def test_the_submission_form_in_indonesian(client, bpom_fda, move_to):
+async def test_the_submission_form_in_indonesian(client, bpom_and_fda, move_to):
     complaint = await owing(client)
     await signed_in_as(client, "qa_manager")
     html = (await client.get(f"/complaints/{complaint['id']}")).text
@@ -101,7 +90,7 @@ async def test_the_submission_form_in_indonesian(client, bpom_fda, move_to):
         ({"obligation": "field_alert:eu"}, "obligation"),
     ],
 )
-async def test_a_refused_submission_shows_its_field(client, bpom_fda, move_to, changes, field):
+async def test_a_refused_submission_shows_its_field(client, bpom_and_fda, move_to, changes, field):
     complaint = await owing(client)
     await signed_in_as(client, "qa")
     page = f"/complaints/{complaint['id']}"
@@ -111,7 +100,7 @@ async def test_a_refused_submission_shows_its_field(client, bpom_fda, move_to, c
     assert await submitted(complaint["id"]) == []
 
 
-async def test_a_submission_in_the_future_is_refused(client, bpom_fda, move_to):
+async def test_a_submission_in_the_future_is_refused(client, bpom_and_fda, move_to):
     complaint = await owing(client)
     await signed_in_as(client, "qa")
     page = f"/complaints/{complaint['id']}"
@@ -123,7 +112,7 @@ async def test_a_submission_in_the_future_is_refused(client, bpom_fda, move_to):
 
 
 async def test_without_its_csrf_token_or_by_customer_service_it_is_refused(
-    client, bpom_fda, move_to
+    client, bpom_and_fda, move_to
 ):
     complaint = await owing(client)
     page = f"/complaints/{complaint['id']}"
@@ -138,7 +127,7 @@ async def test_without_its_csrf_token_or_by_customer_service_it_is_refused(
     assert await submitted(complaint["id"]) == []
 
 
-async def test_an_overdue_report_is_shown_late_in_red(client, bpom_fda, move_to):
+async def test_an_overdue_report_is_shown_late_in_red(client, bpom_and_fda, move_to):
     complaint = await owing(client)
     move_to(clock.now() + timedelta(days=9))
     await signed_in_as(client, "qa")
@@ -146,7 +135,9 @@ async def test_an_overdue_report_is_shown_late_in_red(client, bpom_fda, move_to)
     assert '<span class="state bad overdue">late by ' in html
 
 
-async def test_the_register_filters_and_marks_complaints_owing_reports(client, bpom_fda, move_to):
+async def test_the_register_filters_and_marks_complaints_owing_reports(
+    client, bpom_and_fda, move_to
+):
     late = await owing(client)
     move_to(clock.now() + timedelta(days=9))
     fresh = await owing(client)

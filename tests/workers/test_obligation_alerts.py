@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-
-import pytest
 
 from recall import alerts, complaints, db
 from recall.complaints import ComplaintIntake, ObligationSubmission, Reporter, TriageRequest
-from recall.settings import get_settings
 from tests.factories import make_actor
 from workers import WorkerSettings
 from workers.jobs import alert_due_obligations
-
-
-@pytest.fixture
-def bpom_fda(monkeypatch) -> Iterator[None]:
-    """An installation whose complaints answer to BPOM and FDA."""
-    monkeypatch.setenv("RECALL_COMPLAINT_PROFILES", "bpom,fda")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 async def owing_a_field_alert() -> complaints.Complaint:
@@ -56,7 +42,7 @@ def test_the_obligation_alerts_run_on_the_worker_cron():
     assert "alert_due_obligations" in {job.name for job in WorkerSettings.cron_jobs}
 
 
-async def test_an_obligation_is_alerted_once_a_day_before_it_is_due(bpom_fda, move_to):
+async def test_an_obligation_is_alerted_once_a_day_before_it_is_due(bpom_and_fda, move_to):
     complaint = await owing_a_field_alert()
     due_at = due_time(complaint)
     move_to(due_at - timedelta(hours=25))
@@ -76,7 +62,7 @@ async def test_an_obligation_is_alerted_once_a_day_before_it_is_due(bpom_fda, mo
     assert len(alerted) == 1 and alerted[0].new_values["alert_id"] == alert.id
 
 
-async def test_a_submitted_obligation_is_not_alerted(bpom_fda, move_to):
+async def test_a_submitted_obligation_is_not_alerted(bpom_and_fda, move_to):
     complaint = await owing_a_field_alert()
     due_at = due_time(complaint)
     move_to(due_at - timedelta(hours=30))
@@ -90,7 +76,7 @@ async def test_a_submitted_obligation_is_not_alerted(bpom_fda, move_to):
     assert await obligation_alerts() == []
 
 
-async def test_an_obligation_found_overdue_is_alerted_as_overdue(bpom_fda, move_to):
+async def test_an_obligation_found_overdue_is_alerted_as_overdue(bpom_and_fda, move_to):
     complaint = await owing_a_field_alert()
     due_at = due_time(complaint)
     assert await complaints.alert_due_obligations(now=due_at + timedelta(days=2)) == 1
@@ -98,7 +84,7 @@ async def test_an_obligation_found_overdue_is_alerted_as_overdue(bpom_fda, move_
     assert "was due" in alert.detail
 
 
-async def test_two_workers_at_once_raise_one_alert(bpom_fda, move_to):
+async def test_two_workers_at_once_raise_one_alert(bpom_and_fda, move_to):
     complaints_owing = [await owing_a_field_alert() for _ in range(3)]
     move_to(max(due_time(c) for c in complaints_owing))
     raised = await asyncio.gather(
