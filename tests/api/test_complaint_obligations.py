@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
@@ -115,6 +116,21 @@ async def test_a_submission_is_recorded_once_and_audited(client, qa, bpom_and_fd
 
     again = await submit(client, body["id"], "field_alert", headers)
     assert again.status_code == 409
+
+
+async def test_two_submissions_at_once_record_one(client, qa, bpom_and_fda, move_to):
+    body = await triaged(client, qa, QUALITY_DEFECT)
+    other_qa = await headers_for("qa")
+    responses = await asyncio.gather(
+        submit(client, body["id"], "field_alert", qa, reference="FIRST"),
+        submit(client, body["id"], "field_alert", other_qa, reference="SECOND"),
+    )
+    assert sorted(r.status_code for r in responses) == [201, 409]
+    detail = (await client.get(f"/api/complaints/{body['id']}", headers=qa)).json()
+    winner = next(r for r in responses if r.status_code == 201).json()
+    assert detail["obligations"][0]["reference"] == winner["reference"]
+    submitted = [e for e in detail["history"] if e["action"] == "obligation_submitted"]
+    assert len(submitted) == 1
 
 
 async def test_the_authority_picks_among_reports_of_one_kind(client, qa, bpom_and_fda, move_to):
