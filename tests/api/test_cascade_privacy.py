@@ -7,6 +7,8 @@ what the namer sent; only customers it created itself show their notices.
 
 from __future__ import annotations
 
+import re
+
 from recall import db, notices
 from tests.api.helpers import entry, name
 from tests.factories import headers_for, make_user
@@ -38,7 +40,9 @@ def leaks(text: str, stored_name: str, notice_id: int) -> list[str]:
     found = []
     if stored_name in text:
         found.append(f"name {stored_name!r}")
-    if f'"notice_id":{notice_id}' in text.replace(" ", "") or f"/notices/{notice_id}" in text:
+    # Whole numbers only: notice 3 must not be found in a link to notice 30.
+    compact = text.replace(" ", "")
+    if re.search(rf'"notice_id":{notice_id}(?!\d)|/notices/{notice_id}(?!\d)', compact):
         found.append(f"notice id {notice_id}")
     return found
 
