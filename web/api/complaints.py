@@ -11,7 +11,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter, PathParameter, QueryParameter
 
 from recall import complaints, investigations
-from recall.actors import Actor, Role
+from recall.actors import Actor
 from recall.complaints import (
     BARCODE_MAX,
     BATCH_NO_MAX,
@@ -29,7 +29,7 @@ from recall.complaints import (
     Severity,
 )
 from web.api.schemas import ErrorRead, Limit, Offset, Page, command, read_model
-from web.security import COMPLAINT_INTAKE, QA_ONLY, QUALITY_READ, READ_ALL, requires
+from web.security import COMPLAINT_INTAKE, QA_ONLY, QA_STAFF, QUALITY_READ, READ_ALL
 
 SEARCH_HELP = "Text in the reference, description, reporter, product name or batch number"
 
@@ -171,7 +171,6 @@ ComplaintId = Annotated[int, PathParameter(description="The complaint's id")]
 REFUSED_MOVE = ResponseSpec(ErrorRead, description="Not allowed in the complaint's status")
 NO_SUCH_COMPLAINT = ResponseSpec(ErrorRead, description="No such complaint")
 RULE_BROKEN = ResponseSpec(ErrorRead, description="A value breaks a rule (field named)")
-QUALITY_ACT = requires(Role.QA, Role.QA_MANAGER)
 
 
 class ComplaintController(Controller):
@@ -296,7 +295,7 @@ class ComplaintController(Controller):
     @post(
         "/{complaint_id:int}/obligations/{kind:str}/submission",
         operation_id="RecordObligationSubmission",
-        guards=[QUALITY_ACT],
+        guards=[QA_STAFF],
         description="Record that a report the complaint owes an authority was sent; "
         "`authority` (profile key or name) picks among several of one kind, else the "
         "earliest due one not yet submitted.",

@@ -24,12 +24,11 @@ from web.pages._complaint_display import Text, local_date, names
 from web.pages.forms import FormsPage, PageForms, read
 from web.pages.render import local_time, page
 from web.pages.session import signed_in
-from web.security import COMPLAINT_INTAKE, QA_ONLY, READ_ALL, requires
+from web.security import COMPLAINT_INTAKE, QA_ONLY, QA_STAFF, READ_ALL
 
 VERSION_FIELD = "version"
 # The form's <input type="datetime-local"> value, on the plant's clock.
 LOCAL_MOMENT = "%Y-%m-%dT%H:%M"
-QUALITY_ACT = requires(Role.QA, Role.QA_MANAGER)
 
 
 async def _closable(complaint: Complaint) -> bool:
@@ -180,7 +179,7 @@ def _local_moment(text: str, field: str) -> datetime | None:
 
 @post(
     "/complaints/{complaint_id:int}/obligations",
-    guards=[signed_in, QUALITY_ACT],
+    guards=[signed_in, QA_STAFF],
     include_in_schema=False,
 )
 async def record_obligation_submission(
