@@ -122,18 +122,30 @@ async def _batch_lines(recall: Recall) -> tuple[list[BatchLine], ReconciliationL
 async def _silent(recall: Recall, profile: str) -> tuple[list[Silent], int]:
     """The market's consignees without a response (the first NOT_RESPONDING_LISTED), and
     how many there are."""
-    rows = await db.fetch(
-        "SELECT c.code AS code, c.name AS name, n.tier AS tier, c.country AS country, "
-        "c.province AS province FROM notice n JOIN consignee c ON c.id = n.consignee "
-        "WHERE n.recall = {} AND n.responded_at IS NULL ORDER BY n.tier, c.code",
-        recall.id,
+    where = (
+        "FROM notice n JOIN consignee c ON c.id = n.consignee "
+        "WHERE n.recall = {} AND n.responded_at IS NULL"
     )
-    mine = [row for row in rows if regulatory.market_of(recall.profiles, row["country"]) == profile]
+    columns = (
+        "SELECT c.code AS code, c.name AS name, n.tier AS tier, c.country AS country, "
+        "c.province AS province"
+    )
+    if len(recall.profiles) == 1:  # every consignee is in the one market
+        rows = await db.fetch(
+            f"{columns} {where} ORDER BY n.tier, c.code LIMIT {{}}",
+            recall.id,
+            NOT_RESPONDING_LISTED,
+        )
+        total = int((await db.fetch(f"SELECT COUNT(*) AS n {where}", recall.id))[0]["n"])
+    else:
+        found = await db.fetch(f"{columns} {where} ORDER BY n.tier, c.code", recall.id)
+        rows = [r for r in found if regulatory.market_of(recall.profiles, r["country"]) == profile]
+        total = len(rows)
     listed = [
         Silent(row["code"], row["name"], int(row["tier"]), row["country"], row["province"])
-        for row in mine[:NOT_RESPONDING_LISTED]
+        for row in rows[:NOT_RESPONDING_LISTED]
     ]
-    return listed, len(mine)
+    return listed, total
 
 
 def _pharmacist(recall: Recall) -> str:

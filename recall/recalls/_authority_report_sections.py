@@ -310,10 +310,10 @@ class Sheet:
             return
         zone = words.zone_name(self.report.generated_at)
         pdf.grid(
-            [*self.columns(("f.deadline", 50), ("f.basis", 24)),
+            [*self.columns(("f.deadline", 49), ("f.basis", 27)),
              _Column(f"{words('f.due')} ({zone})", 28),
              _Column(f"{words('f.met_at')} ({zone})", 27),
-             *self.columns(("f.state", 43), ("f.overridden", 18))],
+             *self.columns(("f.state", 41), ("f.overridden", 18))],
             [[words.coded("deadline", d.key or d.name), words.coded("basis", d.basis),
               words.short(d.due_at), words.short(d.met_at), self.state(d),
               words("yes") if d.overridden else words("no")] for d in deadlines],

@@ -195,7 +195,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "warning.general": ("peringatan melalui media umum", "warning through the general media"),
     "warning.undecided": ("belum diputuskan", "not decided"),
     "basis.order": ("surat perintah", "order"),
-    "basis.approval": ("persetujuan penarikan", "approval"),
+    "basis.approval": ("persetujuan", "approval"),
     "basis.amendment": ("perubahan cakupan", "scope amendment"),
     "deadline.notify_consignees": ("Pemberitahuan kepada penerima", "Consignees notified"),
     "deadline.initial_report": ("Laporan awal", "Initial report"),

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pypdf import PdfReader
 
 from recall.clock import now, today
+from recall.recalls._authority_report_text import _LABELS
 from recall.regulatory import PROVINCES, regional_office
 from tests.api.helpers import manager_headers
 from tests.factories import (
@@ -113,6 +114,26 @@ async def test_initial_report_to_bpom_is_an_indonesian_letter(client):
         assert english not in text
 
 
+def english_only_words() -> set[str]:
+    """Words of the reports' English labels that no Indonesian label uses."""
+    english, indonesian = set(), set()
+    for words_id, words_en in _LABELS.values():
+        indonesian |= set(re.findall(r"[a-z]{3,}", words_id.lower()))
+        english |= set(re.findall(r"[a-z]{3,}", words_en.lower()))
+    return english - indonesian
+
+
+async def test_indonesian_pages_carry_no_english_word(client):
+    found = await bpom_recall(client)
+    recall_id = found["recall"]["id"]
+    english = english_only_words()
+    assert {"units", "deadline", "batch", "page"} <= english
+
+    for kind in ("initial", "progress", "final"):
+        text = "\n".join(await pages_of(client, recall_id, kind=kind))
+        assert not set(re.findall(r"[a-z]{3,}", text.lower())) & english, kind
+
+
 async def test_the_report_in_english_and_the_later_kinds(client):
     found = await bpom_recall(client)
     recall_id = found["recall"]["id"]
@@ -197,3 +218,14 @@ async def test_unknown_proposed_and_forbidden(client):
     proposed = await propose(client, batch_ids=[found["batch"].id])
     early = await client.get(path_of(proposed["id"]), params=query, headers=await headers_for("qa"))
     assert early.status_code == 409
+
+
+async def test_a_late_report_says_by_how_many_days(client):
+    found = await bpom_recall(client, ordered_on=(today() - timedelta(days=9)).isoformat())
+
+    text = "\n".join(await pages_of(client, found["recall"]["id"], kind="progress", lang="en"))
+
+    # Ordered nine days ago: the initial report (5 days) was sent four days late; the
+    # consignees (24 hours) are still not all notified, eight days after it was due.
+    assert "met, 4 days late" in text
+    assert "not met, 8 days overdue" in text

@@ -75,12 +75,16 @@ class RecallReportController(Controller):
         responses=NOT_FOUND,
     )
     async def get_report_pdf(self, recall_id: RecallId) -> Response[bytes]:
-        report = await recalls.recall_report_pdf(recall_id)
-        return Response(
-            report.content,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{report.filename}"'},
-        )
+        return pdf_response(await recalls.recall_report_pdf(recall_id))
+
+
+def pdf_response(report: recalls.ReportPdf) -> Response[bytes]:
+    """A PDF shown in the browser under its file name."""
+    return Response(
+        report.content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{report.filename}"'},
+    )
 
 
 ReportChoice = Annotated[str | None, Parameter(max_length=20)]
@@ -115,9 +119,4 @@ class AuthorityReportController(Controller):
         lang: ReportChoice = None,
         profile: ReportChoice = None,
     ) -> Response[bytes]:
-        report = await recalls.authority_report_pdf(recall_id, kind, lang, profile)
-        return Response(
-            report.content,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{report.filename}"'},
-        )
+        return pdf_response(await recalls.authority_report_pdf(recall_id, kind, lang, profile))
