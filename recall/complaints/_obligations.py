@@ -16,13 +16,11 @@ from recall import alerts, audit, clock, db, regulatory
 from recall.actors import SYSTEM, Actor
 from recall.complaints._models import earliest
 from recall.errors import Conflict, InvalidInput, NotFound
-from recall.rules import choice, is_valid_id, required_text
+from recall.rules import choice, is_valid_id, required_text, time_that_passed
 
 OBLIGATION_REFERENCE_MAX = 100
 # A report due within this long is "due": QA is alerted and the register shows it.
 DUE_SOON = timedelta(hours=24)
-# A submission stamped this far ahead of our clock is the submitter's clock, not the future.
-CLOCK_SKEW = timedelta(minutes=5)
 FIELD_ALERT = "field_alert"
 
 
@@ -153,19 +151,6 @@ async def open_obligations(complaint_ids: Sequence[int]) -> dict[int, OpenObliga
     return marks
 
 
-def _submitted_at(moment: datetime | None, received_at: datetime, now: datetime) -> datetime:
-    if moment is None:
-        raise InvalidInput("submitted_at", "must not be empty")
-    if moment.tzinfo is None:
-        raise InvalidInput("submitted_at", "must include a time zone")
-    moment = moment.astimezone(UTC)
-    if moment > now + CLOCK_SKEW:
-        raise InvalidInput("submitted_at", "must not be in the future")
-    if moment < received_at:
-        raise InvalidInput("submitted_at", "must not be before the complaint was received")
-    return moment
-
-
 def _chosen(
     rows: Sequence[Mapping[str, Any]], kind: str, authority: str | None, reference: str
 ) -> Mapping[str, Any]:
@@ -205,7 +190,13 @@ async def record_obligation_submission(
         raise NotFound(f"complaint {complaint_id} not found")
     reference = found[0]["reference"]
     now = clock.now().astimezone(UTC)
-    submitted_at = _submitted_at(submission.submitted_at, db.as_utc(found[0]["received_at"]), now)
+    submitted_at = time_that_passed(
+        submission.submitted_at,
+        "submitted_at",
+        now,
+        since=db.as_utc(found[0]["received_at"]),
+        since_what="the complaint was received",
+    )
     their_reference = required_text(
         submission.reference, "reference", OBLIGATION_REFERENCE_MAX, one_line=True
     )
