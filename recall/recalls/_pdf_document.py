@@ -127,7 +127,9 @@ class _Document(FPDF):
             self.set_font(FONT, "B", 8.5)
             self.cell(label_width, 4.6, printable(label))
             self.set_font(FONT, "", 8.5)
-            self.multi_cell(self.epw - label_width, 4.6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.multi_cell(
+                self.epw - label_width, 4.6, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
 
     def grid(
         self,

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
 from pypdf import PdfReader
 
 from recall.clock import now, today
 from recall.recalls._authority_report_text import _LABELS
 from recall.regulatory import PROVINCES, regional_office
+from recall.settings import get_settings
+from tests.api.authorities_setup import two_markets
 from tests.api.helpers import manager_headers
 from tests.factories import (
     approved_recall,
@@ -86,7 +90,19 @@ async def pages_of(client, recall_id: int, **query: str) -> list[str]:
     return [re.sub(r"[ \t]+", " ", page.extract_text()) for page in reader.pages]
 
 
-async def test_initial_report_to_bpom_is_an_indonesian_letter(client):
+@pytest.fixture
+def company(monkeypatch) -> Iterator[None]:
+    """An installation that names its firm."""
+    monkeypatch.setenv("RECALL_COMPANY_NAME", "PT Farmasi Łódź Nusantara")
+    monkeypatch.setenv("RECALL_COMPANY_ADDRESS", "Jl. Raya Bogor Km 28, Jakarta Timur 13710")
+    monkeypatch.setenv("RECALL_COMPANY_CITY", "Jakarta")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+async def test_initial_report_to_bpom_is_an_indonesian_letter(client, company):
     found = await bpom_recall(client)
 
     pages = await pages_of(client, found["recall"]["id"], kind="initial")
@@ -109,6 +125,8 @@ async def test_initial_report_to_bpom_is_an_indonesian_letter(client):
     assert "Pemberitahuan kepada penerima" in text and "surat perintah" in text
     assert "SR-001/QA/2026" in text and "surel" in text
     assert "Apoteker Penanggung Jawab" in text and found["signer"] in text
+    assert "PT Farmasi Łódź Nusantara" in text and "Jl. Raya Bogor Km 28" in text
+    assert re.search(r"Jakarta, \d{1,2} \w+ \d{4}", text)  # where and when it is signed
     assert "Halaman 1 dari" in pages[0]
     for english in ("Initial", "Deadline", "Batch", "units", "Page "):
         assert english not in text
@@ -229,3 +247,19 @@ async def test_a_late_report_says_by_how_many_days(client):
     # consignees (24 hours) are still not all notified, eight days after it was due.
     assert "met, 4 days late" in text
     assert "not met, 8 days overdue" in text
+
+
+async def test_each_profile_reports_its_own_market(client):
+    found = await two_markets(client)
+    recall_id = found["recall"]["id"]
+
+    bpom = "\n".join(await pages_of(client, recall_id, kind="initial"))
+    fda = "\n".join(await pages_of(client, recall_id, kind="initial", profile="fda"))
+
+    assert "Laporan Awal Penarikan Obat" in bpom
+    assert "Balai Besar POM di Surabaya" in bpom.split("Tembusan:")[1]
+    assert "Amerika Serikat" not in bpom and "US-IMP" not in bpom
+    assert re.search(r"1 Jumlah 1 1\.000 unit", bpom), bpom  # tier 1: the Surabaya PBF alone
+    assert "Initial Recall Status Report" in fda and "U.S. Food and Drug Administration" in fda
+    assert "US-IMP" in fda and "United States" in fda  # not responding, by identity
+    assert "Surabaya" not in fda
