@@ -26,7 +26,7 @@ def proposal(**changes) -> dict:
         "recall_class": "I",
         "recall_type": "voluntary",
         "depth": "retail",
-        "profile": "bpom",
+        "profiles[]": "bpom",
         "reason": "Diethylene glycol above limit in the solvent lot.",
         "health_hazard_assessment": "Acute kidney injury possible; life-threatening.",
         **changes,
@@ -150,7 +150,7 @@ async def test_propose_creates_the_recall_and_goes_to_it(client, qa, distributio
     ("changes", "field"),
     [
         ({"reason": ""}, "reason"),
-        ({"recall_type": "mandatory"}, "authority_reference"),
+        ({"recall_type": "mandatory", "ordered_on": "2026-01-05"}, "authority_reference"),
         ({"recall_class": "IV"}, "recall_class"),
         ({"depth": ""}, "depth"),
     ],

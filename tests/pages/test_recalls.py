@@ -198,7 +198,7 @@ async def test_overdue_consignees_and_deadlines_are_marked(client, two_tiers, cl
     assert "Overdue since" in rows["PBF-B"]
     assert not rows["PBF-A"].startswith('<tr class="overdue">')  # it responded
     assert "3 overdue" in html
-    assert re.search(r"overdue by \d+ days", html)
+    assert re.search(r"Late by \d+ days", html)
 
     only = (await client.get(f"/recalls/{recall_id}", params={"overdue": "true"}, headers=EN)).text
     assert sorted(re.findall(r'class="code">([^<]+)<', "".join(table_rows(only)))) == [

@@ -114,11 +114,7 @@ async def export_reconciliation(
     return download(f"{recall.reference}-reconciliation", format, headers, table)
 
 
-@get(
-    "/recalls/{recall_id:int}/report.pdf", guards=[signed_in, QUALITY_READ], include_in_schema=False
-)
-async def report_pdf(recall_id: RecallId) -> Response[bytes]:
-    report = await recalls.recall_report_pdf(recall_id)
+def _pdf(report: recalls.ReportPdf) -> Response[bytes]:
     # No page CSP here: it would stop the browser's PDF viewer from drawing the file.
     headers = {key: value for key, value in HEADERS.items() if key != "Content-Security-Policy"}
     return Response(
@@ -126,3 +122,22 @@ async def report_pdf(recall_id: RecallId) -> Response[bytes]:
         media_type="application/pdf",
         headers={**headers, "Content-Disposition": f'inline; filename="{report.filename}"'},
     )
+
+
+@get(
+    "/recalls/{recall_id:int}/report.pdf", guards=[signed_in, QUALITY_READ], include_in_schema=False
+)
+async def report_pdf(recall_id: RecallId) -> Response[bytes]:
+    return _pdf(await recalls.recall_report_pdf(recall_id))
+
+
+@get(
+    "/recalls/{recall_id:int}/authority-report.pdf",
+    guards=[signed_in, QUALITY_READ],
+    include_in_schema=False,
+)
+async def authority_report_pdf(
+    recall_id: RecallId, kind: Query = None, lang: Query = None, profile: Query = None
+) -> Response[bytes]:
+    """The report to an authority (initial, progress, final), as the API serves it."""
+    return _pdf(await recalls.authority_report_pdf(recall_id, kind, lang, profile))

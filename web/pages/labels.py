@@ -23,7 +23,15 @@ from recall.complaints import (
 from recall.investigations import CapaKind, InvestigationStatus, RootCauseCategory
 from recall.masterdata import ConsigneeKind, ImportStatus
 from recall.notices import NoticeStatus
-from recall.recalls import Depth, RecallClass, RecallStatus, RecallType
+from recall.recalls import (
+    DeadlineBasis,
+    Depth,
+    PublicWarningLevel,
+    RecallClass,
+    RecallStatus,
+    RecallType,
+    SubmissionKind,
+)
 from web.pages.render import N_
 
 Labels = Mapping[Any, str]
@@ -179,7 +187,29 @@ DEADLINE_NAMES = {
     "retail_complete": N_("Retail level complete"),
     "status_report": N_("First status report"),
 }
-SIGNATURE_NAMES = {"approve": N_("Approval"), "close": N_("Closure")}
+# The recall strategy's public warning (21 CFR 7.42(b)(2)) and what the authorities were sent.
+PUBLIC_WARNING_NAMES = {
+    PublicWarningLevel.NONE: N_("No public warning"),
+    PublicWarningLevel.SPECIALISED: N_("Specialised press and professional bodies"),
+    PublicWarningLevel.GENERAL: N_("General news media"),
+}
+DEADLINE_BASIS_NAMES = {
+    DeadlineBasis.ORDER: N_("From the order letter"),
+    DeadlineBasis.APPROVAL: N_("From approval"),
+    DeadlineBasis.AMENDMENT: N_("From the amendment"),
+}
+SUBMISSION_KIND_NAMES = {
+    SubmissionKind.INITIAL_REPORT: N_("Initial report"),
+    SubmissionKind.STATUS_REPORT: N_("Status (progress) report"),
+    SubmissionKind.FINAL_REPORT: N_("Final report"),
+    SubmissionKind.TERMINATION_REQUEST: N_("Request to end the recall"),
+    SubmissionKind.PUBLIC_WARNING: N_("Public warning"),
+}
+SIGNATURE_NAMES = {
+    "approve": N_("Approval"),
+    "close": N_("Closure"),
+    "override_deadline": N_("Deadline override"),
+}
 ALERT_NAMES = {
     "delivery_failed": N_("Delivery failed"),
     "unreachable": N_("No address: phone the consignee"),
@@ -259,6 +289,9 @@ AUDIT_ACTION_NAMES = {
     "approved": N_("Approved"),
     "signature_refused": N_("Signature refused"),
     "status_report_filed": N_("Status report filed"),
+    "submission_recorded": N_("Submission to the authority recorded"),
+    "public_warning_recorded": N_("Public warning recorded"),
+    "deadline_overridden": N_("Deadline overridden"),
     "reminders_sent": N_("Reminders sent"),
     "deadline_passed": N_("Deadline passed"),
     "sent": N_("Sent"),

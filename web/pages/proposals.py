@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
@@ -13,13 +14,14 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import Parameter
 from litestar.response import Template
 
-from recall import investigations, masterdata, recalls, regulatory
+from recall import clock, investigations, masterdata, recalls, regulatory
 from recall.actors import Actor
 from recall.errors import InvalidInput
 from recall.investigations import SharedLot
 from recall.recalls import (
     Depth,
     RecallPreview,
+    RecallType,
     preview_recall,
     recalled_batches,
 )
@@ -33,6 +35,7 @@ from web.pages.labels import (
     CONSIGNEE_KIND_NAMES,
     DEPTH_NAMES,
     PROFILE_NAMES,
+    PUBLIC_WARNING_NAMES,
     TYPE_NAMES,
     options,
     translated,
@@ -44,6 +47,15 @@ from web.security import QA_ONLY
 BATCHES_LISTED = 100
 LOTS_LISTED = 200
 Id = Annotated[int, msgspec.Meta(ge=1)]
+# The markets ticked on a new form: the plant's own authority.
+DEFAULT_PROFILES = ("bpom",)
+# The domain's refusals of the authority fields, worded for the catalogues.
+REFUSALS = (
+    N_("required for a mandatory recall (the date of the order letter)"),
+    N_("must not be in the future"),
+    N_("required for a class I recall to consumer level"),
+    N_("must not be empty"),
+)
 
 
 class RecallScope(msgspec.Struct):
@@ -113,6 +125,7 @@ async def _form_page(
     investigation_id: int | None,
     gtin: str = "",
     ticked: set[int] | None = None,
+    profiles: Sequence[str] = DEFAULT_PROFILES,
     preview: RecallPreview | None = None,
     status_code: int = 200,
 ) -> Template:
@@ -139,6 +152,9 @@ async def _form_page(
             "profile_options": options(
                 _, {name: PROFILE_NAMES.get(name, name) for name in regulatory.PROFILE_NAMES}
             ),
+            "profiles_ticked": set(profiles),
+            "warning_options": options(_, PUBLIC_WARNING_NAMES),
+            "today": clock.today().isoformat(),
             "kind_names": translated(_, CONSIGNEE_KIND_NAMES),
             "preview": preview,
             "number": lambda amount: format_decimal(amount, locale=language_of(request)),
@@ -166,6 +182,20 @@ def _scope(form: FormMultiDict) -> dict[str, Any]:
     return {} if form.getall("batch_ids[]", []) else {"batch_ids": None}
 
 
+def _markets(form: FormMultiDict) -> list[str]:
+    """The profiles ticked, in the form's order (the first is the recall's `profile`)."""
+    return [str(value) for value in form.getall("profiles[]", []) if str(value).strip()]
+
+
+def _authorities(form: FormMultiDict) -> dict[str, Any]:
+    """The markets ticked (none ticked is an empty list, refused by the domain), and no order
+    date for a voluntary recall: the page hides that field then."""
+    fixed: dict[str, Any] = {"profiles": _markets(form), "profile": None}
+    if str(form.get("recall_type", "")) != RecallType.MANDATORY:
+        fixed["ordered_on"] = None
+    return fixed
+
+
 async def _preview(form: FormMultiDict) -> RecallPreview:
     scope = read(form, RecallScope, **_scope(form))
     return await preview_recall(scope.depth.value, scope.batch_ids, scope.material_lot_id)
@@ -186,19 +216,26 @@ async def propose_recall(request: Request[Actor, Any, Any]) -> Response[Any]:
     gtin = str(form.get("gtin", "")).strip()[:20]
     ticked = ticked_ids(form, "batch_ids[]")
     form_page = partial(
-        _form_page, request, investigation_id=investigation_id, gtin=gtin, ticked=ticked
+        _form_page,
+        request,
+        investigation_id=investigation_id,
+        gtin=gtin,
+        ticked=ticked,
+        profiles=_markets(form),
     )
 
     async def propose() -> Response[Any]:
         if form.get("_action") == "preview":
             preview = await _preview(form)
             return await form_page(FormState(values=typed(form)), preview=preview)
-        data = read(form, RecallCreate, **_scope(form))
+        data = read(form, RecallCreate, **_scope(form), **_authorities(form))
         proposed = await recalls.propose_recall(request.user, command(recalls.RecallProposal, data))
         return see_other(f"/recalls/{proposed.id}")
 
     async def again(state: FormState, *, status_code: int) -> Template:
         preview = await _preview_if_valid(form)
+        if state.error_text:
+            state.error_text = gettext_for(request)(state.error_text)
         return await form_page(state, preview=preview, status_code=status_code)
 
     return await form_action(form, propose, lambda answer: answer, again, refuses=(InvalidInput,))

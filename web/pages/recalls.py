@@ -7,11 +7,12 @@ recall page shows alike in _recall_display; ROUTES gathers them all."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Request, get
+from litestar import Request, Response, get, post
 from litestar.response import Template
 
 from recall import alerts, clock, recalls
@@ -25,6 +26,12 @@ from recall.notices import (
 from recall.recalls import RecallStatus, batches_by_recall
 from recall.settings import get_settings
 from web.api.recalls import RecallId
+from web.pages._recall_authorities import ROUTES as authority_routes
+from web.pages._recall_authorities import (
+    authorities_context,
+    public_warning_record,
+    submission_record,
+)
 from web.pages._recall_display import (
     STATUS_STATES,
     PageNumber,
@@ -34,14 +41,19 @@ from web.pages._recall_display import (
     _names,
     _when,
     percent,
-    time_left,
 )
-from web.pages._recall_downloads import export_consignees, export_reconciliation, report_pdf
+from web.pages._recall_downloads import (
+    authority_report_pdf,
+    export_consignees,
+    export_reconciliation,
+    report_pdf,
+)
 from web.pages._recall_signatures import approval_form, approve, close, closure_form
-from web.pages.labels import DEADLINE_NAMES, RECALL_STATUS_NAMES
-from web.pages.render import gettext_for, page
+from web.pages.forms import FormsPage, PageForms
+from web.pages.labels import RECALL_STATUS_NAMES
+from web.pages.render import page
 from web.pages.session import signed_in
-from web.security import QUALITY_READ
+from web.security import QA_STAFF, QUALITY_READ
 
 RECALLS_PER_PAGE = 50
 CONSIGNEES_PER_PAGE = 100
@@ -115,49 +127,31 @@ def _filter_query(shown: ConsigneeFilter) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class DeadlineRow:
-    name: str
-    rule: str
-    due_at: str
-    left: str
-    state: str  # ok | warn | bad | "" (closed: no clock running)
+class Shown:
+    """What the dashboard's query string asks for: the consignee filter and page, and the
+    authority the submission form is filled in for."""
+
+    status: str | None = None
+    tier: str | None = None
+    overdue: str | None = None
+    q: str | None = None
+    page_number: str | None = None
+    record: str | None = None
+    submit_to: str | None = None
 
 
-def _deadlines(
-    request: Request[Any, Any, Any], recall: recalls.Recall, now: datetime
-) -> list[DeadlineRow]:
-    _ = gettext_for(request)
-    rows = []
-    for deadline in recall.deadlines:
-        left, overdue, state = "", False, ""
-        if recalls.deadline_met(deadline, recall.progress):
-            left, state = _("Met: every consignee notified"), "ok"
-        elif _is_open(recall):
-            left, overdue = time_left(request, deadline.due_at, now)
-            state = "bad" if overdue else ("warn" if (deadline.due_at - now).days < 2 else "")
-        rows.append(
-            DeadlineRow(
-                name=_(DEADLINE_NAMES.get(deadline.name, deadline.name)),
-                rule=deadline.rule,
-                due_at=_when(deadline.due_at),
-                left=left,
-                state=state,
-            )
-        )
-    return rows
-
-
-@get("/recalls/{recall_id:int}", guards=[signed_in, QUALITY_READ], include_in_schema=False)
-async def dashboard(
+async def _dashboard(
     request: Request[Actor, Any, Any],
-    recall_id: RecallId,
-    status: Query = None,
-    tier: Query = None,
-    overdue: Query = None,
-    q: Query = None,
-    page_number: PageNumber = None,
+    recall_id: int,
+    asked: Shown,
+    forms: PageForms | None = None,
+    *,
+    status_code: int = 200,
 ) -> Template:
     recall = await recalls.get_recall(recall_id)
+    status, tier, overdue, q, page_number = (
+        asked.status, asked.tier, asked.overdue, asked.q, asked.page_number
+    )  # fmt: skip
     now = clock.now().astimezone(UTC)
     shown = _filter(status, tier, overdue, q)
     number = _page_number(page_number)
@@ -170,14 +164,15 @@ async def dashboard(
     )
     query = _filter_query(shown)
     actor = request.user
+    filling = bool(asked.record or forms)
     return page(
         request,
         "recalls/dashboard.html",
         {
             "recall": recall,
             "now": now,
-            "refresh": REFRESH_SECONDS if _is_open(recall) else None,
-            "deadlines": _deadlines(request, recall, now),
+            # Not while a form is being filled in: a reload would lose what was typed.
+            "refresh": REFRESH_SECONDS if _is_open(recall) and not filling else None,
             "tiers": recall.progress.tiers,
             "rows": rows,
             "matching": matching,
@@ -198,8 +193,68 @@ async def dashboard(
             "is_proposer": not recalls.may_approve(recall.proposed_by, actor),
             "may_close": _is_open(recall) and actor.has(Role.QA_MANAGER),
             **_names(request),
+            **await authorities_context(
+                request, recall, forms or PageForms(), asked.record, asked.submit_to
+            ),
         },
+        status_code=status_code,
     )
+
+
+@get("/recalls/{recall_id:int}", guards=[signed_in, QUALITY_READ], include_in_schema=False)
+async def dashboard(
+    request: Request[Actor, Any, Any],
+    recall_id: RecallId,
+    status: Query = None,
+    tier: Query = None,
+    overdue: Query = None,
+    q: Query = None,
+    page_number: PageNumber = None,
+    record: Query = None,
+    submit_to: Query = None,
+) -> Template:
+    asked = Shown(status, tier, overdue, q, page_number, record, submit_to)
+    return await _dashboard(request, recall_id, asked)
+
+
+def _forms_page(request: Request[Actor, Any, Any], recall_id: int) -> FormsPage:
+    return FormsPage(f"/recalls/{recall_id}", partial(_dashboard, request, recall_id, Shown()))
+
+
+# What each dashboard form records: the use case, the form read as its record, where to go back.
+RECORDED: dict[str, tuple[Any, Any, str]] = {
+    "submission": (recalls.record_submission, submission_record, "h-submissions"),
+    "warning": (recalls.record_public_warning, public_warning_record, "h-warnings"),
+}
+
+
+async def _recorded(request: Request[Actor, Any, Any], recall_id: int, name: str) -> Response[Any]:
+    """Form `name` of the dashboard: recorded, back to its section; refused, shown again."""
+    form = await request.form()
+    use_case, record_of, anchor = RECORDED[name]
+
+    async def record() -> None:
+        await use_case(request.user, recall_id, record_of(form))
+
+    return await _forms_page(request, recall_id).answer(form, record, name, anchor)
+
+
+@post("/recalls/{recall_id:int}/submissions", guards=[signed_in, QA_STAFF], include_in_schema=False)
+async def record_submission(
+    request: Request[Actor, Any, Any], recall_id: RecallId
+) -> Response[Any]:
+    return await _recorded(request, recall_id, "submission")
+
+
+@post(
+    "/recalls/{recall_id:int}/public-warnings",
+    guards=[signed_in, QA_STAFF],
+    include_in_schema=False,
+)
+async def record_public_warning(
+    request: Request[Actor, Any, Any], recall_id: RecallId
+) -> Response[Any]:
+    return await _recorded(request, recall_id, "warning")
 
 
 ROUTES: list[Any] = [
@@ -208,8 +263,12 @@ ROUTES: list[Any] = [
     export_consignees,
     export_reconciliation,
     report_pdf,
+    authority_report_pdf,
     approval_form,
     approve,
     closure_form,
     close,
+    record_submission,
+    record_public_warning,
+    *authority_routes,
 ]
