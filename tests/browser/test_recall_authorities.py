@@ -148,3 +148,32 @@ async def test_manager_overrides_a_deadline_with_a_signature(
     )
     await expect(row).to_contain_text("Overridden: Surat perintah BPOM")
     await screenshot(desktop, "overridden-desktop")
+
+
+async def test_the_proposal_asks_for_the_order_date_of_a_mandatory_recall(
+    client, live_server, desktop, phone, screenshot
+):
+    batch = await recent_batch(name="Amoksisilin Sirup Kering 125 mg/5 ml")
+    await ship(batch, await make_consignee("PBF-JKT", name="PT Sehat Farma Distribusi"), 500)
+    qa = await make_user("qa")
+    for page, width in ((phone, "phone"), (desktop, "desktop")):
+        await sign_in(page, live_server, qa.username, "id")
+        await page.goto(f"{live_server}/recalls/new")
+        order_date = page.get_by_label("Tanggal surat perintah")
+        await expect(order_date).to_be_hidden()  # a voluntary recall has no order letter
+        await page.get_by_label("Jenis penarikan").select_option("mandatory")
+        await expect(order_date).to_be_visible()
+        await page.get_by_label("Nomor surat otoritas").fill("T-PW.01.12.3.345.10.26.001")
+        await page.get_by_label("Kelas penarikan").select_option("I")
+        await page.get_by_label("Kedalaman").select_option("consumer")
+        await page.get_by_label("Peringatan publik").select_option("general")
+        await page.get_by_label(re.compile("^FDA")).check()
+        await page.get_by_label(batch.batch_no).check()
+        await page.get_by_label("Alasan penarikan").fill("Kadar dietilen glikol melebihi batas")
+        await page.get_by_label("Penilaian bahaya kesehatan").fill("Gagal ginjal akut mungkin")
+        await page.get_by_role("button", name="Pratinjau").click()
+        await page.get_by_role("button", name="Usulkan penarikan").click()
+        await expect(page.get_by_role("alert")).to_contain_text("Tanggal surat perintah")
+        await expect(page.locator("#f-ordered_on-error")).to_be_visible()
+        await fits_the_screen(page)
+        await screenshot(page, f"refused-{width}")

@@ -146,6 +146,7 @@ async def test_a_refused_submission_marks_its_field_and_stores_nothing(client, c
     response = await post_form(client, f"{path}/submissions", future, page=path, headers={})
     assert response.status_code == 422
     assert "tidak boleh di masa depan" in response.text  # the refusal in Indonesian
+    assert re.search(r'href="#f-submitted_at">Dikirim pada \([^)]+\)</a>', response.text)
     assert await submissions_stored(recall["id"]) == 0
 
 
@@ -275,13 +276,13 @@ def proposal_form(batch_id: int, **changes) -> dict:
 @pytest.mark.parametrize(
     ("changes", "field", "indonesian"),
     [
-        ({}, "ordered_on", "wajib untuk penarikan wajib"),
+        ({}, "ordered_on", "wajib diisi untuk penarikan wajib"),
         (
             {"ordered_on": "2026-01-05", "depth": "consumer"},
             "public_warning",
-            "wajib untuk penarikan kelas I sampai tingkat konsumen",
+            "wajib diisi untuk penarikan kelas I sampai tingkat konsumen",
         ),
-        ({"ordered_on": "2026-01-05", "profiles[]": []}, "profiles", "Pasar (profil regulasi)"),
+        ({"ordered_on": "2026-01-05", "profiles[]": []}, "profiles", "tidak boleh kosong"),
     ],
 )
 async def test_proposal_refuses_the_authority_fields_beside_them(

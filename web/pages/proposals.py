@@ -52,6 +52,7 @@ DEFAULT_PROFILES = ("bpom",)
 # The domain's refusals of the authority fields, worded for the catalogues.
 REFUSALS = (
     N_("required for a mandatory recall (the date of the order letter)"),
+    N_("required for a mandatory recall"),
     N_("must not be in the future"),
     N_("required for a class I recall to consumer level"),
     N_("must not be empty"),
