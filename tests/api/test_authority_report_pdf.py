@@ -214,6 +214,8 @@ async def test_bad_choices_are_refused_naming_the_parameter(client):
         ({"kind": "initial", "lang": "fr"}, "lang"),
         ({"kind": "initial", "profile": "eu"}, "profile"),
         ({"kind": "initial", "profile": "../bpom"}, "profile"),
+        ({"kind": "initial", "profile": "bpom" * 100}, "profile"),
+        ({"kind": "initial" * 100}, "kind"),
     ):
         response = await client.get(path, params=query, headers=headers)
         assert response.status_code == 422, (query, response.text)

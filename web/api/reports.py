@@ -87,7 +87,8 @@ def pdf_response(report: recalls.ReportPdf) -> Response[bytes]:
     )
 
 
-ReportChoice = Annotated[str | None, Parameter(max_length=20)]
+# Checked by the domain, so that any bad value is a 422 naming its parameter.
+ReportChoice = Annotated[str | None, Parameter(description="See the operation's description")]
 
 
 class AuthorityReportController(Controller):
