@@ -16,6 +16,13 @@ from recall import auth, clock, complaints, db, demo_recall, masterdata, notices
 from recall.actors import SYSTEM, Actor, Role
 
 MANUFACTURER = "PT Sehat Farma Nusantara"
+# The manufacturer as its letters to authorities name it (settings the demo sets).
+COMPANY = {
+    "RECALL_COMPANY_NAME": MANUFACTURER,
+    "RECALL_COMPANY_ADDRESS": "Jl. Industri Farmasi No. 12, Kawasan Industri Jababeka, "
+    "Cikarang, Bekasi 17530",
+    "RECALL_COMPANY_CITY": "Bekasi",
+}
 PASSWORD = "demo"
 LOADED_MARKER = "demo_data_loaded"
 

@@ -44,6 +44,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not _port_is_free(int(port)):
         raise ConfigurationError(f"port {port} is in use; choose another with RECALL_PORT")
 
+    from recall.demo import COMPANY
     from recall.embedded import start_redis
 
     valkey = start_redis(data_dir / "redis", persist=True)
@@ -59,6 +60,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             RECALL_PUBLIC_URL=os.environ.get("RECALL_PUBLIC_URL", public_url),
             # The demo plant exports to the United States: complaints owe FDA reports too.
             RECALL_COMPLAINT_PROFILES=os.environ.get("RECALL_COMPLAINT_PROFILES", "bpom,fda"),
+            **{name: os.environ.get(name, value) for name, value in COMPANY.items()},
         )
         from recall.settings import get_settings
 

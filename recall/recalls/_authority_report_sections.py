@@ -77,7 +77,8 @@ class Sheet:
         for label, value in ((words("number"), self.report.recall.reference),
                              (words("subject"), subject)):  # fmt: skip
             pdf.cell(22, 5, label)
-            pdf.cell(0, 5, printable(f": {value}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            # A subject naming many products wraps under itself instead of running off the page.
+            pdf.multi_cell(0, 5, printable(f": {value}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(3)
         pdf.cell(0, 5, words("to"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         head = self.report.addressees[0] if self.report.addressees else ""
