@@ -6,6 +6,7 @@ reminder moves `reminders_sent` up only once (and the delivery's unique key drop
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,7 +20,8 @@ from recall.settings import get_settings
 IN_PROGRESS = "in_progress"
 CODES_LISTED = 50
 
-# ANSWERS_AT_WHOLESALE_LEVEL (notices/service.py) without the n/c aliases, for UPDATE: our
+# ANSWERS_AT_WHOLESALE_LEVEL (notices/service.py) without the n/c aliases (for UPDATE, and a
+# read that need not join every consignee, since PBFs are few): our
 # direct accounts and wholesalers answer by "wholesale_complete", everyone else by
 # "retail_complete" (or by "wholesale_complete" when the recall has no retail deadline).
 _WHOLESALE_LEVEL = "(tier = 1 OR consignee IN (SELECT id FROM consignee WHERE kind = 'pbf'))"
@@ -173,10 +175,11 @@ async def open_at_deadline(recall_id: int, deadline: str) -> OpenNotices | None:
 @dataclass(frozen=True)
 class LevelProgress:
     """A recall's notices at one level ("wholesale": tier 1 and PBF, as `wholesale_complete`
-    counts them; "retail": the rest) to consignees of one country."""
+    counts them; "retail": the rest) to consignees of one of the countries asked about, or
+    (country None) of any other country."""
 
     level: str
-    country: str
+    country: str | None
     notices: int
     notified: int
     responded: int
@@ -184,15 +187,26 @@ class LevelProgress:
     last_responded_at: datetime | None
 
 
-async def progress_by_level(recall_id: int) -> list[LevelProgress]:
-    """Per (level, country): how many notices, delivered and answered, and the latest times."""
+async def progress_by_level(recall_id: int, countries: Sequence[str] = ()) -> list[LevelProgress]:
+    """Per level and country: how many notices, delivered and answered, and the latest times.
+
+    One grouped pass over the recall's notices; only consignees in `countries` are looked up
+    one by one (a recall's markets abroad are few), so the dashboard stays quick.
+    """
+    country = "NULL"
+    if countries:
+        listed = ", ".join("{}" for _ in countries)
+        country = (
+            f"CASE WHEN consignee IN (SELECT id FROM consignee WHERE country IN ({listed})) "
+            "THEN (SELECT c.country FROM consignee c WHERE c.id = n.consignee) END"
+        )
     rows = await db.fetch(
-        f"SELECT CASE WHEN {ANSWERS_AT_WHOLESALE_LEVEL} THEN 'wholesale' ELSE 'retail' END "
-        "AS level, c.country AS country, COUNT(*) AS notices, COUNT(n.notified_at) AS notified, "
-        "COUNT(n.responded_at) AS responded, MAX(n.notified_at) AS last_notified_at, "
-        "MAX(n.responded_at) AS last_responded_at "
-        "FROM notice n JOIN consignee c ON c.id = n.consignee WHERE n.recall = {} "
-        "GROUP BY 1, 2 ORDER BY 1, 2",
+        f"SELECT CASE WHEN {_WHOLESALE_LEVEL} THEN 'wholesale' ELSE 'retail' END AS level, "
+        f"{country} AS country, COUNT(*) AS notices, COUNT(notified_at) AS notified, "
+        "COUNT(responded_at) AS responded, MAX(notified_at) AS last_notified_at, "
+        "MAX(responded_at) AS last_responded_at "
+        "FROM notice n WHERE recall = {} GROUP BY 1, 2",
+        *countries,
         recall_id,
     )
     return [

@@ -47,13 +47,24 @@ def _done(
     return max((moment for moment in times if moment is not None), default=None)
 
 
+def markets_abroad(profiles: Sequence[str]) -> list[str]:
+    """The countries whose consignees belong to a profile other than the first (every other
+    country is the first profile's market)."""
+    home = regulatory.load_profile(profiles[0]).countries
+    abroad = {code for p in profiles[1:] for code in regulatory.load_profile(p).countries}
+    return sorted(abroad - home)
+
+
 async def progress_met(
     recall_id: int, profiles: Sequence[str], approved_at: datetime | None
 ) -> dict[tuple[str, str], datetime | None]:
     """(deadline key, profile) → when progress met it, for the deadlines progress meets."""
     markets: dict[str, list[notices.LevelProgress]] = {profile: [] for profile in profiles}
-    for level in await notices.progress_by_level(recall_id):
-        markets[regulatory.market_of(profiles, level.country)].append(level)
+    for level in await notices.progress_by_level(recall_id, markets_abroad(profiles)):
+        market = (
+            profiles[0] if level.country is None else regulatory.market_of(profiles, level.country)
+        )
+        markets[market].append(level)
     met: dict[tuple[str, str], datetime | None] = {}
     for profile, levels in markets.items():
         for key, (level_name, count) in PROGRESS_MET.items():
