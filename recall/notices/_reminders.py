@@ -147,22 +147,29 @@ class OpenNotices:
     what: str
 
 
-async def open_at_deadline(recall_id: int, deadline: str) -> OpenNotices | None:
+async def open_at_deadline(
+    recall_id: int, deadline: str, countries: Sequence[str] = (), *, inside: bool = True
+) -> OpenNotices | None:
     """The recall's notices still open at a deadline of that name; None when none are, or
-    when the deadline is not about notices."""
+    when the deadline is not about notices. With `countries`, only the notices of consignees
+    in them (`inside`) or in none of them (a market of a recall with several)."""
     if deadline not in _OPEN_NOTICES:
         return None
     condition, what = _OPEN_NOTICES[deadline]
+    if countries:
+        listed = ", ".join("{}" for _ in countries)
+        condition += f" AND c.country {'' if inside else 'NOT '}IN ({listed})"
     where = (
         "FROM notice n JOIN consignee c ON c.id = n.consignee "
         f"WHERE n.recall = {{}} AND {condition}"
     )
-    count = int((await db.fetch(f"SELECT COUNT(*) AS n {where}", recall_id))[0]["n"])
+    count = int((await db.fetch(f"SELECT COUNT(*) AS n {where}", recall_id, *countries))[0]["n"])
     if not count:
         return None
     rows = await db.fetch(
         f"SELECT n.id AS id, c.code AS code {where} ORDER BY n.tier, c.code LIMIT {{}}",
         recall_id,
+        *countries,
         CODES_LISTED,
     )
     notice_id = int(rows[0]["id"]) if count == 1 else None

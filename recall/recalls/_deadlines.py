@@ -47,6 +47,17 @@ def _done(
     return max((moment for moment in times if moment is not None), default=None)
 
 
+def market_countries(profiles: Sequence[str], profile: str) -> tuple[list[str], bool]:
+    """The countries of `profile`'s market, and whether its consignees are in them (True)
+    or in none of them (False: the first profile's market is every other country)."""
+    if profile == profiles[0]:
+        return markets_abroad(profiles), False
+    return sorted(
+        code for code in regulatory.load_profile(profile).countries
+        if regulatory.market_of(profiles, code) == profile
+    ), True  # fmt: skip
+
+
 def markets_abroad(profiles: Sequence[str]) -> list[str]:
     """The countries whose consignees belong to a profile other than the first (every other
     country is the first profile's market)."""

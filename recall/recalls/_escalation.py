@@ -12,7 +12,7 @@ from typing import Any
 
 from recall import alerts, audit, clock, db, notices, regulatory
 from recall.actors import SYSTEM
-from recall.recalls._deadlines import PROGRESS_MET, progress_met
+from recall.recalls._deadlines import PROGRESS_MET, market_countries, progress_met
 from recall.recalls._models import RecallStatus
 from recall.recalls._orders import profiles_of
 
@@ -104,7 +104,10 @@ async def _open_work(
         met = await progress_met(recall_id, profiles, approved_at)
         if met.get((name, profile)) is not None:
             return None, 0, None
-    still_open = await notices.open_at_deadline(recall_id, name)
+    countries, inside = market_countries(profiles, profile)
+    if inside and not countries:
+        return None, 0, None  # every country it lists belongs to an earlier profile
+    still_open = await notices.open_at_deadline(recall_id, name, countries, inside=inside)
     if still_open is None:
         return None, 0, None  # status_report: filed on its own schedule; or nothing open
     listed = ", ".join(still_open.codes)

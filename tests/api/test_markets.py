@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from recall import recalls, regulatory
+from recall import alerts, recalls, regulatory
 from recall.errors import InvalidInput
 from tests.api.authorities_setup import (
     HOUR,
@@ -129,3 +129,22 @@ async def test_addressees_count_each_office_once(client, move_to):
     office = regulatory.regional_office("Jawa Timur")
     assert office is not None
     assert found == ["Kepala Badan Pengawas Obat dan Makanan", office.name]
+
+
+async def test_each_market_is_escalated_with_its_own_consignees(client, move_to, markets):
+    recall_id = markets["recall"]["id"]
+    due = max(
+        moment(deadline_of(markets["recall"], "notify_consignees", profile)["due_at"])
+        for profile in ("bpom", "fda")
+    )
+    move_to(due + HOUR)
+    assert await recalls.escalate_passed_deadlines() >= 2
+    found, _ = await alerts.list_alerts(recall_id=recall_id, kind="deadline_passed")
+    notify = {
+        authority: next(a.detail for a in found if f"notify_consignees ({authority})" in a.detail)
+        for authority in ("BPOM", "FDA")
+    }
+    assert "2 consignee(s)" in notify["BPOM"] and "ID-PBF" in notify["BPOM"]
+    assert "US-IMP" not in notify["BPOM"]
+    assert "1 consignee(s)" in notify["FDA"] and "US-IMP" in notify["FDA"]
+    assert "ID-PBF" not in notify["FDA"]
