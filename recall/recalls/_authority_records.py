@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from recall import db, regulatory
+from recall.recalls._deadlines import lateness
 from recall.recalls._models import Deadline, PublicWarning, Submission
 
 _SUBMISSION_COLUMNS = (
@@ -23,7 +24,7 @@ def submission(row: Any, deadlines: Sequence[Deadline] = ()) -> Submission:
         (d for d in deadlines if d.profile == row["profile"] and met_by.get(d.key) == row["kind"]),
         None,
     )
-    late = meets is not None and submitted_at > meets.due_at
+    late, days_late = lateness(meets.due_at, submitted_at, submitted_at) if meets else (False, None)
     return Submission(
         id=int(row["id"]),
         recall_id=int(row["recall"]),
@@ -38,7 +39,7 @@ def submission(row: Any, deadlines: Sequence[Deadline] = ()) -> Submission:
         recorded_by=row["recorded_by"],
         meets=meets.key if meets is not None else None,
         late=late,
-        days_late=max(1, (submitted_at - meets.due_at).days) if meets and late else None,
+        days_late=days_late,
     )
 
 
