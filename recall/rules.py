@@ -31,6 +31,14 @@ def day_in_range(day: date, field: str) -> date:
 CLOCK_SKEW = timedelta(minutes=5)
 
 
+def days_late(due_at: datetime, done_at: datetime) -> int | None:
+    """Whole days past the due time, at least 1 (one minute late is late by 1 day); None
+    when done in time."""
+    if done_at <= due_at:
+        return None
+    return max(1, (done_at - due_at).days)
+
+
 def time_that_passed(
     moment: datetime | None, field: str, now: datetime, *, since: datetime, since_what: str
 ) -> datetime:

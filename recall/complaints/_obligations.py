@@ -16,7 +16,7 @@ from recall import alerts, audit, clock, db, regulatory
 from recall.actors import SYSTEM, Actor
 from recall.complaints._models import earliest
 from recall.errors import Conflict, InvalidInput, NotFound
-from recall.rules import choice, is_valid_id, required_text, time_that_passed
+from recall.rules import choice, days_late, is_valid_id, required_text, time_that_passed
 
 OBLIGATION_REFERENCE_MAX = 100
 # A report due within this long is "due": QA is alerted and the register shows it.
@@ -83,8 +83,7 @@ def _obligation(row: Mapping[str, Any], now: datetime) -> Obligation:
         reference=row["reference"],
         channel=row["channel"],
         overdue=overdue,
-        # Counted from the due time: one minute late is late by 1 day.
-        days_late=-((now - due_at) // -timedelta(days=1)) if overdue else None,
+        days_late=days_late(due_at, now) if overdue else None,
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from recall import clock, db, notices, regulatory
 from recall.recalls._models import Deadline
 from recall.recalls._orders import profiles_of
+from recall.rules import days_late
 
 # Deadlines met by the work done rather than by a submission, and how each is counted.
 PROGRESS_MET = {
@@ -26,11 +27,9 @@ PROGRESS_MET = {
 
 
 def lateness(due_at: datetime, met_at: datetime | None, now: datetime) -> tuple[bool, int | None]:
-    """Late when met after the due time, or still unmet past it; whole days late, at least 1."""
-    end = met_at or now
-    if end <= due_at:
-        return False, None
-    return True, max(1, (end - due_at).days)
+    """Late when met after the due time, or still unmet past it; and by how many days."""
+    late_by = days_late(due_at, met_at or now)
+    return late_by is not None, late_by
 
 
 def _done(

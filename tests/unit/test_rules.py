@@ -11,6 +11,7 @@ from recall.rules import (
     ReferenceScheme,
     check_ids,
     choice,
+    days_late,
     has_control_characters,
     is_valid_id,
     required_text,
@@ -151,3 +152,18 @@ def test_schemes_are_frozen_values():
     assert scheme == ReferenceScheme("CMP", 6)
     with pytest.raises(AttributeError):
         scheme.prefix = "XXX"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("late_by", "expected"),
+    [
+        (timedelta(0), None),
+        (-timedelta(days=2), None),
+        (timedelta(minutes=1), 1),
+        (timedelta(days=1, hours=23), 1),
+        (timedelta(days=3, hours=2), 3),
+    ],
+)
+def test_days_late_counts_whole_days_and_at_least_one(late_by, expected):
+    due = datetime(2026, 12, 1, 17, tzinfo=UTC)
+    assert days_late(due, due + late_by) == expected
