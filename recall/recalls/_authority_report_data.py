@@ -4,6 +4,7 @@ the deadlines and submissions of its profile, gathered before drawing."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -13,10 +14,14 @@ from recall.errors import Conflict, InvalidInput
 from recall.recalls._authority_report_text import LANGUAGES
 from recall.recalls._destruction import DestructionRecord, list_destructions
 from recall.recalls._effectiveness import EffectivenessCheckShown, list_effectiveness_checks
-from recall.recalls._markets import MarketDistribution, distribution_by_market, report_addressees
+from recall.recalls._markets import (
+    MarketDistribution,
+    distribution_by_market,
+    market_countries,
+    report_addressees,
+)
 from recall.recalls._models import Deadline, Recall, RecallStatus, Submission
-from recall.recalls._reconciliation import ReconciliationLine, reconcile
-from recall.recalls._reports import status_report_content
+from recall.recalls._reconciliation import Reconciliation, ReconciliationLine, reconcile
 from recall.recalls._service import get_recall
 from recall.recalls._submissions import list_submissions
 from recall.settings import get_settings
@@ -75,17 +80,13 @@ class AuthorityReport:
     submissions: list[Submission]
     checks: list[EffectivenessCheckShown]
     destructions: list[DestructionRecord]
-    notification: dict[str, Any]  # status_report_content's: when and how notified
-    responses: dict[str, Any]  # and who responded, with the quantity on hand they reported
+    notification: dict[str, Any]  # the market's: when and how notified (as status reports say)
+    responses: dict[str, Any]  # and the quantity on hand its consignees reported
     silent: list[Silent]
     silent_total: int
     completion: Deadline | None
     pharmacist: str
     generated_at: datetime
-
-    @property
-    def several_markets(self) -> bool:
-        return len(self.recall.profiles) > 1
 
 
 def _choice(field: str, value: str | None, allowed: tuple[str, ...]) -> str:
@@ -94,8 +95,7 @@ def _choice(field: str, value: str | None, allowed: tuple[str, ...]) -> str:
     return value
 
 
-async def _batch_lines(recall: Recall) -> tuple[list[BatchLine], ReconciliationLine]:
-    found = await reconcile(recall.id)
+async def _batch_lines(recall: Recall, found: Reconciliation) -> list[BatchLine]:
     figures = {line.batch_no: line for line in found.batches}
     lines = []
     for view in recall.batches:
@@ -116,36 +116,77 @@ async def _batch_lines(recall: Recall) -> tuple[list[BatchLine], ReconciliationL
                 figures=figures.get(view.batch_no, empty),
             )
         )
-    return lines, found.totals
+    return lines
 
 
-async def _silent(recall: Recall, profile: str) -> tuple[list[Silent], int]:
+async def _in_market(
+    sql: str, countries: list[str] | None, *params: Any
+) -> list[Mapping[str, Any]]:
+    """`sql` (consignee alias c, a `{market}` where the market's test goes) for the consignees
+    in `countries`, or for all of them (None)."""
+    if countries is None:
+        return await db.fetch(sql.format(market=""), *params)
+    return await db.fetch_in(sql.format(market="AND c.country IN (*) "), countries, *params)
+
+
+async def _silent(recall_id: int, countries: list[str] | None) -> tuple[list[Silent], int]:
     """The market's consignees without a response (the first NOT_RESPONDING_LISTED), and
     how many there are."""
     where = (
         "FROM notice n JOIN consignee c ON c.id = n.consignee "
-        "WHERE n.recall = {} AND n.responded_at IS NULL"
+        "WHERE n.recall = {{}} AND n.responded_at IS NULL {market}"
     )
     columns = (
         "SELECT c.code AS code, c.name AS name, n.tier AS tier, c.country AS country, "
         "c.province AS province"
     )
-    if len(recall.profiles) == 1:  # every consignee is in the one market
-        rows = await db.fetch(
-            f"{columns} {where} ORDER BY n.tier, c.code LIMIT {{}}",
-            recall.id,
-            NOT_RESPONDING_LISTED,
-        )
-        total = int((await db.fetch(f"SELECT COUNT(*) AS n {where}", recall.id))[0]["n"])
-    else:
-        found = await db.fetch(f"{columns} {where} ORDER BY n.tier, c.code", recall.id)
-        rows = [r for r in found if regulatory.market_of(recall.profiles, r["country"]) == profile]
-        total = len(rows)
+    rows = await _in_market(
+        f"{columns} {where}ORDER BY n.tier, c.code LIMIT {{{{}}}}",
+        countries,
+        recall_id,
+        NOT_RESPONDING_LISTED,
+    )
+    # SQLite runs a long country list in chunks, each with its own order and limit.
+    rows = sorted(rows, key=lambda row: (int(row["tier"]), row["code"]))[:NOT_RESPONDING_LISTED]
+    counted = await _in_market(f"SELECT COUNT(*) AS n {where}", countries, recall_id)
     listed = [
         Silent(row["code"], row["name"], int(row["tier"]), row["country"], row["province"])
-        for row in rows[:NOT_RESPONDING_LISTED]
+        for row in rows
     ]
-    return listed, total
+    return listed, sum(int(row["n"]) for row in counted)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+async def _notification(recall_id: int, countries: list[str] | None) -> dict[str, Any]:
+    """When and how the market's consignees were notified (delivered notices per channel)."""
+    times = await _in_market(
+        "SELECT MIN(n.notified_at) AS first, MAX(n.notified_at) AS last, "
+        "COALESCE(SUM(CASE WHEN n.reminders_sent > 0 THEN 1 ELSE 0 END), 0) AS reminded "
+        "FROM notice n JOIN consignee c ON c.id = n.consignee WHERE n.recall = {{}} {market}",
+        countries,
+        recall_id,
+    )
+    methods: dict[str, int] = {}
+    for row in await _in_market(
+        "SELECT d.channel AS channel, COUNT(DISTINCT d.notice) AS notices FROM delivery d "
+        "JOIN notice n ON n.id = d.notice JOIN consignee c ON c.id = n.consignee "
+        "WHERE n.recall = {{}} AND d.message = 'notice' AND d.status = 'delivered' {market}"
+        "GROUP BY d.channel ORDER BY d.channel",
+        countries,
+        recall_id,
+    ):
+        methods[row["channel"]] = methods.get(row["channel"], 0) + int(row["notices"])
+    firsts = [db.as_utc(row["first"]) for row in times if row["first"] is not None]
+    lasts = [db.as_utc(row["last"]) for row in times if row["last"] is not None]
+    return {
+        "first_notified_at": _iso(min(firsts)) if firsts else None,
+        "last_notified_at": _iso(max(lasts)) if lasts else None,
+        "methods": dict(sorted(methods.items())),
+        "reminded": sum(int(row["reminded"]) for row in times),
+    }
 
 
 def _pharmacist(recall: Recall) -> str:
@@ -179,30 +220,30 @@ async def authority_report(
         raise Conflict(f"recall {recall.reference} is only proposed: nothing to report yet")
     rules = regulatory.load_profile(profile)
     now = clock.now().astimezone(UTC)
-    batches, totals = await _batch_lines(recall)
+    countries = await market_countries(recall_id, profile)
+    found = await reconcile(recall_id, countries)
     market = next(m for m in await distribution_by_market(recall_id) if m.profile == profile)
     deadlines = [d for d in recall.deadlines if d.profile in ("", profile)]
     checks, _ = await list_effectiveness_checks(recall_id, limit=LISTED)
     destructions, _ = await list_destructions(recall_id, limit=LISTED)
-    silent, silent_total = await _silent(recall, profile)
+    silent, silent_total = await _silent(recall_id, countries)
     settings = get_settings()
-    content = await status_report_content(recall_id, now)
     return AuthorityReport(
         kind=kind,
         language=language or rules.language,
         rules=rules,
         recall=recall,
         company=Company(settings.company_name, settings.company_address, settings.company_city),
-        batches=batches,
-        totals=totals,
+        batches=await _batch_lines(recall, found),
+        totals=found.totals,
         market=market,
         addressees=await report_addressees(recall_id, profile),
         deadlines=deadlines,
         submissions=[s for s in await list_submissions(recall_id) if s.profile == profile],
         checks=checks,
         destructions=destructions,
-        notification=content["notification"],
-        responses=content["responses"],
+        notification=await _notification(recall_id, countries),
+        responses={"quantity_on_hand": sum(t.totals.quantity_on_hand for t in found.tiers)},
         silent=silent,
         silent_total=silent_total,
         completion=_completion(deadlines),

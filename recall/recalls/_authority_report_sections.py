@@ -289,8 +289,6 @@ class Sheet:
             rows,
             bold=frozenset({len(rows) - 1}),
         )  # fmt: skip
-        if report.several_markets:
-            pdf.note(words("markets_note"))
 
     def state(self, deadline: Deadline) -> str:
         words = self.words

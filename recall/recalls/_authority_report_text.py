@@ -167,10 +167,6 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Consignees, Notified and Responded count consignees; Distributed and Returned are "
         "in units.",
     ),
-    "markets_note": (
-        "Jumlah per bets mencakup seluruh penarikan, termasuk penerima di luar wilayah ini.",
-        "Quantities per batch cover the whole recall, consignees outside this market included.",
-    ),
     "more_listed": (
         "dan {} penerima lain (daftar lengkap dalam laporan penarikan)",
         "and {} more (the full list is in the recall report)",

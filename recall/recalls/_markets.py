@@ -129,6 +129,21 @@ async def distribution_by_market(recall_id: int) -> list[MarketDistribution]:
     return found
 
 
+async def market_countries(recall_id: int, profile: str) -> list[str] | None:
+    """The countries of the recall's consignees that are `profile`'s market (sorted); None
+    when the recall runs under one profile only, so every consignee is in its market."""
+    profiles = profiles_of(await recall_row(recall_id))
+    if len(profiles) == 1:
+        return None
+    rows = await db.fetch(
+        "SELECT DISTINCT c.country AS country FROM notice n "
+        "JOIN consignee c ON c.id = n.consignee WHERE n.recall = {}",
+        recall_id,
+    )
+    countries = {row["country"] for row in rows}
+    return sorted(c for c in countries if regulatory.market_of(profiles, c) == profile)
+
+
 async def report_addressees(recall_id: int, profile: str) -> list[str]:
     """Whom a report to `profile`'s authority is addressed to: for BPOM its head and the
     regional office of every province the recall's notices reached (distinct, sorted);

@@ -8,7 +8,7 @@ destroyed at the plant is already counted as returned and is not counted again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,34 +80,46 @@ _RECEIVED_SQL = (
     "COALESCE(SUM(l.quantity_distributed), 0) AS distributed, "
     "COALESCE(SUM(l.quantity_on_hand), 0) AS on_hand, "
     "COALESCE(SUM(l.quantity_returned), 0) AS returned "
-    "FROM notice_line l JOIN notice n ON n.id = l.notice WHERE n.recall = {} "
+    "FROM notice_line l JOIN notice n ON n.id = l.notice {market}WHERE n.recall = {{}} "
     "GROUP BY n.tier, l.batch"
 )
 
 # Destroyed on site at a consignee: counts for the tier of that consignee's notice.
 _DESTROYED_SQL = (
     "SELECT n.tier AS tier, d.batch AS batch, COALESCE(SUM(d.quantity), 0) AS destroyed "
-    "FROM destruction d JOIN notice n ON n.id = d.notice WHERE d.recall = {} "
+    "FROM destruction d JOIN notice n ON n.id = d.notice {market}WHERE d.recall = {{}} "
     "GROUP BY n.tier, d.batch"
 )
+# Narrows the two queries above to the consignees of some countries (one market).
+_MARKET = "JOIN consignee c ON c.id = n.consignee AND c.country IN (*) "
 
 
-async def reconcile(recall_id: int) -> Reconciliation:
-    """The reconciliation of one recall, summed in the database; NotFound for an unknown one."""
+async def _figures(sql: str, recall_id: int, countries: Collection[str] | None) -> list[Any]:
+    if countries is None:
+        return list(await db.fetch(sql.format(market=""), recall_id))
+    return list(await db.fetch_in(sql.format(market=_MARKET), sorted(countries), recall_id))
+
+
+async def reconcile(recall_id: int, countries: Collection[str] | None = None) -> Reconciliation:
+    """The reconciliation of one recall, summed in the database; NotFound for an unknown one.
+
+    With `countries`, only what the consignees in those countries received and reported (the
+    part of the recall one market's authority oversees); the batches are listed all the same.
+    """
     if not is_valid_id(recall_id) or not await db.fetch(
         "SELECT id FROM recall WHERE id = {}", recall_id
     ):
         raise NotFound(f"recall {recall_id} not found")
     batches = await db.fetch(_BATCHES_SQL, recall_id)
     figures: dict[tuple[int, int], dict[str, int]] = {}
-    for row in await db.fetch(_RECEIVED_SQL, recall_id):
+    for row in await _figures(_RECEIVED_SQL, recall_id, countries):
         figures[(int(row["tier"]), int(row["batch"]))] = {
             "distributed": int(row["distributed"]),
             "on_hand": int(row["on_hand"]),
             "returned": int(row["returned"]),
             "destroyed": 0,
         }
-    for row in await db.fetch(_DESTROYED_SQL, recall_id):
+    for row in await _figures(_DESTROYED_SQL, recall_id, countries):
         key = (int(row["tier"]), int(row["batch"]))
         empty = {"distributed": 0, "on_hand": 0, "returned": 0, "destroyed": 0}
         figures.setdefault(key, empty)["destroyed"] = int(row["destroyed"])
