@@ -17,13 +17,9 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/recall demo
 
-# SQLite + embedded Redis always; PostgreSQL/Redis too when their URLs are set.
+# SQLite + embedded Redis always; PostgreSQL/Redis too (side by side) when their URLs are set.
 test: $(STAMP)
-	env -u RECALL_TEST_DATABASE_URL -u RECALL_TEST_REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
-	@if [ -n "$$RECALL_TEST_DATABASE_URL$$RECALL_TEST_REDIS_URL" ]; then \
-		echo "== again on $${RECALL_TEST_DATABASE_URL:-SQLite} and $${RECALL_TEST_REDIS_URL:-embedded Redis}"; \
-		$(BIN)/pytest $(PYTEST_ARGS); \
-	fi
+	bash .ci/suites $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
