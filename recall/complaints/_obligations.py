@@ -24,16 +24,6 @@ DUE_SOON = timedelta(hours=24)
 FIELD_ALERT = "field_alert"
 
 
-class SubmissionChannel(StrEnum):
-    """How a report reached the authority (the words of a recall's submissions)."""
-
-    PORTAL = "portal"
-    EMAIL = "email"
-    LETTER = "letter"
-    HAND_DELIVERY = "hand_delivery"
-    OTHER = "other"
-
-
 class OpenObligation(StrEnum):
     """The register's filter: an unsubmitted report due within a day, or past due."""
 
@@ -199,7 +189,7 @@ async def record_obligation_submission(
     their_reference = required_text(
         submission.reference, "reference", OBLIGATION_REFERENCE_MAX, one_line=True
     )
-    channel = choice(SubmissionChannel, submission.channel or "", "channel").value
+    channel = choice(regulatory.SubmissionChannel, submission.channel or "", "channel").value
     rows = await db.fetch(
         "SELECT * FROM complaint_obligation WHERE complaint = {} AND kind = {} ORDER BY due_at, id",
         complaint_id,

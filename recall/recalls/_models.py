@@ -64,14 +64,6 @@ class SubmissionKind(StrEnum):
     PUBLIC_WARNING = "public_warning"
 
 
-class SubmissionChannel(StrEnum):
-    PORTAL = "portal"
-    EMAIL = "email"
-    LETTER = "letter"
-    HAND_DELIVERY = "hand_delivery"
-    OTHER = "other"
-
-
 class RecallStatus(StrEnum):
     PROPOSED = "proposed"
     IN_PROGRESS = "in_progress"

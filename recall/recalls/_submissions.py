@@ -21,7 +21,6 @@ from recall.recalls._models import (
     PublicWarningRecord,
     RecallStatus,
     Submission,
-    SubmissionChannel,
     SubmissionKind,
     SubmissionRecord,
 )
@@ -69,7 +68,7 @@ async def record_submission(actor: Actor, recall_id: int, record: SubmissionReco
     profiles = profiles_of(row)
     values = {
         "kind": choice(SubmissionKind, record.kind, "kind").value,
-        "channel": choice(SubmissionChannel, record.channel, "channel").value,
+        "channel": choice(regulatory.SubmissionChannel, record.channel, "channel").value,
         "reference": text(record.reference, "reference", REFERENCE_MAX, required=False,
                           one_line=True),
         "addressees": _addressees(record.addressees),

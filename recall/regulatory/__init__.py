@@ -7,6 +7,7 @@ from recall.regulatory._authorities import (
     market_of,
     order_start,
 )
+from recall.regulatory._channels import SubmissionChannel
 from recall.regulatory._deadlines import (
     DEPTHS,
     Deadline,
@@ -49,6 +50,7 @@ __all__ = [
     "ObligationRule",
     "Profile",
     "RegionalOffice",
+    "SubmissionChannel",
     "add_duration",
     "authority_of",
     "canonical_province",

@@ -81,22 +81,26 @@ async def test_the_submission_form_in_indonesian(client, bpom_and_fda, move_to):
 
 
 @pytest.mark.parametrize(
-    ("changes", "field"),
+    ("changes", "field", "shown"),
     [
-        ({"reference": ""}, "reference"),
-        ({"channel": "fax"}, "channel"),
-        ({"submitted_at": "yesterday"}, "submitted_at"),
-        ({"obligation": ""}, "obligation"),
-        ({"obligation": "field_alert:eu"}, "obligation"),
+        ({"reference": ""}, "reference", "Nomor referensi dari otoritas</a>: tidak boleh kosong"),
+        ({"channel": ""}, "channel", "Dikirim melalui</a>: wajib diisi"),
+        ({"channel": "fax"}, "channel", "Dikirim melalui</a>"),
+        ({"submitted_at": "kemarin"}, "submitted_at", "Dikirim pada</a>: tanggal dan jam, mis."),
+        ({"obligation": ""}, "obligation", "Laporan yang dikirim</a>: pilih laporan yang dikirim"),
+        ({"obligation": "field_alert:eu"}, "obligation", "Laporan yang dikirim</a>"),
     ],
 )
-async def test_a_refused_submission_shows_its_field(client, bpom_and_fda, move_to, changes, field):
+async def test_a_refused_submission_names_its_field_in_the_readers_words(
+    client, bpom_and_fda, move_to, changes, field, shown
+):
     complaint = await owing(client)
     await signed_in_as(client, "qa")
     page = f"/complaints/{complaint['id']}"
-    response = await post_form(client, f"{page}/obligations", submission(**changes), page=page)
+    form = submission(**changes)
+    response = await post_form(client, f"{page}/obligations", form, page=page, headers={})
     assert response.status_code == 422, response.text
-    assert f'href="#f-{field}"' in response.text
+    assert f'href="#f-{field}"' in response.text and shown in response.text
     assert await submitted(complaint["id"]) == []
 
 

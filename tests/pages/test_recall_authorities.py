@@ -78,6 +78,19 @@ async def test_deadlines_are_split_by_market_with_the_next_one_marked(client):
     assert "Jawa Timur" in html and ">1,000<" in html and ">300<" in html
 
 
+async def test_an_authority_is_named_in_the_readers_words(client):
+    batch = await recent_batch()
+    await ship(batch, await make_consignee("ID-PBF", province="Jawa Timur"), 1000)
+    await ship(batch, await make_consignee("DE-IMP", province=None, country="DE"), 300)
+    recall = await approved_recall(client, batch, profiles=["bpom", "eu"])
+    await signed_in_as(client, "qa_manager")
+    html = (await client.get(f"/recalls/{recall['id']}")).text
+    assert "Otoritas kompeten Uni Eropa" in html and "EU competent authority" not in html
+    assert "Badan Pengawas Obat dan Makanan" in html
+    english = (await client.get(f"/recalls/{recall['id']}", headers=EN)).text
+    assert "EU competent authority" in english
+
+
 async def test_a_late_deadline_says_by_how_many_days_in_both_languages(client, clock_at):
     recall = await two_markets(client)
     clock_at(datetime.now(UTC) + timedelta(days=10))

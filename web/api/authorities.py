@@ -13,7 +13,8 @@ from litestar.params import JSONBody, Parameter, PathParameter
 
 from recall import recalls
 from recall.actors import Actor
-from recall.recalls import SubmissionChannel, SubmissionKind
+from recall.recalls import SubmissionKind
+from recall.regulatory import SubmissionChannel
 from web.api.recalls import INVALID, NOT_FOUND, RecallApprove, RecallId, RecallRead, recall_read
 from web.api.schemas import ErrorRead, Page, command
 from web.security import QA_MANAGER_ONLY, QA_STAFF, QUALITY_READ

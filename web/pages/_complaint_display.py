@@ -14,11 +14,11 @@ from web.pages.labels import (
     COMPLAINT_ACTION_NAMES,
     COMPLAINT_CATEGORY_NAMES,
     COMPLAINT_STATUS_NAMES,
-    OBLIGATION_CHANNEL_NAMES,
     OBLIGATION_KIND_NAMES,
     OPEN_OBLIGATION_NAMES,
     REPORTER_KIND_NAMES,
     SEVERITY_NAMES,
+    SUBMISSION_CHANNEL_NAMES,
     translated,
 )
 from web.pages.render import gettext_for
@@ -40,7 +40,7 @@ def names(request: Request[Any, Any, Any]) -> dict[str, dict[str, str]]:
         "severity": translated(_, SEVERITY_NAMES),
         "action": translated(_, COMPLAINT_ACTION_NAMES),
         "obligation": translated(_, OBLIGATION_KIND_NAMES),
-        "submission_channel": translated(_, OBLIGATION_CHANNEL_NAMES),
+        "submission_channel": translated(_, SUBMISSION_CHANNEL_NAMES),
         "open_obligation": translated(_, OPEN_OBLIGATION_NAMES),
     }
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
@@ -21,14 +19,20 @@ from recall.settings import get_settings
 from web.api.complaints import ComplaintClose, ComplaintTriage, ReplyCreate
 from web.api.schemas import command
 from web.pages._complaint_display import Text, local_date, names
-from web.pages.forms import FormsPage, PageForms, read
-from web.pages.render import local_time, page
+from web.pages.forms import FormsPage, PageForms, in_words, local_input, local_moment, read
+from web.pages.render import N_, local_time, page
 from web.pages.session import signed_in
 from web.security import COMPLAINT_INTAKE, QA_ONLY, QA_STAFF, READ_ALL
 
 VERSION_FIELD = "version"
-# The form's <input type="datetime-local"> value, on the plant's clock.
-LOCAL_MOMENT = "%Y-%m-%dT%H:%M"
+# The refusals of the report submission form, worded for the catalogues.
+OBLIGATION_REFUSALS = (
+    N_("choose the report that was sent"),
+    N_("must not be before the complaint was received"),
+    N_("must not be in the future"),
+    N_("must not be empty"),
+    N_("required"),
+)
 
 
 async def _closable(complaint: Complaint) -> bool:
@@ -62,7 +66,7 @@ async def _complaint_page(
             "obligations": obligations,
             "obligation_choices": _obligation_choices(obligations, words["obligation"]),
             "can_submit": user.has(Role.QA, Role.QA_MANAGER),
-            "now_local": clock.now().astimezone(ZoneInfo(zone)).strftime(LOCAL_MOMENT),
+            "now_local": local_input(clock.now()),
             "forms": forms or PageForms(),
             "names": words,
             "when": lambda moment: local_time(moment, zone),
@@ -166,17 +170,6 @@ async def close_complaint(
     return await _forms_page(request, complaint_id).answer(form, close, "close", "top")
 
 
-def _local_moment(text: str, field: str) -> datetime | None:
-    """A moment typed on the plant's clock (datetime-local), as an aware time; None if blank."""
-    if not text.strip():
-        return None
-    try:
-        typed = datetime.strptime(text.strip(), LOCAL_MOMENT)
-    except ValueError:
-        raise InvalidInput(field, "a date and time, e.g. 2026-03-02T14:30") from None
-    return typed.replace(tzinfo=ZoneInfo(get_settings().time_zone))
-
-
 @post(
     "/complaints/{complaint_id:int}/obligations",
     guards=[signed_in, QA_STAFF],
@@ -191,9 +184,12 @@ async def record_obligation_submission(
         # The choice names the report as kind and profile: "field_alert:fda".
         kind, _, profile = str(form.get("obligation", "")).partition(":")
         if not kind or not profile:
-            raise InvalidInput("obligation", "choose the report that was sent")
+            raise InvalidInput("obligation", OBLIGATION_REFUSALS[0])
+        if not str(form.get("channel", "")).strip():
+            raise InvalidInput("channel", "required")
+        typed = str(form.get("submitted_at", ""))
         submission = complaints.ObligationSubmission(
-            submitted_at=_local_moment(str(form.get("submitted_at", "")), "submitted_at"),
+            submitted_at=local_moment(typed, "submitted_at") if typed.strip() else None,
             reference=str(form.get("reference", "")),
             channel=str(form.get("channel", "")),
             authority=profile,
@@ -209,5 +205,5 @@ async def record_obligation_submission(
             raise InvalidInput("obligation", exc.detail.removeprefix("authority: ")) from None
 
     return await _forms_page(request, complaint_id).answer(
-        form, submit, "obligation", "obligations"
+        form, submit, "obligation", "obligations", shown=partial(in_words, request)
     )

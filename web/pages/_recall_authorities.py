@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -18,19 +17,18 @@ from recall import clock, recalls, regulatory
 from recall.actors import Actor, Role
 from recall.errors import Conflict, InvalidInput, NotFound
 from recall.recalls import RecallStatus
-from recall.settings import get_settings
 from web.api.authorities import PublicWarningCreate
 from web.api.recalls import RecallApprove, RecallId
 from web.i18n import language_of, translations
 from web.pages._recall_display import _is_open, _names, _when, time_left
 from web.pages._recall_signatures import _not_now, _signed
-from web.pages.forms import FormState, PageForms, read
+from web.pages.forms import FormState, PageForms, in_words, local_input, local_moment, read
 from web.pages.labels import (
     DEADLINE_BASIS_NAMES,
     DEADLINE_NAMES,
-    OBLIGATION_CHANNEL_NAMES,
     PROFILE_NAMES,
     PUBLIC_WARNING_NAMES,
+    SUBMISSION_CHANNEL_NAMES,
     SUBMISSION_KIND_NAMES,
     label,
     options,
@@ -40,8 +38,6 @@ from web.pages.render import N_, gettext_for, page
 from web.pages.session import signed_in
 from web.security import QA_MANAGER_ONLY
 
-# The form's <input type="datetime-local"> value, on the plant's clock.
-LOCAL_MOMENT = "%Y-%m-%dT%H:%M"
 DeadlineKey = Annotated[str, PathParameter(description="The deadline's key", max_length=50)]
 # The domain's refusals of these forms, worded for the catalogues.
 REFUSALS = (
@@ -59,26 +55,6 @@ REPORT_KINDS = {
 # The dashboard's forms; one is shown when asked for, so the page stops refreshing itself.
 FORMS = ("submission", "warning")
 ProfileQuery = Annotated[str | None, QueryParameter(required=False, max_length=20)]
-
-
-def local_moment(text: str, field: str) -> datetime:
-    """A moment typed on the plant's clock (datetime-local), as an aware time."""
-    try:
-        typed = datetime.strptime(text.strip(), LOCAL_MOMENT)
-    except ValueError:
-        raise InvalidInput(field, N_("a date and time, e.g. 2026-03-02T14:30")) from None
-    return typed.replace(tzinfo=ZoneInfo(get_settings().time_zone))
-
-
-def _in_words(request: Request[Any, Any, Any], state: FormState) -> FormState:
-    """The refusal in the reader's language, where the catalogues word it."""
-    if state.error_text:
-        state.error_text = gettext_for(request)(state.error_text)
-    return state
-
-
-def _local_input(moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(get_settings().time_zone)).strftime(LOCAL_MOMENT)
 
 
 # The deadlines, by market --------------------------------------------------------------------
@@ -161,6 +137,7 @@ async def markets(request: Request[Any, Any, Any], recall: recalls.Recall) -> li
     recall has more than one market."""
     now = clock.now().astimezone(UTC)
     language = language_of(request)
+    _ = gettext_for(request)
     profiles = recall.profiles or [recall.profile]
     split = {}
     if len(profiles) > 1 and recall.status != RecallStatus.PROPOSED:
@@ -172,7 +149,7 @@ async def markets(request: Request[Any, Any, Any], recall: recalls.Recall) -> li
         found.append(
             Market(
                 profile=profile,
-                authority=rules.authority_name,
+                authority=_(rules.authority_name),
                 countries=", ".join(names),
                 deadlines=_rows(request, recall, profile, now),
                 distribution=split.get(profile),
@@ -196,13 +173,13 @@ async def authorities_context(
     form filled in for `submit_to`."""
     _ = gettext_for(request)
     for state in forms.states.values():
-        _in_words(request, state)
+        in_words(request, state)
     profiles = recall.profiles or [recall.profile]
     chosen = submit_to if submit_to in profiles else profiles[0]
     submitting = forms["submission"]
     if not submitting.values and recall.status != RecallStatus.PROPOSED:
         addressees = await recalls.report_addressees(recall.id, chosen)
-        now = _local_input(clock.now())
+        now = local_input(clock.now())
         submitting = FormState(
             values={"authority": chosen, "addressees": "\n".join(addressees), "submitted_at": now}
         )
@@ -216,8 +193,8 @@ async def authorities_context(
         "submission_form": submitting,
         "submission_kinds": options(_, SUBMISSION_KIND_NAMES),
         "submission_kind_names": translated(_, SUBMISSION_KIND_NAMES),
-        "submission_channels": options(_, OBLIGATION_CHANNEL_NAMES),
-        "submission_channel_names": translated(_, OBLIGATION_CHANNEL_NAMES),
+        "submission_channels": options(_, SUBMISSION_CHANNEL_NAMES),
+        "submission_channel_names": translated(_, SUBMISSION_CHANNEL_NAMES),
         "authority_options": [(p, _(PROFILE_NAMES.get(p, p))) for p in profiles],
         "submit_to": chosen,
         "report_kinds": [(kind, _(text)) for kind, text in REPORT_KINDS.items()],
@@ -281,8 +258,8 @@ async def _override_page(
 ) -> Template:
     deadline = _deadline(recall, key, profile)
     _ = gettext_for(request)
-    shown = form if form.values else FormState(values={"due_at": _local_input(deadline.due_at)})
-    _in_words(request, shown)
+    shown = form if form.values else FormState(values={"due_at": local_input(deadline.due_at)})
+    in_words(request, shown)
     return page(
         request,
         "recalls/override.html",
@@ -291,7 +268,7 @@ async def _override_page(
             "deadline": deadline,
             "deadline_name": _(DEADLINE_NAMES.get(deadline.name, deadline.name)),
             "basis": label(_, DEADLINE_BASIS_NAMES, deadline.basis),
-            "authority": regulatory.load_profile(deadline.profile).authority_name,
+            "authority": _(regulatory.load_profile(deadline.profile).authority_name),
             "profile": profile,
             "form": shown,
             **_names(request),

@@ -10,24 +10,28 @@ import itertools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from inspect import isawaitable
 from typing import Any, TypeVar
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import msgspec
-from litestar import Response
+from litestar import Request, Response
 from litestar.datastructures import FormMultiDict
 
 from recall.errors import Conflict, InvalidInput, RecallError
+from recall.settings import get_settings
 from web.bad_input import parse_day
-from web.pages.render import see_other
+from web.pages.render import N_, gettext_for, see_other
 
 T = TypeVar("T")
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _AT = re.compile(r" - at `\$((?:\.[^`\[]+|\[\d+\])*)`$")
 _MISSING = re.compile(r"^Object missing required field `([^`]+)`")
 MAX_LIST_INDEX = 1000
+# The form's <input type="datetime-local"> value, on the plant's clock.
+LOCAL_MOMENT = "%Y-%m-%dT%H:%M"
 
 
 def _parts(name: str) -> list[str | int]:
@@ -117,6 +121,20 @@ def typed(form: FormMultiDict) -> dict[str, str]:
     return {name: str(value) for name, value in form.items() if not name.startswith("_")}
 
 
+def local_moment(text: str, field: str) -> datetime:
+    """A moment typed on the plant's clock (datetime-local), as an aware time."""
+    try:
+        typed = datetime.strptime(text.strip(), LOCAL_MOMENT)
+    except ValueError:
+        raise InvalidInput(field, N_("a date and time, e.g. 2026-03-02T14:30")) from None
+    return typed.replace(tzinfo=ZoneInfo(get_settings().time_zone))
+
+
+def local_input(moment: datetime) -> str:
+    """`moment` as a datetime-local input shows it, on the plant's clock."""
+    return moment.astimezone(ZoneInfo(get_settings().time_zone)).strftime(LOCAL_MOMENT)
+
+
 @dataclass
 class FormState:
     """What a form shows: the values typed in and the one error to put right."""
@@ -136,6 +154,13 @@ class FormState:
     def has_error(self, name: str) -> bool:
         field = self.error_field or ""
         return field == name or field.startswith((f"{name}.", f"{name}["))
+
+
+def in_words(request: Request[Any, Any, Any], state: FormState) -> FormState:
+    """The refusal in the reader's language, where the catalogues word it."""
+    if state.error_text:
+        state.error_text = gettext_for(request)(state.error_text)
+    return state
 
 
 @dataclass(frozen=True)
@@ -163,6 +188,10 @@ class PageForms:
         return self.states.get(name) or FormState()
 
 
+def _as_typed(state: FormState) -> FormState:
+    return state
+
+
 @dataclass(frozen=True)
 class FormsPage:
     """A page at `path` with several forms, drawn by `show(forms, status_code=...)`."""
@@ -171,9 +200,16 @@ class FormsPage:
     show: Callable[..., Awaitable[Response[Any]]]
 
     async def answer(
-        self, form: FormMultiDict, change: Callable[[], Awaitable[Any]], name: str, anchor: str
+        self,
+        form: FormMultiDict,
+        change: Callable[[], Awaitable[Any]],
+        name: str,
+        anchor: str,
+        *,
+        shown: Callable[[FormState], FormState] = _as_typed,
     ) -> Response[Any]:
-        """Run form `name`: back to its part of the page (303), or the page with it refused."""
+        """Run form `name`: back to its part of the page (303), or the page with it refused
+        (`shown` adjusts the state shown again, as in form_action)."""
 
         async def refused(
             state: FormState, *, status_code: int, conflict: str | None = None
@@ -182,14 +218,10 @@ class FormsPage:
             return await self.show(forms, status_code=status_code)
 
         back = see_other(f"{self.path}#{anchor}")
-        return await form_action(form, change, lambda _changed: back, refused)
+        return await form_action(form, change, lambda _changed: back, refused, shown=shown)
 
 
 REFUSALS: tuple[type[RecallError], ...] = (InvalidInput, Conflict)
-
-
-def _as_typed(state: FormState) -> FormState:
-    return state
 
 
 async def form_action(

@@ -18,7 +18,6 @@ from recall.complaints import (
     OpenObligation,
     ReporterKind,
     Severity,
-    SubmissionChannel,
 )
 from recall.investigations import CapaKind, InvestigationStatus, RootCauseCategory
 from recall.masterdata import ConsigneeKind, ImportStatus
@@ -32,6 +31,7 @@ from recall.recalls import (
     RecallType,
     SubmissionKind,
 )
+from recall.regulatory import SubmissionChannel
 from web.pages.render import N_
 
 Labels = Mapping[Any, str]
@@ -116,18 +116,11 @@ SEVERITY_NAMES = {
     Severity.MAJOR: N_("Major"),
     Severity.MINOR: N_("Minor"),
 }
-# Reports a complaint owes an authority, how they were sent, and the register's filter.
+# Reports a complaint owes an authority and the register's filter.
 OBLIGATION_KIND_NAMES = {
     "field_alert": N_("Field alert report"),
     "adverse_event_report": N_("Adverse event report"),
     "illegitimate_product": N_("Illegitimate product notification"),
-}
-OBLIGATION_CHANNEL_NAMES = {
-    SubmissionChannel.PORTAL: N_("Authority's portal"),
-    SubmissionChannel.EMAIL: N_("E-mail"),
-    SubmissionChannel.LETTER: N_("Letter"),
-    SubmissionChannel.HAND_DELIVERY: N_("Delivered by hand"),
-    SubmissionChannel.OTHER: N_("Other"),
 }
 OPEN_OBLIGATION_NAMES = {
     OpenObligation.DUE: N_("Report due within 24 hours or overdue"),
@@ -180,6 +173,13 @@ PROFILE_NAMES = {
     "fda": N_("FDA (United States)"),
     "eu": N_("EU (European Union)"),
 }
+# The authorities as the shipped profiles name them; an installation's own profile is shown
+# as it names itself.
+AUTHORITY_NAMES = (
+    N_("Badan Pengawas Obat dan Makanan"),
+    N_("U.S. Food and Drug Administration"),
+    N_("EU competent authority"),
+)
 DEADLINE_NAMES = {
     "notify_consignees": N_("Notify every consignee"),
     "initial_report": N_("Initial report to the authority"),
@@ -197,6 +197,14 @@ DEADLINE_BASIS_NAMES = {
     DeadlineBasis.ORDER: N_("From the order letter"),
     DeadlineBasis.APPROVAL: N_("From approval"),
     DeadlineBasis.AMENDMENT: N_("From the amendment"),
+}
+# How a recall's or a complaint's report reached the authority.
+SUBMISSION_CHANNEL_NAMES = {
+    SubmissionChannel.PORTAL: N_("Authority's portal"),
+    SubmissionChannel.EMAIL: N_("E-mail"),
+    SubmissionChannel.LETTER: N_("Letter"),
+    SubmissionChannel.HAND_DELIVERY: N_("Delivered by hand"),
+    SubmissionChannel.OTHER: N_("Other"),
 }
 SUBMISSION_KIND_NAMES = {
     SubmissionKind.INITIAL_REPORT: N_("Initial report"),

@@ -28,7 +28,7 @@ from recall.recalls import (
 from web.api.recalls import RecallCreate
 from web.api.schemas import command
 from web.i18n import language_of
-from web.pages.forms import FormState, form_action, read, typed
+from web.pages.forms import FormState, form_action, in_words, read, typed
 from web.pages.investigations import positive_id, ticked_ids
 from web.pages.labels import (
     CLASS_NAMES,
@@ -235,9 +235,7 @@ async def propose_recall(request: Request[Actor, Any, Any]) -> Response[Any]:
 
     async def again(state: FormState, *, status_code: int) -> Template:
         preview = await _preview_if_valid(form)
-        if state.error_text:
-            state.error_text = gettext_for(request)(state.error_text)
-        return await form_page(state, preview=preview, status_code=status_code)
+        return await form_page(in_words(request, state), preview=preview, status_code=status_code)
 
     return await form_action(form, propose, lambda answer: answer, again, refuses=(InvalidInput,))
 
