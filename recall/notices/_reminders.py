@@ -6,14 +6,15 @@ reminder moves `reminders_sent` up only once (and the delivery's unique key drop
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from recall import audit, clock, db
 from recall.actors import SYSTEM
 from recall.notices._delivery_schedule import Message, schedule
-from recall.notices._service import ANSWERS_AT_WHOLESALE_LEVEL
+from recall.notices._service import ANSWERS_AT_WHOLESALE_LEVEL, by_market
 from recall.settings import get_settings
 
 # A recall status as stored by recall.recalls (which imports this package, not the reverse).
@@ -36,19 +37,39 @@ def _created_by(respond_by: datetime, now: datetime, fraction: float) -> datetim
     return (respond_by - (respond_by - now) / (1 - fraction)).astimezone(UTC)
 
 
-async def _response_deadlines() -> dict[int, dict[str, datetime]]:
-    """The response deadlines (wholesale/retail complete) of in-progress recalls."""
+# A level's notices, their parameters, and the deadline they answer by.
+_Level = tuple[str, tuple[str, ...], datetime | None]
+
+
+async def _response_levels() -> dict[int, list[_Level]]:
+    """Per in-progress recall, its notices by level (and market, under several profiles)
+    with the response deadline (wholesale/retail complete) each answers by."""
     rows = await db.fetch(
-        "SELECT d.recall AS recall, d.name AS name, MIN(d.due_at) AS due_at "
-        "FROM recall_deadline d JOIN recall r ON r.id = d.recall "
+        "SELECT d.recall AS recall, d.profile AS profile, d.name AS name, "
+        "MIN(d.due_at) AS due_at FROM recall_deadline d JOIN recall r ON r.id = d.recall "
         "WHERE r.status = {} AND d.name IN ('wholesale_complete', 'retail_complete') "
-        "GROUP BY d.recall, d.name",
+        "GROUP BY d.recall, d.profile, d.name",
         IN_PROGRESS,
     )
-    found: dict[int, dict[str, datetime]] = {}
+    per_recall: dict[int, list[Mapping[str, Any]]] = {}
     for row in rows:
-        found.setdefault(int(row["recall"]), {})[row["name"]] = db.as_utc(row["due_at"])
-    return found
+        per_recall.setdefault(int(row["recall"]), []).append(row)
+    levels: dict[int, list[_Level]] = {}
+    for recall_id, found in per_recall.items():
+        markets = by_market(found)
+        if len(markets) <= 2:  # one profile: its notices have no market
+            markets = {None: markets[None]}
+        for market, deadlines in markets.items():
+            which, named = ("market IS NULL", ()) if market is None else ("market = {}", (market,))
+            wholesale = deadlines.get("wholesale_complete")
+            retail = deadlines.get("retail_complete") or wholesale
+            levels.setdefault(recall_id, []).extend(
+                [
+                    (f"{which} AND {_WHOLESALE_LEVEL}", named, wholesale),
+                    (f"{which} AND NOT {_WHOLESALE_LEVEL}", named, retail),
+                ]
+            )
+    return levels
 
 
 async def send_due_reminders(now: datetime | None = None) -> int:
@@ -65,17 +86,14 @@ async def send_due_reminders(now: datetime | None = None) -> int:
     if not fractions:
         return 0
     reminded = 0
-    for recall_id, deadlines in sorted((await _response_deadlines()).items()):
-        wholesale = deadlines.get("wholesale_complete")
-        levels = [(_WHOLESALE_LEVEL, wholesale)]
-        levels.append((f"NOT {_WHOLESALE_LEVEL}", deadlines.get("retail_complete") or wholesale))
+    for recall_id, levels in sorted((await _response_levels()).items()):
         reminded += await _remind(recall_id, levels, now, fractions)
     return reminded
 
 
 async def _remind(
     recall_id: int,
-    levels: list[tuple[str, datetime | None]],
+    levels: list[_Level],
     now: datetime,
     fractions: tuple[float, ...],
 ) -> int:
@@ -84,7 +102,7 @@ async def _remind(
         # Latest reminder first: a notice it takes is no longer below the earlier ones.
         for number in range(len(fractions), 0, -1):
             ids: list[int] = []
-            for level, respond_by in levels:
+            for level, named, respond_by in levels:
                 if respond_by is None or respond_by <= now:
                     continue
                 rows = await db.fetch(
@@ -96,6 +114,7 @@ async def _remind(
                     recall_id,
                     number,
                     _created_by(respond_by, now, fractions[number - 1]),
+                    *named,
                     IN_PROGRESS,
                 )
                 ids += [int(row["id"]) for row in rows]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from recall import db
+from recall import db, regulatory
 from recall.notices import _links as links
 from recall.notices._models import (
     NoticeStatus,
@@ -19,7 +21,7 @@ from recall.notices._models import (
 NOTICE_COLUMNS = (
     ("recall", "int"), ("consignee", "int"), ("tier", "int"), ("status", "text"),
     ("token", "text"), ("token_sealed", "text"), ("created_at", "timestamptz"),
-    ("via_notice", "int"), ("reminders_sent", "int"), ("version", "int"),
+    ("via_notice", "int"), ("reminders_sent", "int"), ("version", "int"), ("market", "text"),
 )  # fmt: skip
 LINE_COLUMNS = (
     ("notice", "int"), ("recall", "int"), ("tier", "int"), ("batch", "int"),
@@ -43,12 +45,13 @@ async def create_notices(
         raise RuntimeError("create_notices must run inside the transaction that approves")
     status = NoticeStatus.PENDING.value
     tokens = [links.new_token()[1:] for _ in planned]  # stored: the hash and the sealed token
+    market = await markets_of(recall_id, [notice.consignee_id for notice in planned])
     rows = await db.insert_many(
         "notice",
         NOTICE_COLUMNS,
         [
             (recall_id, notice.consignee_id, notice.tier, status, hashed, sealed,
-             created_at, via_notice, 0, 1)
+             created_at, via_notice, 0, 1, market.get(notice.consignee_id))
             for notice, (hashed, sealed) in zip(planned, tokens, strict=True)
         ],
         "RETURNING id, consignee",
@@ -63,6 +66,21 @@ async def create_notices(
         ]
     )  # fmt: skip
     return sorted(notice_of.values())
+
+
+async def markets_of(recall_id: int, consignee_ids: Sequence[int]) -> dict[int, str]:
+    """The market (profile) of each consignee by its country, when the recall runs under
+    several profiles; empty when it runs under one. One read of the consignees' countries."""
+    recall = await db.fetch("SELECT profiles FROM recall WHERE id = {}", recall_id)
+    profiles = json.loads(recall[0]["profiles"]) if recall and recall[0]["profiles"] else []
+    if len(profiles) < 2 or not consignee_ids:
+        return {}
+    rows = await db.fetch_in(
+        "SELECT id, country FROM consignee WHERE id IN (*)", sorted(set(consignee_ids))
+    )
+    countries = {row["country"] for row in rows}
+    market = {country: regulatory.market_of(profiles, country) for country in countries}
+    return {int(row["id"]): market[row["country"]] for row in rows}
 
 
 async def insert_lines(lines: Sequence[tuple[int, int, int, int, int]]) -> None:
@@ -103,52 +121,96 @@ async def list_notices(
 
 # The deadline a notice must be answered by: our direct accounts and wholesalers (PBF)
 # answer by "wholesale_complete", everyone else by "retail_complete" (or by
-# "wholesale_complete" when the recall has no retail deadline). Needs aliases n (notice)
-# and c (its consignee).
+# "wholesale_complete" when the recall has no retail deadline), both of the notice's market
+# (the earliest of any profile's for a notice without one). Needs aliases n (notice) and c
+# (its consignee).
 ANSWERS_AT_WHOLESALE_LEVEL = "(n.tier = 1 OR c.kind = 'pbf')"
 RESPOND_BY = f"""(
     SELECT MIN(d.due_at) FROM recall_deadline d
-    WHERE d.recall = n.recall AND d.name = COALESCE((
+    WHERE d.recall = n.recall AND (n.market IS NULL OR d.profile = n.market)
+    AND d.name = COALESCE((
         SELECT MIN(r.name) FROM recall_deadline r
-        WHERE r.recall = n.recall AND r.name = CASE WHEN {ANSWERS_AT_WHOLESALE_LEVEL}
-                                                    THEN 'wholesale_complete'
-                                                    ELSE 'retail_complete' END
+        WHERE r.recall = n.recall AND (n.market IS NULL OR r.profile = n.market)
+        AND r.name = CASE WHEN {ANSWERS_AT_WHOLESALE_LEVEL}
+                          THEN 'wholesale_complete'
+                          ELSE 'retail_complete' END
     ), 'wholesale_complete')
 )"""
 
 
-async def deadlines_passed(recall_id: int, now: datetime) -> tuple[bool, bool]:
-    """Whether the respond-by of wholesale-level and of retail-level notices has passed.
-
-    The same rule as RESPOND_BY, decided once per recall rather than once per notice.
-    """
-    rows = await db.fetch(
-        "SELECT name, MIN(due_at) AS due_at FROM recall_deadline WHERE recall = {} "
-        "AND name IN ('wholesale_complete', 'retail_complete') GROUP BY name",
-        recall_id,
-    )
-    due = {row["name"]: db.as_utc(row["due_at"]) for row in rows}
+def _passed(due: dict[str, datetime], now: datetime) -> tuple[bool, bool]:
     wholesale = due.get("wholesale_complete")
     retail = due.get("retail_complete", wholesale)
     return wholesale is not None and wholesale < now, retail is not None and retail < now
 
 
+async def response_deadlines(recall_id: int) -> dict[str | None, dict[str, datetime]]:
+    """The recall's wholesale/retail complete deadlines per profile, and under None the
+    earliest of any profile's (what notices without a market answer by)."""
+    rows = await db.fetch(
+        "SELECT profile, name, MIN(due_at) AS due_at FROM recall_deadline WHERE recall = {} "
+        "AND name IN ('wholesale_complete', 'retail_complete') GROUP BY profile, name",
+        recall_id,
+    )
+    return by_market(rows)
+
+
+def by_market(rows: Iterable[Mapping[str, Any]]) -> dict[str | None, dict[str, datetime]]:
+    """Deadline rows (profile, name, due_at) by profile, and under None the earliest of any
+    profile's per name."""
+    found: dict[str | None, dict[str, datetime]] = {None: {}}
+    for row in rows:
+        due = db.as_utc(row["due_at"])
+        if row["profile"] is not None:
+            found.setdefault(row["profile"], {})[row["name"]] = due
+        earliest = found[None].get(row["name"])
+        found[None][row["name"]] = due if earliest is None else min(earliest, due)
+    return found
+
+
+async def deadlines_passed(recall_id: int, now: datetime) -> tuple[bool, bool]:
+    """Whether the earliest respond-by of wholesale-level and of retail-level notices (of
+    any market) has passed: the same rule as RESPOND_BY, decided once per recall."""
+    return _passed((await response_deadlines(recall_id))[None], now)
+
+
+async def _late(recall_id: int, now: datetime) -> tuple[str, list[str], str]:
+    """The SQL test that a notice is overdue, its parameters, and the join it needs."""
+    by_market = {
+        market: _passed(due, now) for market, due in (await response_deadlines(recall_id)).items()
+    }
+    verdicts = set(by_market.values())
+    if len(verdicts) == 1:
+        wholesale_late, retail_late = verdicts.pop()
+        if wholesale_late == retail_late:
+            # Every notice shares one verdict: no need to know each consignee's level.
+            return ("n.responded_at IS NULL" if wholesale_late else "1 = 0"), [], ""
+    # Under one profile the notices have no market: the earliest deadlines are its own.
+    markets = sorted(m for m in by_market if m is not None) if len(by_market) > 2 else []
+
+    def verdict(at: int) -> str:
+        cases = "".join(f"WHEN n.market = {{}} THEN {int(by_market[m][at])} " for m in markets)
+        otherwise = int(by_market[None][at])
+        return f"CASE {cases}ELSE {otherwise} END" if cases else str(otherwise)
+
+    level = f"CASE WHEN {ANSWERS_AT_WHOLESALE_LEVEL} THEN {verdict(0)} ELSE {verdict(1)} END"
+    return (
+        f"n.responded_at IS NULL AND {level} = 1",
+        [*markets, *markets],
+        "JOIN consignee c ON c.id = n.consignee ",
+    )
+
+
 async def tier_progress(recall_id: int, now: datetime) -> list[TierProgress]:
     """Each tier's counters and units, in two passes over the recall's notices."""
-    wholesale_late, retail_late = await deadlines_passed(recall_id, now)
-    if wholesale_late == retail_late:
-        # Every notice shares one verdict: no need to know each consignee's level.
-        late, consignees = ("n.responded_at IS NULL" if wholesale_late else "1 = 0"), ""
-    else:
-        level = f"CASE WHEN {ANSWERS_AT_WHOLESALE_LEVEL} THEN {int(wholesale_late)} "
-        late = f"n.responded_at IS NULL AND {level} ELSE {int(retail_late)} END = 1"
-        consignees = "JOIN consignee c ON c.id = n.consignee "
+    late, markets, consignees = await _late(recall_id, now)
     counts = await db.fetch(
         "SELECT n.tier AS tier, COUNT(*) AS total, COUNT(n.notified_at) AS notified, "
         "COUNT(n.acknowledged_at) AS acknowledged, COUNT(n.responded_at) AS responded, "
         f"SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS overdue, "
         "MAX(n.notified_at) AS last_notified_at "
         f"FROM notice n {consignees}WHERE n.recall = {{}} GROUP BY n.tier ORDER BY n.tier",
+        *markets,
         recall_id,
     )
     units = {

@@ -29,6 +29,9 @@ class Notice(Table, tablename="notice"):
     via_notice = foreign_key(LazyTableReference("Notice", module_path=__name__), null=True)
     reminders_sent = Integer(default=0)
     version = Integer(default=1)
+    # The profile whose market the consignee is in (by its country), when the recall runs
+    # under several: the notice answers by that profile's deadlines. Null: under one.
+    market = Varchar(length=20, null=True, default=None)
 
 
 class NoticeLine(Table, tablename="notice_line"):
