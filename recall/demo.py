@@ -378,7 +378,7 @@ async def _log_complaints(
             sample_available=False,
             gtin=tablets.gtin,
             batch_no=tablets.batch_no,
-            received_at=_days_ago(1, 1),
+            received_at=demo_recall.received_with_field_alert_due_soon(),
         ),
     )
     return adverse_event, defect

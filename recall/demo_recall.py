@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from recall import clock, complaints, masterdata, notices, outbox, recalls
+from recall import clock, complaints, masterdata, notices, outbox, recalls, regulatory
 from recall.actors import Actor
 from recall.settings import get_settings
 
@@ -127,6 +127,21 @@ async def _report(qa: Actor, recall_id: int, profile: str, submitted_at: datetim
         addressees=addressees,
     )
     await _at(submitted_at, lambda: recalls.record_submission(qa, recall_id, record))
+
+
+def received_with_field_alert_due_soon() -> datetime:
+    """A receipt time in the past whose FDA Field Alert Report falls due as soon as it can
+    (three working days in New York: within the coming day on a working day), so the
+    demo's QA sees it come due."""
+    now = clock.now()
+    received_times = [now - timedelta(hours=hours) for hours in range(24, 24 * 10, 3)]
+    pending = [
+        (due, received)
+        for received in received_times
+        if (due := regulatory.field_alert_due("fda", "quality_defect", received)) is not None
+        and due - now > timedelta(hours=2)
+    ]
+    return min(pending)[1] if pending else now - timedelta(days=1)
 
 
 async def triage_for_reports(qa: Actor, adverse_event_id: int, defect_id: int) -> None:
