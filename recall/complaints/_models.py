@@ -149,6 +149,8 @@ class Complaint:
     closed_at: datetime | None = None
     resolution: str | None = None
     replies: tuple[ComplaintReply, ...] = field(default=())
+    # Read with one complaint only (SPEC Retention); lists leave it None.
+    retain_until: date | None = None
 
     @property
     def batch_known(self) -> bool | None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from recall import audit, clock, db
+from recall import audit, clock, db, masterdata
 from recall.complaints._models import (
     DUPLICATE_WINDOW_DAYS,
     UNTRIAGED,
@@ -90,7 +91,9 @@ async def get_complaint(complaint_id: int) -> Complaint:
     rows = await db.fetch(f"SELECT {_COLUMNS} FROM {_FROM} WHERE complaint.id = {{}}", complaint_id)
     if not rows:
         raise NotFound(f"complaint {complaint_id} not found")
-    return _complaint(rows[0], await _replies(complaint_id))
+    complaint = _complaint(rows[0], await _replies(complaint_id))
+    retain_until = await masterdata.batches_retain_until([complaint.batch_id])
+    return replace(complaint, retain_until=retain_until)
 
 
 async def _replies(complaint_id: int) -> tuple[ComplaintReply, ...]:

@@ -238,6 +238,7 @@ class Investigation:
     affected_batches: tuple[AffectedBatch, ...]
     suggested_batches: tuple[SuggestedBatch, ...]
     capas: tuple[Capa, ...]
+    retain_until: date | None = None
 
 
 @dataclass(frozen=True)

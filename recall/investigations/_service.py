@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from recall import auth, clock, complaints, db
+from recall import auth, clock, complaints, db, masterdata
 from recall.errors import InvalidInput, NotFound
 from recall.investigations._models import (
     AffectedBatch,
@@ -127,6 +127,10 @@ async def get_investigation(investigation_id: int) -> Investigation:
     """One investigation with its complaints, batches, suggestions and CAPA; NotFound if none."""
     row = await _investigation_row(investigation_id)
     names = await _names([row["concluded_by"]])
+    grouped = [_complaint(c) for c in await complaints.grouped_complaints(row["id"])]
+    affected = await _affected_batches(row["id"])
+    # Kept for its complaints' batches and the batches found affected (SPEC Retention).
+    batch_ids = [c.batch_id for c in grouped] + [b.id for b in affected]
     return Investigation(
         id=row["id"],
         reference=row["reference"],
@@ -143,10 +147,11 @@ async def get_investigation(investigation_id: int) -> Investigation:
         created_at=db.as_utc(row["created_at"]) or row["created_at"],
         created_by=row["created_by"],
         version=row["version"],
-        complaints=tuple(_complaint(c) for c in await complaints.grouped_complaints(row["id"])),
-        affected_batches=tuple(await _affected_batches(row["id"])),
+        complaints=tuple(grouped),
+        affected_batches=tuple(affected),
         suggested_batches=tuple(await suggested_batches(row["id"])),
         capas=tuple(await _capas(row["id"])),
+        retain_until=await masterdata.batches_retain_until(batch_ids),
     )
 
 

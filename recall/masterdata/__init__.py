@@ -36,6 +36,7 @@ from recall.masterdata._models import (
     check_email,
     check_webhook_url,
 )
+from recall.masterdata._retention import batches_retain_until, retain_until, years_after
 from recall.masterdata._service import (
     NAME_MAX,
     add_batch_material,
@@ -95,6 +96,7 @@ __all__ = [
     "add_batch_material",
     "add_customers",
     "batch_view",
+    "batches_retain_until",
     "check_code",
     "check_country",
     "check_email",
@@ -130,10 +132,12 @@ __all__ = [
     "product_by_gtin",
     "record_shipment",
     "reseal_webhook_secrets",
+    "retain_until",
     "run_shipment_import",
     "seal_webhook_secret",
     "start_shipment_import",
     "trace_batch",
     "trace_batches",
     "trace_material_lot",
+    "years_after",
 ]

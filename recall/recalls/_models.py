@@ -317,6 +317,7 @@ class Recall:
     public_warning: str | None = None
     profiles: list[str] = field(default_factory=list)
     public_warnings: list[PublicWarning] = field(default_factory=list)
+    retain_until: date | None = None
 
 
 def may_approve(proposed_by: int | None, actor: Actor) -> bool:

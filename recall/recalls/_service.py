@@ -191,6 +191,7 @@ async def propose_recall(actor: Actor, proposal: RecallProposal) -> Recall:
         approved_by=None,
         version=1,
         profiles=profiles,
+        retain_until=await masterdata.batches_retain_until(b.id for b in batches),
         **values,
     )
 
@@ -322,6 +323,7 @@ async def get_recall(recall_id: int) -> Recall:
     approved_at = db.as_utc(row["approved_at"]) if row["approved_at"] else None
     progress = await notices.progress(recall_id, clock.now())
     to_trace, to_notify = readiness(row["trace_ms"], approved_at, progress)
+    batches = await _recalled_batches(recall_id)
     return Recall(
         id=row["id"],
         reference=row["reference"],
@@ -336,7 +338,7 @@ async def get_recall(recall_id: int) -> Recall:
         profile=row["profile"],
         health_hazard_assessment=row["health_hazard_assessment"],
         drill=bool(row["drill"]),
-        batches=await _recalled_batches(recall_id),
+        batches=batches,
         proposed_at=db.as_utc(row["proposed_at"]),
         proposed_by=row["proposed_by"],
         approved_at=db.as_utc(row["approved_at"]) if row["approved_at"] else None,
@@ -357,6 +359,7 @@ async def get_recall(recall_id: int) -> Recall:
         public_warning=row["public_warning"],
         profiles=profiles_of(row),
         public_warnings=await list_public_warnings(recall_id),
+        retain_until=await masterdata.batches_retain_until(b.id for b in batches),
     )
 
 

@@ -144,6 +144,7 @@ class ComplaintDetailRead(ComplaintRead):
     obligations: list[ObligationRead]
     history: list[HistoryEntryRead]
     possible_duplicates: list[complaints.PossibleDuplicate]
+    retain_until: date | None
 
 
 class ComplaintTrendsRead(msgspec.Struct):

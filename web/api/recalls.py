@@ -99,6 +99,8 @@ class RecallRead(msgspec.Struct):
     # while some notice is not delivered yet).
     time_to_trace_seconds: float | None
     time_to_notify_seconds: float | None
+    # SPEC Retention: the later of latest expiry + 1 year and latest manufacture + 5 years.
+    retain_until: date | None
 
 
 def recall_read(recall: recalls.Recall) -> RecallRead:
