@@ -1,4 +1,7 @@
-"""GS1 barcodes on packs: GTIN check digits and DataMatrix scan strings (via biip)."""
+"""GS1 barcodes on packs: GTIN check digits and DataMatrix scan strings (via biip).
+
+BPOM 2D barcodes (PerBPOM 22/2022) may carry the NIE in AI (90) instead of a GTIN.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +18,13 @@ GROUP_SEPARATOR = "\x1d"
 
 @dataclass(frozen=True)
 class ScannedPack:
-    """What a pack's 2D code says: product, batch, expiry and serial."""
+    """What a pack's 2D code says: product (GTIN, else BPOM NIE), batch, expiry and serial."""
 
-    gtin: str
+    gtin: str | None
     batch_no: str | None
     expires_on: date | None
     serial: str | None
+    nie: str | None = None
 
 
 def normalize_gtin(value: str, *, field: str = "gtin") -> str:
@@ -48,15 +52,21 @@ def parse_scan(text: str, *, field: str = "barcode") -> ScannedPack:
     except ParseError as exc:
         raise InvalidInput(field, f"not a GS1 barcode: {exc}") from None
     values = {element.ai.ai: element for element in message.element_strings}
-    if "01" not in values:
-        raise InvalidInput(field, "the barcode has no GTIN (AI 01)")
-    if values["01"].gtin is None:
-        normalize_gtin(values["01"].value, field=field)  # raises with the precise reason
+    gtin = values.get("01")
+    nie = values["90"].value.strip().upper() if "90" in values else None
+    if gtin is None and not nie:
+        raise InvalidInput(field, "the barcode has neither a GTIN (AI 01) nor an NIE (AI 90)")
+    if gtin is not None and gtin.gtin is None:
+        normalize_gtin(gtin.value, field=field)  # raises with the precise reason
         raise InvalidInput(field, "the barcode's GTIN is not valid")
+    # PerBPOM 22/2022: a pack identified by its NIE always carries its batch.
+    if gtin is None and "10" not in values:
+        raise InvalidInput(field, "the barcode has no batch (AI 10)")
     expiry = values.get("17")
     return ScannedPack(
-        gtin=values["01"].gtin.as_gtin_14(),
+        gtin=gtin.gtin.as_gtin_14() if gtin is not None and gtin.gtin is not None else None,
         batch_no=values["10"].value if "10" in values else None,
         expires_on=expiry.date if expiry is not None else None,
         serial=values["21"].value if "21" in values else None,
+        nie=nie or None,
     )

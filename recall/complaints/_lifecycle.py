@@ -29,6 +29,7 @@ from recall.complaints._models import (
     transition,
 )
 from recall.complaints._obligations import add_obligations, field_alert_due, owed
+from recall.complaints._register import product_of_pack
 from recall.complaints._service import (
     _changed_meanwhile,
     _no_nul,
@@ -83,16 +84,14 @@ async def log_complaint(actor: Actor, intake: ComplaintIntake) -> Complaint:
     received_at = received_at.astimezone(UTC)
 
     pack = identify_pack(intake.gtin, intake.batch_no, intake.barcode)
-    product = (
-        await masterdata.product_by_gtin(pack.gtin, field=pack.gtin_field) if pack.gtin else None
-    )
+    product = await product_of_pack(pack)
     batch = (
         await masterdata.find_batch(product.gtin, pack.batch_no)
         if product is not None and pack.batch_no
         else None
     )
     values.update(
-        gtin=pack.gtin,
+        gtin=product.gtin if product else pack.gtin,
         product=product.id if product else None,
         batch_no=pack.batch_no,
         batch=batch.id if batch else None,
@@ -134,7 +133,7 @@ async def log_complaint(actor: Actor, intake: ComplaintIntake) -> Complaint:
         product_id=product.id if product else None,
         product_name=product.name if product else None,
         product_strength=product.strength if product else None,
-        gtin=pack.gtin,
+        gtin=values["gtin"],
         batch_id=values["batch"],
         batch_no=pack.batch_no,
         expires_on=values["expires_on"],

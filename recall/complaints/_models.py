@@ -188,6 +188,7 @@ class PackIdentity:
     expires_on: date | None
     serial: str | None
     gtin_field: str
+    nie: str | None = None  # a BPOM 2D barcode without a GTIN names the product by NIE
 
 
 def check_batch_no(value: str, field: str = "batch_no") -> str:
@@ -210,18 +211,19 @@ def identify_pack(gtin: str | None, batch_no: str | None, barcode: str | None) -
     if len(barcode) > BARCODE_MAX:
         raise InvalidInput("barcode", f"at most {BARCODE_MAX} characters")
     scan = parse_scan(barcode, field="barcode")
-    if typed_gtin is not None and typed_gtin != scan.gtin:
+    if typed_gtin is not None and scan.gtin is not None and typed_gtin != scan.gtin:
         raise InvalidInput("gtin", f"{typed_gtin} does not match the barcode's GTIN {scan.gtin}")
     if typed_batch is not None and scan.batch_no is not None and typed_batch != scan.batch_no:
         raise InvalidInput(
             "batch_no", f"{typed_batch} does not match the barcode's batch {scan.batch_no}"
         )
     return PackIdentity(
-        gtin=scan.gtin,
+        gtin=scan.gtin or typed_gtin,
         batch_no=scan.batch_no or typed_batch,
         expires_on=scan.expires_on,
         serial=scan.serial,
-        gtin_field="barcode",
+        gtin_field="barcode" if scan.gtin else "gtin",
+        nie=None if scan.gtin else scan.nie,
     )
 
 

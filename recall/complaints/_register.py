@@ -13,6 +13,7 @@ from recall.complaints._models import (
     Category,
     Complaint,
     ComplaintStatus,
+    PackIdentity,
     check_batch_no,
     identify_pack,
 )
@@ -125,14 +126,28 @@ class ScanPreview:
         return None if self.batch_no is None else self.batch is not None
 
 
+async def product_of_pack(pack: PackIdentity) -> masterdata.Product | None:
+    """The product a complaint names: by GTIN, else by the NIE of a BPOM 2D barcode."""
+    if pack.nie is None:
+        return (
+            await masterdata.product_by_gtin(pack.gtin, field=pack.gtin_field)
+            if pack.gtin
+            else None
+        )
+    product = await masterdata.product_by_nie(pack.nie, field="barcode")
+    if pack.gtin is not None and pack.gtin != product.gtin:
+        raise InvalidInput("gtin", f"{pack.gtin} does not match the barcode's NIE {pack.nie}")
+    return product
+
+
 async def preview_scan(barcode: str) -> ScanPreview:
     """Read a GS1 scan as logging a complaint would; InvalidInput names `barcode`."""
     _no_nul(barcode, "barcode")
     if not barcode.strip():
         raise InvalidInput("barcode", "scan or type the pack's barcode")
     pack = identify_pack(None, None, barcode)
-    assert pack.gtin is not None  # a scan without a GTIN is refused by identify_pack
-    product = await masterdata.product_by_gtin(pack.gtin, field="barcode")
+    product = await product_of_pack(pack)
+    assert product is not None  # a scan without a GTIN or an NIE is refused by identify_pack
     batch = await masterdata.find_batch(product.gtin, pack.batch_no) if pack.batch_no else None
     return ScanPreview(
         gtin=product.gtin,

@@ -57,6 +57,7 @@ from recall.masterdata._service import (
     list_products,
     new_webhook_secret,
     product_by_gtin,
+    product_by_nie,
 )
 from recall.masterdata._trace import (
     MAX_TIERS,
@@ -130,6 +131,7 @@ __all__ = [
     "new_webhook_secret",
     "open_webhook_secret",
     "product_by_gtin",
+    "product_by_nie",
     "record_shipment",
     "reseal_webhook_secrets",
     "retain_until",

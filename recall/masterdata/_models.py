@@ -32,11 +32,11 @@ MAX_EMAIL_LENGTH = 254
 MAX_URL_LENGTH = 2000
 
 
-def normalize_nie(value: str) -> str:
+def normalize_nie(value: str, field: str = "nie") -> str:
     nie = " ".join(value.upper().split())
     if not NIE_PATTERN.fullmatch(nie):
         raise InvalidInput(
-            "nie", "not a BPOM registration number (e.g. DKL2012345601A1 or POM TR123456789)"
+            field, "not a BPOM registration number (e.g. DKL2012345601A1 or POM TR123456789)"
         )
     return nie
 

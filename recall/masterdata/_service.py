@@ -97,6 +97,17 @@ async def product_by_gtin(gtin: str, *, field: str = "gtin") -> Product:
     return _product(rows[0])
 
 
+async def product_by_nie(nie: str, *, field: str = "nie") -> Product:
+    """The product with this BPOM NIE; InvalidInput naming `field` when unknown or malformed."""
+    normalized = normalize_nie(nie, field)
+    rows = await db.fetch(
+        f"SELECT {_PRODUCT_COLUMNS} FROM product WHERE nie = {{}} ORDER BY id", normalized
+    )
+    if not rows:
+        raise InvalidInput(field, f"no product with NIE {normalized}")
+    return _product(rows[0])
+
+
 async def list_products(
     limit: int = 50, offset: int = 0, *, q: str | None = None
 ) -> tuple[list[Product], int]:

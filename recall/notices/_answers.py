@@ -8,10 +8,10 @@ over every post) plus destructions on site at most the units received.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from recall import audit, clock, db
+from recall import audit, clock, db, masterdata
 from recall.actors import Actor
 from recall.errors import InvalidInput
 from recall.gs1 import ScannedPack, parse_scan
@@ -165,6 +165,9 @@ async def record_returns(
             pack = parse_scan(barcode, field=f"scans[{index}]")
             if pack.batch_no is None:
                 raise InvalidInput(f"scans[{index}]", "the barcode has no batch (AI 10)")
+            if pack.gtin is None and pack.nie is not None:
+                product = await masterdata.product_by_nie(pack.nie, field=f"scans[{index}]")
+                pack = replace(pack, gtin=product.gtin)
             packs.append((barcode, pack))
     return await _once(
         actor,
@@ -227,7 +230,7 @@ async def _record_returns(
             )
         }
         for index, (barcode, pack) in enumerate(packs):
-            line_scanned = by_pack.get((pack.gtin, pack.batch_no or ""))
+            line_scanned = by_pack.get((pack.gtin or "", pack.batch_no or ""))
             if line_scanned is None:
                 raise InvalidInput(
                     f"scans[{index}]", f"batch {pack.batch_no} of {pack.gtin} is not in this notice"
