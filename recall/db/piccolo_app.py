@@ -9,7 +9,8 @@ from recall.audit.tables import AuditEntry, AuditHead
 from recall.auth.tables import ApiKey, RevokedToken, Signature, User
 from recall.complaints.tables import Complaint, ComplaintObligation, ComplaintReply
 from recall.db.tables import Counter
-from recall.investigations.tables import Capa, Investigation, InvestigationBatch
+from recall.evidence.tables import Attachment
+from recall.investigations.tables import Capa, CapaEffectiveness, Investigation, InvestigationBatch
 from recall.masterdata.tables import (
     Batch,
     BatchMaterial,
@@ -35,6 +36,7 @@ from recall.recalls.tables import (
     EffectivenessContact,
     PublicWarning,
     Recall,
+    RecallAmendment,
     RecallBatch,
     RecallDeadline,
     StatusReport,
@@ -64,8 +66,10 @@ APP_CONFIG = AppConfig(
         Investigation,
         InvestigationBatch,
         Capa,
+        CapaEffectiveness,
         Recall,
         RecallBatch,
+        RecallAmendment,
         RecallDeadline,
         Notice,
         NoticeLine,
@@ -81,6 +85,7 @@ APP_CONFIG = AppConfig(
         StatusReport,
         AuthoritySubmission,
         PublicWarning,
+        Attachment,
     ],
     migration_dependencies=[],
     commands=[],

@@ -21,6 +21,12 @@ class Investigation(Table, tablename="investigation"):
     recall_recommended = Boolean(null=True, default=None)
     concluded_at = Timestamptz(null=True, default=None)
     concluded_by = Integer(null=True)
+    # ICH Q9 risk: each factor 1-5; priority is their product, stored so lists sort by it.
+    risk_severity = Integer(null=True, default=None)
+    risk_occurrence = Integer(null=True, default=None)
+    risk_detectability = Integer(null=True, default=None)
+    risk_priority = Integer(null=True, default=None, index=True)
+    containment = Text(default="[]")  # JSON [{action, done_on}], taken before the root cause
     created_at = Timestamptz()
     created_by = Integer(null=True)
     version = Integer(default=1)
@@ -48,3 +54,14 @@ class Capa(Table, tablename="capa"):
     effectiveness_check_due_on = Date(null=True, default=None)
     created_at = Timestamptz()
     version = Integer(default=1)
+
+
+class CapaEffectiveness(Table, tablename="capa_effectiveness"):
+    """A check of whether a done CAPA worked, with its evidence; ineffective reopens it."""
+
+    id: Serial
+    capa = foreign_key(Capa)
+    effective = Boolean()
+    evidence = Text()
+    recorded_at = Timestamptz()
+    recorded_by = Integer(null=True)

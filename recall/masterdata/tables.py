@@ -34,6 +34,10 @@ class Batch(Table, tablename="batch"):
     expires_on = Date()
     quantity_produced = Integer()
     created_at = Timestamptz()
+    status = Varchar(length=20, default="released")  # released | on_hold | recalled
+    # When the hold (or the recall) began: shipments dated on or after its day are refused.
+    held_at = Timestamptz(null=True, default=None)
+    status_reason = Text(null=True, default=None)
 
 
 class MaterialLot(Table, tablename="material_lot"):

@@ -32,6 +32,9 @@ class Notice(Table, tablename="notice"):
     # The profile whose market the consignee is in (by its country), when the recall runs
     # under several: the notice answers by that profile's deadlines. Null: under one.
     market = Varchar(length=20, null=True, default=None)
+    # The scope amendment that reached this consignee; null: reached at approval.
+    amendment = Integer(null=True, default=None)
+    updates_sent = Integer(default=0)  # recall.update messages: the n-th is sequence n
 
 
 class NoticeLine(Table, tablename="notice_line"):
@@ -49,6 +52,10 @@ class NoticeLine(Table, tablename="notice_line"):
     quantity_quarantined = Integer(null=True, default=None)
     stock_reported_at = Timestamptz(null=True, default=None)
     quantity_returned = Integer(default=0)
+    # What added the line after approval: an amendment's id, or null (late shipments carry
+    # added_at only); lines of the approved scope have neither.
+    amendment = Integer(null=True, default=None)
+    added_at = Timestamptz(null=True, default=None)
 
 
 class ReturnScan(Table, tablename="return_scan"):

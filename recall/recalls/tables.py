@@ -46,6 +46,26 @@ class RecallBatch(Table, tablename="recall_batch"):
     id: Serial
     recall = foreign_key(Recall)
     batch = foreign_key(LazyTableReference("Batch", module_path=MASTERDATA))
+    # The amendment that added the batch to the running recall; null: in the approved scope.
+    amendment = Integer(null=True, default=None)
+
+
+class RecallAmendment(Table, tablename="recall_amendment"):
+    """A change of a running recall's scope: batches (or a material lot's batches) added."""
+
+    id: Serial
+    recall = foreign_key(Recall)
+    number = Integer()  # 1, 2, ... within the recall
+    status = Varchar(length=20)  # proposed | approved
+    reason = Text()
+    material_lot = foreign_key(LazyTableReference("MaterialLot", module_path=MASTERDATA), null=True)
+    batches = Text()  # JSON list of the batch ids it adds
+    consignees_added = Integer(default=0)
+    proposed_at = Timestamptz()
+    proposed_by = Integer(null=True)
+    approved_at = Timestamptz(null=True, default=None)
+    approved_by = Integer(null=True, default=None)
+    version = Integer(default=1)
 
 
 class RecallDeadline(Table, tablename="recall_deadline"):
@@ -63,6 +83,8 @@ class RecallDeadline(Table, tablename="recall_deadline"):
     met_at = Timestamptz(null=True, default=None)  # set by the submission that meets it
     overridden = Boolean(default=False)
     override_reason = Text(null=True, default=None)
+    # Set when the deadline runs for an amendment's new consignees (basis "amendment").
+    amendment = Integer(null=True, default=None)
 
 
 class Destruction(Table, tablename="destruction"):
@@ -78,6 +100,10 @@ class Destruction(Table, tablename="destruction"):
     place = Varchar(length=200)
     witness = Varchar(length=200)
     destroyed_on = Date()
+    # BPOM's berita acara pemusnahan: its number, who destroyed, who witnessed for which agency.
+    document_no = Varchar(length=100, null=True, default=None)
+    executor = Varchar(length=200, null=True, default=None)
+    witnesses = Text(default="[]")  # JSON [{name, agency}]
     recorded_at = Timestamptz()
     recorded_by = Integer(null=True)
 

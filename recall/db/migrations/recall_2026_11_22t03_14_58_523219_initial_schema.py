@@ -77,9 +77,7 @@ DESCRIPTION = "initial schema"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="recall", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="recall", description=DESCRIPTION)
 
     manager.add_table(
         class_name="AuditEntry",
@@ -88,17 +86,11 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="AuditHead", tablename="audit_head", schema=None, columns=None
-    )
+    manager.add_table(class_name="AuditHead", tablename="audit_head", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Consignee", tablename="consignee", schema=None, columns=None
-    )
+    manager.add_table(class_name="Consignee", tablename="consignee", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Counter", tablename="counter", schema=None, columns=None
-    )
+    manager.add_table(class_name="Counter", tablename="counter", schema=None, columns=None)
 
     manager.add_table(
         class_name="MaterialLot",
@@ -107,13 +99,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="ApiKey", tablename="api_key", schema=None, columns=None
-    )
+    manager.add_table(class_name="ApiKey", tablename="api_key", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Batch", tablename="batch", schema=None, columns=None
-    )
+    manager.add_table(class_name="Batch", tablename="batch", schema=None, columns=None)
 
     manager.add_table(
         class_name="BatchMaterial",
@@ -122,21 +110,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Product", tablename="product", schema=None, columns=None
-    )
+    manager.add_table(class_name="Product", tablename="product", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="User", tablename="app_user", schema=None, columns=None
-    )
+    manager.add_table(class_name="User", tablename="app_user", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Complaint", tablename="complaint", schema=None, columns=None
-    )
+    manager.add_table(class_name="Complaint", tablename="complaint", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Shipment", tablename="shipment", schema=None, columns=None
-    )
+    manager.add_table(class_name="Shipment", tablename="shipment", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="AuditEntry",

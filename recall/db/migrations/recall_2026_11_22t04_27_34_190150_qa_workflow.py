@@ -125,9 +125,7 @@ DESCRIPTION = "qa workflow: triage, investigations, capa, recalls, signatures, n
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="recall", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="recall", description=DESCRIPTION)
 
     manager.add_table(
         class_name="RecallBatch",
@@ -150,9 +148,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Signature", tablename="signature", schema=None, columns=None
-    )
+    manager.add_table(class_name="Signature", tablename="signature", schema=None, columns=None)
 
     manager.add_table(
         class_name="NoticeLine",
@@ -161,17 +157,11 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Recall", tablename="recall", schema=None, columns=None
-    )
+    manager.add_table(class_name="Recall", tablename="recall", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Notice", tablename="notice", schema=None, columns=None
-    )
+    manager.add_table(class_name="Notice", tablename="notice", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Capa", tablename="capa", schema=None, columns=None
-    )
+    manager.add_table(class_name="Capa", tablename="capa", schema=None, columns=None)
 
     manager.add_table(
         class_name="Investigation",

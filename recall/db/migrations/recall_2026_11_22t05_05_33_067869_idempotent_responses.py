@@ -12,9 +12,7 @@ DESCRIPTION = "idempotent responses"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="recall", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="recall", description=DESCRIPTION)
 
     manager.add_table(
         class_name="IdempotentResponse",

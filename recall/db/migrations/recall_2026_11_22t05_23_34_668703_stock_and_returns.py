@@ -45,9 +45,7 @@ DESCRIPTION = "stock reports and return scans"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="recall", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="recall", description=DESCRIPTION)
 
     manager.add_table(
         class_name="ReturnScan",

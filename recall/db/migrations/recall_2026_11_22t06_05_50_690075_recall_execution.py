@@ -85,13 +85,9 @@ DESCRIPTION = "recall execution: outbox, deliveries, alerts, destruction, effect
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="recall", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="recall", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Alert", tablename="alert", schema=None, columns=None
-    )
+    manager.add_table(class_name="Alert", tablename="alert", schema=None, columns=None)
 
     manager.add_table(
         class_name="EffectivenessCheck",
@@ -100,9 +96,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Delivery", tablename="delivery", schema=None, columns=None
-    )
+    manager.add_table(class_name="Delivery", tablename="delivery", schema=None, columns=None)
 
     manager.add_table(
         class_name="DeliveryAttempt",
@@ -111,9 +105,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Outbox", tablename="outbox", schema=None, columns=None
-    )
+    manager.add_table(class_name="Outbox", tablename="outbox", schema=None, columns=None)
 
     manager.add_table(
         class_name="StatusReport",

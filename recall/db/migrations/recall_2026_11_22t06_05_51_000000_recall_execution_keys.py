@@ -9,8 +9,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "recall execution keys"
 
 STATEMENTS = [
-    "CREATE UNIQUE INDEX delivery_notice_message "
-    "ON delivery (notice, channel, message, sequence)",
+    "CREATE UNIQUE INDEX delivery_notice_message ON delivery (notice, channel, message, sequence)",
     "CREATE UNIQUE INDEX effectiveness_contact_check_notice "
     "ON effectiveness_contact (effectiveness_check, notice)",
     "CREATE UNIQUE INDEX status_report_recall_number ON status_report (recall, number)",

@@ -8,9 +8,7 @@ DESCRIPTION = "notice lines carry their recall and tier"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="recall", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="recall", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="NoticeLine",

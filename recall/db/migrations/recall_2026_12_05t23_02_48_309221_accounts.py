@@ -11,9 +11,7 @@ DESCRIPTION = "Accounts: credentials version, last sign-in, e-signature lockout,
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="recall", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="recall", description=DESCRIPTION)
 
     manager.add_table(
         class_name="RevokedToken",

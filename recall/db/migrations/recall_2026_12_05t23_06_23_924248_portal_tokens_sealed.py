@@ -8,9 +8,7 @@ DESCRIPTION = "notices keep their portal token sealed"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="recall", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="recall", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="Notice",

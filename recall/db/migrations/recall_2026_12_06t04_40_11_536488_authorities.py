@@ -34,9 +34,7 @@ DESCRIPTION = "recall orders, deadlines per profile, submissions, public warning
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="recall", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="recall", description=DESCRIPTION)
 
     manager.add_table(
         class_name="AuthoritySubmission",

@@ -31,9 +31,7 @@ DESCRIPTION = "complaint_obligation"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="recall", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="recall", description=DESCRIPTION)
 
     manager.add_table(
         class_name="ComplaintObligation",

@@ -1,0 +1,1 @@
+"""Evidence files attached to complaints, investigations, recalls and destruction records."""
