@@ -134,7 +134,9 @@ async def product_of_pack(pack: PackIdentity) -> masterdata.Product | None:
             if pack.gtin
             else None
         )
-    product = await masterdata.product_by_nie(pack.nie, field="barcode")
+    if pack.batch_no is None:
+        raise InvalidInput("barcode", "the barcode has no batch (AI 10)")
+    product = await masterdata.product_by_nie(pack.nie, pack.batch_no, field="barcode")
     if pack.gtin is not None and pack.gtin != product.gtin:
         raise InvalidInput("gtin", f"{pack.gtin} does not match the barcode's NIE {pack.nie}")
     return product

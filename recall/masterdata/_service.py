@@ -97,15 +97,33 @@ async def product_by_gtin(gtin: str, *, field: str = "gtin") -> Product:
     return _product(rows[0])
 
 
-async def product_by_nie(nie: str, *, field: str = "nie") -> Product:
-    """The product with this BPOM NIE; InvalidInput naming `field` when unknown or malformed."""
+async def product_by_nie(nie: str, batch_no: str, *, field: str = "nie") -> Product:
+    """The product with this BPOM NIE; InvalidInput naming `field` when unknown or malformed.
+
+    One registration covers every pack size, each with its own GTIN: when several products
+    share the NIE, the one that made batch `batch_no` is the pack scanned.
+    """
     normalized = normalize_nie(nie, field)
     rows = await db.fetch(
         f"SELECT {_PRODUCT_COLUMNS} FROM product WHERE nie = {{}} ORDER BY id", normalized
     )
     if not rows:
         raise InvalidInput(field, f"no product with NIE {normalized}")
-    return _product(rows[0])
+    if len(rows) == 1:
+        return _product(rows[0])
+    makers = await db.fetch(
+        "SELECT DISTINCT b.product AS id FROM batch b JOIN product p ON p.id = b.product "
+        "WHERE p.nie = {} AND b.batch_no = {}",
+        normalized,
+        batch_no,
+    )
+    if len(makers) != 1:
+        raise InvalidInput(
+            field,
+            f"NIE {normalized} is registered for {len(rows)} pack sizes and batch {batch_no} "
+            f"is known under {len(makers)} of them: scan or type the pack's GTIN",
+        )
+    return next(_product(row) for row in rows if row["id"] == makers[0]["id"])
 
 
 async def list_products(

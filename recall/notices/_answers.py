@@ -166,7 +166,9 @@ async def record_returns(
             if pack.batch_no is None:
                 raise InvalidInput(f"scans[{index}]", "the barcode has no batch (AI 10)")
             if pack.gtin is None and pack.nie is not None:
-                product = await masterdata.product_by_nie(pack.nie, field=f"scans[{index}]")
+                product = await masterdata.product_by_nie(
+                    pack.nie, pack.batch_no, field=f"scans[{index}]"
+                )
                 pack = replace(pack, gtin=product.gtin)
             packs.append((barcode, pack))
     return await _once(

@@ -87,3 +87,27 @@ async def test_returns_scan_of_an_unknown_nie_is_422_naming_the_scan(client, wor
     )
     assert response.status_code == 422, response.text
     assert response.json()["detail"].startswith("scans[1]: ")
+
+
+async def test_nie_of_several_pack_sizes_finds_the_pack_that_made_the_batch(client):
+    small = await make_product(nie="DKL2211111111A1")
+    large = await make_product(nie="DKL2211111111A1")
+    batch = await make_batch(large.gtin, batch_no="NIE2304")
+    await make_batch(small.gtin, batch_no="NIE2399")
+    body = await make_complaint(
+        client, await headers_for("cs"), barcode="(90)DKL2211111111A1(10)NIE2304(17)280131"
+    )
+    assert (body["gtin"], body["batch_id"]) == (large.gtin, batch.id)
+
+
+async def test_nie_of_several_pack_sizes_with_a_batch_none_made_is_422_naming_barcode(client):
+    await make_product(nie="DKL2222222222A1")
+    await make_product(nie="DKL2222222222A1")
+    response = await client.post(
+        "/api/complaints",
+        json=complaint_body(barcode="(90)DKL2222222222A1(10)UNKNOWN1(17)280131"),
+        headers=await headers_for("cs"),
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith("barcode: ")
+    assert "GTIN" in response.json()["detail"]
