@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from recall.errors import InvalidInput
 
@@ -60,6 +61,31 @@ def time_that_passed(
 def has_control_characters(value: str) -> bool:
     """Whether `value` holds a control character (newline, tab, NUL, …)."""
     return any(unicodedata.category(char) == "Cc" for char in value)
+
+
+URL_MAX = 2000
+
+
+def check_http_url(value: str | None, field: str) -> str | None:
+    """An http(s) URL, trimmed; None when blank. Syntax only: where a webhook may point is
+    the guarded transport's business."""
+    if not value or not value.strip():
+        return None
+    url = value.strip()
+    if len(url) > URL_MAX:
+        raise InvalidInput(field, f"at most {URL_MAX} characters")
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        valid = valid and parts.port != 0  # .port raises ValueError when out of range
+        # Percent-escapes in a name are decoded by some parsers, not by others: refused.
+        valid = valid and ("%" not in parts.netloc.rpartition("@")[2] or "[" in parts.netloc)
+    except ValueError:  # e.g. an unclosed IPv6 bracket or a bad port
+        valid = False
+    # A backslash is where URL parsers disagree on the host (WHATWG reads it as a slash).
+    if not valid or has_control_characters(url) or " " in url or "\\" in url:
+        raise InvalidInput(field, "must be an http:// or https:// URL")
+    return url
 
 
 def text(

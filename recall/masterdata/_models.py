@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from urllib.parse import urlsplit
 
 from recall.errors import InvalidInput
-from recall.rules import has_control_characters
+from recall.rules import check_http_url, has_control_characters
 
 
 class ConsigneeKind(StrEnum):
@@ -29,7 +28,6 @@ CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 BATCH_NO_PATTERN = re.compile(r"[!-~]{1,20}")  # GS1 AI (10): up to 20 printable characters
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MAX_EMAIL_LENGTH = 254
-MAX_URL_LENGTH = 2000
 
 
 def normalize_nie(value: str, field: str = "nie") -> str:
@@ -100,25 +98,8 @@ def check_amount(value: Decimal | int | float | str, field: str) -> Decimal:
 
 
 def check_webhook_url(value: str | None, field: str = "webhook_url") -> str | None:
-    """An http(s) URL for webhooks, trimmed; None when blank. Syntax only: where it may
-    point is check_webhook_destination's business."""
-    if not value or not value.strip():
-        return None
-    url = value.strip()
-    if len(url) > MAX_URL_LENGTH:
-        raise InvalidInput(field, f"at most {MAX_URL_LENGTH} characters")
-    try:
-        parts = urlsplit(url)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-        valid = valid and parts.port != 0  # .port raises ValueError when out of range
-        # Percent-escapes in a name are decoded by some parsers, not by others: refused.
-        valid = valid and ("%" not in parts.netloc.rpartition("@")[2] or "[" in parts.netloc)
-    except ValueError:  # e.g. an unclosed IPv6 bracket or a bad port
-        valid = False
-    # A backslash is where URL parsers disagree on the host (WHATWG reads it as a slash).
-    if not valid or has_control_characters(url) or " " in url or "\\" in url:
-        raise InvalidInput(field, "must be an http:// or https:// URL")
-    return url
+    """An http(s) URL for webhooks, trimmed; None when blank (syntax only)."""
+    return check_http_url(value, field)
 
 
 def check_email(value: str | None) -> str | None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, date
 from typing import Any
 
-from recall import audit, clock, db, masterdata, regulatory
+from recall import audit, clock, db, regulatory
 from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput
 from recall.recalls._authority_records import list_public_warnings, submissions_of
@@ -26,7 +26,7 @@ from recall.recalls._models import (
 )
 from recall.recalls._orders import profiles_of
 from recall.recalls._service import recall_row
-from recall.rules import choice, day_in_range, required_text, text, time_that_passed
+from recall.rules import check_http_url, choice, day_in_range, required_text, text, time_that_passed
 
 AUTHORITY_MAX = 200
 REFERENCE_MAX = 100
@@ -151,7 +151,7 @@ async def record_public_warning(
         "published_on": _published_on(record.published_on),
         "channel": required_text(record.channel, "channel", CHANNEL_MAX, one_line=True),
         "text": required_text(record.text, "text", WARNING_TEXT_MAX),
-        "url": masterdata.check_webhook_url(record.url, "url"),
+        "url": check_http_url(record.url, "url"),
     }
     row = await recall_row(recall_id)
     _recorded(row, "recording a public warning")
