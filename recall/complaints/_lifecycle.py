@@ -148,7 +148,7 @@ async def log_complaint(actor: Actor, intake: ComplaintIntake) -> Complaint:
         created_by=actor.id,
         version=1,
         pharmacovigilance=values["adverse_event"],
-        retain_until=await masterdata.batches_retain_until([values["batch"]]),
+        retain_until=masterdata.retain_until([batch] if batch else []),
     )
 
 
