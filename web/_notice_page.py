@@ -29,9 +29,11 @@ DONE = {
 ROW_FIELD = re.compile(r"(lines|consignees)\[(\d+)\]")
 # Blank customer rows the naming form offers; more are named by sending it again.
 CUSTOMER_ROWS = 5
-CUSTOMER_FIELDS = ("code", "name", "kind", "batch_no", "quantity", "email", "webhook_url")
+CUSTOMER_FIELDS = (
+    "code", "name", "kind", "batch_no", "quantity", "country", "email", "webhook_url",
+)  # fmt: skip
 # A row counts as filled when one of these is typed in (kind and batch are chosen from lists).
-TYPED_FIELDS = ("code", "name", "quantity", "email", "webhook_url")
+TYPED_FIELDS = ("code", "name", "quantity", "country", "email", "webhook_url")
 CUSTOMERS_SHOWN = 200
 # Rows one form may carry; long lists go through the API.
 MAX_CUSTOMER_ROWS = 50

@@ -220,7 +220,7 @@ async def test_naming_customers_gives_them_tier_two_notices(client, world):
                    quantity="40", webhook_url="https://cempaka.example/recall"),
         **customer(1, code="", name="", kind="", batch_no="", quantity=""),  # a blank row
         **customer(2, code="D-RS", name="RS Dahlia", kind="hospital", batch_no=second,
-                   quantity="12", email="farmasi@dahlia.example"),
+                   quantity="12", email="farmasi@dahlia.example", country="sg"),
     }  # fmt: skip
     response = await post(client, f"{path}/customers", named)
     # A new customer with a webhook: its secret is shown this once, on this answer only.
@@ -238,6 +238,14 @@ async def test_naming_customers_gives_them_tier_two_notices(client, world):
     assert [(row["code"], row["tier"], row["via"]) for row in rows] == [
         ("C-APT", 2, world["notice"]),
         ("D-RS", 2, world["notice"]),
+    ]
+    # Without a country a customer is in the namer's; a typed code is read in any case.
+    countries = await db.fetch(
+        "SELECT code, country FROM consignee WHERE code IN ('C-APT', 'D-RS')"
+    )
+    assert sorted((row["code"], row["country"]) for row in countries) == [
+        ("C-APT", "ID"),
+        ("D-RS", "SG"),
     ]
     shown = (await client.get(path, headers=EN)).text
     assert secret not in shown
@@ -264,6 +272,7 @@ async def test_naming_customers_gives_them_tier_two_notices(client, world):
         ({0: {"code": ""}}, "consignees[0].code"),
         ({2: {"webhook_url": "http://10.1.2.3/hook"}}, "consignees[2].webhook_url"),
         ({3: {"quantity": "many"}}, "consignees[3].quantity"),
+        ({1: {"country": "Atlantis"}}, "consignees[1].country"),
     ],
 )
 async def test_bad_customers_are_marked_and_nothing_is_stored(client, world, rows, field):
