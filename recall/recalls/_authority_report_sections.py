@@ -8,6 +8,7 @@ from fpdf.enums import XPos, YPos
 from recall import regulatory
 from recall.recalls._authority_report_data import AuthorityReport
 from recall.recalls._authority_report_text import Words
+from recall.recalls._destruction_sheet import draw_destructions
 from recall.recalls._markets import BPOM_HEAD, ProvinceDistribution
 from recall.recalls._models import Deadline
 from recall.recalls._pdf_document import FONT, _Column, _Document, printable
@@ -360,19 +361,8 @@ class Sheet:
         )  # fmt: skip
 
     def destructions(self) -> None:
-        words, pdf, destructions = self.words, self.pdf, self.report.destructions
-        pdf.heading(words("s.destructions"))
-        if not destructions:
-            pdf.note(words("nothing.destructions"))
-            return
-        pdf.grid(
-            self.columns(("f.destroyed_on", 22), ("f.batch", 22), ("f.quantity", 24, True),
-                         ("f.where", 34), ("f.method", 30), ("f.place", 28), ("f.witness", 30)),
-            [[words.day(d.destroyed_on), d.batch_no, words.counted(d.quantity),
-              d.consignee_code or words("plant_stock"), d.method, d.place, d.witness]
-             for d in destructions],
-            size=7,
-        )  # fmt: skip
+        self.pdf.heading(self.words("s.destructions"))
+        draw_destructions(self.pdf, self.words, self.report.destructions)
 
     def closure(self) -> None:
         words, recall = self.words, self.report.recall

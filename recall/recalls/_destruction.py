@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from recall import audit, clock, db, notices
 from recall.actors import Actor
-from recall.errors import Conflict, InvalidInput
+from recall.errors import Conflict, InvalidInput, NotFound
 from recall.recalls._models import RecallStatus
 from recall.recalls._service import recall_row
-from recall.rules import required_text, text
+from recall.rules import is_valid_id, required_text, text
 
 PLACE_MAX = 200
+DOCUMENT_NO_MAX = 100
+MAX_WITNESSES = 10
 # Integer columns hold at most this on PostgreSQL.
 MAX_QUANTITY = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Witness:
+    """Who witnessed a destruction, for which agency (BPOM, a Balai POM, Dinas Kesehatan, QA)."""
+
+    name: str
+    agency: str
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,10 @@ class DestructionRecord:
     place: str
     witness: str
     destroyed_on: date
+    # The berita acara pemusnahan: its number, who destroyed the units, who witnessed.
+    document_no: str | None
+    executor: str | None
+    witnesses: list[Witness]
     consignee_code: str | None
     consignee_name: str | None
     tier: int | None
@@ -119,6 +134,34 @@ async def _destroyable_at_plant(recall_id: int, batch_id: int) -> int:
     return int(rows[0]["remaining"])
 
 
+def checked_witnesses(witnesses: Sequence[Witness]) -> list[Witness]:
+    """The witnesses trimmed; InvalidInput naming `witnesses` (too many) or the blank, long or
+    multi-line `witnesses[i].name` / `witnesses[i].agency`."""
+    if len(witnesses) > MAX_WITNESSES:
+        raise InvalidInput("witnesses", f"at most {MAX_WITNESSES} witnesses")
+    return [
+        Witness(
+            name=required_text(item.name, f"witnesses[{i}].name", PLACE_MAX, one_line=True),
+            agency=required_text(item.agency, f"witnesses[{i}].agency", PLACE_MAX, one_line=True),
+        )
+        for i, item in enumerate(witnesses)
+    ]
+
+
+def _first_named(witnesses: Sequence[Witness]) -> str:
+    """The old single witness column as first-release readers expect it: "name (agency)"."""
+    first = witnesses[0]
+    return f"{first.name} ({first.agency})"[:PLACE_MAX]
+
+
+def _witness_json(witness: Witness) -> dict[str, str]:
+    return {"name": witness.name, "agency": witness.agency}
+
+
+def _witnesses_of(stored: str | None) -> list[Witness]:
+    return [Witness(str(w["name"]), str(w["agency"])) for w in json.loads(stored or "[]")]
+
+
 async def record_destruction(
     actor: Actor,
     recall_id: int,
@@ -131,6 +174,9 @@ async def record_destruction(
     destroyed_on: date,
     consignee_code: str | None = None,
     gtin: str | None = None,
+    document_no: str | None = None,
+    executor: str | None = None,
+    witnesses: Sequence[Witness] = (),
 ) -> DestructionRecord:
     """Record recalled units destroyed, audited.
 
@@ -139,6 +185,9 @@ async def record_destruction(
     what it received less what it returned and already destroyed). Without, returned stock
     was destroyed at the plant: recorded, not counted again (it counts as returned), and at
     most what tier-1 consignees returned less what the plant destroyed already.
+
+    The berita acara's `document_no`, `executor` and `witnesses` are optional; `witness`
+    may be left out when `witnesses` are given (it then names the first of them).
     """
     batch_no = required_text(batch_no, "batch_no", 50, one_line=True)
     gtin = text(gtin, "gtin", 14, required=False, one_line=True)
@@ -147,10 +196,16 @@ async def record_destruction(
         raise InvalidInput("quantity", "must be greater than 0")
     if quantity > MAX_QUANTITY:
         raise InvalidInput("quantity", f"must be at most {MAX_QUANTITY}")
+    present = checked_witnesses(witnesses)
+    named = text(witness, "witness", PLACE_MAX, required=not present, one_line=True)
     values = {
         "method": required_text(method, "method", PLACE_MAX, one_line=True),
         "place": required_text(place, "place", PLACE_MAX, one_line=True),
-        "witness": required_text(witness, "witness", PLACE_MAX, one_line=True),
+        "witness": named or _first_named(present),
+        "document_no": text(
+            document_no, "document_no", DOCUMENT_NO_MAX, required=False, one_line=True
+        ),
+        "executor": text(executor, "executor", PLACE_MAX, required=False, one_line=True),
     }
     if destroyed_on > clock.today():
         raise InvalidInput("destroyed_on", "must not be in the future")
@@ -174,8 +229,8 @@ async def record_destruction(
             )
         rows = await db.fetch(
             "INSERT INTO destruction (recall, batch, notice, quantity, method, place, witness, "
-            "destroyed_on, recorded_at, recorded_by) "
-            "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+            "document_no, executor, witnesses, destroyed_on, recorded_at, recorded_by) "
+            "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
             recall_id,
             int(batch["id"]),
             notice_id,
@@ -183,6 +238,9 @@ async def record_destruction(
             values["method"],
             values["place"],
             values["witness"],
+            values["document_no"],
+            values["executor"],
+            json.dumps([_witness_json(w) for w in present], ensure_ascii=False),
             destroyed_on,
             recorded_at,
             actor.id,
@@ -196,6 +254,7 @@ async def record_destruction(
                 "recorded",
                 new={
                     **values,
+                    "witnesses": [_witness_json(w) for w in present],
                     "recall_id": recall_id,
                     "batch_no": batch["batch_no"],
                     "gtin": batch["gtin"],
@@ -212,7 +271,8 @@ async def record_destruction(
 _SELECT = (
     "SELECT d.id AS id, d.recall AS recall_id, b.batch_no AS batch_no, p.gtin AS gtin, "
     "p.name AS product_name, d.quantity AS quantity, d.method AS method, d.place AS place, "
-    "d.witness AS witness, d.destroyed_on AS destroyed_on, c.code AS consignee_code, "
+    "d.witness AS witness, d.destroyed_on AS destroyed_on, d.document_no AS document_no, "
+    "d.executor AS executor, d.witnesses AS witnesses, c.code AS consignee_code, "
     "c.name AS consignee_name, n.tier AS tier, d.notice AS notice_id, "
     "d.recorded_at AS recorded_at, d.recorded_by AS recorded_by "
     "FROM destruction d JOIN batch b ON b.id = d.batch JOIN product p ON p.id = b.product "
@@ -234,6 +294,9 @@ async def _destructions(where: str, *values: Any) -> list[DestructionRecord]:
             place=row["place"],
             witness=row["witness"],
             destroyed_on=db.as_date(row["destroyed_on"]),
+            document_no=row["document_no"],
+            executor=row["executor"],
+            witnesses=_witnesses_of(row["witnesses"]),
             consignee_code=row["consignee_code"],
             consignee_name=row["consignee_name"],
             tier=None if row["tier"] is None else int(row["tier"]),
@@ -255,3 +318,11 @@ async def list_destructions(
     )
     total = await db.fetch("SELECT COUNT(*) AS n FROM destruction WHERE recall = {}", recall_id)
     return items, int(total[0]["n"])
+
+
+async def get_destruction(destruction_id: int) -> DestructionRecord:
+    """One destruction record (NotFound when there is none)."""
+    found = await _destructions("d.id = {}", destruction_id) if is_valid_id(destruction_id) else []
+    if not found:
+        raise NotFound(f"destruction {destruction_id} not found")
+    return found[0]

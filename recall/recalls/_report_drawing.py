@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from fpdf.enums import XPos, YPos
 
+from recall.recalls._authority_report_text import Words
+from recall.recalls._destruction_sheet import draw_destructions
 from recall.recalls._models import Recall, RecallStatus
 from recall.recalls._pdf_document import DRILL_MARK, FONT, _Column, _Document, printable
 from recall.recalls._reconciliation import Reconciliation, ReconciliationLine
@@ -260,15 +262,7 @@ def _close_out(pdf: _Document, report: RecallReport, times: _Clock) -> None:
     tier_rows, tier_totals = _tier_rows(found)
     pdf.grid(_TIER_RECONCILIATION, tier_rows, bold=tier_totals)
     pdf.heading(f"Destruction records ({len(report.destructions)})")
-    if report.destructions:
-        pdf.grid(
-            [_Column("Destroyed on", 23), _Column("Batch", 21), _Column("Quantity", 17, True),
-             _Column("At", 34), _Column("Method", 33), _Column("Place", 32),
-             _Column("Witness", 30)],
-            [[d.destroyed_on.isoformat(), d.batch_no, _n(d.quantity),
-              d.consignee_code or "plant (returned stock)", d.method, d.place, d.witness]
-             for d in report.destructions],
-        )  # fmt: skip
+    draw_destructions(pdf, Words("en", report.time_zone), report.destructions)
     pdf.heading(f"Effectiveness checks ({len(report.checks)})")
     if report.checks:
         pdf.grid(

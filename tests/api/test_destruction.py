@@ -33,13 +33,24 @@ async def listed(client, recall_id, role: str = "qa") -> dict:
     return response.json()
 
 
-async def audit_actions(client, entity: str, entity_id) -> list[str]:
+async def audit_entries(client, entity: str, entity_id) -> list[dict]:
     response = await client.get(
         "/api/audit",
         params={"entity": entity, "entity_id": str(entity_id)},
         headers=await headers_for("admin"),
     )
-    return [entry["action"] for entry in response.json()["items"]]
+    return response.json()["items"]
+
+
+async def audit_actions(client, entity: str, entity_id) -> list[str]:
+    return [entry["action"] for entry in await audit_entries(client, entity, entity_id)]
+
+
+WITNESSES = [
+    {"name": "Dra. Wulan Sari, Apt.", "agency": "Balai Besar POM di Surabaya"},
+    {"name": "Bambang Hartono", "agency": "Dinas Kesehatan Kota Surabaya"},
+    {"name": "Siti Rahma", "agency": "QA internal"},
+]
 
 
 async def test_on_site_at_tier_1_counts_as_destroyed(client, two_tiers):
@@ -56,6 +67,8 @@ async def test_on_site_at_tier_1_counts_as_destroyed(client, two_tiers):
     assert record["notice_id"] == world["notices"]["PBF-A"]
     assert record["method"] == "Incineration"
     assert record["witness"] == "Siti Rahma (QA)"
+    # A first-release body: no berita acara fields, no structured witnesses.
+    assert (record["document_no"], record["executor"], record["witnesses"]) == (None, None, [])
     assert record["destroyed_on"] == today().isoformat()
     assert await audit_actions(client, "destruction", record["id"]) == ["recorded"]
     page = await listed(client, recall_id, role="inspector")
@@ -123,6 +136,79 @@ async def test_on_site_quantity_is_bounded_by_what_the_consignee_still_had(clien
     assert response.status_code == 422, response.text
     assert "quantity" in response.json()["detail"]
     assert (await destroy(client, world, 50, consignee_code="PBF-B")).status_code == 201
+
+
+async def test_berita_acara_fields_are_kept_answered_listed_and_audited(client, two_tiers):
+    world = two_tiers
+    response = await destroy(
+        client,
+        world,
+        40,
+        consignee_code="PBF-A",
+        witness=None,
+        document_no="  BA-017/QA/XII/2026 ",
+        executor="PT Wastec Internasional (pemusnah berizin)",
+        witnesses=[{"name": f"  {w['name']} ", "agency": w["agency"]} for w in WITNESSES],
+    )
+    assert response.status_code == 201, response.text
+    record = response.json()
+    assert record["document_no"] == "BA-017/QA/XII/2026"
+    assert record["executor"] == "PT Wastec Internasional (pemusnah berizin)"
+    assert record["witnesses"] == WITNESSES
+    # Readers of the first release still find a witness: the first one, with the agency.
+    assert record["witness"] == "Dra. Wulan Sari, Apt. (Balai Besar POM di Surabaya)"
+    assert (await listed(client, world["recall"]["id"]))["items"] == [record]
+    [entry] = await audit_entries(client, "destruction", record["id"])
+    assert entry["new_values"]["document_no"] == "BA-017/QA/XII/2026"
+    assert entry["new_values"]["executor"] == record["executor"]
+    assert entry["new_values"]["witnesses"] == WITNESSES
+
+
+async def test_a_witness_given_is_kept_beside_the_witnesses(client, two_tiers):
+    response = await destroy(
+        client, two_tiers, 1, consignee_code="PBF-A", witness="Tim QA", witnesses=WITNESSES[:1]
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["witness"] == "Tim QA"
+    assert response.json()["witnesses"] == WITNESSES[:1]
+
+
+def too_many_witnesses() -> list[dict]:
+    return [{"name": f"Saksi {n}", "agency": "BPOM"} for n in range(11)]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"document_no": "B" * 101}, "document_no"),
+        ({"document_no": "BA-1\nBA-2"}, "document_no"),
+        ({"document_no": "BA\u0007"}, "document_no"),
+        ({"executor": "E" * 201}, "executor"),
+        ({"executor": "PT A\rPT B"}, "executor"),
+        ({"witnesses": too_many_witnesses()}, "witnesses"),
+        ({"witnesses": [WITNESSES[0], {"name": "  ", "agency": "BPOM"}]}, "witnesses[1].name"),
+        ({"witnesses": [{"name": "Budi", "agency": ""}]}, "witnesses[0].agency"),
+        ({"witnesses": [{"name": "Budi"}]}, "witnesses[0].agency"),
+        ({"witnesses": [{"agency": "BPOM"}]}, "witnesses[0].name"),
+        ({"witnesses": [{"name": "Budi", "agency": "Dinas\nKesehatan"}]}, "witnesses[0].agency"),
+        ({"witnesses": [{"name": "N" * 201, "agency": "BPOM"}]}, "witnesses[0].name"),
+        ({"witness": None}, "witness"),
+        ({"witness": "  ", "witnesses": []}, "witness"),
+    ],
+)
+async def test_bad_berita_acara_is_refused_naming_the_field(client, two_tiers, change, field):
+    response = await destroy(client, two_tiers, 1, consignee_code="PBF-A", **change)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith(f"{field}: "), response.text
+    assert (await listed(client, two_tiers["recall"]["id"]))["total"] == 0
+
+
+async def test_witnesses_must_be_a_list_of_objects(client, two_tiers):
+    for wrong in ("Budi (BPOM)", ["Budi"], {"name": "Budi", "agency": "BPOM"}):
+        response = await destroy(client, two_tiers, 1, consignee_code="PBF-A", witnesses=wrong)
+        assert response.status_code == 400, response.text
+        assert response.json()["detail"].startswith("witnesses"), response.text
+    assert (await listed(client, two_tiers["recall"]["id"]))["total"] == 0
 
 
 @pytest.mark.parametrize(

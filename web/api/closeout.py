@@ -88,17 +88,47 @@ class ReconciliationController(Controller):
 # Destruction records ----------------------------------------------------------------------
 
 
+class WitnessCreate(msgspec.Struct):
+    name: str | None = None
+    # Free text: BPOM, Balai Besar POM di <city>, Dinas Kesehatan, internal QA.
+    agency: str | None = None
+
+
 class DestructionCreate(msgspec.Struct):
     batch_no: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
     quantity: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
     method: OneLine
     place: OneLine
-    witness: OneLine
     destroyed_on: date
+    # Checked by the use case (422 naming the field): needed only when no witnesses are given.
+    witness: str | None = None
     # Destroyed on site at this consignee; without it, returned stock destroyed at the plant.
     consignee_code: Annotated[str, msgspec.Meta(min_length=1, max_length=50)] | None = None
     # Only needed when two recalled products share the batch number.
     gtin: Annotated[str, msgspec.Meta(min_length=8, max_length=14)] | None = None
+    # The berita acara pemusnahan: its number, who destroyed the units, who witnessed.
+    document_no: str | None = None
+    executor: str | None = None
+    witnesses: list[WitnessCreate] | None = None
+
+
+def destruction_fields(data: DestructionCreate) -> dict[str, Any]:
+    """The request as record_destruction's keyword arguments."""
+    return {
+        "batch_no": data.batch_no,
+        "quantity": data.quantity,
+        "method": data.method,
+        "place": data.place,
+        "witness": data.witness,
+        "destroyed_on": data.destroyed_on,
+        "consignee_code": data.consignee_code,
+        "gtin": data.gtin,
+        "document_no": data.document_no,
+        "executor": data.executor,
+        "witnesses": [
+            recalls.Witness(name=w.name or "", agency=w.agency or "") for w in data.witnesses or ()
+        ],
+    }
 
 
 class DestructionController(Controller):
@@ -112,7 +142,9 @@ class DestructionController(Controller):
         description=(
             "Record destroyed units: on site at a consignee (counts as destroyed for its "
             "notice), or without consignee_code returned stock destroyed at the plant (listed, "
-            "not counted again)."
+            "not counted again). The berita acara's document_no, executor and witnesses "
+            "[{name, agency}] are kept with it; witness may then be left out (it names the "
+            "first witness)."
         ),
         responses={**NOT_FOUND, **INVALID, **NOT_IN_PROGRESS},
     )
@@ -122,18 +154,7 @@ class DestructionController(Controller):
         data: JSONBody[DestructionCreate],
         request: Request[Actor, Any, Any],
     ) -> recalls.DestructionRecord:
-        return await recalls.record_destruction(
-            request.user,
-            recall_id,
-            batch_no=data.batch_no,
-            quantity=data.quantity,
-            method=data.method,
-            place=data.place,
-            witness=data.witness,
-            destroyed_on=data.destroyed_on,
-            consignee_code=data.consignee_code,
-            gtin=data.gtin,
-        )
+        return await recalls.record_destruction(request.user, recall_id, **destruction_fields(data))
 
     @get("/", operation_id="ListDestructions", guards=[QUALITY_READ], responses=NOT_FOUND)
     async def list_destructions(
