@@ -1,5 +1,11 @@
 """Master data: products, batches, material lots, consignees, shipments, traceability."""
 
+from recall.masterdata._batch_status import (
+    LATE_SHIPMENTS_JOB,
+    hold_batch,
+    recall_batches,
+    release_batch,
+)
 from recall.masterdata._batch_views import BATCH_VIEW_COLUMNS, batch_view
 from recall.masterdata._customers import CustomerAdded, NamedCustomer, add_customers
 from recall.masterdata._destinations import check_webhook_destination, check_webhook_destinations
@@ -26,6 +32,7 @@ from recall.masterdata._markets import check_country, check_province, consignee_
 from recall.masterdata._models import (
     Batch,
     BatchMaterial,
+    BatchStatus,
     BatchView,
     Consignee,
     ConsigneeKind,
@@ -35,6 +42,7 @@ from recall.masterdata._models import (
     check_code,
     check_email,
     check_webhook_url,
+    shipment_refused,
 )
 from recall.masterdata._retention import batches_retain_until, retain_until, years_after
 from recall.masterdata._service import (
@@ -75,10 +83,12 @@ from recall.masterdata._webhook_secrets import (
 
 __all__ = [
     "BATCH_VIEW_COLUMNS",
+    "LATE_SHIPMENTS_JOB",
     "MAX_TIERS",
     "NAME_MAX",
     "Batch",
     "BatchMaterial",
+    "BatchStatus",
     "BatchView",
     "Consignee",
     "ConsigneeKind",
@@ -118,6 +128,7 @@ __all__ = [
     "get_material_lot",
     "get_product",
     "get_shipment_import",
+    "hold_batch",
     "import_errors",
     "import_shipments",
     "line_count",
@@ -132,11 +143,14 @@ __all__ = [
     "open_webhook_secret",
     "product_by_gtin",
     "product_by_nie",
+    "recall_batches",
     "record_shipment",
+    "release_batch",
     "reseal_webhook_secrets",
     "retain_until",
     "run_shipment_import",
     "seal_webhook_secret",
+    "shipment_refused",
     "start_shipment_import",
     "trace_batch",
     "trace_batches",

@@ -11,7 +11,7 @@ from recall.masterdata._models import BatchView
 # The columns batch_view reads, from `batch b JOIN product p ON p.id = b.product`.
 BATCH_VIEW_COLUMNS = (
     "b.id AS id, b.batch_no AS batch_no, p.gtin AS gtin, p.name AS product_name, "
-    "b.expires_on AS expires_on"
+    "b.expires_on AS expires_on, b.status AS status"
 )
 
 
@@ -23,4 +23,5 @@ def batch_view(row: Mapping[str, Any]) -> BatchView:
         gtin=row["gtin"],
         product_name=row["product_name"],
         expires_on=db.as_date(row["expires_on"]),
+        status=row["status"],
     )

@@ -14,11 +14,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from recall import audit, clock, db
+from recall import audit, clock, db, outbox
 from recall.actors import Actor
 from recall.errors import InvalidInput
 from recall.gs1 import normalize_gtin
-from recall.masterdata._models import Shipment, check_batch_no, check_code, check_count
+from recall.masterdata._batch_status import LATE_SHIPMENTS_JOB, held_on, refusal, refused_error
+from recall.masterdata._models import (
+    BatchStatus,
+    Shipment,
+    check_batch_no,
+    check_code,
+    check_count,
+    shipment_refused,
+)
 from recall.masterdata._shipment_lines import (
     MAX_ERRORS,
     Draft,
@@ -74,6 +82,8 @@ class _Batch:
     gtin: str
     batch_no: str
     manufactured_on: date
+    status: str
+    held_on: date | None  # the plant day its hold (or recall) began
 
 
 # Lookups -------------------------------------------------------------------------
@@ -85,14 +95,19 @@ async def _products_and_batches(
     """Known GTINs among `gtins` and their batches keyed by (gtin, batch_no): one query."""
     rows = await db.fetch_in(
         "SELECT p.gtin AS gtin, b.id AS id, b.batch_no AS batch_no, "
-        "b.manufactured_on AS manufactured_on "
+        "b.manufactured_on AS manufactured_on, b.status AS status, b.held_at AS held_at "
         "FROM product p LEFT JOIN batch b ON b.product = p.id WHERE p.gtin IN (*)",
         sorted(set(gtins)),
     )
     known = {row["gtin"] for row in rows}
     batches = {
         (row["gtin"], row["batch_no"]): _Batch(
-            row["id"], row["gtin"], row["batch_no"], db.as_date(row["manufactured_on"])
+            row["id"],
+            row["gtin"],
+            row["batch_no"],
+            db.as_date(row["manufactured_on"]),
+            row["status"],
+            held_on(db.as_utc(row["held_at"]) if row["held_at"] else None),
         )
         for row in rows
         if row["id"] is not None
@@ -177,6 +192,9 @@ def _check(drafts: Sequence[Draft], known: _Known) -> tuple[list[_Row], Problems
             found.append(Problem(draft.line, "shipped_on", detail))
         if draft.shipped_on > latest:
             found.append(Problem(draft.line, "shipped_on", "must not be in the future"))
+        if batch is not None and shipment_refused(batch.status, batch.held_on, draft.shipped_on):
+            detail = refusal(batch.batch_no, batch.status, batch.held_on)
+            found.append(Problem(draft.line, "batch_no", detail, conflict=True))
         sender_id = None
         if draft.from_consignee_code:
             sender_id = consignees.get(draft.from_consignee_code)
@@ -227,7 +245,10 @@ async def record_shipment(
     )
     rows, problems = await _resolve([draft])
     if problems:
-        raise InvalidInput(problems.kept[0].field, problems.kept[0].detail)
+        first = problems.kept[0]
+        if first.conflict:
+            raise refused_error(first.detail)
+        raise InvalidInput(first.field, first.detail)
     row = rows[0]
     async with db.transaction():
         saved = {
@@ -248,6 +269,8 @@ async def record_shipment(
             "shipped_on": draft.shipped_on,
         }
         await audit.record(actor, audit.Change("shipment", shipment_id, "created", new=new))
+        if row.batch_id in await _recalled({row.batch_id}):
+            await outbox.add(LATE_SHIPMENTS_JOB, {"shipment_ids": [shipment_id]})
     return Shipment(
         id=shipment_id,
         batch_id=row.batch_id,
@@ -362,7 +385,9 @@ async def import_shipments(
     if progress is not None:
         await progress.writing()
     async with db.transaction():
-        await _insert_shipments(rows)
+        late = await _insert_shipments(rows)
+        if late:
+            await outbox.add(LATE_SHIPMENTS_JOB, {"shipment_ids": late})
         if progress is not None:
             await progress.written(len(rows))
         number = await db.next_number("shipment_import")
@@ -378,13 +403,36 @@ async def import_shipments(
     return ImportResult(len(rows), [])
 
 
-async def _insert_shipments(rows: Sequence[_Row]) -> None:
-    """Bulk insert inside the current transaction: COPY on PostgreSQL, multi-row INSERT else."""
+async def _recalled(batch_ids: Iterable[int]) -> set[int]:
+    """Those of the batches that are recalled, read inside the writing transaction."""
+    rows = await db.fetch_in(
+        "SELECT id FROM batch WHERE status = {} AND id IN (*)",
+        sorted(set(batch_ids)),
+        BatchStatus.RECALLED.value,
+    )
+    return {int(row["id"]) for row in rows}
+
+
+_INSERT_TYPES = ("int", "int", "int", "int", "date", "timestamptz")
+
+
+async def _insert_shipments(rows: Sequence[_Row]) -> list[int]:
+    """Bulk insert inside the current transaction: COPY on PostgreSQL, multi-row INSERT else.
+
+    Shipments of recalled batches (records dated before the recall, come late) are inserted
+    apart, so their ids are known: returned for the recall to reach their consignees.
+    """
+    if not db.in_transaction():
+        raise RuntimeError("bulk insert of shipments must run inside a transaction")
     created_at = clock.now()
+    recalled = await _recalled(r.batch_id for r in rows)
     records = [
         (r.batch_id, r.consignee_id, r.sender_id, r.quantity, r.shipped_on, created_at)
         for r in rows
     ]
-    if not db.in_transaction():
-        raise RuntimeError("bulk insert of shipments must run inside a transaction")
-    await db.copy("shipment", INSERT_COLUMNS, records)
+    await db.copy("shipment", INSERT_COLUMNS, [r for r in records if r[0] not in recalled])
+    late = [r for r in records if r[0] in recalled]
+    inserted = await db.insert_many(
+        "shipment", list(zip(INSERT_COLUMNS, _INSERT_TYPES, strict=True)), late, "RETURNING id"
+    )
+    return sorted(int(row["id"]) for row in inserted)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -124,6 +124,21 @@ class Product:
     dosage_form: str
 
 
+class BatchStatus(StrEnum):
+    RELEASED = "released"
+    ON_HOLD = "on_hold"
+    RECALLED = "recalled"
+
+
+def shipment_refused(status: str, held_on: date | None, shipped_on: date) -> bool:
+    """Whether a shipment of a batch in `status`, held since the plant day `held_on`, dated
+    `shipped_on` is refused: on or after the hold's day. Earlier records (distribution that
+    happened before the hold) are accepted."""
+    if status == BatchStatus.RELEASED or held_on is None:
+        return False
+    return shipped_on >= held_on
+
+
 @dataclass(frozen=True)
 class Batch:
     id: int
@@ -134,6 +149,10 @@ class Batch:
     manufactured_on: date
     expires_on: date
     quantity_produced: int
+    status: str = "released"  # released | on_hold | recalled
+    # When the hold (or the recall) began, and why; None while released.
+    held_at: datetime | None = None
+    status_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +164,7 @@ class BatchView:
     gtin: str
     product_name: str
     expires_on: date
+    status: str = "released"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from recall.masterdata._markets import check_country, check_province
 from recall.masterdata._models import (
     Batch,
     BatchMaterial,
+    BatchStatus,
     Consignee,
     ConsigneeKind,
     MaterialLot,
@@ -142,7 +143,8 @@ async def list_products(
 _BATCH_COLUMNS = (
     "b.id AS id, b.product AS product, p.gtin AS gtin, p.name AS product_name, "
     "b.batch_no AS batch_no, b.manufactured_on AS manufactured_on, "
-    "b.expires_on AS expires_on, b.quantity_produced AS quantity_produced"
+    "b.expires_on AS expires_on, b.quantity_produced AS quantity_produced, "
+    "b.status AS status, b.held_at AS held_at, b.status_reason AS status_reason"
 )
 _BATCHES = "batch b JOIN product p ON p.id = b.product"
 
@@ -157,6 +159,9 @@ def _batch(row: Mapping[str, Any]) -> Batch:
         manufactured_on=db.as_date(row["manufactured_on"]),
         expires_on=db.as_date(row["expires_on"]),
         quantity_produced=row["quantity_produced"],
+        status=row["status"],
+        held_at=db.as_utc(row["held_at"]) if row["held_at"] else None,
+        status_reason=row["status_reason"],
     )
 
 
@@ -184,6 +189,7 @@ async def create_batch(
             "expires_on": expires_on,
             "quantity_produced": quantity_produced,
             "created_at": clock.now(),
+            "status": BatchStatus.RELEASED.value,
         }
         batch_id = await _insert("batch", row, conflict)
         new = {

@@ -56,6 +56,8 @@ class Problem:
     line: int
     field: str
     detail: str
+    # A rule of the batch's state (held, recalled) rather than of the value: 409, not 422.
+    conflict: bool = False
 
     def as_line_error(self) -> LineError:
         return LineError(self.line, f"{self.field}: {self.detail}", self.field)

@@ -276,6 +276,10 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
                 for p in deadlines
             ],
         )  # fmt: skip
+        if not row["drill"]:  # a drill rehearses the recall; the batches stay on sale
+            await masterdata.recall_batches(
+                actor, [batch.id for batch in batches], approved_at, row["reference"]
+            )
         started = time.perf_counter()
         trace = await masterdata.trace_batches([batch.id for batch in batches])
         reached = [

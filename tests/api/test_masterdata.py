@@ -224,6 +224,9 @@ async def test_create_batch_and_read_it_back(client, qa):
         "manufactured_on": "2026-02-01",
         "expires_on": "2028-01-31",
         "quantity_produced": 24000,
+        "status": "released",
+        "held_at": None,
+        "status_reason": None,
     }
     cs = await headers_for("cs")
     assert (await client.get(f"/api/batches/{batch['id']}", headers=cs)).json() == batch

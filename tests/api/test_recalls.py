@@ -69,6 +69,7 @@ async def test_qa_proposes_a_recall_of_batches(client):
             "gtin": batch.gtin,
             "product_name": batch.product_name,
             "expires_on": batch.expires_on.isoformat(),
+            "status": "released",
         }
     ]
     assert body["material_lot"] is None

@@ -44,6 +44,7 @@ async def test_trace_follows_every_tier_and_sums_quantities(client):
             "gtin": batch.gtin,
             "product_name": batch.product_name,
             "expires_on": batch.expires_on.isoformat(),
+            "status": "released",
         }
     ]
     assert lines(body) == [

@@ -224,3 +224,24 @@ def test_webhook_secret_follows_standard_webhooks():
     assert secret.startswith("whsec_")
     assert len(base64.b64decode(secret.removeprefix("whsec_"), validate=True)) == 24
     assert new_webhook_secret() != secret
+
+
+# Batch status: which shipments a hold refuses ----------------------------------------------
+
+
+def test_a_released_batch_ships_on_any_day():
+    from recall.masterdata import shipment_refused
+
+    assert not shipment_refused("released", None, date(2026, 3, 2))
+    assert not shipment_refused("released", date(2026, 3, 1), date(2026, 3, 2))
+
+
+def test_a_held_or_recalled_batch_ships_nothing_from_the_hold_day_on():
+    from recall.masterdata import shipment_refused
+
+    held_on = date(2026, 3, 10)
+    for status in ("on_hold", "recalled"):
+        assert shipment_refused(status, held_on, date(2026, 3, 10))
+        assert shipment_refused(status, held_on, date(2026, 3, 11))
+        # Distribution that happened before the hold is a record of the past: accepted.
+        assert not shipment_refused(status, held_on, date(2026, 3, 9))

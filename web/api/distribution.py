@@ -18,7 +18,17 @@ from recall import masterdata
 from recall.actors import Actor
 from recall.errors import InvalidInput
 from recall.settings import get_settings
-from web.api.schemas import BAD_BODY, NO_SUCH_RECORD, Count, ErrorRead, Gtin, Limit, Offset, Page
+from web.api.schemas import (
+    BAD_BODY,
+    NO_SUCH_RECORD,
+    Count,
+    ErrorRead,
+    Gtin,
+    Limit,
+    Offset,
+    Page,
+    errors,
+)
 from web.security import MASTER_DATA_WRITE, QUALITY_READ
 
 BatchNo = Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["SYR2401"])]
@@ -71,7 +81,8 @@ batch on an earlier row of the same file.
 
 All or nothing: when any line breaks a rule nothing is imported and the answer is **422**
 with `errors` listing the first 1,000 problems by line (`line` 1 is the header;
-`detail` names the column) and `error_count` counting all of them.
+`detail` names the column) and `error_count` counting all of them. A line shipping a batch
+on hold or recalled on or after the hold's day is one of them, its column `batch_no`.
 One audit entry (entity `shipment_import`) records the counts and the file's SHA-256.
 The answer comes when the import is finished; the file is read and checked off the event
 loop meanwhile, so the service keeps answering other requests.
@@ -90,6 +101,9 @@ class CsvBodyOperation(Operation):
         )
 
 
+HELD_BATCH = "The batch is on hold or recalled since a day on or before shipped_on (batch_no)"
+
+
 class ShipmentController(Controller):
     path = "/api/shipments"
     tags = ["distribution"]
@@ -98,8 +112,10 @@ class ShipmentController(Controller):
         "/",
         operation_id="RecordShipment",
         guards=[MASTER_DATA_WRITE],
-        responses=CREATE_ERRORS,
-        description="Record units of a batch sent to a consignee (audited).",
+        responses={**CREATE_ERRORS, **errors({409: HELD_BATCH})},
+        description="Record units of a batch sent to a consignee (audited). A shipment of a "
+        "batch on hold or recalled dated on or after the hold's day is refused (409 naming "
+        "`batch_no`); earlier-dated records are accepted.",
     )
     async def record_shipment(
         self, data: JSONBody[ShipmentCreate], request: Request[Actor, Any, Any]

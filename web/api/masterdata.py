@@ -25,7 +25,7 @@ from web.api.schemas import (
     errors,
     read_model,
 )
-from web.security import ADMIN_ONLY, MASTER_DATA_WRITE, QUALITY_READ, READ_ALL
+from web.security import ADMIN_ONLY, MASTER_DATA_WRITE, QA_STAFF, QUALITY_READ, READ_ALL
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -102,6 +102,19 @@ class BatchMaterialRead(msgspec.Struct):
     quantity: float
 
 
+class BatchStatusChange(msgspec.Struct):
+    """Why a batch is put on hold or released (kept in its audit trail)."""
+
+    reason: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+STATUS_ERRORS = {
+    **BAD_BODY,
+    **NOT_FOUND,
+    **errors({409: "The batch is not in a status this change applies to"}),
+}
+
+
 async def add_batch(actor: Actor, data: BatchCreate) -> masterdata.Batch:
     """Add the batch `data` describes."""
     return await masterdata.create_batch(
@@ -137,6 +150,39 @@ class BatchController(Controller):
     @get("/{batch_id:int}", operation_id="GetBatch", guards=[READ_ALL], responses=NOT_FOUND)
     async def get_batch(self, batch_id: FromPath[int]) -> masterdata.Batch:
         return await masterdata.get_batch(batch_id)
+
+    @post(
+        "/{batch_id:int}/hold",
+        operation_id="HoldBatch",
+        guards=[QA_STAFF],
+        status_code=200,
+        responses=STATUS_ERRORS,
+        description="Put a released batch on hold: shipments dated from the hold's day on "
+        "are refused (409 naming `batch_no`). Audited with the reason.",
+    )
+    async def hold_batch(
+        self,
+        batch_id: FromPath[int],
+        data: JSONBody[BatchStatusChange],
+        request: Request[Actor, Any, Any],
+    ) -> masterdata.Batch:
+        return await masterdata.hold_batch(request.user, batch_id, data.reason)
+
+    @post(
+        "/{batch_id:int}/release",
+        operation_id="ReleaseBatch",
+        guards=[QA_STAFF],
+        status_code=200,
+        responses=STATUS_ERRORS,
+        description="Release a batch on hold. A recalled batch cannot be released (409).",
+    )
+    async def release_batch(
+        self,
+        batch_id: FromPath[int],
+        data: JSONBody[BatchStatusChange],
+        request: Request[Actor, Any, Any],
+    ) -> masterdata.Batch:
+        return await masterdata.release_batch(request.user, batch_id, data.reason)
 
     @post(
         "/{batch_id:int}/materials",
