@@ -72,6 +72,7 @@ from recall.notices._reminders import (
     send_due_reminders,
 )
 from recall.notices._rotation import Resealed, reseal_secrets
+from recall.notices._scope import NoticesExtended, extend_notices, reached_consignees
 from recall.notices._service import create_notices, list_notices, progress
 
 __all__ = [
@@ -95,6 +96,7 @@ __all__ = [
     "NoticeRecall",
     "NoticeStatus",
     "NoticeSummary",
+    "NoticesExtended",
     "OpenNotices",
     "Outcome",
     "PlannedLine",
@@ -119,6 +121,7 @@ __all__ = [
     "create_notices",
     "deliver",
     "delivery_failures",
+    "extend_notices",
     "get_own_notice",
     "hold_consignee_notice",
     "is_overdue",
@@ -132,6 +135,7 @@ __all__ = [
     "portal_token",
     "progress",
     "progress_by_level",
+    "reached_consignees",
     "record_returns",
     "report_stock",
     "reseal_secrets",

@@ -210,19 +210,25 @@ async def _notices_failed(recorded: list[_Result]) -> None:
 
 
 async def _reminders_failed(recorded: list[_Result]) -> None:
-    """Every channel of a reminder failed: the notice keeps its status, QA is alerted."""
-    wanted = {
-        (r.due.notice_id, r.due.notification.sequence)
-        for r in recorded
-        if r.outcome is Outcome.FAILED and r.due.notification.message == Message.REMINDER.value
-    }
-    if not wanted:
-        return
-    rows = await _channel_errors(sorted({notice_id for notice_id, _ in wanted}), Message.REMINDER)
-    failed = {key: rows for key, rows in _all_failed(rows).items() if key in wanted}
-    about = {(r.due.notice_id, r.due.notification.sequence): r.due for r in recorded}
-    if failed:
-        await _alert([(about[key], failed[key]) for key in sorted(failed)], "a reminder")
+    """Every channel of a reminder (or an update) failed: the notice keeps its status, QA is
+    alerted."""
+    for message, what in ((Message.REMINDER, "a reminder"), (Message.UPDATE, "an update")):
+        wanted = {
+            (r.due.notice_id, r.due.notification.sequence)
+            for r in recorded
+            if r.outcome is Outcome.FAILED and r.due.notification.message == message.value
+        }
+        if not wanted:
+            continue
+        rows = await _channel_errors(sorted({notice_id for notice_id, _ in wanted}), message)
+        failed = {key: rows for key, rows in _all_failed(rows).items() if key in wanted}
+        about = {
+            (r.due.notice_id, r.due.notification.sequence): r.due
+            for r in recorded
+            if r.due.notification.message == message.value
+        }
+        if failed:
+            await _alert([(about[key], failed[key]) for key in sorted(failed)], what)
 
 
 async def _alert(failures: list[tuple[_Due, list[Mapping[str, Any]]]], what: str) -> None:

@@ -3,7 +3,8 @@ chunks for the worker; what a delivery is (its channel, message and status)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from enum import StrEnum
 
 from recall import alerts, clock, db, outbox
@@ -27,6 +28,7 @@ class Channel(StrEnum):
 class Message(StrEnum):
     NOTICE = "notice"
     REMINDER = "reminder"
+    UPDATE = "update"  # batches added to a notice after it went out
 
 
 class DeliveryStatus(StrEnum):
@@ -38,23 +40,29 @@ class DeliveryStatus(StrEnum):
 def message_id(reference: str, notice_id: int, message: Message, sequence: int) -> str:
     """The webhook-id of a message: fixed per notice and message, so receivers drop repeats."""
     base = f"msg_{reference}_{notice_id}"
-    return base if message is Message.NOTICE else f"{base}_reminder{sequence}"
+    return base if message is Message.NOTICE else f"{base}_{message.value}{sequence}"
 
 
 async def schedule(
-    notice_ids: Sequence[int], message: Message = Message.NOTICE, sequence: int = 0
+    notice_ids: Sequence[int],
+    message: Message = Message.NOTICE,
+    sequence: int | Mapping[int, int] = 0,
+    at: datetime | None = None,
 ) -> int:
     """Queue `message` to each notice's consignee on every channel it has; returns deliveries.
 
     Runs inside the causing transaction: delivery rows and one outbox row per chunk of
     notices. A consignee with neither webhook nor e-mail cannot be reached by the system:
     its notice is marked failed (for the notice itself) and QA is alerted to call it.
+    `sequence` may differ per notice (updates: each notice's n-th); `at` is the deliveries'
+    creation time (an update's is the time its batches were added to the notice).
     """
     if not notice_ids:
         return 0
-    now = clock.now()
+    now = at or clock.now()
+    numbers = sequence if isinstance(sequence, Mapping) else dict.fromkeys(notice_ids, sequence)
     per_job = get_settings().delivery.notices_per_job
-    planned: list[tuple[int, str, str]] = []  # notice, channel, message id
+    planned: list[tuple[int, str, str, int]] = []  # notice, channel, message id, sequence
     unreachable: list[tuple[int, str, int]] = []  # notice, consignee code, recall
     rows = await db.fetch_in(
         "SELECT n.id AS id, n.recall AS recall, r.reference AS reference, c.code AS code, "
@@ -64,7 +72,8 @@ async def schedule(
         sorted(notice_ids),
     )
     for row in sorted(rows, key=lambda row: int(row["id"])):
-        mid = message_id(row["reference"], int(row["id"]), message, sequence)
+        number = numbers[int(row["id"])]
+        mid = message_id(row["reference"], int(row["id"]), message, number)
         channels = [
             channel
             for channel, address in ((Channel.WEBHOOK, row["webhook_url"]),
@@ -73,14 +82,14 @@ async def schedule(
         ]  # fmt: skip
         if not channels:
             unreachable.append((int(row["id"]), row["code"], int(row["recall"])))
-        planned += [(int(row["id"]), channel.value, mid) for channel in channels]
+        planned += [(int(row["id"]), channel.value, mid, number) for channel in channels]
     delivery_ids: dict[int, list[int]] = {}
     pending = DeliveryStatus.PENDING.value
     inserted = await db.insert_many(
         "delivery",
         DELIVERY_COLUMNS,
-        [(notice_id, channel, message.value, sequence, mid, pending, 0, now, now)
-         for notice_id, channel, mid in planned],
+        [(notice_id, channel, message.value, number, mid, pending, 0, now, now)
+         for notice_id, channel, mid, number in planned],
         "ON CONFLICT DO NOTHING RETURNING id, notice",
     )  # fmt: skip
     for row in inserted:
@@ -106,7 +115,11 @@ async def _unreachable(notices: list[tuple[int, str, int]], message: Message) ->
     listed = ", ".join(codes[:UNREACHABLE_LISTED])
     if len(codes) > UNREACHABLE_LISTED:
         listed += f" and {len(codes) - UNREACHABLE_LISTED} more"
-    what = "the recall notice" if message is Message.NOTICE else "a reminder"
+    what = {
+        Message.NOTICE: "the recall notice",
+        Message.REMINDER: "a reminder",
+        Message.UPDATE: "the update of the recall (batches added)",
+    }[message]
     await alerts.raise_alert(
         alerts.AlertKind.UNREACHABLE,
         f"{len(codes)} consignee(s) have neither webhook nor e-mail and did not get {what}; "

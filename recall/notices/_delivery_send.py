@@ -13,14 +13,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from standardwebhooks import Webhook
 
 from recall import clock, db, masterdata
 from recall.notices import _links as links
 from recall.notices import _messages as messages
-from recall.notices._delivery_schedule import Channel, DeliveryStatus
+from recall.notices._delivery_schedule import Channel, DeliveryStatus, Message
 from recall.notices._service import RESPOND_BY
 from recall.settings import Settings
 
@@ -125,6 +125,7 @@ def _shared_limit(size: int) -> asyncio.Semaphore:
 _DUE_SQL = (
     "SELECT d.id AS id, d.notice AS notice, d.channel AS channel, d.message AS message, "
     "d.sequence AS sequence, d.message_id AS message_id, d.attempts AS attempts, "
+    "d.created_at AS created_at, "
     "n.recall AS recall, n.token_sealed AS token_sealed, c.code AS code, "
     "c.name AS consignee_name, "
     "c.phone AS phone, c.email AS email, c.webhook_url AS webhook_url, "
@@ -146,6 +147,9 @@ async def _due(delivery_ids: list[int], now: datetime) -> list[_Due]:
     if not rows:
         return []
     batches = await _batches(sorted({int(row["recall"]) for row in rows}))
+    added = await _added_batches(
+        [row for row in rows if row["message"] == Message.UPDATE.value], batches
+    )
     # A consignee's secret is opened once per chunk, however many of its messages are due.
     secrets: dict[str, str] = {}
 
@@ -182,10 +186,37 @@ async def _due(delivery_ids: list[int], now: datetime) -> list[_Due]:
                 drill=bool(row["drill"]),
                 batches=batches.get(int(row["recall"]), ()),
                 respond_by=db.as_utc(row["respond_by"]),
+                added_batches=added.get(int(row["id"]), ()),
             ),
         )
         for row in rows
     ]
+
+
+async def _added_batches(
+    updates: list[Mapping[str, Any]], batches: dict[int, tuple[masterdata.BatchView, ...]]
+) -> dict[int, tuple[masterdata.BatchView, ...]]:
+    """Per update delivery, the batches it announces: the notice's lines added at the moment
+    the update was queued (both carry that time)."""
+    if not updates:
+        return {}
+    lines = await db.fetch_in(
+        "SELECT notice, batch, added_at FROM notice_line WHERE notice IN (*) "
+        "AND added_at IS NOT NULL",
+        sorted({int(row["notice"]) for row in updates}),
+    )
+    added: dict[int, tuple[masterdata.BatchView, ...]] = {}
+    for row in updates:
+        queued_at = db.as_utc(row["created_at"])
+        ids = {
+            int(line["batch"])
+            for line in lines
+            if int(line["notice"]) == int(row["notice"])
+            and db.as_utc(line["added_at"]) == queued_at
+        }
+        known = batches.get(int(row["recall"]), ())
+        added[int(row["id"])] = tuple(b for b in known if b.id in ids)
+    return added
 
 
 async def _batches(recall_ids: list[int]) -> dict[int, tuple[masterdata.BatchView, ...]]:

@@ -17,6 +17,7 @@ from recall.masterdata import BatchView
 from recall.settings import Settings
 
 REMINDER = "reminder"
+UPDATE = "update"
 URGENT_CLASSES = ("I", "II")
 BATCHES_IN_SUBJECT = 3
 DRILL_MARK = "[LATIHAN / DRILL]"
@@ -58,8 +59,8 @@ class Notification:
     """One message of one notice to its consignee, as every channel tells it."""
 
     message_id: str  # webhook-id and Message-ID: the same on every attempt
-    message: str  # notice | reminder
-    sequence: int  # 0 for the notice, n for the n-th reminder
+    message: str  # notice | reminder | update
+    sequence: int  # 0 for the notice, n for the n-th reminder (or update)
     notice_id: int
     token: str
     consignee_name: str
@@ -70,10 +71,16 @@ class Notification:
     drill: bool
     batches: tuple[BatchView, ...]
     respond_by: datetime | None
+    # An update's batches added to the consignee's notice since it went out.
+    added_batches: tuple[BatchView, ...] = ()
 
     @property
     def is_reminder(self) -> bool:
         return self.message == REMINDER
+
+    @property
+    def is_update(self) -> bool:
+        return self.message == UPDATE
 
 
 def portal_url(public_url: str, token: str) -> str:
@@ -81,25 +88,39 @@ def portal_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/portal/notices/{token}"
 
 
+def _batches_json(batches: tuple[BatchView, ...]) -> list[dict[str, str]]:
+    return [
+        {"gtin": b.gtin, "batch_no": b.batch_no, "expires_on": b.expires_on.isoformat()}
+        for b in batches
+    ]
+
+
 def webhook_body(notification: Notification, public_url: str) -> dict[str, Any]:
-    """The JSON the consignee's webhook receives (SPEC), plus whether it is a drill."""
-    return {
-        "type": "recall.reminder" if notification.is_reminder else "recall.notice",
+    """The JSON the consignee's webhook receives (SPEC), plus whether it is a drill; an
+    update also names the batches added and its number."""
+    kind = "recall.notice"
+    if notification.is_reminder:
+        kind = "recall.reminder"
+    elif notification.is_update:
+        kind = "recall.update"
+    body: dict[str, Any] = {
+        "type": kind,
         "notice_id": notification.notice_id,
         "recall": {
             "reference": notification.reference,
             "recall_class": notification.recall_class,
             "reason": notification.reason,
             "depth": notification.depth,
-            "batches": [
-                {"gtin": b.gtin, "batch_no": b.batch_no, "expires_on": b.expires_on.isoformat()}
-                for b in notification.batches
-            ],
+            "batches": _batches_json(notification.batches),
         },
         "respond_by": _iso_utc(notification.respond_by),
         "portal_url": portal_url(public_url, notification.token),
         "drill": notification.drill,
     }
+    if notification.is_update:
+        body["update"] = notification.sequence
+        body["added_batches"] = _batches_json(notification.added_batches)
+    return body
 
 
 def webhook_payload(notification: Notification, public_url: str) -> str:
@@ -133,6 +154,8 @@ def subject(notification: Notification) -> str:
     )
     if notification.is_reminder:
         text = f"Pengingat / Reminder: {text}"
+    elif notification.is_update:
+        text = f"Pembaruan / Update: {text}"
     if notification.drill:
         text = f"{DRILL_MARK} {text}"
     return text
@@ -151,11 +174,13 @@ def format_deadline(moment: datetime | None, time_zone: str) -> tuple[str, str]:
     return f"{indonesian} ({utc})", f"{english} ({utc})"
 
 
-def _batch_lines(notification: Notification, batch: str, expiry: str) -> list[str]:
+def _batch_lines(
+    notification: Notification, batch: str, expiry: str, added: bool = False
+) -> list[str]:
     return [
         f"  - {b.product_name}, {batch} {b.batch_no}, GTIN {b.gtin}, "
         f"{expiry} {b.expires_on.isoformat()}"
-        for b in notification.batches
+        for b in (notification.added_batches if added else notification.batches)
     ]
 
 
@@ -177,6 +202,12 @@ def email_text(notification: Notification, settings: Settings) -> str:
     if n.is_reminder:
         lines += [
             "PENGINGAT: kami belum menerima laporan lengkap Anda atas penarikan ini.",
+            "",
+        ]
+    if n.is_update:
+        lines += [
+            "PEMBARUAN: bets berikut yang Anda terima kini juga termasuk dalam penarikan ini:",
+            *_batch_lines(n, "bets", "kedaluwarsa", added=True),
             "",
         ]
     lines += [
@@ -203,6 +234,12 @@ def email_text(notification: Notification, settings: Settings) -> str:
     ]
     if n.is_reminder:
         lines += ["REMINDER: we have not yet received your full report on this recall.", ""]
+    if n.is_update:
+        lines += [
+            "UPDATE: these batches you received are now also part of this recall:",
+            *_batch_lines(n, "batch", "expires", added=True),
+            "",
+        ]
     lines += [
         f"We are recalling the following product (class {n.recall_class} recall: "
         f"{_CLASS_EN.get(n.recall_class, '')}), {_DEPTH_EN.get(n.depth, n.depth)}:",

@@ -38,29 +38,38 @@ def _created_by(respond_by: datetime, now: datetime, fraction: float) -> datetim
 
 
 # A level's notices, their parameters, and the deadline they answer by.
-_Level = tuple[str, tuple[str, ...], datetime | None]
+_Level = tuple[str, tuple[Any, ...], datetime | None]
 
 
 async def _response_levels() -> dict[int, list[_Level]]:
-    """Per in-progress recall, its notices by level (and market, under several profiles)
-    with the response deadline (wholesale/retail complete) each answers by."""
+    """Per in-progress recall, its notices by level (and market, under several profiles; and
+    scope amendment, whose notices answer by its own deadlines) with the response deadline
+    (wholesale/retail complete) each answers by."""
     rows = await db.fetch(
-        "SELECT d.recall AS recall, d.profile AS profile, d.name AS name, "
-        "MIN(d.due_at) AS due_at FROM recall_deadline d JOIN recall r ON r.id = d.recall "
+        "SELECT d.recall AS recall, d.amendment AS amendment, d.profile AS profile, "
+        "d.name AS name, MIN(d.due_at) AS due_at "
+        "FROM recall_deadline d JOIN recall r ON r.id = d.recall "
         "WHERE r.status = {} AND d.name IN ('wholesale_complete', 'retail_complete') "
-        "GROUP BY d.recall, d.profile, d.name",
+        "GROUP BY d.recall, d.amendment, d.profile, d.name",
         IN_PROGRESS,
     )
-    per_recall: dict[int, list[Mapping[str, Any]]] = {}
+    per_scope: dict[tuple[int, int | None], list[Mapping[str, Any]]] = {}
     for row in rows:
-        per_recall.setdefault(int(row["recall"]), []).append(row)
+        amendment = None if row["amendment"] is None else int(row["amendment"])
+        per_scope.setdefault((int(row["recall"]), amendment), []).append(row)
     levels: dict[int, list[_Level]] = {}
-    for recall_id, found in per_recall.items():
+    for (recall_id, amendment), found in per_scope.items():
         markets = by_market(found)
         if len(markets) <= 2:  # one profile: its notices have no market
             markets = {None: markets[None]}
+        scope, scoped = (
+            ("amendment IS NULL AND ", ())
+            if amendment is None
+            else ("amendment = {} AND ", (amendment,))
+        )
         for market, deadlines in markets.items():
             which, named = ("market IS NULL", ()) if market is None else ("market = {}", (market,))
+            which, named = scope + which, (*scoped, *named)
             wholesale = deadlines.get("wholesale_complete")
             retail = deadlines.get("retail_complete") or wholesale
             levels.setdefault(recall_id, []).extend(
@@ -167,28 +176,39 @@ class OpenNotices:
 
 
 async def open_at_deadline(
-    recall_id: int, deadline: str, countries: Sequence[str] = (), *, inside: bool = True
+    recall_id: int,
+    deadline: str,
+    countries: Sequence[str] = (),
+    *,
+    inside: bool = True,
+    amendment: int | None = None,
 ) -> OpenNotices | None:
     """The recall's notices still open at a deadline of that name; None when none are, or
     when the deadline is not about notices. With `countries`, only the notices of consignees
-    in them (`inside`) or in none of them (a market of a recall with several)."""
+    in them (`inside`) or in none of them (a market of a recall with several). Only the
+    notices of the scope the deadline runs for: the approved one, or `amendment`'s."""
     if deadline not in _OPEN_NOTICES:
         return None
     condition, what = _OPEN_NOTICES[deadline]
     if countries:
         listed = ", ".join("{}" for _ in countries)
         condition += f" AND c.country {'' if inside else 'NOT '}IN ({listed})"
+    values: list[Any] = [recall_id, *countries]
+    if amendment is None:
+        condition += " AND n.amendment IS NULL"
+    else:
+        condition += " AND n.amendment = {}"
+        values.append(amendment)
     where = (
         "FROM notice n JOIN consignee c ON c.id = n.consignee "
         f"WHERE n.recall = {{}} AND {condition}"
     )
-    count = int((await db.fetch(f"SELECT COUNT(*) AS n {where}", recall_id, *countries))[0]["n"])
+    count = int((await db.fetch(f"SELECT COUNT(*) AS n {where}", *values))[0]["n"])
     if not count:
         return None
     rows = await db.fetch(
         f"SELECT n.id AS id, c.code AS code {where} ORDER BY n.tier, c.code LIMIT {{}}",
-        recall_id,
-        *countries,
+        *values,
         CODES_LISTED,
     )
     notice_id = int(rows[0]["id"]) if count == 1 else None
@@ -211,10 +231,12 @@ class LevelProgress:
     responded: int
     last_notified_at: datetime | None
     last_responded_at: datetime | None
+    amendment: int | None = None  # the scope amendment that reached them; None: approval
 
 
 async def progress_by_level(recall_id: int, countries: Sequence[str] = ()) -> list[LevelProgress]:
-    """Per level and country: how many notices, delivered and answered, and the latest times.
+    """Per level, country and scope amendment: how many notices, delivered and answered, and
+    the latest times.
 
     One grouped pass over the recall's notices; only consignees in `countries` are looked up
     one by one (a recall's markets abroad are few), so the dashboard stays quick.
@@ -230,8 +252,8 @@ async def progress_by_level(recall_id: int, countries: Sequence[str] = ()) -> li
         f"SELECT CASE WHEN {_WHOLESALE_LEVEL} THEN 'wholesale' ELSE 'retail' END AS level, "
         f"{country} AS country, COUNT(*) AS notices, COUNT(notified_at) AS notified, "
         "COUNT(responded_at) AS responded, MAX(notified_at) AS last_notified_at, "
-        "MAX(responded_at) AS last_responded_at "
-        "FROM notice n WHERE recall = {} GROUP BY 1, 2",
+        "MAX(responded_at) AS last_responded_at, amendment AS amendment "
+        "FROM notice n WHERE recall = {} GROUP BY 1, 2, amendment",
         *countries,
         recall_id,
     )
@@ -244,6 +266,7 @@ async def progress_by_level(recall_id: int, countries: Sequence[str] = ()) -> li
             responded=int(row["responded"]),
             last_notified_at=db.as_utc(row["last_notified_at"]),
             last_responded_at=db.as_utc(row["last_responded_at"]),
+            amendment=None if row["amendment"] is None else int(row["amendment"]),
         )
         for row in rows
     ]

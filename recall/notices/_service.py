@@ -22,6 +22,7 @@ NOTICE_COLUMNS = (
     ("recall", "int"), ("consignee", "int"), ("tier", "int"), ("status", "text"),
     ("token", "text"), ("token_sealed", "text"), ("created_at", "timestamptz"),
     ("via_notice", "int"), ("reminders_sent", "int"), ("version", "int"), ("market", "text"),
+    ("amendment", "int"),
 )  # fmt: skip
 LINE_COLUMNS = (
     ("notice", "int"), ("recall", "int"), ("tier", "int"), ("batch", "int"),
@@ -34,12 +35,13 @@ async def create_notices(
     planned: Sequence[PlannedNotice],
     created_at: datetime,
     via_notice: int | None = None,
+    amendment: int | None = None,
 ) -> list[int]:
     """Insert one pending notice per planned consignee, with its lines; run inside a transaction.
 
     Each notice gets its own unguessable portal token (stored hashed and sealed);
     `via_notice` is the notice of the consignee that named these as its customers
-    (cascade). Returns the new notice ids.
+    (cascade); `amendment` the scope amendment that reached them. Returns the new notice ids.
     """
     if not db.in_transaction():
         raise RuntimeError("create_notices must run inside the transaction that approves")
@@ -51,7 +53,7 @@ async def create_notices(
         NOTICE_COLUMNS,
         [
             (recall_id, notice.consignee_id, notice.tier, status, hashed, sealed,
-             created_at, via_notice, 0, 1, market.get(notice.consignee_id))
+             created_at, via_notice, 0, 1, market.get(notice.consignee_id), amendment)
             for notice, (hashed, sealed) in zip(planned, tokens, strict=True)
         ],
         "RETURNING id, consignee",
@@ -63,7 +65,8 @@ async def create_notices(
              line.quantity_distributed)
             for notice in planned
             for line in notice.lines
-        ]
+        ],
+        amendment,
     )  # fmt: skip
     return sorted(notice_of.values())
 
@@ -83,9 +86,18 @@ async def markets_of(recall_id: int, consignee_ids: Sequence[int]) -> dict[int, 
     return {int(row["id"]): market[row["country"]] for row in rows}
 
 
-async def insert_lines(lines: Sequence[tuple[int, int, int, int, int]]) -> None:
-    """Insert notice lines: (notice, its recall, its tier, batch, quantity distributed)."""
-    await db.insert_many("notice_line", LINE_COLUMNS, lines)
+async def insert_lines(
+    lines: Sequence[tuple[int, int, int, int, int]],
+    amendment: int | None = None,
+    added_at: datetime | None = None,
+) -> None:
+    """Insert notice lines: (notice, its recall, its tier, batch, quantity distributed); with
+    the scope amendment that added them and, for lines added to a notice already out, when."""
+    if amendment is None and added_at is None:
+        await db.insert_many("notice_line", LINE_COLUMNS, lines)
+        return
+    columns = (*LINE_COLUMNS, ("amendment", "int"), ("added_at", "timestamptz"))
+    await db.insert_many("notice_line", columns, [(*line, amendment, added_at) for line in lines])
 
 
 async def list_notices(
@@ -122,15 +134,18 @@ async def list_notices(
 # The deadline a notice must be answered by: our direct accounts and wholesalers (PBF)
 # answer by "wholesale_complete", everyone else by "retail_complete" (or by
 # "wholesale_complete" when the recall has no retail deadline), both of the notice's market
-# (the earliest of any profile's for a notice without one). Needs aliases n (notice) and c
+# (the earliest of any profile's for a notice without one), of the notice's scope (the
+# approved one, or the scope amendment that reached it). Needs aliases n (notice) and c
 # (its consignee).
 ANSWERS_AT_WHOLESALE_LEVEL = "(n.tier = 1 OR c.kind = 'pbf')"
 RESPOND_BY = f"""(
     SELECT MIN(d.due_at) FROM recall_deadline d
     WHERE d.recall = n.recall AND (n.market IS NULL OR d.profile = n.market)
+    AND (d.amendment = n.amendment OR (d.amendment IS NULL AND n.amendment IS NULL))
     AND d.name = COALESCE((
         SELECT MIN(r.name) FROM recall_deadline r
         WHERE r.recall = n.recall AND (n.market IS NULL OR r.profile = n.market)
+        AND (r.amendment = n.amendment OR (r.amendment IS NULL AND n.amendment IS NULL))
         AND r.name = CASE WHEN {ANSWERS_AT_WHOLESALE_LEVEL}
                           THEN 'wholesale_complete'
                           ELSE 'retail_complete' END
@@ -146,10 +161,12 @@ def _passed(due: dict[str, datetime], now: datetime) -> tuple[bool, bool]:
 
 async def response_deadlines(recall_id: int) -> dict[str | None, dict[str, datetime]]:
     """The recall's wholesale/retail complete deadlines per profile, and under None the
-    earliest of any profile's (what notices without a market answer by)."""
+    earliest of any profile's (what notices without a market answer by); of the approved
+    scope (a scope amendment's run later)."""
     rows = await db.fetch(
         "SELECT profile, name, MIN(due_at) AS due_at FROM recall_deadline WHERE recall = {} "
-        "AND name IN ('wholesale_complete', 'retail_complete') GROUP BY profile, name",
+        "AND name IN ('wholesale_complete', 'retail_complete') AND amendment IS NULL "
+        "GROUP BY profile, name",
         recall_id,
     )
     return by_market(rows)
@@ -174,8 +191,19 @@ async def deadlines_passed(recall_id: int, now: datetime) -> tuple[bool, bool]:
     return _passed((await response_deadlines(recall_id))[None], now)
 
 
-async def _late(recall_id: int, now: datetime) -> tuple[str, list[str], str]:
+async def _late(recall_id: int, now: datetime) -> tuple[str, list[Any], str]:
     """The SQL test that a notice is overdue, its parameters, and the join it needs."""
+    amended = await db.fetch(
+        "SELECT COUNT(*) AS n FROM recall_deadline WHERE recall = {} AND amendment IS NOT NULL",
+        recall_id,
+    )
+    if int(amended[0]["n"]):
+        # Notices answer by the deadlines of different scopes: each is decided on its own.
+        return (
+            f"n.responded_at IS NULL AND {RESPOND_BY} < {{}}",
+            [now],
+            "JOIN consignee c ON c.id = n.consignee ",
+        )
     by_market = {
         market: _passed(due, now) for market, due in (await response_deadlines(recall_id)).items()
     }

@@ -2,6 +2,13 @@
 close-out (reconciliation, destruction records, effectiveness checks, e-signed closure)."""
 
 from recall.notices import DEPTH_REACHES, within_depth
+from recall.recalls._amendments import (
+    approve_amendment,
+    get_amendment,
+    list_amendments,
+    preview_amendment,
+    propose_amendment,
+)
 from recall.recalls._authority_report import authority_report_pdf
 from recall.recalls._authority_report_data import AuthorityReport, authority_report
 from recall.recalls._closure import close_recall, closure_record
@@ -27,6 +34,7 @@ from recall.recalls._effectiveness import (
     start_effectiveness_check,
 )
 from recall.recalls._escalation import escalate_passed_deadlines
+from recall.recalls._late_shipments import reach_late_shipments
 from recall.recalls._markets import (
     MarketDistribution,
     ProvinceDistribution,
@@ -36,6 +44,8 @@ from recall.recalls._markets import (
 )
 from recall.recalls._models import (
     TRANSITIONS,
+    Amendment,
+    AmendmentStatus,
     Deadline,
     DeadlineBasis,
     Depth,
@@ -93,6 +103,8 @@ from recall.recalls._submissions import (
 __all__ = [
     "DEPTH_REACHES",
     "TRANSITIONS",
+    "Amendment",
+    "AmendmentStatus",
     "AuthorityReport",
     "ContactMethod",
     "ContactOutcome",
@@ -128,6 +140,7 @@ __all__ = [
     "TierDistribution",
     "TierReconciliation",
     "Witness",
+    "approve_amendment",
     "approve_recall",
     "authority_report",
     "authority_report_pdf",
@@ -140,9 +153,11 @@ __all__ = [
     "escalate_passed_deadlines",
     "file_due_status_reports",
     "file_status_report",
+    "get_amendment",
     "get_destruction",
     "get_effectiveness_check",
     "get_recall",
+    "list_amendments",
     "list_destructions",
     "list_effectiveness_checks",
     "list_recall_notices",
@@ -152,8 +167,11 @@ __all__ = [
     "may_approve",
     "override_deadline",
     "plan_notices",
+    "preview_amendment",
     "preview_recall",
+    "propose_amendment",
     "propose_recall",
+    "reach_late_shipments",
     "recall_report",
     "recall_report_pdf",
     "recalled_batches",

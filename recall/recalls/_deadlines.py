@@ -67,26 +67,38 @@ def markets_abroad(profiles: Sequence[str]) -> list[str]:
 
 async def progress_met(
     recall_id: int, profiles: Sequence[str], approved_at: datetime | None
-) -> dict[tuple[str, str], datetime | None]:
-    """(deadline key, profile) → when progress met it, for the deadlines progress meets."""
-    markets: dict[str, list[notices.LevelProgress]] = {profile: [] for profile in profiles}
+) -> dict[tuple[str, str, int | None], datetime | None]:
+    """(deadline key, profile, amendment) → when progress met it, for the deadlines progress
+    meets: the approved scope's (amendment None) over the notices sent at approval, each
+    approved scope amendment's over the notices it added."""
+    started: dict[int | None, datetime | None] = {None: approved_at}
+    for row in await db.fetch(
+        "SELECT id, approved_at FROM recall_amendment "
+        "WHERE recall = {} AND approved_at IS NOT NULL",
+        recall_id,
+    ):
+        started[int(row["id"])] = db.as_utc(row["approved_at"])
+    scopes: dict[tuple[str, int | None], list[notices.LevelProgress]] = {
+        (profile, amendment): [] for profile in profiles for amendment in started
+    }
     for level in await notices.progress_by_level(recall_id, markets_abroad(profiles)):
         market = (
             profiles[0] if level.country is None else regulatory.market_of(profiles, level.country)
         )
-        markets[market].append(level)
-    met: dict[tuple[str, str], datetime | None] = {}
-    for profile, levels in markets.items():
+        scopes.setdefault((market, level.amendment), []).append(level)
+    met: dict[tuple[str, str, int | None], datetime | None] = {}
+    for (profile, amendment), levels in scopes.items():
         for key, (level_name, count) in PROGRESS_MET.items():
             counted = [level for level in levels if level_name in (None, level.level)]
-            met[(key, profile)] = _done(counted, count, approved_at)
+            met[(key, profile, amendment)] = _done(counted, count, started.get(amendment))
     return met
 
 
 async def recall_deadlines(row: Mapping[str, Any]) -> list[Deadline]:
     """The deadlines of the recall `row`, earliest first, each with what met it and how late."""
     rows = await db.fetch(
-        "SELECT name, due_at, rule, profile, basis, met_at, overridden, override_reason "
+        "SELECT name, due_at, rule, profile, basis, met_at, overridden, override_reason, "
+        "amendment "
         "FROM recall_deadline WHERE recall = {} ORDER BY due_at, id",
         row["id"],
     )
@@ -102,7 +114,7 @@ async def recall_deadlines(row: Mapping[str, Any]) -> list[Deadline]:
         key, profile = found["name"], found["profile"] or profiles[0]
         met_at = db.as_utc(found["met_at"]) if found["met_at"] else None
         if met_at is None:
-            met_at = by_progress.get((key, profile))
+            met_at = by_progress.get((key, profile, found["amendment"]))
         due_at = db.as_utc(found["due_at"])
         late, days_late = lateness(due_at, met_at, now)
         deadlines.append(
@@ -119,6 +131,7 @@ async def recall_deadlines(row: Mapping[str, Any]) -> list[Deadline]:
                 override_reason=found["override_reason"],
                 late=late,
                 days_late=days_late,
+                amendment=found["amendment"],
             )
         )
     return deadlines

@@ -31,7 +31,8 @@ async def escalate_passed_deadlines(now: datetime | None = None) -> int:
     now = (now or clock.now()).astimezone(UTC)
     passed = await db.fetch(
         "SELECT d.id AS id, d.recall AS recall, d.name AS name, d.due_at AS due_at, "
-        "d.profile AS deadline_profile, r.reference AS reference, r.profile AS profile, "
+        "d.profile AS deadline_profile, d.amendment AS amendment, "
+        "r.reference AS reference, r.profile AS profile, "
         "r.profiles AS profiles, r.approved_at AS approved_at "
         "FROM recall_deadline d JOIN recall r ON r.id = d.recall "
         "WHERE r.status = {} AND d.escalated_at IS NULL AND d.met_at IS NULL AND d.due_at < {} "
@@ -102,12 +103,14 @@ async def _open_work(
     if name in PROGRESS_MET:
         approved_at = db.as_utc(deadline["approved_at"]) if deadline["approved_at"] else None
         met = await progress_met(recall_id, profiles, approved_at)
-        if met.get((name, profile)) is not None:
+        if met.get((name, profile, deadline["amendment"])) is not None:
             return None, 0, None
     countries, inside = market_countries(profiles, profile)
     if inside and not countries:
         return None, 0, None  # every country it lists belongs to an earlier profile
-    still_open = await notices.open_at_deadline(recall_id, name, countries, inside=inside)
+    still_open = await notices.open_at_deadline(
+        recall_id, name, countries, inside=inside, amendment=deadline["amendment"]
+    )
     if still_open is None:
         return None, 0, None  # status_report: filed on its own schedule; or nothing open
     listed = ", ".join(still_open.codes)

@@ -181,6 +181,37 @@ class Deadline:
     override_reason: str | None = None
     late: bool = False
     days_late: int | None = None
+    amendment: int | None = None  # the scope amendment whose new consignees it runs for
+
+
+AMENDMENT = "recall_amendment"  # the entity of its audit entries and signature
+
+
+class AmendmentStatus(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """A change of a running recall's scope, as proposed and (once approved) signed."""
+
+    id: int
+    recall_id: int
+    number: int
+    status: str
+    reason: str
+    material_lot: MaterialLot | None
+    batches_added: list[BatchView]
+    consignees_added: int
+    proposed_at: datetime
+    proposed_by: int | None
+    proposed_by_name: str | None
+    approved_at: datetime | None
+    approved_by: int | None
+    approved_by_name: str | None
+    signature: SignatureShown | None
+    version: int
 
 
 @dataclass(frozen=True)
@@ -318,6 +349,7 @@ class Recall:
     profiles: list[str] = field(default_factory=list)
     public_warnings: list[PublicWarning] = field(default_factory=list)
     retain_until: date | None = None
+    amendments: list[Amendment] = field(default_factory=list)
 
 
 def may_approve(proposed_by: int | None, actor: Actor) -> bool:

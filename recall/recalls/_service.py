@@ -12,6 +12,7 @@ from typing import Any
 from recall import audit, auth, clock, db, masterdata, notices
 from recall.actors import Actor
 from recall.errors import Conflict, Forbidden, InvalidInput, NotFound
+from recall.recalls._amendment_reads import amendments_of
 from recall.recalls._authority_records import list_public_warnings
 from recall.recalls._deadlines import recall_deadlines
 from recall.recalls._models import (
@@ -364,6 +365,7 @@ async def get_recall(recall_id: int) -> Recall:
         profiles=profiles_of(row),
         public_warnings=await list_public_warnings(recall_id),
         retain_until=await masterdata.batches_retain_until(b.id for b in batches),
+        amendments=await amendments_of(recall_id),
     )
 
 

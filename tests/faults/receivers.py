@@ -45,6 +45,8 @@ class Seen:
     # webhook-id → what each request under it was answered (TIMED_OUT for a hang)
     answers: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     bad_signatures: list[str] = field(default_factory=list)
+    # webhook-id → the verified body it carried
+    payloads: dict[str, dict[str, Any]] = field(default_factory=dict)
     gate: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -87,6 +89,7 @@ class _Hook(BaseHTTPRequestHandler):
         with seen.lock:
             fate = seen.fate(webhook_id, len(seen.answers[webhook_id]))
             seen.ids[code][int(payload["notice_id"])].add(webhook_id)
+            seen.payloads[webhook_id] = payload
             seen.answers[webhook_id].append({"fail": 503, "hang": TIMED_OUT, "ok": 200}[fate])
         if fate == "hang":
             time.sleep(seen.faults.hang_seconds)

@@ -1,6 +1,7 @@
 """JSON controllers, one per resource."""
 
 from web.api.alerts import AlertController
+from web.api.amendments import AmendmentController
 from web.api.api_keys import ApiKeyController
 from web.api.audit import AuditController
 from web.api.authorities import AuthorityController
@@ -45,6 +46,7 @@ ROUTE_HANDLERS = [
     InvestigationController,
     CapaController,
     RecallController,
+    AmendmentController,
     AuthorityController,
     ReconciliationController,
     DestructionController,

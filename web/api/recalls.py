@@ -13,6 +13,7 @@ from litestar.params import JSONBody, Parameter, PathParameter
 from recall import masterdata, notices, recalls
 from recall.actors import Actor
 from recall.recalls import Depth, PublicWarningLevel, RecallClass, RecallStatus, RecallType
+from web.api.amendments import AmendmentRead
 from web.api.schemas import ErrorRead, Limit, Offset, Page, command, errors, read_model
 from web.queue import kick
 from web.security import QA_MANAGER_ONLY, QA_ONLY, QUALITY_READ
@@ -101,6 +102,8 @@ class RecallRead(msgspec.Struct):
     time_to_notify_seconds: float | None
     # SPEC Retention: the later of latest expiry + 1 year and latest manufacture + 5 years.
     retain_until: date | None
+    # Scope amendments, first first (SPEC Lifecycle).
+    amendments: list[AmendmentRead]
 
 
 def recall_read(recall: recalls.Recall) -> RecallRead:
