@@ -27,6 +27,15 @@ async def deliver_notices(ctx: dict[str, Any], outbox_id: int) -> None:
         raise Retry(defer=wait)
 
 
+async def reach_late_shipments(ctx: dict[str, Any], outbox_id: int) -> None:
+    """Reach the consignees of shipments recorded after their batch's recall was approved."""
+    job = await outbox.payload(outbox_id)
+    if job is not None:
+        await recalls.reach_late_shipments(job.get("shipment_ids", []))
+        await outbox.mark_done(outbox_id)
+        await outbox.relay(ctx["redis"])
+
+
 async def mail_alert(ctx: dict[str, Any], outbox_id: int) -> None:
     """Mail one alert to QA."""
     wait = await notices.mail_alert(outbox_id, ctx["sender"], ctx.get("job_try", 1))

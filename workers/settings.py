@@ -14,7 +14,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from recall import alerts, db, notices
+from recall import alerts, db, masterdata, notices
 from recall.settings import get_settings
 from workers import jobs
 from workers.senders import NetworkSender, http_clients
@@ -76,6 +76,7 @@ class WorkerSettings:
     functions: Sequence[Any] = [
         _job(jobs.deliver_notices, notices.DELIVER_JOB),
         _job(jobs.mail_alert, alerts.MAIL_JOB),
+        _job(jobs.reach_late_shipments, masterdata.LATE_SHIPMENTS_JOB),
     ]
     cron_jobs: Sequence[CronJob] = [
         cron(jobs.heartbeat, name="heartbeat", second=0, run_at_startup=True),
