@@ -72,6 +72,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     metrics_token: str = ""  # a bearer token for Prometheus besides an admin's
     audit_checkpoint_dir: Path = Path(".recall/audit-checkpoints")
+    attachment_max_mb: int = 25  # evidence files up to this many MiB each
+    # Where evidence files are kept: file:///path or s3://bucket/prefix; "" = the data dir.
+    attachment_store: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -85,6 +88,15 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.mode == "production"
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        return self.attachment_max_mb * 1024 * 1024
+
+    @property
+    def attachment_store_url(self) -> str:
+        """RECALL_ATTACHMENT_STORE, or the `attachments` folder of the data dir."""
+        return self.attachment_store or f"file://{(self.data_dir / 'attachments').resolve()}"
 
     def check(self) -> None:
         """Refuse settings that are unsafe for the mode they run in."""
@@ -128,6 +140,12 @@ class Settings:
             raise ConfigurationError(
                 f"RECALL_PLANT_COUNTRY: {self.plant_country!r} is not an ISO 3166 alpha-2 "
                 "country code (e.g. ID)"
+            )
+        if self.attachment_max_mb < 1:
+            raise ConfigurationError("RECALL_ATTACHMENT_MAX_MB must be at least 1")
+        if not self.attachment_store_url.startswith(("file:///", "s3://")):
+            raise ConfigurationError(
+                "RECALL_ATTACHMENT_STORE must be file:///absolute/path or s3://bucket/prefix"
             )
         unknown = sorted(set(self.complaint_profiles) - set(PROFILE_NAMES))
         if unknown:
@@ -232,6 +250,8 @@ def load_settings() -> Settings:
         audit_checkpoint_dir=Path(
             _env("AUDIT_CHECKPOINT_DIR", str(data_dir / "audit-checkpoints"))
         ),
+        attachment_max_mb=_env_int("ATTACHMENT_MAX_MB", 25),
+        attachment_store=_env("ATTACHMENT_STORE", "").strip(),
     )
 
 

@@ -3,6 +3,7 @@
 from web.api.alerts import AlertController
 from web.api.amendments import AmendmentController
 from web.api.api_keys import ApiKeyController
+from web.api.attachments import AttachmentController
 from web.api.audit import AuditController
 from web.api.authorities import AuthorityController
 from web.api.closeout import (
@@ -57,4 +58,5 @@ ROUTE_HANDLERS = [
     AuthorityReportController,
     NoticeController,
     AlertController,
+    AttachmentController,
 ]

@@ -14,6 +14,7 @@ from web.pages import (
     account,
     admin,
     admin_keys,
+    attachments,
     audit,
     complaints,
     investigations,
@@ -102,6 +103,7 @@ PAGES = Router(
         *admin.ROUTES,
         *admin_keys.ROUTES,
         *account.ROUTES,
+        *attachments.ROUTES,
     ],
     include_in_schema=False,
     exception_handlers={

@@ -19,6 +19,7 @@ from recall.settings import get_settings
 from web.api.complaints import ComplaintClose, ComplaintTriage, ReplyCreate
 from web.api.schemas import command
 from web.pages._complaint_display import Text, local_date, names
+from web.pages.attachments import attachments_context
 from web.pages.forms import FormsPage, PageForms, in_words, local_input, local_moment, read
 from web.pages.render import N_, local_time, page
 from web.pages.session import signed_in
@@ -81,6 +82,7 @@ async def _complaint_page(
                 and bool(complaint.investigate)
             ),
             "sees_audit": user.has(Role.QA, Role.QA_MANAGER, Role.INSPECTOR, Role.ADMIN),
+            "attachments": await attachments_context(request, "complaint", complaint.id),
         },
         status_code=status_code,
     )

@@ -29,6 +29,7 @@ from web.api.investigations import (
     investigation_change,
 )
 from web.api.schemas import command
+from web.pages.attachments import attachments_context
 from web.pages.forms import FormsPage, FormState, PageForms, form_action, read
 from web.pages.labels import (
     CAPA_KIND_NAMES,
@@ -198,6 +199,7 @@ async def _investigation_page(
             "capa_kind_names": translated(_, CAPA_KIND_NAMES),
             "today": clock.today(),
             "recalls": await resulting_recalls(investigation.id),
+            "attachments": await attachments_context(request, "investigation", investigation.id),
             "can_propose": (
                 request.user.has(Role.QA)
                 and investigation.status == InvestigationStatus.CONCLUDED

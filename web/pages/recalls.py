@@ -50,6 +50,7 @@ from web.pages._recall_downloads import (
     report_pdf,
 )
 from web.pages._recall_signatures import approval_form, approve, close, closure_form
+from web.pages.attachments import attachments_context
 from web.pages.forms import FormsPage, PageForms
 from web.pages.labels import RECALL_STATUS_NAMES
 from web.pages.render import page
@@ -193,6 +194,7 @@ async def _dashboard(
             "may_approve": recall.status == RecallStatus.PROPOSED and actor.has(Role.QA_MANAGER),
             "is_proposer": not recalls.may_approve(recall.proposed_by, actor),
             "may_close": _is_open(recall) and actor.has(Role.QA_MANAGER),
+            "attachments": await attachments_context(request, "recall", recall.id),
             **_names(request),
             **await authorities_context(
                 request, recall, forms or PageForms(), asked.record, asked.submit_to

