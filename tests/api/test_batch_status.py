@@ -12,6 +12,7 @@ from tests.factories import (
     approve,
     approved_recall,
     headers_for,
+    make_complaint,
     make_consignee,
     propose,
     recent_batch,
@@ -318,3 +319,17 @@ async def test_trace_batches_carry_their_status(client):
     assert (await hold(client, batch.id)).status_code == 200
     trace = await client.get(f"/api/batches/{batch.id}/trace", headers=await headers_for("qa"))
     assert trace.json()["batches"][0]["status"] == "on_hold"
+
+
+async def test_a_complaint_answers_the_status_of_its_batch(client):
+    batch = await recent_batch()
+    complaint = await make_complaint(client, batch=batch)
+    qa = await headers_for("qa")
+    read = await client.get(f"/api/complaints/{complaint['id']}", headers=qa)
+    assert read.json()["batch_status"] == "released"
+    assert (await hold(client, batch.id)).status_code == 200
+    read = await client.get(f"/api/complaints/{complaint['id']}", headers=qa)
+    assert read.json()["batch_status"] == "on_hold"
+    unknown = await make_complaint(client, batch_no="NOT-OURS")
+    read = await client.get(f"/api/complaints/{unknown['id']}", headers=qa)
+    assert read.json()["batch_status"] is None

@@ -213,7 +213,7 @@ async def test_the_batch_list_downloads_as_csv_and_xlsx(client, qa):
     rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["Batch", "Product"]
     assert rows[1:] == [["SYR-1", "Paracetamol Syrup", product.gtin, "2026-01-15", "2028-01-31",
-                         "1200"]]  # fmt: skip
+                         "1200", "Released"]]  # fmt: skip
     sheet = load_workbook(
         io.BytesIO((await client.get("/masterdata/batches/export?format=xlsx")).content)
     ).active

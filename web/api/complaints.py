@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter, PathParameter, QueryParameter
 
-from recall import complaints, investigations
+from recall import complaints, investigations, masterdata
 from recall.actors import Actor
 from recall.complaints import (
     BARCODE_MAX,
@@ -145,6 +145,8 @@ class ComplaintDetailRead(ComplaintRead):
     history: list[HistoryEntryRead]
     possible_duplicates: list[complaints.PossibleDuplicate]
     retain_until: date | None
+    # released | on_hold | recalled; null when the batch is not in our records.
+    batch_status: str | None
 
 
 class ComplaintTrendsRead(msgspec.Struct):
@@ -165,6 +167,9 @@ async def complaint_detail(complaint: complaints.Complaint) -> ComplaintDetailRe
         obligations=await complaints.complaint_obligations(complaint.id),
         history=await complaints.complaint_history(complaint.id),
         possible_duplicates=await complaints.possible_duplicates(complaint),
+        batch_status=(
+            (await masterdata.get_batch(complaint.batch_id)).status if complaint.batch_id else None
+        ),
     )
 
 

@@ -10,7 +10,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Template
 
-from recall import clock, complaints, investigations
+from recall import clock, complaints, investigations, masterdata
 from recall.actors import Actor, Role
 from recall.complaints import Complaint, ComplaintStatus
 from recall.errors import InvalidInput
@@ -83,6 +83,7 @@ async def _complaint_page(
             ),
             "sees_audit": user.has(Role.QA, Role.QA_MANAGER, Role.INSPECTOR, Role.ADMIN),
             "attachments": await attachments_context(request, "complaint", complaint.id),
+            "batch": await masterdata.get_batch(complaint.batch_id) if complaint.batch_id else None,
         },
         status_code=status_code,
     )

@@ -9,8 +9,9 @@ from litestar import Request, Response, get, post
 from litestar.response import Template
 
 from recall import masterdata
-from recall.actors import Actor
-from web.api.masterdata import BatchCreate, BatchMaterialCreate, add_batch
+from recall.actors import Actor, Role
+from recall.settings import get_settings
+from web.api.masterdata import BatchCreate, BatchMaterialCreate, BatchStatusChange, add_batch
 from web.pages._masterdata_lists import (
     CHOICES_MAX,
     GUARDS,
@@ -22,8 +23,10 @@ from web.pages._masterdata_lists import (
     searched_page,
 )
 from web.pages.export import FormatParameter, download
-from web.pages.forms import FormState, form_action, read
-from web.pages.render import N_, gettext_for, page, see_other
+from web.pages.forms import FormState, form_action, in_words, read
+from web.pages.render import N_, gettext_for, local_time, page, see_other
+from web.pages.session import signed_in
+from web.security import QA_STAFF
 
 BATCH_HEADERS = [
     N_("Batch"),
@@ -32,7 +35,15 @@ BATCH_HEADERS = [
     N_("Manufactured on"),
     N_("Expires on"),
     N_("Quantity produced"),
+    N_("Status"),
 ]
+STATUS_CHANGED = N_("The batch's status changed meanwhile: look at it again before you decide.")
+# The status as the pages name it.
+STATUS_NAMES = {
+    masterdata.BatchStatus.RELEASED: N_("Released"),
+    masterdata.BatchStatus.ON_HOLD: N_("On hold"),
+    masterdata.BatchStatus.RECALLED: N_("Recalled"),
+}
 
 
 async def _batches_page(
@@ -82,9 +93,10 @@ async def export_batches(
         lambda limit, offset: masterdata.list_batches(None, limit, offset, q=q)
     )
     rows = (
-        [b.batch_no, b.product_name, b.gtin, b.manufactured_on, b.expires_on, b.quantity_produced]
+        [b.batch_no, b.product_name, b.gtin, b.manufactured_on, b.expires_on, b.quantity_produced,
+         _(STATUS_NAMES[masterdata.BatchStatus(b.status)])]
         for b in batches
-    )
+    )  # fmt: skip
     return download("batches", format, [_(h) for h in BATCH_HEADERS], rows)
 
 
@@ -96,6 +108,8 @@ async def _batch_page(
     status_code: int = 200,
     conflict: str | None = None,
     saved: str | None = None,
+    status_form: FormState | None = None,
+    status_conflict: str | None = None,
 ) -> Template:
     batch = await masterdata.get_batch(batch_id)
     materials = await masterdata.list_batch_materials(batch.id)
@@ -115,6 +129,10 @@ async def _batch_page(
             "form": form or FormState(),
             "conflict": conflict,
             "saved": saved,
+            "status_form": status_form or FormState(),
+            "status_conflict": status_conflict,
+            "may_hold": request.user.has(Role.QA),
+            "held_since": local_time(batch.held_at, get_settings().time_zone),
         },
         status_code=status_code,
     )
@@ -145,4 +163,54 @@ async def add_batch_material(request: Request[Actor, Any, Any], batch_id: Id) ->
     )
 
 
-ROUTES: list[Any] = [batch_list, create_batch, export_batches, batch_detail, add_batch_material]
+async def _change_status(
+    request: Request[Actor, Any, Any], batch_id: int, hold: bool
+) -> Response[Any]:
+    form = await request.form()
+
+    async def change() -> masterdata.Batch:
+        reason = read(form, BatchStatusChange).reason
+        if hold:
+            return await masterdata.hold_batch(request.user, batch_id, reason)
+        return await masterdata.release_batch(request.user, batch_id, reason)
+
+    async def again(state: FormState, *, status_code: int, conflict: str | None = None) -> Template:
+        # The form offered fits the status shown: a conflict means it changed meanwhile.
+        changed = gettext_for(request)(STATUS_CHANGED) if conflict else None
+        return await _batch_page(
+            request, batch_id, status_code=status_code, status_form=state,
+            status_conflict=changed,
+        )  # fmt: skip
+
+    saved = "held" if hold else "released"
+    return await form_action(
+        form,
+        change,
+        lambda _b: see_other(f"/masterdata/batches/{batch_id}?saved={saved}"),
+        again,
+        shown=partial(in_words, request),
+    )
+
+
+STATUS_GUARDS = [signed_in, QA_STAFF]
+
+
+@post("/masterdata/batches/{batch_id:int}/hold", guards=STATUS_GUARDS, include_in_schema=False)
+async def hold_batch(request: Request[Actor, Any, Any], batch_id: Id) -> Response[Any]:
+    return await _change_status(request, batch_id, hold=True)
+
+
+@post("/masterdata/batches/{batch_id:int}/release", guards=STATUS_GUARDS, include_in_schema=False)
+async def release_batch(request: Request[Actor, Any, Any], batch_id: Id) -> Response[Any]:
+    return await _change_status(request, batch_id, hold=False)
+
+
+ROUTES: list[Any] = [
+    batch_list,
+    create_batch,
+    export_batches,
+    batch_detail,
+    add_batch_material,
+    hold_batch,
+    release_batch,
+]
