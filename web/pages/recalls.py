@@ -26,6 +26,8 @@ from recall.notices import (
 from recall.recalls import RecallStatus, batches_by_recall
 from recall.settings import get_settings
 from web.api.recalls import RecallId
+from web.pages._recall_amendments import ROUTES as amendment_routes
+from web.pages._recall_amendments import amendments_context
 from web.pages._recall_authorities import ROUTES as authority_routes
 from web.pages._recall_authorities import (
     authorities_context,
@@ -195,6 +197,7 @@ async def _dashboard(
             "is_proposer": not recalls.may_approve(recall.proposed_by, actor),
             "may_close": _is_open(recall) and actor.has(Role.QA_MANAGER),
             "attachments": await attachments_context(request, "recall", recall.id),
+            **amendments_context(request, recall),
             **_names(request),
             **await authorities_context(
                 request, recall, forms or PageForms(), asked.record, asked.submit_to
@@ -274,5 +277,6 @@ ROUTES: list[Any] = [
     record_submission,
     record_public_warning,
     *authority_routes,
+    *amendment_routes,
     *destruction_routes,
 ]
