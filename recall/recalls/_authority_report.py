@@ -13,6 +13,7 @@ from typing import Any
 from recall.recalls._authority_report_data import AuthorityReport, authority_report
 from recall.recalls._authority_report_sections import Sheet
 from recall.recalls._authority_report_text import Words
+from recall.recalls._destruction import FilesOf
 from recall.recalls._report_pdf import ReportPdf
 from recall.regulatory import country_name
 
@@ -31,6 +32,7 @@ def _letter(report: AuthorityReport) -> bytes:
     sheet.products()
     sheet.batches()
     sheet.recall_fields()
+    sheet.amendments()
     sheet.public_warning()
     sheet.distribution()
     sheet.execution()
@@ -156,11 +158,16 @@ def render_authority_report(report: AuthorityReport) -> bytes:
 
 
 async def authority_report_pdf(
-    recall_id: int, kind: str | None, language: str | None = None, profile: str | None = None
+    recall_id: int,
+    kind: str | None,
+    language: str | None = None,
+    profile: str | None = None,
+    files_of: FilesOf | None = None,
 ) -> ReportPdf:
     """The `kind` (initial, progress, final) report to `profile`'s authority as PDF, in
-    `language` (id, en; by default the authority's)."""
-    report = await authority_report(recall_id, kind, language, profile)
+    `language` (id, en; by default the authority's); `files_of` reads a destruction record's
+    evidence files for the reader."""
+    report = await authority_report(recall_id, kind, language, profile, files_of)
     content = await asyncio.to_thread(render_authority_report, report)
     name = f"{report.recall.reference}-{report.rules.name}-{report.kind}-{report.language}.pdf"
     return ReportPdf(name, content)

@@ -5,14 +5,19 @@ the deadlines and submissions of its profile, gathered before drawing."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from recall import clock, db, masterdata, regulatory
 from recall.errors import Conflict, InvalidInput
 from recall.recalls._authority_report_text import LANGUAGES
-from recall.recalls._destruction import DestructionRecord, list_destructions
+from recall.recalls._destruction import (
+    DestructionRecord,
+    FilesOf,
+    destruction_files,
+    list_destructions,
+)
 from recall.recalls._effectiveness import EffectivenessCheckShown, list_effectiveness_checks
 from recall.recalls._markets import (
     MarketDistribution,
@@ -87,6 +92,8 @@ class AuthorityReport:
     completion: Deadline | None
     pharmacist: str
     generated_at: datetime
+    # Each destruction record's evidence files (file name, SHA-256), by record id.
+    destruction_files: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def _choice(field: str, value: str | None, allowed: tuple[str, ...]) -> str:
@@ -202,11 +209,16 @@ def _completion(deadlines: list[Deadline]) -> Deadline | None:
 
 
 async def authority_report(
-    recall_id: int, kind: str | None, language: str | None = None, profile: str | None = None
+    recall_id: int,
+    kind: str | None,
+    language: str | None = None,
+    profile: str | None = None,
+    files_of: FilesOf | None = None,
 ) -> AuthorityReport:
     """The data of the `kind` report to `profile`'s authority (by default the recall's
     first profile), in `language` (by default the profile's). InvalidInput naming `kind`,
-    `lang` or `profile`; NotFound for an unknown recall; Conflict for one only proposed."""
+    `lang` or `profile`; NotFound for an unknown recall; Conflict for one only proposed.
+    `files_of` reads a destruction record's evidence files for the reader."""
     kind = _choice("kind", kind, KINDS)
     if language is not None:
         _choice("lang", language, LANGUAGES)
@@ -249,4 +261,8 @@ async def authority_report(
         completion=_completion(deadlines),
         pharmacist=_pharmacist(recall),
         generated_at=now,
+        # Only the final report lists the destruction records.
+        destruction_files=await destruction_files(destructions, files_of)
+        if kind == "final"
+        else {},
     )

@@ -202,6 +202,28 @@ class Sheet:
             label_width=50,
         )
 
+    def amendments(self) -> None:
+        """The approved scope amendments (none: no section, as before they existed)."""
+        words, pdf = self.words, self.pdf
+        approved = [a for a in self.report.recall.amendments if a.approved_at is not None]
+        if not approved:
+            return
+        pdf.heading(words("s.amendments"))
+        for amendment in approved:
+            pdf.fields(
+                [
+                    (words("f.amendment"), str(amendment.number)),
+                    (words("f.approved"), words.moment(amendment.approved_at)),
+                    (words("f.batches_added"), ", ".join(
+                        f"{b.batch_no} ({b.product_name})" for b in amendment.batches_added)),
+                    (words("f.consignees_added"),
+                     words.counted(amendment.consignees_added, "consignees")),
+                    (words("f.amendment_reason"), amendment.reason),
+                ],
+                label_width=50,
+            )  # fmt: skip
+            pdf.ln(1.5)
+
     def public_warning(self, key: str = "s.warning") -> None:
         words, recall, pdf = self.words, self.report.recall, self.pdf
         pdf.heading(words(key))
@@ -362,7 +384,8 @@ class Sheet:
 
     def destructions(self) -> None:
         self.pdf.heading(self.words("s.destructions"))
-        draw_destructions(self.pdf, self.words, self.report.destructions)
+        report = self.report
+        draw_destructions(self.pdf, self.words, report.destructions, report.destruction_files)
 
     def closure(self) -> None:
         words, recall = self.words, self.report.recall

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from recall import audit, clock, db, notices
 from recall.actors import Actor
@@ -318,6 +318,30 @@ async def list_destructions(
     )
     total = await db.fetch("SELECT COUNT(*) AS n FROM destruction WHERE recall = {}", recall_id)
     return items, int(total[0]["n"])
+
+
+class EvidenceFile(Protocol):
+    """A file attached to a destruction record, as the reports name it."""
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+
+# The evidence files of one destruction record, read for whoever asks for the report (the
+# evidence context reads recalls, so its reader is handed in rather than imported).
+FilesOf = Callable[[int], Awaitable[Sequence[EvidenceFile]]]
+
+
+async def destruction_files(
+    destructions: Sequence[DestructionRecord], files_of: FilesOf | None
+) -> dict[int, list[tuple[str, str]]]:
+    """Each record's attached files as (file name, SHA-256); none without a reader."""
+    if files_of is None:
+        return {}
+    return {d.id: [(f.filename, f.sha256) for f in await files_of(d.id)] for d in destructions}
 
 
 async def get_destruction(destruction_id: int) -> DestructionRecord:

@@ -4,7 +4,7 @@ wrapped rather than cut, in the report's language."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from fpdf.enums import XPos, YPos
 
@@ -32,8 +32,12 @@ def _where(record: DestructionRecord, words: Words) -> str:
     return f"{record.consignee_code} {record.consignee_name or ''}".strip()
 
 
-def destruction_fields(record: DestructionRecord, words: Words) -> list[tuple[str, str]]:
-    """The record's label-value pairs, labels in the report's language."""
+def destruction_fields(
+    record: DestructionRecord, words: Words, files: Sequence[tuple[str, str]] = ()
+) -> list[tuple[str, str]]:
+    """The record's label-value pairs, labels in the report's language; its evidence files
+    (the signed scan of the berita acara) by name and SHA-256 when there are any."""
+    attached = "\n".join(f"{name}\nSHA-256 {sha256}" for name, sha256 in files)
     return [
         (words("f.document_no"), record.document_no or "-"),
         (words("f.destroyed_on"), words.day(record.destroyed_on)),
@@ -44,11 +48,15 @@ def destruction_fields(record: DestructionRecord, words: Words) -> list[tuple[st
         (words("f.where"), _where(record, words)),
         (words("f.executor"), record.executor or "-"),
         (words("f.witnesses"), witnesses_text(record)),
+        *([(words("f.files"), attached)] if files else []),
     ]
 
 
 def draw_destructions(
-    pdf: _Document, words: Words, destructions: Sequence[DestructionRecord]
+    pdf: _Document,
+    words: Words,
+    destructions: Sequence[DestructionRecord],
+    files: Mapping[int, Sequence[tuple[str, str]]],
 ) -> None:
     """Each record as a numbered block under the section's heading (drawn by the caller)."""
     if not destructions:
@@ -62,4 +70,5 @@ def draw_destructions(
         # The number may be long: it is wrapped among the fields, not put in the title.
         title = f"{number}. {words('destruction')}"
         pdf.cell(0, 5.5, printable(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.fields(destruction_fields(record, words), label_width=LABEL_WIDTH)
+        fields = destruction_fields(record, words, files.get(record.id, ()))
+        pdf.fields(fields, label_width=LABEL_WIDTH)

@@ -4,13 +4,18 @@ drawing (consignees, deadlines, the summarised timeline)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from recall import alerts, audit, clock, db
 from recall.alerts import Alert
-from recall.recalls._destruction import DestructionRecord, list_destructions
+from recall.recalls._destruction import (
+    DestructionRecord,
+    FilesOf,
+    destruction_files,
+    list_destructions,
+)
 from recall.recalls._effectiveness import EffectivenessCheckShown, list_effectiveness_checks
 from recall.recalls._models import Recall
 from recall.recalls._reconciliation import Reconciliation, reconcile
@@ -73,6 +78,8 @@ class RecallReport:
     timeline: list[TimelineEvent]
     generated_at: datetime
     time_zone: str
+    # Each destruction record's evidence files (file name, SHA-256), by record id.
+    destruction_files: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 _CONSIGNEES_SQL = (
@@ -241,8 +248,9 @@ async def _timeline(
     return sorted(events, key=lambda event: event.at)
 
 
-async def recall_report(recall_id: int) -> RecallReport:
-    """Everything the recall report shows, as it stands now; NotFound for an unknown recall."""
+async def recall_report(recall_id: int, files_of: FilesOf | None = None) -> RecallReport:
+    """Everything the recall report shows, as it stands now; NotFound for an unknown recall.
+    `files_of` reads a destruction record's evidence files for the reader."""
     recall = await get_recall(recall_id)
     entries = await audit.history("recall", recall_id)
     checks, _ = await list_effectiveness_checks(recall_id, limit=LISTED)
@@ -264,4 +272,5 @@ async def recall_report(recall_id: int) -> RecallReport:
         timeline=await _timeline(recall, entries, checks, destructions),
         generated_at=clock.now().astimezone(UTC),
         time_zone=get_settings().time_zone,
+        destruction_files=await destruction_files(destructions, files_of),
     )

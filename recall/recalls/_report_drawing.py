@@ -186,6 +186,7 @@ def _cover(
         [_Column("GTIN", 30), _Column("Product", 90), _Column("Batch", 40), _Column("Expiry", 30)],
         [[b.gtin, b.product_name, b.batch_no, b.expires_on.isoformat()] for b in recall.batches],
     )
+    _amendments(pdf, recall, times)
     pdf.heading("Readiness" + (" (drill metrics)" if recall.drill else ""))
     pdf.fields(
         [
@@ -206,6 +207,33 @@ def _cover(
                 ("Record hash (SHA-256)", signature.record_hash),
             ]
         )
+        pdf.ln(1.5)
+
+
+def _amendments(pdf: _Document, recall: Recall, times: _Clock) -> None:
+    """Each scope amendment: what it added, why, and who proposed and signed it."""
+    if not recall.amendments:
+        return
+    pdf.heading(f"Scope amendments ({len(recall.amendments)})")
+    for amendment in recall.amendments:
+        lot = amendment.material_lot
+        signature = amendment.signature
+        pdf.fields(
+            [
+                ("Amendment", f"{amendment.number} ({amendment.status})"),
+                ("Approved", times.both(amendment.approved_at)),
+                ("Batches added", ", ".join(
+                    f"{b.batch_no} ({b.product_name})" for b in amendment.batches_added)),
+                *([("Material lot", f"{lot.material}, lot {lot.lot_no}")] if lot else []),
+                ("Consignees added", _n(amendment.consignees_added)),
+                ("Reason", amendment.reason),
+                ("Proposed", f"{times.both(amendment.proposed_at)} by "
+                             f"{amendment.proposed_by_name or '-'}"),
+                *([("Signed by (printed name)", signature.full_name),
+                   ("Meaning", signature.meaning),
+                   ("Record hash (SHA-256)", signature.record_hash)] if signature else []),
+            ]
+        )  # fmt: skip
         pdf.ln(1.5)
 
 
@@ -262,7 +290,8 @@ def _close_out(pdf: _Document, report: RecallReport, times: _Clock) -> None:
     tier_rows, tier_totals = _tier_rows(found)
     pdf.grid(_TIER_RECONCILIATION, tier_rows, bold=tier_totals)
     pdf.heading(f"Destruction records ({len(report.destructions)})")
-    draw_destructions(pdf, Words("en", report.time_zone), report.destructions)
+    words = Words("en", report.time_zone)
+    draw_destructions(pdf, words, report.destructions, report.destruction_files)
     pdf.heading(f"Effectiveness checks ({len(report.checks)})")
     if report.checks:
         pdf.grid(

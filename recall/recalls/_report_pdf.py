@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from recall.recalls._destruction import FilesOf
 from recall.recalls._models import RecallStatus
 from recall.recalls._report_data import recall_report
 from recall.recalls._report_drawing import render_report
@@ -21,9 +22,10 @@ class ReportPdf:
     content: bytes
 
 
-async def recall_report_pdf(recall_id: int) -> ReportPdf:
-    """The recall report as PDF bytes, drawn in a worker thread from data gathered first."""
-    report = await recall_report(recall_id)
+async def recall_report_pdf(recall_id: int, files_of: FilesOf | None = None) -> ReportPdf:
+    """The recall report as PDF bytes, drawn in a worker thread from data gathered first;
+    `files_of` reads a destruction record's evidence files for the reader."""
+    report = await recall_report(recall_id, files_of)
     content = await asyncio.to_thread(render_report, report)
     suffix = "final" if report.recall.status == RecallStatus.CLOSED else "interim"
     return ReportPdf(f"{report.recall.reference}-{suffix}-report.pdf", content)

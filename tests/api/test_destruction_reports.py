@@ -5,6 +5,7 @@ rather than cut off."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from typing import Any
@@ -158,3 +159,34 @@ async def test_the_recall_report_lists_each_berita_acara(client, two_tiers):
     assert section.count("Siti Rahma") == 1
     assert f"GTIN {recorded[0]['gtin']}" in section
     assert_listed_whole(section, long_values())
+
+
+SIGNED_SCAN = b"%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+async def test_the_signed_scan_is_named_with_its_sha256(client, two_tiers):
+    recorded = await berita_acara(client, two_tiers)
+    uploaded = await client.post(
+        "/api/attachments",
+        data={"entity": "destruction", "entity_id": str(recorded[0]["id"])},
+        files={"file": ("BA-017 ditandatangani.pdf", SIGNED_SCAN, "application/pdf")},
+        headers=await headers_for("qa"),
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    sha256 = hashlib.sha256(SIGNED_SCAN).hexdigest()
+    recall_id = two_tiers["recall"]["id"]
+
+    final_id = await pdf_text(
+        client, f"/api/recalls/{recall_id}/authority-report.pdf", kind="final"
+    )
+    final_en = await pdf_text(
+        client, f"/api/recalls/{recall_id}/authority-report.pdf", kind="final", lang="en"
+    )
+    report = await pdf_text(client, f"/api/recalls/{recall_id}/report.pdf")
+
+    for text, label in ((final_id, "Lampiran"), (final_en, "Attached files"),
+                        (report, "Attached files")):  # fmt: skip
+        assert label in text and "BA-017 ditandatangani.pdf" in text
+        assert_listed_whole(text, [f"SHA-256 {sha256}"])
+        # Only the record the scan is attached to lists it.
+        assert text.count("ditandatangani.pdf") == 1

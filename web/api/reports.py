@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 import msgspec
@@ -10,7 +12,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
-from recall import recalls
+from recall import evidence, recalls
 from recall.actors import Actor
 from web.api.recalls import INVALID, NOT_FOUND, NOT_IN_PROGRESS, RecallId
 from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
@@ -74,8 +76,21 @@ class RecallReportController(Controller):
         ),
         responses=NOT_FOUND,
     )
-    async def get_report_pdf(self, recall_id: RecallId) -> Response[bytes]:
-        return pdf_response(await recalls.recall_report_pdf(recall_id))
+    async def get_report_pdf(
+        self, recall_id: RecallId, request: Request[Actor, Any, Any]
+    ) -> Response[bytes]:
+        files = destruction_files(request.user)
+        return pdf_response(await recalls.recall_report_pdf(recall_id, files))
+
+
+def destruction_files(
+    actor: Actor,
+) -> Callable[[int], Awaitable[list[evidence.Attachment]]] | None:
+    """What the reports list of a destruction record's evidence files: the reader's view
+    (none when the reader may not see them)."""
+    if not evidence.may_read(actor, "destruction"):
+        return None
+    return partial(evidence.list_attachments, actor, "destruction")
 
 
 def pdf_response(report: recalls.ReportPdf) -> Response[bytes]:
@@ -116,8 +131,11 @@ class AuthorityReportController(Controller):
     async def get_authority_report_pdf(
         self,
         recall_id: RecallId,
+        request: Request[Actor, Any, Any],
         kind: ReportChoice = None,
         lang: ReportChoice = None,
         profile: ReportChoice = None,
     ) -> Response[bytes]:
-        return pdf_response(await recalls.authority_report_pdf(recall_id, kind, lang, profile))
+        files = destruction_files(request.user)
+        report = await recalls.authority_report_pdf(recall_id, kind, lang, profile, files)
+        return pdf_response(report)

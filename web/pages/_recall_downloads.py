@@ -12,6 +12,7 @@ from recall import clock, recalls
 from recall.actors import Actor
 from recall.notices import NoticeStatus, consignee_rows
 from web.api.recalls import RecallId
+from web.api.reports import destruction_files
 from web.pages._recall_display import Query, _channels, _filter
 from web.pages.export import FormatParameter, download
 from web.pages.labels import CONSIGNEE_KIND_NAMES, NOTICE_STATUS_NAMES, label
@@ -127,8 +128,8 @@ def _pdf(report: recalls.ReportPdf) -> Response[bytes]:
 @get(
     "/recalls/{recall_id:int}/report.pdf", guards=[signed_in, QUALITY_READ], include_in_schema=False
 )
-async def report_pdf(recall_id: RecallId) -> Response[bytes]:
-    return _pdf(await recalls.recall_report_pdf(recall_id))
+async def report_pdf(request: Request[Actor, Any, Any], recall_id: RecallId) -> Response[bytes]:
+    return _pdf(await recalls.recall_report_pdf(recall_id, destruction_files(request.user)))
 
 
 @get(
@@ -137,7 +138,12 @@ async def report_pdf(recall_id: RecallId) -> Response[bytes]:
     include_in_schema=False,
 )
 async def authority_report_pdf(
-    recall_id: RecallId, kind: Query = None, lang: Query = None, profile: Query = None
+    request: Request[Actor, Any, Any],
+    recall_id: RecallId,
+    kind: Query = None,
+    lang: Query = None,
+    profile: Query = None,
 ) -> Response[bytes]:
     """The report to an authority (initial, progress, final), as the API serves it."""
-    return _pdf(await recalls.authority_report_pdf(recall_id, kind, lang, profile))
+    files = destruction_files(request.user)
+    return _pdf(await recalls.authority_report_pdf(recall_id, kind, lang, profile, files))
