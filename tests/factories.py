@@ -292,6 +292,18 @@ def capa_body(**changes: object) -> dict:
     return body
 
 
+def conclusion_body(**changes: object) -> dict:
+    """A conclusion recommending no recall, signed with the test users' password."""
+    body: dict = {
+        "conclusion": "Isolated event; no other batch affected.",
+        "recall_recommended": False,
+        "password": PASSWORD,
+        "meaning": "Investigation concluded",
+    }
+    body.update(changes)
+    return body
+
+
 # Recalls ---------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ class AlertKind(StrEnum):
     CHECK_FAILED = "effectiveness_check_failed"
     SIGNATURE_LOCKOUT = "signature_lockout"  # a user gave 5 wrong signature passwords in a row
     OBLIGATION_DUE = "obligation_due"  # a complaint's report to an authority is due within a day
+    CAPA_INEFFECTIVE = "capa_ineffective"  # a done CAPA's effectiveness check found it did not work
 
 
 @dataclass(frozen=True)

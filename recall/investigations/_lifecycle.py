@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from recall import audit, clock, complaints, db
+from recall import alerts, audit, auth, clock, complaints, db
 from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput
 from recall.investigations._models import (
     CONCLUSION_MAX,
     DESCRIPTION_MAX,
+    EVIDENCE_MAX,
     FINDINGS_MAX,
     MAX_AFFECTED_BATCHES,
     MAX_COMPLAINTS,
+    MEANING_MAX,
     NOTE_MAX,
     OWNER_MAX,
+    PASSWORD_MAX,
     REFERENCES,
     ROOT_CAUSE_MAX,
     TITLE_MAX,
@@ -23,25 +28,31 @@ from recall.investigations._models import (
     CapaKind,
     CapaPlan,
     CapaStatus,
+    ContainmentAction,
     Investigation,
     InvestigationChange,
     InvestigationStatus,
+    Risk,
     RootCauseCategory,
     Unchanged,
+    assess_risk,
     capa_transition,
     check_concludable,
+    check_containment,
     check_due_on,
     check_editable,
     check_effectiveness_check_due_on,
+    check_reopenable,
     investigation_transition,
 )
 from recall.investigations._service import (
     _capa_row,
     _investigation_row,
+    containment_of,
     get_capa,
     get_investigation,
 )
-from recall.rules import check_ids, choice, text
+from recall.rules import check_ids, choice, required_text, text
 
 # Opening --------------------------------------------------------------------------------
 
@@ -169,6 +180,11 @@ async def update_investigation(
             at_most=MAX_AFFECTED_BATCHES,
         )
         await _existing_batches(batch_ids)
+    if not isinstance(change.risk, Unchanged):
+        wanted.update(_risk_columns(assess_risk(change.risk)))
+    if not isinstance(change.containment, Unchanged):
+        actions = check_containment(change.containment, clock.today())
+        wanted["containment"] = _containment_json(actions)
 
     async with db.transaction():
         row = await _investigation_row(investigation_id)
@@ -180,6 +196,9 @@ async def update_investigation(
             )
         old = {key: row[key] for key in wanted if row[key] != wanted[key]}
         new = {key: wanted[key] for key in old}
+        if "containment" in old:  # audited as lists, not as the column's JSON text
+            old["containment"] = _containment_listed(row["containment"])
+            new["containment"] = _containment_listed(wanted["containment"])
         replace_batches = False
         if batch_ids is not None:
             current = await db.fetch(
@@ -195,7 +214,7 @@ async def update_investigation(
                 "investigation",
                 investigation_id,
                 row["version"],
-                {column: new[column] for column in columns},
+                {column: wanted[column] for column in columns},
                 named="investigation",
             )
             if replace_batches:
@@ -211,6 +230,30 @@ async def update_investigation(
                 actor, audit.Change("investigation", investigation_id, "updated", old=old, new=new)
             )
     return await get_investigation(investigation_id)
+
+
+def _risk_columns(risk: Risk) -> dict[str, int]:
+    return {
+        "risk_severity": risk.severity,
+        "risk_occurrence": risk.occurrence,
+        "risk_detectability": risk.detectability,
+        "risk_priority": risk.priority,
+    }
+
+
+def _listed(actions: Iterable[ContainmentAction]) -> list[dict[str, Any]]:
+    return [
+        {"action": item.action, "done_on": item.done_on.isoformat() if item.done_on else None}
+        for item in actions
+    ]
+
+
+def _containment_json(actions: Iterable[ContainmentAction]) -> str:
+    return json.dumps(_listed(actions), ensure_ascii=False, separators=(",", ":"))
+
+
+def _containment_listed(stored: str | None) -> list[dict[str, Any]]:
+    return _listed(containment_of(stored))
 
 
 # CAPA -------------------------------------------------------------------------------------
@@ -284,19 +327,106 @@ async def complete_capa(
     return await get_capa(capa_id)
 
 
+# Effectiveness ------------------------------------------------------------------------------
+
+
+async def record_effectiveness(actor: Actor, capa_id: int, effective: bool, evidence: str) -> Capa:
+    """Record whether a done CAPA worked, with its evidence; Conflict unless it is done.
+
+    An ineffective CAPA is open again and QA is alerted, in the same transaction.
+    """
+    checked = required_text(evidence, "evidence", EVIDENCE_MAX)
+    recorded_at = clock.now()
+    async with db.transaction():
+        row = await _capa_row(capa_id)
+        reopened = check_reopenable(row["status"])
+        await db.insert(
+            "capa_effectiveness",
+            {
+                "capa": capa_id,
+                "effective": bool(effective),
+                "evidence": checked,
+                "recorded_at": recorded_at,
+                "recorded_by": actor.id,
+            },
+        )
+        new: dict[str, Any] = {
+            "effective": bool(effective),
+            "evidence": checked,
+            "recorded_at": recorded_at.isoformat(),
+        }
+        old: dict[str, Any] = {}
+        if not effective:
+            await _update_at_version(
+                "capa", capa_id, row["version"], {"status": reopened.value}, named="CAPA"
+            )
+            old["status"], new["status"] = row["status"], reopened.value
+            reference = (await _investigation_row(row["investigation"]))["reference"]
+            await alerts.raise_alert(
+                alerts.AlertKind.CAPA_INEFFECTIVE,
+                f"CAPA {capa_id} of investigation {reference} was found ineffective and is "
+                f"open again: {checked}",
+            )
+        await audit.record(
+            actor,
+            audit.Change("capa", capa_id, "effectiveness_checked", old=old or None, new=new),
+        )
+    return await get_capa(capa_id)
+
+
 # Conclusion -------------------------------------------------------------------------------
 
 
+def conclusion_record(
+    row: Mapping[str, Any], conclusion: str, recall_recommended: bool, batch_ids: list[int]
+) -> dict[str, Any]:
+    """What the signature of a conclusion covers: the finding and the decision drawn from it."""
+    return {
+        "reference": row["reference"],
+        "title": row["title"],
+        "root_cause_category": row["root_cause_category"],
+        "root_cause": row["root_cause"],
+        "findings": row["findings"],
+        "affected_batch_ids": sorted(batch_ids),
+        "risk": [row["risk_severity"], row["risk_occurrence"], row["risk_detectability"]],
+        "containment": _containment_listed(row["containment"]),
+        "conclusion": conclusion,
+        "recall_recommended": recall_recommended,
+    }
+
+
 async def conclude_investigation(
-    actor: Actor, investigation_id: int, conclusion: str, recall_recommended: bool
+    actor: Actor,
+    investigation_id: int,
+    conclusion: str,
+    recall_recommended: bool,
+    password: str | None,
+    meaning: str | None,
 ) -> Investigation:
-    """Draw the conclusion and recommend a recall or not; needs the root cause recorded."""
-    checked = text(conclusion, "conclusion", CONCLUSION_MAX)
+    """Draw the conclusion and recommend a recall or not, with the signer's electronic
+    signature; needs the root cause recorded.
+
+    A wrong password changes nothing and is audited as "signature_refused" (and counted
+    towards the signing lockout) in a transaction of its own.
+    """
+    checked = required_text(conclusion, "conclusion", CONCLUSION_MAX)
+    if not password:
+        raise InvalidInput("password", "required: the signer's password")
+    if len(password) > PASSWORD_MAX:
+        raise InvalidInput("password", f"at most {PASSWORD_MAX} characters")
+    signed_meaning = required_text(meaning, "meaning", MEANING_MAX, one_line=True)
+    recommended = bool(recall_recommended)
     concluded_at = clock.now()
-    async with db.transaction():
+    async with (
+        auth.signature_refusals_recorded(actor, "investigation", investigation_id),
+        db.transaction(),
+    ):
         row = await _investigation_row(investigation_id)
         check_concludable(row["status"], row["root_cause_category"], row["root_cause"])
         status = investigation_transition(row["status"], InvestigationStatus.CONCLUDED)
+        batches = await db.fetch(
+            "SELECT batch FROM investigation_batch WHERE investigation = {}", investigation_id
+        )
         await _update_at_version(
             "investigation",
             investigation_id,
@@ -304,17 +434,28 @@ async def conclude_investigation(
             {
                 "status": status.value,
                 "conclusion": checked,
-                "recall_recommended": bool(recall_recommended),
+                "recall_recommended": recommended,
                 "concluded_at": concluded_at,
                 "concluded_by": actor.id,
             },
             named="investigation",
         )
+        signature = await auth.sign(
+            actor,
+            password,
+            entity="investigation",
+            entity_id=investigation_id,
+            action="conclude",
+            meaning=signed_meaning,
+            record=conclusion_record(row, checked, recommended, [r["batch"] for r in batches]),
+        )
         new = {
             "status": status.value,
             "conclusion": checked,
-            "recall_recommended": bool(recall_recommended),
+            "recall_recommended": recommended,
             "concluded_at": concluded_at.isoformat(),
+            "signature_hash": signature.record_hash,
+            "meaning": signed_meaning,
         }
         await audit.record(
             actor,

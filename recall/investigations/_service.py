@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -13,15 +14,21 @@ from recall.investigations._models import (
     Capa,
     CapaStatus,
     ComplaintToInvestigate,
+    ConclusionSignature,
+    ContainmentAction,
+    EffectivenessCheck,
     Investigation,
     InvestigationComplaint,
+    InvestigationOrder,
     InvestigationStatus,
     InvestigationSummary,
     InvestigationTally,
     ResultingRecall,
+    Risk,
     SharedLot,
     SuggestedBatch,
     is_overdue,
+    risk_level,
 )
 from recall.rules import MAX_ID, choice, is_valid_id
 
@@ -94,7 +101,58 @@ async def suggested_batches(investigation_id: int) -> list[SuggestedBatch]:
     ]
 
 
-def _capa(row: Mapping[str, Any], on: date, names: dict[int, str]) -> Capa:
+def _risk(row: Mapping[str, Any]) -> Risk | None:
+    """The stored risk, or None while the investigation is not scored."""
+    if row.get("risk_priority") is None:
+        return None
+    priority = int(row["risk_priority"])
+    return Risk(
+        int(row["risk_severity"]),
+        int(row["risk_occurrence"]),
+        int(row["risk_detectability"]),
+        priority,
+        risk_level(priority).value,
+    )
+
+
+def containment_of(stored: str | None) -> tuple[ContainmentAction, ...]:
+    """The containment actions as the investigation's JSON column holds them."""
+    return tuple(
+        ContainmentAction(
+            item["action"], date.fromisoformat(item["done_on"]) if item.get("done_on") else None
+        )
+        for item in json.loads(stored or "[]")
+    )
+
+
+async def _effectiveness(capa_ids: list[int]) -> dict[int, list[EffectivenessCheck]]:
+    if not capa_ids:
+        return {}
+    rows = await db.fetch_in(
+        "SELECT capa, effective, evidence, recorded_at, recorded_by FROM capa_effectiveness "
+        "WHERE capa IN (*) ORDER BY recorded_at, id",
+        capa_ids,
+    )
+    names = await _names(row["recorded_by"] for row in rows)
+    checks: dict[int, list[EffectivenessCheck]] = {}
+    for row in rows:
+        checks.setdefault(row["capa"], []).append(
+            EffectivenessCheck(
+                bool(row["effective"]),
+                row["evidence"],
+                db.as_utc(row["recorded_at"]),
+                names.get(row["recorded_by"]) if row["recorded_by"] else None,
+            )
+        )
+    return checks
+
+
+def _capa(
+    row: Mapping[str, Any],
+    on: date,
+    names: dict[int, str],
+    checks: Iterable[EffectivenessCheck] = (),
+) -> Capa:
     return Capa(
         id=row["id"],
         investigation_id=row["investigation"],
@@ -111,6 +169,7 @@ def _capa(row: Mapping[str, Any], on: date, names: dict[int, str]) -> Capa:
         effectiveness_check_due_on=row["effectiveness_check_due_on"],
         created_at=db.as_utc(row["created_at"]) or row["created_at"],
         version=row["version"],
+        effectiveness=tuple(checks),
     )
 
 
@@ -119,8 +178,9 @@ async def _capas(investigation_id: int) -> list[Capa]:
         "SELECT * FROM capa WHERE investigation = {} ORDER BY id", investigation_id
     )
     names = await _names(row["completed_by"] for row in rows)
+    checks = await _effectiveness([row["id"] for row in rows])
     on = clock.today()
-    return [_capa(row, on, names) for row in rows]
+    return [_capa(row, on, names, checks.get(row["id"], ())) for row in rows]
 
 
 async def get_investigation(investigation_id: int) -> Investigation:
@@ -152,13 +212,34 @@ async def get_investigation(investigation_id: int) -> Investigation:
         suggested_batches=tuple(await suggested_batches(row["id"])),
         capas=tuple(await _capas(row["id"])),
         retain_until=await masterdata.batches_retain_until(batch_ids),
+        risk=_risk(row),
+        containment=containment_of(row["containment"]),
+        signatures=tuple(
+            ConclusionSignature(s.full_name, s.meaning, s.signed_at, s.action, s.record_hash)
+            for s in await auth.signatures_of("investigation", row["id"])
+        ),
     )
 
 
+ORDER_BY = {
+    InvestigationOrder.NEWEST: "created_at DESC, id DESC",
+    # Unscored investigations last either way (NULLS LAST reads alike on both databases).
+    InvestigationOrder.PRIORITY: "risk_priority IS NULL, risk_priority, created_at DESC, id DESC",
+    InvestigationOrder.PRIORITY_DESC: (
+        "risk_priority IS NULL, risk_priority DESC, created_at DESC, id DESC"
+    ),
+}
+
+
 async def list_investigations(
-    status: str | None = None, limit: int = 50, offset: int = 0
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    sort: str = InvestigationOrder.NEWEST.value,
 ) -> tuple[list[InvestigationSummary], int]:
-    """Investigations newest first, optionally only those in one status."""
+    """Investigations newest first (or by risk priority, unscored last), optionally only
+    those in one status."""
+    order = ORDER_BY[choice(InvestigationOrder, sort, "sort")]
     if offset > MAX_ID:
         raise InvalidInput("offset", f"at most {MAX_ID}")
     where, values = "investigation", []
@@ -167,9 +248,10 @@ async def list_investigations(
         where, values = "investigation WHERE status = {}", [wanted]
     rows, total = await db.fetch_page(
         "id, reference, title, status, root_cause_category, recall_recommended, created_at, "
-        "concluded_at, version",
+        "concluded_at, version, risk_severity, risk_occurrence, risk_detectability, "
+        "risk_priority",
         where,
-        "created_at DESC, id DESC",
+        order,
         values,
         limit,
         offset,
@@ -185,6 +267,7 @@ async def list_investigations(
             created_at=db.as_utc(row["created_at"]) or row["created_at"],
             concluded_at=db.as_utc(row["concluded_at"]),
             version=row["version"],
+            risk=_risk(row),
         )
         for row in rows
     ]
@@ -203,7 +286,9 @@ async def _capa_row(capa_id: int) -> Mapping[str, Any]:
 async def get_capa(capa_id: int) -> Capa:
     """One CAPA action; NotFound when there is none with this id."""
     row = await _capa_row(capa_id)
-    return _capa(row, clock.today(), await _names([row["completed_by"]]))
+    checks = await _effectiveness([row["id"]])
+    names = await _names([row["completed_by"]])
+    return _capa(row, clock.today(), names, checks.get(row["id"], ()))
 
 
 # Overviews ----------------------------------------------------------------------------------

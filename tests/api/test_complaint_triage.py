@@ -10,7 +10,13 @@ from recall import clock, db
 from recall.complaints import tables as complaint_tables
 from recall.investigations import tables as investigation_tables
 from recall.settings import get_settings
-from tests.factories import headers_as, headers_for, make_batch, make_complaint
+from tests.factories import (
+    conclusion_body,
+    headers_as,
+    headers_for,
+    make_batch,
+    make_complaint,
+)
 
 TRIAGE = {"category": "quality_defect", "severity": "major", "investigate": True}
 NO_INVESTIGATION = {
@@ -463,7 +469,7 @@ async def test_through_an_investigation_to_closure(client, qa):
     assert found.status_code == 200, found.text
     concluded = await client.post(
         f"/api/investigations/{opened.json()['id']}/conclude",
-        json={"conclusion": "Sedimentation within specification.", "recall_recommended": False},
+        json=conclusion_body(conclusion="Sedimentation within specification."),
         headers=qa,
     )
     assert concluded.status_code == 200, concluded.text

@@ -6,6 +6,7 @@ import pytest
 
 from tests.factories import (
     capa_body,
+    conclusion_body,
     local_today,
     make_investigation,
 )
@@ -147,11 +148,12 @@ async def test_bad_conclusions_name_the_field(client, qa, body, field):
         (
             "POST",
             "/api/investigations/999999/conclude",
-            {"conclusion": "x", "recall_recommended": False},
+            conclusion_body(conclusion="x"),
         ),
         ("POST", "/api/investigations/999999/capas", capa_body()),
         ("GET", "/api/capas/999999", None),
         ("POST", "/api/capas/999999/complete", {}),
+        ("POST", "/api/capas/999999/effectiveness", {"effective": False, "evidence": "x"}),
         ("GET", "/api/investigations/99999999999", None),
     ],
 )

@@ -8,6 +8,7 @@ import pytest
 from tests.factories import (
     add_material,
     capa_body,
+    conclusion_body,
     headers_as,
     headers_for,
     local_today,
@@ -99,7 +100,7 @@ async def test_complaint_to_concluded_investigation(client, qa):
 
     concluded = await client.post(
         f"/api/investigations/{investigation['id']}/conclude",
-        json={"conclusion": "Contaminated excipient lot.", "recall_recommended": True},
+        json=conclusion_body(conclusion="Contaminated excipient lot.", recall_recommended=True),
         headers=qa,
     )
     assert concluded.status_code == 200, concluded.text
@@ -206,7 +207,7 @@ async def test_patch_after_conclusion_is_refused(client, qa):
     investigation = await make_investigation(client, qa)
     url = f"/api/investigations/{investigation['id']}"
     assert (await client.patch(url, json=ROOT_CAUSE, headers=qa)).status_code == 200
-    conclude = {"conclusion": "Isolated event.", "recall_recommended": False}
+    conclude = conclusion_body(conclusion="Isolated event.")
     assert (await client.post(f"{url}/conclude", json=conclude, headers=qa)).status_code == 200
     response = await client.patch(url, json={"findings": "late"}, headers=qa)
     assert response.status_code == 409
@@ -218,7 +219,7 @@ async def test_patch_after_conclusion_is_refused(client, qa):
 async def test_conclusion_needs_the_root_cause(client, qa):
     investigation = await make_investigation(client, qa)
     url = f"/api/investigations/{investigation['id']}"
-    conclude = {"conclusion": "Done.", "recall_recommended": False}
+    conclude = conclusion_body(conclusion="Done.")
     response = await client.post(f"{url}/conclude", json=conclude, headers=qa)
     assert response.status_code == 409
     assert "root_cause_category and root_cause" in response.json()["detail"]
@@ -321,9 +322,7 @@ async def test_list_filters_by_status(client, qa):
     second = await make_investigation(client, qa)
     url = f"/api/investigations/{first['id']}"
     await client.patch(url, json=ROOT_CAUSE, headers=qa)
-    await client.post(
-        f"{url}/conclude", json={"conclusion": "x", "recall_recommended": False}, headers=qa
-    )
+    await client.post(f"{url}/conclude", json=conclusion_body(conclusion="x"), headers=qa)
     everything = (await client.get("/api/investigations", headers=qa)).json()
     assert everything["total"] == 2
     assert [i["id"] for i in everything["items"]] == [second["id"], first["id"]]
@@ -414,8 +413,9 @@ WRITES = [
     ("POST", "/api/investigations", {"title": "x", "complaint_ids": [1]}),
     ("PATCH", "/api/investigations/{id}", {"findings": "x"}),
     ("POST", "/api/investigations/{id}/capas", capa_body()),
-    ("POST", "/api/investigations/{id}/conclude", {"conclusion": "x", "recall_recommended": False}),
+    ("POST", "/api/investigations/{id}/conclude", conclusion_body(conclusion="x")),
     ("POST", "/api/capas/{capa}/complete", {}),
+    ("POST", "/api/capas/{capa}/effectiveness", {"effective": True, "evidence": "x"}),
 ]
 READS = [
     ("GET", "/api/investigations", None),

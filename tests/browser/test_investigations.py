@@ -10,8 +10,9 @@ from playwright.async_api import expect
 
 from recall import db
 from recall.clock import today
-from tests.browser.steps import sign_in
+from tests.browser.steps import fits_the_screen, sign_in
 from tests.factories import (
+    PASSWORD,
     add_material,
     capa_body,
     headers_for,
@@ -124,7 +125,9 @@ async def test_qa_investigates_a_complaint_and_proposes_a_recall(
         "DEG contamination of excipient lot PG-7781 affects batches SYR2401 and SYR2402."
     )
     await page.get_by_label("Yes, recommend a recall").check()
-    await page.get_by_role("button", name="Conclude investigation").click()
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_label("Meaning").fill("Investigation reviewed and concluded")
+    await page.get_by_role("button", name="Sign and conclude").click()
     await expect(page.get_by_text("This investigation recommends a recall.")).to_be_visible()
     await screenshot(page, "concluded")
 
@@ -163,3 +166,72 @@ async def test_qa_investigates_a_complaint_and_proposes_a_recall(
     await expect(page.get_by_role("heading", name="Akar masalah dan temuan")).to_be_visible()
     await expect(page.get_by_role("link", name=re.compile(r"^RCL-"))).to_be_visible()
     await screenshot(page, "investigation-in-indonesian")
+
+
+async def test_qa_scores_risk_contains_signs_and_checks_a_capa(
+    client, live_server, desktop, screenshot
+):
+    await scores_contains_checks_and_signs(client, live_server, desktop, screenshot, "desktop")
+
+
+async def test_the_risk_containment_and_signature_fit_a_phone(
+    client, live_server, phone, screenshot
+):
+    await scores_contains_checks_and_signs(client, live_server, phone, screenshot, "phone")
+
+
+async def scores_contains_checks_and_signs(client, live_server, page, screenshot, window):
+    """In Indonesian: risk scored, containment recorded, a CAPA found ineffective, the
+    conclusion signed."""
+    batch = await make_batch(batch_no="SYR2501")
+    complaint = await triaged_complaint(client, batch)
+    qa = await make_user("qa", username=f"sari.qa.{window}")
+    opened = await client.post(
+        "/api/investigations",
+        json={"title": "Cloudy syrup, batch SYR2501", "complaint_ids": [complaint["id"]]},
+        headers=await headers_for("qa"),
+    )
+    investigation_id = opened.json()["id"]
+    await sign_in(page, live_server, qa.username, "id")
+    await page.goto(f"{live_server}/investigations/{investigation_id}")
+
+    await page.get_by_label("Tingkat keparahan").select_option("5")
+    await page.get_by_label("Kemungkinan terjadi").select_option("3")
+    await page.get_by_label("Keterdeteksian").select_option("3")
+    await page.get_by_role("button", name="Simpan risiko").click()
+    await expect(page.get_by_text("45 · Risiko tinggi").first).to_be_visible()
+
+    await page.get_by_text("Tambah atau ubah tindakan penahanan").click()
+    await page.locator("#f-containment-0-action").fill("Karantina bets SYR2501 di gudang")
+    await page.locator("#f-containment-0-done_on").fill(today().isoformat())
+    await page.locator("#f-containment-1-action").fill("Hentikan penjualan ke PBF")
+    await page.get_by_role("button", name="Simpan tindakan penahanan").click()
+    await expect(page.get_by_role("cell", name="Hentikan penjualan ke PBF")).to_be_visible()
+
+    capa = await client.post(
+        f"/api/investigations/{investigation_id}/capas",
+        json=capa_body(),
+        headers=await headers_for("qa"),
+    )
+    await client.post(
+        f"/api/capas/{capa.json()['id']}/complete", json={}, headers=await headers_for("qa")
+    )
+    await page.reload()
+    await page.get_by_text("Periksa efektivitas").click()
+    await page.get_by_label("Tidak efektif: buka kembali CAPA").check()
+    await page.locator(f"#evidence-{capa.json()['id']}").fill("Dua keluhan serupa bulan ini.")
+    await page.get_by_role("button", name="Catat pemeriksaan").click()
+    await expect(page.get_by_text("Dua keluhan serupa bulan ini.")).to_be_visible()
+
+    await page.get_by_label("Kategori akar masalah").select_option("material")
+    await page.get_by_label("Akar masalah", exact=True).fill("Lot pelarut terkontaminasi.")
+    await page.get_by_role("button", name="Simpan akar masalah dan temuan").click()
+    await page.get_by_role("textbox", name="Kesimpulan").fill("Lot pelarut terkontaminasi.")
+    await page.get_by_label("Tanpa penarikan").check()
+    await page.locator("#f-password").fill(PASSWORD)
+    await page.get_by_label("Makna tanda tangan").fill("Investigasi ditinjau dan disimpulkan")
+    await screenshot(page, f"signing-{window}")
+    await page.get_by_role("button", name="Tanda tangani dan simpulkan").click()
+    await expect(page.get_by_text("Ditandatangani oleh")).to_be_visible()
+    await fits_the_screen(page)
+    await screenshot(page, f"concluded-{window}")

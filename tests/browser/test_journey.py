@@ -84,7 +84,9 @@ async def test_from_a_pharmacists_call_to_the_pharmacy_returning_the_syrup(
     await page.get_by_role("button", name="Save root cause and findings").click()
     await page.get_by_role("textbox", name="Conclusion").fill("Contaminated solvent; recall.")
     await page.get_by_label("Yes, recommend a recall").check()
-    await page.get_by_role("button", name="Conclude investigation").click()
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_label("Meaning").fill("Investigation reviewed and concluded")
+    await page.get_by_role("button", name="Sign and conclude").click()
     await screenshot(page, "investigation")
 
     # QA proposes the recall after previewing who it reaches.

@@ -9,7 +9,7 @@ from recall import audit, clock, complaints, db, investigations
 from recall.actors import SYSTEM, Actor, Role
 from recall.complaints import Reporter
 from recall.errors import Conflict, InvalidInput
-from tests.factories import add_material, make_batch, make_material_lot, make_user
+from tests.factories import PASSWORD, add_material, make_batch, make_material_lot, make_user
 
 ROOT_CAUSE = {"root_cause_category": "material", "root_cause": "Contaminated excipient lot."}
 
@@ -87,7 +87,9 @@ async def test_concurrent_conclusions_produce_one():
     )
     results = await asyncio.gather(
         *(
-            investigations.conclude_investigation(actor, opened.id, f"Conclusion {n}", n % 2 == 0)
+            investigations.conclude_investigation(
+                actor, opened.id, f"Conclusion {n}", n % 2 == 0, PASSWORD, "Concluded"
+            )
             for n in range(4)
         ),
         return_exceptions=True,
@@ -193,7 +195,9 @@ async def test_every_step_keeps_the_audit_chain_valid():
     )
     capa = await investigations.add_capa(actor, opened.id, plan)
     await investigations.complete_capa(actor, capa.id)
-    concluded = await investigations.conclude_investigation(actor, opened.id, "Done.", True)
+    concluded = await investigations.conclude_investigation(
+        actor, opened.id, "Done.", True, PASSWORD, "Concluded"
+    )
     assert concluded.concluded_by == actor.id
     assert concluded.concluded_by_name == actor.full_name
     assert [e.action for e in await audit.history("capa", capa.id)] == ["created", "completed"]

@@ -10,7 +10,9 @@ import pytest
 from recall import db
 from recall.clock import today
 from tests.factories import (
+    PASSWORD,
     add_material,
+    conclusion_body,
     headers_for,
     make_batch,
     make_complaint,
@@ -298,7 +300,12 @@ async def test_conclusion_needs_the_root_cause_then_offers_the_recall_proposal(c
     complaint = await triaged_complaint(client, batch)
     investigation = await make_investigation(client, qa_headers, [complaint["id"]])
     page = f"/investigations/{investigation['id']}"
-    conclusion = {"conclusion": "Contaminated solvent lot.", "recall_recommended": "true"}
+    conclusion = {
+        "conclusion": "Contaminated solvent lot.",
+        "recall_recommended": "true",
+        "password": PASSWORD,
+        "meaning": "Investigation concluded",
+    }
 
     early = await post_form(client, f"{page}/conclude", conclusion, page=page)
     assert early.status_code == 409
@@ -399,7 +406,7 @@ async def test_a_change_sent_after_the_conclusion_is_refused_in_words(client, qa
     )
     await client.post(
         f"/api/investigations/{investigation['id']}/conclude",
-        json={"conclusion": "Procedure fixed.", "recall_recommended": False},
+        json=conclusion_body(conclusion="Procedure fixed."),
         headers=qa_headers,
     )
     response = await client.post(

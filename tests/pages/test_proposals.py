@@ -9,6 +9,7 @@ import pytest
 from recall import db
 from tests.factories import (
     add_material,
+    conclusion_body,
     headers_for,
     make_batch,
     make_consignee,
@@ -194,10 +195,9 @@ async def test_from_an_investigation_the_complained_and_affected_batches_are_tic
     assert patched.status_code == 200, patched.text
     await client.post(
         f"/api/investigations/{investigation['id']}/conclude",
-        json={
-            "conclusion": "Recall the batches made with the solvent lot.",
-            "recall_recommended": True,
-        },
+        json=conclusion_body(
+            conclusion="Recall the batches made with the solvent lot.", recall_recommended=True
+        ),
         headers=qa_api,
     )
     page = f"/recalls/new?investigation_id={investigation['id']}"

@@ -14,15 +14,21 @@ from recall import investigations
 from recall.actors import Actor
 from recall.investigations import (
     CONCLUSION_MAX,
+    CONTAINMENT_ACTION_MAX,
     DESCRIPTION_MAX,
+    EVIDENCE_MAX,
     FINDINGS_MAX,
     MAX_AFFECTED_BATCHES,
     MAX_COMPLAINTS,
+    MAX_CONTAINMENT,
+    MEANING_MAX,
     NOTE_MAX,
     OWNER_MAX,
+    PASSWORD_MAX,
     ROOT_CAUSE_MAX,
     TITLE_MAX,
     CapaKind,
+    InvestigationOrder,
     InvestigationStatus,
     RootCauseCategory,
 )
@@ -37,6 +43,15 @@ WRITE_ERRORS = {
     **NO_SUCH_RECORD,
     **errors({409: "Not allowed in the record's current state"}),
 }
+SIGNED_WRITE_ERRORS = {
+    **WRITE_ERRORS,
+    **errors(
+        {
+            401: "Wrong password; nothing changed",
+            429: "Signing locked after repeated wrong passwords",
+        }
+    ),
+}
 
 
 class InvestigationCreate(msgspec.Struct):
@@ -44,8 +59,24 @@ class InvestigationCreate(msgspec.Struct):
     complaint_ids: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=MAX_COMPLAINTS)]
 
 
+class RiskUpdate(msgspec.Struct):
+    """ICH Q9 scores, each an integer 1-5 (checked by the domain, naming `risk.<factor>`)."""
+
+    severity: int | None = None
+    occurrence: int | None = None
+    detectability: int | None = None
+
+
+class ContainmentUpdate(msgspec.Struct):
+    """An immediate containment action and the day it was done (not in the future)."""
+
+    action: Annotated[str, msgspec.Meta(max_length=CONTAINMENT_ACTION_MAX)] | None = None
+    done_on: date | None = None
+
+
 class InvestigationUpdate(msgspec.Struct):
-    """Only the fields present change; null clears a text field."""
+    """Only the fields present change; null clears a text field; `containment` replaces the
+    whole list."""
 
     root_cause_category: RootCauseCategory | UnsetType | None = UNSET
     root_cause: Annotated[str, msgspec.Meta(max_length=ROOT_CAUSE_MAX)] | UnsetType | None = UNSET
@@ -53,12 +84,27 @@ class InvestigationUpdate(msgspec.Struct):
     affected_batch_ids: (
         Annotated[list[Id], msgspec.Meta(max_length=MAX_AFFECTED_BATCHES)] | UnsetType
     ) = UNSET
+    risk: RiskUpdate | UnsetType = UNSET
+    containment: (
+        Annotated[list[ContainmentUpdate], msgspec.Meta(max_length=MAX_CONTAINMENT)] | UnsetType
+    ) = UNSET
     version: Version | None = None  # the version the client read; a stale one is refused (409)
 
 
 class InvestigationConclude(msgspec.Struct):
+    """The conclusion, signed: the signer's password is re-checked (401 when wrong)."""
+
     conclusion: Annotated[str, msgspec.Meta(min_length=1, max_length=CONCLUSION_MAX)]
     recall_recommended: bool
+    password: Annotated[str, msgspec.Meta(max_length=PASSWORD_MAX)] | None = None
+    meaning: Annotated[str, msgspec.Meta(max_length=MEANING_MAX)] | None = None
+
+
+class CapaEffectivenessCreate(msgspec.Struct):
+    """Whether a done CAPA worked; an ineffective one is open again."""
+
+    effective: bool
+    evidence: Annotated[str, msgspec.Meta(max_length=EVIDENCE_MAX)] | None = None
 
 
 class CapaCreate(msgspec.Struct):
@@ -76,6 +122,13 @@ class CapaComplete(msgspec.Struct):
 def investigation_change(data: InvestigationUpdate) -> investigations.InvestigationChange:
     """The use case's change from the fields sent; those absent stay as they are."""
     sent = {name: getattr(data, name) for name in data.__struct_fields__}
+    if isinstance(data.risk, RiskUpdate):
+        sent["risk"] = command(investigations.RiskScore, data.risk)
+    if isinstance(data.containment, list):
+        sent["containment"] = [
+            investigations.ContainmentAction(item.action or "", item.done_on)
+            for item in data.containment
+        ]
     return investigations.InvestigationChange(
         **{name: value for name, value in sent.items() if value is not UNSET}
     )
@@ -101,9 +154,16 @@ class InvestigationController(Controller):
         ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
+        sort: Annotated[
+            InvestigationOrder,
+            Parameter(
+                description="Newest first (-created), or by risk priority: priority (lowest "
+                "first) or -priority (highest first); unscored investigations come last"
+            ),
+        ] = InvestigationOrder.NEWEST,
     ) -> Page[investigations.InvestigationSummary]:
         items, total = await investigations.list_investigations(
-            status.value if status else None, limit, offset
+            status.value if status else None, limit, offset, sort.value
         )
         return Page(items=items, total=total)
 
@@ -152,8 +212,11 @@ class InvestigationController(Controller):
         "/{investigation_id:int}/conclude",
         operation_id="ConcludeInvestigation",
         guards=[QA_ONLY],
-        responses=WRITE_ERRORS,
+        responses=SIGNED_WRITE_ERRORS,
         status_code=200,
+        description=(
+            "Conclude with an electronic signature (password re-checked, as at recall approval)."
+        ),
     )
     async def conclude_investigation(
         self,
@@ -162,7 +225,12 @@ class InvestigationController(Controller):
         request: Request[Actor, Any, Any],
     ) -> investigations.Investigation:
         return await investigations.conclude_investigation(
-            request.user, investigation_id, data.conclusion, data.recall_recommended
+            request.user,
+            investigation_id,
+            data.conclusion,
+            data.recall_recommended,
+            data.password,
+            data.meaning,
         )
 
 
@@ -190,4 +258,25 @@ class CapaController(Controller):
         body = data or CapaComplete()
         return await investigations.complete_capa(
             request.user, capa_id, body.note, body.effectiveness_check_due_on
+        )
+
+    @post(
+        "/{capa_id:int}/effectiveness",
+        operation_id="RecordCapaEffectiveness",
+        guards=[QA_ONLY],
+        responses=WRITE_ERRORS,
+        status_code=200,
+        description=(
+            "Record whether a done CAPA worked, with its evidence (409 unless done). An "
+            "ineffective CAPA is open again and QA is alerted."
+        ),
+    )
+    async def record_effectiveness(
+        self,
+        capa_id: FromPath[int],
+        data: JSONBody[CapaEffectivenessCreate],
+        request: Request[Actor, Any, Any],
+    ) -> investigations.Capa:
+        return await investigations.record_effectiveness(
+            request.user, capa_id, data.effective, data.evidence or ""
         )

@@ -12,8 +12,12 @@ from litestar.response import Template
 
 from recall import clock, investigations, masterdata
 from recall.actors import Actor, Role
-from recall.errors import InvalidInput, NotFound
+from recall.errors import InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
 from recall.investigations import (
+    MAX_CONTAINMENT,
+    RISK_HIGH_FROM,
+    RISK_MEDIUM_FROM,
+    InvestigationOrder,
     InvestigationStatus,
     complaints_to_investigate,
     resulting_recalls,
@@ -23,6 +27,7 @@ from recall.settings import get_settings
 from web.api.investigations import (
     CapaComplete,
     CapaCreate,
+    CapaEffectivenessCreate,
     InvestigationConclude,
     InvestigationCreate,
     InvestigationUpdate,
@@ -30,21 +35,37 @@ from web.api.investigations import (
 )
 from web.api.schemas import command
 from web.pages.attachments import attachments_context
-from web.pages.forms import FormsPage, FormState, PageForms, form_action, read
+from web.pages.forms import FormsPage, FormState, PageForms, form_action, in_words, read
 from web.pages.labels import (
     CAPA_KIND_NAMES,
     COMPLAINT_STATUS_NAMES,
     INVESTIGATION_STATUS_NAMES,
+    RISK_LEVEL_NAMES,
     ROOT_CAUSE_NAMES,
     translated,
 )
-from web.pages.render import gettext_for, local_time, page, see_other
+from web.pages.render import N_, gettext_for, local_time, page, see_other
 from web.pages.session import signed_in
 from web.security import QA_ONLY, QUALITY_READ
 
 PAGE_SIZE = 50
 
 TEXT_FIELDS = ("root_cause_category", "root_cause", "findings")
+RISK_FACTORS = {
+    "severity": N_("Severity"),
+    "occurrence": N_("Occurrence"),
+    "detectability": N_("Detectability"),
+}
+# Blank containment lines offered below those recorded.
+BLANK_CONTAINMENT_LINES = 3
+# The domain's refusals of these forms, worded for the catalogues.
+REFUSALS = (
+    N_("an integer from 1 to 5"),
+    N_("required, an integer from 1 to 5"),
+    N_("must not be empty"),
+    N_("must not be in the future"),
+    N_("required"),
+)
 
 
 # The list ------------------------------------------------------------------------------
@@ -55,11 +76,15 @@ async def investigation_list(
     request: Request[Actor, Any, Any],
     status: Annotated[str | None, Parameter(required=False, max_length=20)] = None,
     offset: Annotated[str | None, Parameter(required=False, max_length=10)] = None,
+    sort: Annotated[str | None, Parameter(required=False, max_length=20)] = None,
 ) -> Template:
-    # A filter link edited by hand shows everything rather than an error.
+    # A filter or sort link edited by hand shows the default rather than an error.
     wanted = status if status in set(InvestigationStatus) else None
+    order = InvestigationOrder(sort) if sort in set(InvestigationOrder) else None
     start = min(positive_id(offset) or 0, 2**31 - 1)
-    items, total = await investigations.list_investigations(wanted, PAGE_SIZE, start)
+    items, total = await investigations.list_investigations(
+        wanted, PAGE_SIZE, start, (order or InvestigationOrder.NEWEST).value
+    )
     counts = await tallies([item.id for item in items])
     zone = get_settings().time_zone
     rows = [
@@ -73,9 +98,11 @@ async def investigation_list(
             "rows": rows,
             "total": total,
             "status": wanted or "",
+            "sort": order.value if order else "",
             "offset": start,
             "page_size": PAGE_SIZE,
             "status_names": translated(gettext_for(request), INVESTIGATION_STATUS_NAMES),
+            "risk_level_names": translated(gettext_for(request), RISK_LEVEL_NAMES),
             "can_open": request.user.has(Role.QA),
         },
     )
@@ -163,6 +190,44 @@ def _recorded_findings(investigation: investigations.Investigation) -> FormState
     return FormState(values=recorded)
 
 
+def _recorded_risk(investigation: investigations.Investigation) -> FormState:
+    risk = investigation.risk
+    if risk is None:
+        return FormState()
+    return FormState(values={f"risk.{name}": str(getattr(risk, name)) for name in RISK_FACTORS})
+
+
+def _recorded_containment(investigation: investigations.Investigation) -> FormState:
+    values: dict[str, str] = {}
+    for index, item in enumerate(investigation.containment):
+        values[f"containment[{index}].action"] = item.action
+        values[f"containment[{index}].done_on"] = item.done_on.isoformat() if item.done_on else ""
+    return FormState(values=values)
+
+
+def _field_labels(
+    _: Any, investigation: investigations.Investigation, lines: int
+) -> dict[str, str]:
+    """The labels the detail page's forms show, by field name, to name a refused field."""
+    labels = {f"risk.{name}": _(label) for name, label in RISK_FACTORS.items()}
+    for index in range(lines):
+        line = _("Line %(n)s") % {"n": index + 1}
+        labels[f"containment[{index}].action"] = f"{_('Containment action')} ({line})"
+        labels[f"containment[{index}].done_on"] = f"{_('Done on')} ({line})"
+    labels.update(
+        {
+            "containment": _("Containment actions"),
+            "conclusion": _("Conclusion"),
+            "recall_recommended": _("Recall recommended?"),
+            "password": _("Password"),
+            "meaning": _("Meaning"),
+            "effective": _("Did the CAPA work?"),
+            "evidence": _("Evidence"),
+        }
+    )
+    return labels
+
+
 async def _investigation_page(
     request: Request[Actor, Any, Any],
     investigation_id: int,
@@ -173,6 +238,9 @@ async def _investigation_page(
     investigation = await investigations.get_investigation(investigation_id)
     forms = forms or PageForms()
     forms.states.setdefault("findings", _recorded_findings(investigation))
+    forms.states.setdefault("risk", _recorded_risk(investigation))
+    forms.states.setdefault("containment", _recorded_containment(investigation))
+    lines = min(len(investigation.containment) + BLANK_CONTAINMENT_LINES, MAX_CONTAINMENT)
     zone = get_settings().time_zone
     _ = gettext_for(request)
     is_open = investigation.status == InvestigationStatus.OPEN
@@ -197,6 +265,16 @@ async def _investigation_page(
             "complaint_status_names": translated(_, COMPLAINT_STATUS_NAMES),
             "category_names": translated(_, ROOT_CAUSE_NAMES),
             "capa_kind_names": translated(_, CAPA_KIND_NAMES),
+            "risk_factors": translated(_, RISK_FACTORS),
+            "risk_level_names": translated(_, RISK_LEVEL_NAMES),
+            "risk_bands": (RISK_MEDIUM_FROM, RISK_HIGH_FROM),
+            "containment_lines": lines,
+            "field_labels": _field_labels(_, investigation, lines),
+            "signed_at": [local_time(s.signed_at, zone) for s in investigation.signatures],
+            "checked_at": {
+                capa.id: [local_time(check.recorded_at, zone) for check in capa.effectiveness]
+                for capa in investigation.capas
+            },
             "today": clock.today(),
             "recalls": await resulting_recalls(investigation.id),
             "attachments": await attachments_context(request, "investigation", investigation.id),
@@ -354,6 +432,112 @@ async def complete_capa(
 
 
 @post(
+    "/investigations/{investigation_id:int}/risk",
+    guards=[signed_in, QA_ONLY],
+    include_in_schema=False,
+)
+async def assess_risk(
+    request: Request[Actor, Any, Any], investigation_id: FromPath[int]
+) -> Response[Any]:
+    form = await request.form()
+
+    async def assess() -> None:
+        typed = {name: str(form.get(f"risk.{name}", "")).strip() for name in RISK_FACTORS}
+        risk = {name: value for name, value in typed.items() if value}
+        data = read(form, InvestigationUpdate, risk=risk)
+        change = investigations.InvestigationChange(
+            risk=investigation_change(data).risk, version=data.version
+        )
+        await investigations.update_investigation(request.user, investigation_id, change)
+
+    return await _forms_page(request, investigation_id).answer(
+        form, assess, "risk", "risk", shown=partial(in_words, request)
+    )
+
+
+def _containment_lines(form: FormMultiDict) -> tuple[list[dict[str, str]], list[int]]:
+    """The containment lines typed (wholly blank ones left out), and each one's line on the
+    form, so a refusal names the line the user sees."""
+    lines: list[dict[str, str]] = []
+    at: list[int] = []
+    for index in range(MAX_CONTAINMENT + BLANK_CONTAINMENT_LINES):
+        action = str(form.get(f"containment[{index}].action", "")).strip()
+        done_on = str(form.get(f"containment[{index}].done_on", "")).strip()
+        if action or done_on:
+            lines.append({"action": action, **({"done_on": done_on} if done_on else {})})
+            at.append(index)
+    return lines, at
+
+
+def _on_the_form(error: InvalidInput, at: list[int]) -> InvalidInput:
+    """The refusal naming the form's line (`containment[4]`) rather than the list's."""
+    named = error.field or ""
+    prefix, _, rest = named.partition("]")
+    if not prefix.startswith("containment[") or not rest:
+        return error
+    position = int(prefix.removeprefix("containment["))
+    field = f"containment[{at[position]}]{rest}" if position < len(at) else named
+    return InvalidInput(field, error.detail.removeprefix(f"{named}: "))
+
+
+@post(
+    "/investigations/{investigation_id:int}/containment",
+    guards=[signed_in, QA_ONLY],
+    include_in_schema=False,
+)
+async def record_containment(
+    request: Request[Actor, Any, Any], investigation_id: FromPath[int]
+) -> Response[Any]:
+    """Replace the containment actions with the lines typed (all blank clears the list)."""
+    form = await request.form()
+    lines, at = _containment_lines(form)
+
+    async def record() -> None:
+        try:
+            data = read(form, InvestigationUpdate, containment=lines)
+            change = investigations.InvestigationChange(
+                containment=investigation_change(data).containment, version=data.version
+            )
+            await investigations.update_investigation(request.user, investigation_id, change)
+        except InvalidInput as exc:
+            raise _on_the_form(exc, at) from None
+
+    return await _forms_page(request, investigation_id).answer(
+        form, record, "containment", "containment", shown=partial(in_words, request)
+    )
+
+
+@post(
+    "/investigations/{investigation_id:int}/capas/{capa_id:int}/effectiveness",
+    guards=[signed_in, QA_ONLY],
+    include_in_schema=False,
+)
+async def check_effectiveness(
+    request: Request[Actor, Any, Any], investigation_id: FromPath[int], capa_id: FromPath[int]
+) -> Response[Any]:
+    capa = await investigations.get_capa(capa_id)
+    if capa.investigation_id != investigation_id:
+        raise NotFound(f"CAPA {capa_id} not found")
+    form = await request.form()
+
+    async def record() -> None:
+        data = read(form, CapaEffectivenessCreate)
+        await investigations.record_effectiveness(
+            request.user, capa_id, data.effective, data.evidence or ""
+        )
+
+    return await _forms_page(request, investigation_id).answer(
+        form, record, f"effectiveness-{capa_id}", "capa", shown=partial(in_words, request)
+    )
+
+
+def _without_password(request: Request[Actor, Any, Any], state: FormState) -> FormState:
+    """A refused signature comes back in the reader's words, never with the password typed."""
+    state.values.pop("password", None)
+    return in_words(request, state)
+
+
+@post(
     "/investigations/{investigation_id:int}/conclude",
     guards=[signed_in, QA_ONLY],
     include_in_schema=False,
@@ -361,17 +545,39 @@ async def complete_capa(
 async def conclude(
     request: Request[Actor, Any, Any], investigation_id: FromPath[int]
 ) -> Response[Any]:
+    """Conclude with the QA's electronic signature: a wrong password is refused (401), and
+    after five in a row signing is locked for a while (429)."""
     form = await request.form()
+    _ = gettext_for(request)
+    shown = partial(_without_password, request)
 
     async def conclude_it() -> None:
         data = read(form, InvestigationConclude)
         await investigations.conclude_investigation(
-            request.user, investigation_id, data.conclusion, data.recall_recommended
+            request.user,
+            investigation_id,
+            data.conclusion,
+            data.recall_recommended,
+            data.password,
+            data.meaning,
         )
 
-    return await _forms_page(request, investigation_id).answer(
-        form, conclude_it, "conclusion", "conclusion"
-    )
+    def refused(text: str) -> PageForms:
+        state = shown(FormState.failed(form, InvalidInput("password", text)))
+        return PageForms({"conclusion": state})
+
+    try:
+        return await _forms_page(request, investigation_id).answer(
+            form, conclude_it, "conclusion", "conclusion", shown=shown
+        )
+    except NotAuthenticated:
+        forms = refused(_("The password is wrong"))
+        return await _investigation_page(request, investigation_id, forms, status_code=401)
+    except TooManyAttempts as exc:
+        forms = refused(_("Too many wrong passwords: you cannot sign for 15 minutes."))
+        locked = await _investigation_page(request, investigation_id, forms, status_code=429)
+        locked.set_header("Retry-After", str(exc.retry_after))
+        return locked
 
 
 ROUTES: list[Any] = [
@@ -384,5 +590,8 @@ ROUTES: list[Any] = [
     remove_batch,
     add_capa,
     complete_capa,
+    check_effectiveness,
+    assess_risk,
+    record_containment,
     conclude,
 ]

@@ -19,7 +19,7 @@ from recall.complaints import (
     ReporterKind,
     Severity,
 )
-from recall.investigations import CapaKind, InvestigationStatus, RootCauseCategory
+from recall.investigations import CapaKind, InvestigationStatus, RiskLevel, RootCauseCategory
 from recall.masterdata import ConsigneeKind, ImportStatus
 from recall.notices import NoticeStatus
 from recall.recalls import (
@@ -146,6 +146,12 @@ CAPA_KIND_NAMES = {
     CapaKind.CORRECTIVE: N_("Corrective"),
     CapaKind.PREVENTIVE: N_("Preventive"),
 }
+# ICH Q9-style bands of an investigation's risk priority (see recall.investigations.risk_level).
+RISK_LEVEL_NAMES = {
+    RiskLevel.LOW: N_("Low risk"),
+    RiskLevel.MEDIUM: N_("Medium risk"),
+    RiskLevel.HIGH: N_("High risk"),
+}
 
 # Recalls and their notices ---------------------------------------------------------------------
 
@@ -224,6 +230,7 @@ ALERT_NAMES = {
     "deadline_passed": N_("Deadline passed"),
     "effectiveness_check_failed": N_("Effectiveness check failed"),
     "obligation_due": N_("Report to an authority due"),
+    "capa_ineffective": N_("CAPA found ineffective: open again"),
 }
 NOTICE_STATUS_NAMES = {
     NoticeStatus.PENDING: N_("Waiting to be sent"),
