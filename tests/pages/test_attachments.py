@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from tests.factories import headers_for, make_complaint, make_investigation
+from tests.factories import destroy, headers_for, make_complaint, make_investigation
 from tests.pages.helpers import EN, csrf_token, signed_in_as
 
 PDF = b"%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -128,3 +128,26 @@ async def test_customer_service_cannot_attach_to_or_fetch_from_an_investigation(
     # Another record's file is not reachable under this record's address.
     elsewhere = f"/complaints/{complaint['id']}/attachments/{attachment_id}"
     assert (await client.get(elsewhere)).status_code == 404
+
+
+async def test_a_destruction_record_takes_its_minutes(client, two_tiers):
+    destruction = (await destroy(client, two_tiers, 120, consignee_code="PBF-A")).json()
+    recall_id = two_tiers["recall"]["id"]
+    await signed_in_as(client, "qa")
+    base = f"/recalls/{recall_id}/destructions/{destruction['id']}"
+    page = f"/recalls/{recall_id}/destructions"
+    sent = await attach(client, page, "berita-acara.pdf", PDF, action=f"{base}/attachments")
+    anchor = f"attachments-destruction-{destruction['id']}"
+    assert sent.headers["location"] == f"{page}?attachment=saved&of={anchor}#{anchor}"
+    shown = await client.get(sent.headers["location"], headers=EN)
+    assert "berita-acara.pdf" in shown.text and "The file is attached." in shown.text
+    listed = await client.get(
+        "/api/attachments",
+        params={"entity": "destruction", "entity_id": destruction["id"]},
+        headers=await headers_for("inspector"),
+    )
+    [item] = listed.json()["items"]
+    download = await client.get(f"{base}/attachments/{item['id']}")
+    assert download.content == PDF
+    wrong_recall = f"/recalls/{recall_id + 1}/destructions/{destruction['id']}"
+    assert (await client.get(f"{wrong_recall}/attachments/{item['id']}")).status_code == 404
