@@ -32,15 +32,20 @@ async def investigation_read(
     return response.json()
 
 
-async def trail(client: Client, notice_id: int) -> list[str]:
-    """The audit actions recorded on a notice, oldest first."""
+async def audit_entries(client: Client, entity: str, entity_id: int) -> list[dict]:
+    """The audit entries recorded on a record, as an administrator reads them."""
     response = await client.get(
         "/api/audit",
-        params={"entity": "notice", "entity_id": str(notice_id)},
+        params={"entity": entity, "entity_id": str(entity_id)},
         headers=await headers_for("admin"),
     )
     assert response.status_code == 200, response.text
-    return [entry["action"] for entry in response.json()["items"]]
+    return response.json()["items"]
+
+
+async def trail(client: Client, notice_id: int) -> list[str]:
+    """The audit actions recorded on a notice, oldest first."""
+    return [entry["action"] for entry in await audit_entries(client, "notice", notice_id)]
 
 
 async def reconciliation(client: Client, recall_id: int, role: str = "qa") -> dict:

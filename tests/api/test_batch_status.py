@@ -18,6 +18,7 @@ from tests.factories import (
     recent_batch,
     ship,
 )
+from tests.reads import audit_entries
 
 
 def days_ago(days: int) -> str:
@@ -59,13 +60,7 @@ async def batch_read(client, batch_id: int) -> dict:
 
 
 async def batch_trail(client, batch_id: int) -> list[dict]:
-    response = await client.get(
-        "/api/audit",
-        params={"entity": "batch", "entity_id": str(batch_id)},
-        headers=await headers_for("admin"),
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["items"]
+    return await audit_entries(client, "batch", batch_id)
 
 
 async def late_jobs() -> list[dict]:
