@@ -151,3 +151,18 @@ async def test_a_destruction_record_takes_its_minutes(client, two_tiers):
     assert download.content == PDF
     wrong_recall = f"/recalls/{recall_id + 1}/destructions/{destruction['id']}"
     assert (await client.get(f"{wrong_recall}/attachments/{item['id']}")).status_code == 404
+
+
+async def test_files_over_the_limit_are_refused_with_a_word_on_the_page(client, settings):
+    complaint = await make_complaint(client)
+    page = f"/complaints/{complaint['id']}"
+    await signed_in_as(client, "cs")
+    limit = settings.attachment_max_bytes
+    # Just over the limit (the form still fits its body), then far over it.
+    for size in (limit + 1, limit + 2 * 1024 * 1024):
+        sent = await attach(client, page, "big.pdf", PDF + b"\0" * (size - len(PDF)))
+        assert sent.status_code == 303, size
+        assert "attachment=too-large" in sent.headers["location"]
+        shown = await client.get(sent.headers["location"], headers=EN)
+        assert "the file is larger than 25 MiB" in shown.text
+        assert "No files attached yet." in shown.text

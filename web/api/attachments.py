@@ -4,11 +4,9 @@ listed per record and downloaded as uploaded. Never changed, never deleted."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -45,32 +43,6 @@ class AttachmentUpload:
     ]
     entity_id: Annotated[int, Body(description="The record's id", ge=1, le=2**31 - 1)]
     file: UploadFile
-
-
-class AttachmentRead(msgspec.Struct):
-    id: int
-    entity: str
-    entity_id: int
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-    uploaded_at: datetime
-    uploaded_by: int | None
-
-
-def attachment_read(attachment: evidence.Attachment) -> AttachmentRead:
-    return AttachmentRead(
-        id=attachment.id,
-        entity=attachment.entity,
-        entity_id=attachment.entity_id,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-        size=attachment.size,
-        sha256=attachment.sha256,
-        uploaded_at=attachment.uploaded_at,
-        uploaded_by=attachment.uploaded_by,
-    )
 
 
 def content_disposition(filename: str) -> str:
@@ -122,13 +94,12 @@ class AttachmentController(Controller):
         self,
         data: Annotated[AttachmentUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         request: Request[Actor, Any, Any],
-    ) -> AttachmentRead:
+    ) -> evidence.Attachment:
         content = await data.file.read()
         await data.file.close()
-        attachment = await evidence.attach(
+        return await evidence.attach(
             request.user, data.entity, data.entity_id, data.file.filename, content
         )
-        return attachment_read(attachment)
 
     @get(
         "/",
@@ -143,9 +114,9 @@ class AttachmentController(Controller):
             str, Parameter(description=ENTITY_DESCRIPTION, max_length=20, schema_extra=ENTITY_ENUM)
         ],
         entity_id: Annotated[int, Parameter(description="The record's id", ge=1, le=2**31 - 1)],
-    ) -> Page[AttachmentRead]:
+    ) -> Page[evidence.Attachment]:
         items = await evidence.list_attachments(request.user, entity, entity_id)
-        return Page([attachment_read(item) for item in items], len(items))
+        return Page(items, len(items))
 
     @get(
         "/{attachment_id:int}",

@@ -188,6 +188,10 @@ async def _upload(request: Request[Actor, Any, Any], record: Record) -> Redirect
     return _back(record, "saved")
 
 
+def _kind(request: Request[Any, Any, Any]) -> str:
+    return request.url.path.split("/")[1].removesuffix("s")
+
+
 def _too_large(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     """A body over the limit is refused before the form is read: back to the record's page."""
     params = request.path_params
@@ -195,7 +199,7 @@ def _too_large(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         page = _page("destruction", params["destruction_id"], params["recall_id"])
         record = Record("destruction", params["destruction_id"], page)
     else:
-        entity = request.url.path.split("/")[1].removesuffix("s")
+        entity = _kind(request)
         record = Record(entity, params["entity_id"], _page(entity, params["entity_id"], None))
     return _back(record, "too-large")
 
@@ -215,41 +219,24 @@ async def _download(
     return download(attachment, content)
 
 
+# A complaint, investigation or recall: the record's own page, /<kind>s/<id>.
+RECORD_PAGES = ["/complaints", "/investigations", "/recalls"]
+DESTRUCTION = "/recalls/{recall_id:int}/destructions/{destruction_id:int}/attachments"
+
+
 @post(
-    "/complaints/{entity_id:int}/attachments",
+    [f"{page}/{{entity_id:int}}/attachments" for page in RECORD_PAGES],
     guards=UPLOAD_GUARDS,
     request_max_body_size=MAX_BODY,
     exception_handlers=TOO_LARGE,
     include_in_schema=False,
 )
-async def attach_to_complaint(request: Request[Actor, Any, Any], entity_id: Id) -> Redirect:
-    return await _upload(request, await _record("complaint", entity_id))
+async def attach_to_record(request: Request[Actor, Any, Any], entity_id: Id) -> Redirect:
+    return await _upload(request, await _record(_kind(request), entity_id))
 
 
 @post(
-    "/investigations/{entity_id:int}/attachments",
-    guards=UPLOAD_GUARDS,
-    request_max_body_size=MAX_BODY,
-    exception_handlers=TOO_LARGE,
-    include_in_schema=False,
-)
-async def attach_to_investigation(request: Request[Actor, Any, Any], entity_id: Id) -> Redirect:
-    return await _upload(request, await _record("investigation", entity_id))
-
-
-@post(
-    "/recalls/{entity_id:int}/attachments",
-    guards=UPLOAD_GUARDS,
-    request_max_body_size=MAX_BODY,
-    exception_handlers=TOO_LARGE,
-    include_in_schema=False,
-)
-async def attach_to_recall(request: Request[Actor, Any, Any], entity_id: Id) -> Redirect:
-    return await _upload(request, await _record("recall", entity_id))
-
-
-@post(
-    "/recalls/{recall_id:int}/destructions/{destruction_id:int}/attachments",
+    DESTRUCTION,
     guards=UPLOAD_GUARDS,
     request_max_body_size=MAX_BODY,
     exception_handlers=TOO_LARGE,
@@ -262,43 +249,17 @@ async def attach_to_destruction(
 
 
 @get(
-    "/complaints/{entity_id:int}/attachments/{attachment_id:int}",
+    [f"{page}/{{entity_id:int}}/attachments/{{attachment_id:int}}" for page in RECORD_PAGES],
     guards=DOWNLOAD_GUARDS,
     include_in_schema=False,
 )
-async def complaint_file(
+async def record_file(
     request: Request[Actor, Any, Any], entity_id: Id, attachment_id: Id
 ) -> Response[bytes]:
-    return await _download(request, await _record("complaint", entity_id), attachment_id)
+    return await _download(request, await _record(_kind(request), entity_id), attachment_id)
 
 
-@get(
-    "/investigations/{entity_id:int}/attachments/{attachment_id:int}",
-    guards=DOWNLOAD_GUARDS,
-    include_in_schema=False,
-)
-async def investigation_file(
-    request: Request[Actor, Any, Any], entity_id: Id, attachment_id: Id
-) -> Response[bytes]:
-    return await _download(request, await _record("investigation", entity_id), attachment_id)
-
-
-@get(
-    "/recalls/{entity_id:int}/attachments/{attachment_id:int}",
-    guards=DOWNLOAD_GUARDS,
-    include_in_schema=False,
-)
-async def recall_file(
-    request: Request[Actor, Any, Any], entity_id: Id, attachment_id: Id
-) -> Response[bytes]:
-    return await _download(request, await _record("recall", entity_id), attachment_id)
-
-
-@get(
-    "/recalls/{recall_id:int}/destructions/{destruction_id:int}/attachments/{attachment_id:int}",
-    guards=DOWNLOAD_GUARDS,
-    include_in_schema=False,
-)
+@get(DESTRUCTION + "/{attachment_id:int}", guards=DOWNLOAD_GUARDS, include_in_schema=False)
 async def destruction_file(
     request: Request[Actor, Any, Any], recall_id: Id, destruction_id: Id, attachment_id: Id
 ) -> Response[bytes]:
@@ -306,13 +267,4 @@ async def destruction_file(
     return await _download(request, record, attachment_id)
 
 
-ROUTES: list[Any] = [
-    attach_to_complaint,
-    attach_to_investigation,
-    attach_to_recall,
-    attach_to_destruction,
-    complaint_file,
-    investigation_file,
-    recall_file,
-    destruction_file,
-]
+ROUTES: list[Any] = [attach_to_record, attach_to_destruction, record_file, destruction_file]
