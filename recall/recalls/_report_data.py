@@ -121,13 +121,19 @@ async def _consignees(recall_id: int) -> list[ConsigneeLine]:
 
 async def _deadlines(recall_id: int) -> list[DeadlineShown]:
     rows = await db.fetch(
-        "SELECT name, rule, due_at, escalated_at FROM recall_deadline WHERE recall = {} "
-        "ORDER BY due_at, id",
+        "SELECT d.name AS name, d.rule AS rule, d.due_at AS due_at, "
+        "d.escalated_at AS escalated_at, a.number AS amendment "
+        "FROM recall_deadline d LEFT JOIN recall_amendment a ON a.id = d.amendment "
+        "WHERE d.recall = {} ORDER BY d.due_at, d.id",
         recall_id,
     )
     return [
         DeadlineShown(
-            row["name"], row["rule"], db.as_utc(row["due_at"]), db.as_utc(row["escalated_at"])
+            # A scope amendment's deadline runs for the consignees it added: "(A1)".
+            row["name"] + (f" (A{row['amendment']})" if row["amendment"] is not None else ""),
+            row["rule"],
+            db.as_utc(row["due_at"]),
+            db.as_utc(row["escalated_at"]),
         )
         for row in rows
     ]

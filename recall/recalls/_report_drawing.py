@@ -249,6 +249,9 @@ def _execution(pdf: _Document, report: RecallReport, times: _Clock) -> None:
           f"{d.escalated_at:%Y-%m-%d %H:%M}" if d.escalated_at else "-"]
          for d in report.deadlines],
     )  # fmt: skip
+    if recall.amendments:
+        pdf.note("(A1), (A2), ...: runs from the approval of that scope amendment, for the "
+                 "consignees it added.")  # fmt: skip
     progress = recall.progress
     pdf.heading("Progress")
     pdf.fields(
