@@ -114,21 +114,8 @@ class DestructionCreate(msgspec.Struct):
 
 def destruction_fields(data: DestructionCreate) -> dict[str, Any]:
     """The request as record_destruction's keyword arguments."""
-    return {
-        "batch_no": data.batch_no,
-        "quantity": data.quantity,
-        "method": data.method,
-        "place": data.place,
-        "witness": data.witness,
-        "destroyed_on": data.destroyed_on,
-        "consignee_code": data.consignee_code,
-        "gtin": data.gtin,
-        "document_no": data.document_no,
-        "executor": data.executor,
-        "witnesses": [
-            recalls.Witness(name=w.name or "", agency=w.agency or "") for w in data.witnesses or ()
-        ],
-    }
+    witnesses = [recalls.Witness(w.name or "", w.agency or "") for w in data.witnesses or ()]
+    return {**msgspec.structs.asdict(data), "witnesses": witnesses}
 
 
 class DestructionController(Controller):
