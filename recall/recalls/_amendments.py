@@ -219,12 +219,13 @@ async def approve_amendment(
             (("recall", "int"), ("batch", "int"), ("amendment", "int")),
             [(recall_id, batch.id, amendment_id) for batch in adding],
         )
-        await masterdata.recall_batches(
-            actor,
-            [batch.id for batch in adding],
-            approved_at,
-            f"{row['reference']} (amendment {amendment['number']})",
-        )
+        if not row["drill"]:  # a drill rehearses the recall; the batches stay on sale
+            await masterdata.recall_batches(
+                actor,
+                [batch.id for batch in adding],
+                approved_at,
+                f"{row['reference']} (amendment {amendment['number']})",
+            )
         extended = await notices.extend_notices(
             actor, recall_id, planned, approved_at, reason=reason, amendment=amendment_id
         )

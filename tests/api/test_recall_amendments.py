@@ -306,3 +306,19 @@ async def test_each_scope_meets_its_own_deadlines_and_new_consignees_answer_by_t
         running["b1"].batch_no: 1000,
         running["b2"].batch_no: 300,
     }
+
+
+async def test_a_drills_amendment_leaves_the_batches_on_sale(client):
+    b1, b2 = await recent_batch(), await recent_batch()
+    pbf = await make_consignee("PBF-DRILL")
+    await ship(b1, pbf, 100)
+    await ship(b2, pbf, 50)
+    recall = await approved_recall(client, b1, drill=True)
+    world = {"recall": recall, "b2": b2, "qa": await headers_for("qa")}
+    amendment = await proposed(client, world)
+    assert (await sign(client, world, amendment["id"])).status_code == 200
+
+    batch = await client.get(f"/api/batches/{b2.id}", headers=world["qa"])
+    assert batch.json()["status"] == "released"
+    recall = await recall_read(client, recall["id"])
+    assert {b["id"] for b in recall["batches"]} == {b1.id, b2.id}

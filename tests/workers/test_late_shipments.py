@@ -92,6 +92,8 @@ async def test_a_late_shipment_reaches_its_consignee_through_the_worker(queue: A
         "PBF-OLD": {b1.batch_no: 1000, b2.batch_no: 130},
         "PBF-LATE": {b1.batch_no: 70},
     }
+    found = await recalls.reconcile(recall_id)
+    assert found.totals.quantity_distributed == 1000 + 130 + 70
     assert await outbox.pending() == 0
     # The new notice went out like the approval's; a recounted line is no news.
     assert {mail["To"] for mail in sender.mails} >= {"pbf-late@example.com"}
