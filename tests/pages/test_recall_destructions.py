@@ -4,11 +4,15 @@ script, refusals named by their label in the reader's language, nothing stored w
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
+
+from pypdf import PdfReader
 
 from recall.clock import today
 from recall.regulatory import regional_office
-from tests.factories import destroy
+from tests.factories import destroy, headers_for
 from tests.pages.helpers import EN, csrf_token, post_form, signed_in_as
 from tests.reads import recall_read
 
@@ -161,3 +165,27 @@ async def test_the_dashboard_links_to_the_destruction_records(client, two_tiers)
     page = await client.get(f"/recalls/{two_tiers['recall']['id']}", headers=EN)
 
     assert f'href="{path_of(two_tiers)}"' in page.text
+
+
+async def test_the_reports_on_the_pages_name_the_signed_scan(client, two_tiers):
+    recorded = await destroy(client, two_tiers, 5, consignee_code="PBF-A", document_no="BA-9")
+    scan = b"%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    uploaded = await client.post(
+        "/api/attachments",
+        data={"entity": "destruction", "entity_id": str(recorded.json()["id"])},
+        files={"file": ("BA-9 bertanda tangan.pdf", scan, "application/pdf")},
+        headers=await headers_for("qa"),
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    await signed_in_as(client, "inspector")
+    recall_id = two_tiers["recall"]["id"]
+
+    for path in (f"/recalls/{recall_id}/report.pdf",
+                 f"/recalls/{recall_id}/authority-report.pdf?kind=final"):  # fmt: skip
+        response = await client.get(path)
+        assert response.status_code == 200, response.text
+        text = "".join(
+            page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
+        )
+        assert "BA-9 bertanda tangan.pdf" in text, path
+        assert hashlib.sha256(scan).hexdigest()[:40] in re.sub(r"\s+", "", text), path
