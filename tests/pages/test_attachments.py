@@ -131,6 +131,7 @@ async def test_customer_service_cannot_attach_to_or_fetch_from_an_investigation(
 
 
 async def test_a_destruction_record_takes_its_minutes(client, two_tiers):
+    other = (await destroy(client, two_tiers, 10, consignee_code="PBF-B")).json()
     destruction = (await destroy(client, two_tiers, 120, consignee_code="PBF-A")).json()
     recall_id = two_tiers["recall"]["id"]
     await signed_in_as(client, "qa")
@@ -141,6 +142,13 @@ async def test_a_destruction_record_takes_its_minutes(client, two_tiers):
     assert sent.headers["location"] == f"{page}?attachment=saved&of={anchor}#{anchor}"
     shown = await client.get(sent.headers["location"], headers=EN)
     assert "berita-acara.pdf" in shown.text and "The file is attached." in shown.text
+    assert f'action="{base}/attachments"' in shown.text
+    # Each record lists its own files only.
+    assert shown.text.count("Evidence files") == 2
+    assert shown.text.count(f'href="{base}/attachments/') == 1
+    assert f"/destructions/{other['id']}/attachments/" not in shown.text.replace(
+        f'action="/recalls/{recall_id}/destructions/{other["id"]}/attachments"', ""
+    )
     listed = await client.get(
         "/api/attachments",
         params={"entity": "destruction", "entity_id": destruction["id"]},

@@ -19,7 +19,7 @@ from recall.recalls import RecallStatus
 from web.api.closeout import DestructionCreate, destruction_fields
 from web.api.recalls import RecallId
 from web.pages._recall_display import PageNumber, _names
-from web.pages.attachments import attachments_context
+from web.pages.attachments import attachments_contexts
 from web.pages.forms import FormsPage, FormState, PageForms, in_words, read
 from web.pages.forms import typed as typed_values
 from web.pages.render import N_, gettext_for, page
@@ -113,10 +113,9 @@ async def _destructions_page(
             ],
             "agencies": agencies(_("Internal QA")),
             "today": clock.today().isoformat(),
-            "destruction_attachments": {
-                d.id: await attachments_context(request, "destruction", d.id, recall_id=recall_id)
-                for d in items
-            },
+            "destruction_attachments": await attachments_contexts(
+                request, "destruction", [d.id for d in items], recall_id=recall_id
+            ),
             **_names(request),
         },
         status_code=status_code,

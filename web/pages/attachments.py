@@ -76,7 +76,7 @@ class Record:
     @property
     def base(self) -> str:
         if self.entity == "destruction":
-            return f"{self.page}/destructions/{self.entity_id}"
+            return f"{self.page}/{self.entity_id}"
         return self.page
 
     @property
@@ -111,18 +111,34 @@ def _page(entity: str, entity_id: int, recall_id: int | None) -> str:
 
 
 async def attachments_context(
+    request: Request[Actor, Any, Any], entity: str, entity_id: int
+) -> dict[str, Any]:
+    """What `pages/_attachments.html` shows for the complaint, investigation or recall that
+    its page has just read."""
+    return (await attachments_contexts(request, entity, [entity_id]))[entity_id]
+
+
+async def attachments_contexts(
     request: Request[Actor, Any, Any],
     entity: str,
-    entity_id: int,
+    entity_ids: list[int],
     *,
     recall_id: int | None = None,
+) -> dict[int, dict[str, Any]]:
+    """`attachments_context` of several records by id (destruction records name their recall)."""
+    found = await evidence.attachments_of(request.user, entity, entity_ids)
+    return {
+        entity_id: _context(
+            request, Record(entity, entity_id, _page(entity, entity_id, recall_id)), items
+        )
+        for entity_id, items in found.items()
+    }
+
+
+def _context(
+    request: Request[Actor, Any, Any], record: Record, items: list[evidence.Attachment]
 ) -> dict[str, Any]:
-    """What `pages/_attachments.html` shows for one record (a destruction record also
-    names its recall)."""
     _ = gettext_for(request)
-    actor = request.user
-    record = Record(entity, entity_id, _page(entity, entity_id, recall_id))
-    items = await evidence.list_attachments(actor, entity, entity_id)
     zone = get_settings().time_zone
     max_mib = get_settings().attachment_max_mb
     notice = None
@@ -132,10 +148,10 @@ async def attachments_context(
         notice = {"state": state, "text": _(text) % {"mib": max_mib} if "%(" in text else _(text)}
     return {
         # A destruction record's files sit inside its entry of the list, a level lower.
-        "nested": entity == "destruction",
+        "nested": record.entity == "destruction",
         "anchor": record.anchor,
         "action": f"{record.base}/attachments",
-        "can_upload": evidence.may_attach(actor, entity),
+        "can_upload": evidence.may_attach(request.user, record.entity),
         "max_mib": max_mib,
         "notice": notice,
         "items": [
