@@ -189,6 +189,7 @@ async def test_from_an_investigation_the_complained_and_affected_batches_are_tic
             "affected_batch_ids": [affected.id],
             "root_cause_category": "material",
             "root_cause": "Contaminated solvent.",
+            "risk": {"severity": 5, "occurrence": 2, "detectability": 4},
         },
         headers=qa_api,
     )
@@ -207,6 +208,7 @@ async def test_from_an_investigation_the_complained_and_affected_batches_are_tic
     assert f'value="{sibling.id}">' in html  # offered, not ticked
     assert "Recall the batches made with the solvent lot.</textarea>" in html
     assert f'name="investigation_id" value="{investigation["id"]}"' in html
+    assert "Risk priority 40 (High risk)." in html
 
     data = proposal(
         investigation_id=str(investigation["id"]),
