@@ -407,6 +407,14 @@ async def add_capa(
     return await _forms_page(request, investigation_id).answer(form, add, "capa", "capa")
 
 
+async def _capa_of(investigation_id: int, capa_id: int) -> investigations.Capa:
+    """The CAPA if it belongs to this investigation; NotFound otherwise (a link edited by hand)."""
+    capa = await investigations.get_capa(capa_id)
+    if capa.investigation_id != investigation_id:
+        raise NotFound(f"CAPA {capa_id} not found")
+    return capa
+
+
 @post(
     "/investigations/{investigation_id:int}/capas/{capa_id:int}/complete",
     guards=[signed_in, QA_ONLY],
@@ -415,9 +423,7 @@ async def add_capa(
 async def complete_capa(
     request: Request[Actor, Any, Any], investigation_id: FromPath[int], capa_id: FromPath[int]
 ) -> Response[Any]:
-    capa = await investigations.get_capa(capa_id)
-    if capa.investigation_id != investigation_id:
-        raise NotFound(f"CAPA {capa_id} not found")
+    await _capa_of(investigation_id, capa_id)
     form = await request.form()
 
     async def complete() -> None:
@@ -515,9 +521,7 @@ async def record_containment(
 async def check_effectiveness(
     request: Request[Actor, Any, Any], investigation_id: FromPath[int], capa_id: FromPath[int]
 ) -> Response[Any]:
-    capa = await investigations.get_capa(capa_id)
-    if capa.investigation_id != investigation_id:
-        raise NotFound(f"CAPA {capa_id} not found")
+    await _capa_of(investigation_id, capa_id)
     form = await request.form()
 
     async def record() -> None:
