@@ -107,7 +107,7 @@ async def attach(
         raise Forbidden(f"your roles do not attach files to a {entity}")
     limit = get_settings().attachment_max_bytes
     if len(content) > limit:
-        raise TooLarge(f"file: larger than {limit // (1024 * 1024)} MiB")
+        raise TooLarge(f"file: larger than {limit // (1024 * 1024)} MiB", field="file")
     if not content:
         raise InvalidInput("file", "the file is empty")
     await _existing(entity, entity_id)
