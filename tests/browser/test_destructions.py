@@ -42,8 +42,8 @@ async def test_qa_records_a_berita_acara_with_four_witnesses(
     await form.get_by_label("Destroyed at consignee (code)").fill("PBF-A")
     await form.get_by_label("Berita acara number").fill("BA-031/QA/XII/2026")
     await form.get_by_label("Carried out by").fill("PT Wastec Internasional")
-    await form.get_by_label("Method").fill("Insinerasi")
-    await form.get_by_label("Place").fill("Cileungsi, Bogor")
+    await form.get_by_label("Destruction method").fill("Insinerasi")
+    await form.get_by_label("Place of destruction").fill("Cileungsi, Bogor")
     witnesses = [
         ("Dra. Wulan Sari, Apt.", "Balai Besar POM di Surabaya"),
         ("Bambang Hartono", "Dinas Kesehatan Kota Surabaya"),

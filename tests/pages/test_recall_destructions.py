@@ -122,7 +122,7 @@ async def test_refusals_are_named_by_their_label(client, two_tiers):
     cases = [
         ({"document_no": "B" * 101}, "Berita acara number"),
         ({"executor": "PT A\rPT B"}, "Carried out by"),
-        ({"method": " "}, "Method"),
+        ({"method": " "}, "Destruction method"),
         ({"quantity": "0"}, "Quantity destroyed (units)"),
         ({"witnesses[0].name": "", "witnesses[0].agency": "", "witnesses[2].name": "",
           "witnesses[2].agency": ""}, "Witness 1: name"),
