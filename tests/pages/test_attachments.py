@@ -103,6 +103,20 @@ async def test_investigation_and_recall_pages_take_files_from_qa(client, two_tie
         assert "report.pdf" in (await client.get(sent.headers["location"], headers=EN)).text
 
 
+async def test_a_refreshing_dashboard_keeps_its_upload_form_behind_a_link(client, two_tiers):
+    await signed_in_as(client, "qa")
+    page = f"/recalls/{two_tiers['recall']['id']}"
+    refreshing = (await client.get(page, headers=EN)).text
+    assert 'http-equiv="refresh"' in refreshing
+    assert 'type="file"' not in refreshing
+    link = re.search(r'href="([^"]*record=attachment[^"]*)"', refreshing)
+    assert link is not None
+    # Asked for, the form is there and the page stops reloading over the file being chosen.
+    asked = (await client.get(link.group(1).replace("&amp;", "&"), headers=EN)).text
+    assert 'type="file"' in asked
+    assert 'http-equiv="refresh"' not in asked
+
+
 async def test_customer_service_cannot_attach_to_or_fetch_from_an_investigation(client):
     qa_headers = await headers_for("qa")
     investigation = await make_investigation(client, qa_headers)

@@ -111,11 +111,17 @@ def _page(entity: str, entity_id: int, recall_id: int | None) -> str:
 
 
 async def attachments_context(
-    request: Request[Actor, Any, Any], entity: str, entity_id: int
+    request: Request[Actor, Any, Any], entity: str, entity_id: int, *, folded: bool = False
 ) -> dict[str, Any]:
     """What `pages/_attachments.html` shows for the complaint, investigation or recall that
-    its page has just read."""
-    return (await attachments_contexts(request, entity, [entity_id]))[entity_id]
+    its page has just read. `folded`: the upload form waits behind a link (`?record=
+    attachment`), so a page that reloads itself does not drop a file being chosen."""
+    context = (await attachments_contexts(request, entity, [entity_id]))[entity_id]
+    if folded:
+        context["unfold"] = (
+            f"{_page(entity, entity_id, None)}?record=attachment#{context['anchor']}"
+        )
+    return context
 
 
 async def attachments_contexts(
@@ -154,6 +160,7 @@ def _context(
         "can_upload": evidence.may_attach(request.user, record.entity),
         "max_mib": max_mib,
         "notice": notice,
+        "unfold": None,
         "items": [
             {
                 "filename": item.filename,

@@ -169,6 +169,7 @@ async def _dashboard(
     query = _filter_query(shown)
     actor = request.user
     filling = bool(asked.record or forms)
+    refreshing = _is_open(recall) and not filling
     return page(
         request,
         "recalls/dashboard.html",
@@ -176,7 +177,7 @@ async def _dashboard(
             "recall": recall,
             "now": now,
             # Not while a form is being filled in: a reload would lose what was typed.
-            "refresh": REFRESH_SECONDS if _is_open(recall) and not filling else None,
+            "refresh": REFRESH_SECONDS if refreshing else None,
             "tiers": recall.progress.tiers,
             "rows": rows,
             "matching": matching,
@@ -196,7 +197,9 @@ async def _dashboard(
             "may_approve": recall.status == RecallStatus.PROPOSED and actor.has(Role.QA_MANAGER),
             "is_proposer": not recalls.may_approve(recall.proposed_by, actor),
             "may_close": _is_open(recall) and actor.has(Role.QA_MANAGER),
-            "attachments": await attachments_context(request, "recall", recall.id),
+            "attachments": await attachments_context(
+                request, "recall", recall.id, folded=refreshing
+            ),
             **amendments_context(request, recall),
             **_names(request),
             **await authorities_context(
