@@ -91,7 +91,8 @@ async def test_a_proposal_answers_the_batches_it_adds_and_the_consignees_it_newl
     # PBF-N and APT-N; PBF-A has a notice already.
     assert amendment["consignees_added"] == 2
     listed = await client.get(path(running), headers=running["qa"])
-    assert [a["id"] for a in listed.json()] == [amendment["id"]]
+    assert [a["id"] for a in listed.json()["items"]] == [amendment["id"]]
+    assert listed.json()["total"] == 1
     shown = (await recall_read(client, running["recall"]["id"]))["amendments"]
     assert shown[0]["number"] == 1 and shown[0]["proposed_by_name"]
     assert shown[0]["signature"] is None and shown[0]["approved_at"] is None
@@ -130,7 +131,7 @@ async def test_bad_proposals_are_refused_naming_the_field(client, running, body,
         return
     assert response.status_code == 422, response.text
     assert field in response.json()["detail"]
-    assert (await client.get(path(running), headers=running["qa"])).json() == []
+    assert (await client.get(path(running), headers=running["qa"])).json()["total"] == 0
 
 
 async def test_batches_already_covered_add_nothing(client, running):

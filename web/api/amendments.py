@@ -12,7 +12,7 @@ from litestar.params import JSONBody, PathParameter
 
 from recall import masterdata, recalls
 from recall.actors import Actor
-from web.api.schemas import ErrorRead, errors, read_model
+from web.api.schemas import ErrorRead, Page, errors, read_model
 from web.queue import kick
 from web.security import QA_MANAGER_ONLY, QA_ONLY, QUALITY_READ
 
@@ -116,8 +116,9 @@ class AmendmentController(Controller):
         return amendment_read(amendment)
 
     @get("/", operation_id="ListRecallAmendments", guards=[QUALITY_READ], responses=NOT_FOUND)
-    async def list_amendments(self, recall_id: RecallId) -> list[AmendmentRead]:
-        return [amendment_read(a) for a in await recalls.list_amendments(recall_id)]
+    async def list_amendments(self, recall_id: RecallId) -> Page[AmendmentRead]:
+        found = [amendment_read(a) for a in await recalls.list_amendments(recall_id)]
+        return Page(items=found, total=len(found))
 
     @get(
         "/{amendment_id:int}",
