@@ -17,11 +17,13 @@ def in_transaction() -> bool:
 
 
 def for_update() -> str:
-    """A SELECT's suffix that locks its rows until the transaction ends.
+    """A SELECT's suffix that locks its rows against other changes until the transaction ends.
 
-    Empty on SQLite, whose write transactions hold the whole database from their start.
+    NO KEY: rows of other transactions may still refer to them (an alert naming a locked
+    recall), so a worker inserting one never waits on, or deadlocks with, the lock. Empty on
+    SQLite, whose write transactions hold the whole database from their start.
     """
-    return " FOR UPDATE" if _postgres() else ""
+    return " FOR NO KEY UPDATE" if _postgres() else ""
 
 
 def caseless_like() -> str:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextvars import Context
 from datetime import UTC, date, datetime
 
 import pytest
+from piccolo.engine.postgres import PostgresEngine
 
 from recall import db
+from tests.factories import make_batch, make_consignee
 
 
 async def _counters(*pairs: tuple[str, int]) -> None:
@@ -147,3 +151,29 @@ async def test_rows_compare_unequal_to_other_values():
     assert row != {"name": "a", "value": 2}
     assert not row.__ne__(same)
     assert 0 not in row and 1 not in row
+
+
+async def test_a_row_locked_for_update_still_lets_rows_refer_to_it():
+    """A recall locked while its notices grow must not hold up a worker inserting an alert
+    that names it: such a foreign-key check waiting on the lock deadlocked a notice delivery
+    against a late-shipment job."""
+    if not isinstance(db.get_engine(), PostgresEngine):
+        pytest.skip("SQLite's write transactions hold the whole database from their start")
+    batch, consignee = await make_batch(), await make_consignee()
+
+    async def refer_to_it() -> int:
+        async with db.transaction():
+            shipment = {"batch": batch.id, "consignee": consignee.id, "sender": None,
+                        "quantity": 1, "shipped_on": date(2026, 1, 5),
+                        "created_at": datetime.now(UTC)}  # fmt: skip
+            return await db.insert("shipment", shipment)
+
+    async with db.transaction():
+        await db.fetch("SELECT id FROM batch WHERE id = {}" + db.for_update(), batch.id)
+        # Outside this transaction's context: another connection, as another worker's.
+        other = asyncio.get_running_loop().create_task(refer_to_it(), context=Context())
+        done, _ = await asyncio.wait({other}, timeout=20)
+        if not done:
+            other.cancel()
+    assert done, "the insert waited for the lock"
+    assert other.result() > 0
