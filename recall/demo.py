@@ -178,7 +178,8 @@ async def load(sender: notices.Sender | None = None) -> bool:
         officers = await _create_distributor_logins(staff["admin"])
         adverse_event, defect = await _log_complaints(staff["cs"], batches)
         await demo_recall.triage_for_reports(staff["qa"], adverse_event.id, defect.id)
-        await demo_recall.open_recall(staff, officers, solvent_lots[0], sender)
+        await demo_recall.open_recall(staff, officers, solvent_lots, sender)
+        await demo_recall.hold_batch(staff["qa"], batches["PCT"][-1])
         await db.next_number(LOADED_MARKER)
     return True
 

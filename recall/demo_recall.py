@@ -1,6 +1,8 @@
 """The demo's running recall and complaint reports: a BPOM-ordered recall of every batch made
 with a contaminated solvent lot, nine days in, sold in Indonesia and to an importer in the
-United States (FDA), with what has been sent to the authorities and what is late.
+United States (FDA), with what has been sent to the authorities and what is late; BPOM's list
+grew by the second solvent lot (a signed scope amendment), a wholesaler destroyed stock before
+Balai Besar POM's witness, and a tablet batch is on hold.
 
 Its history is written through the real use cases at the times it happened: the clock is
 set back for each step and the notices are delivered by the worker's own sender then.
@@ -50,11 +52,13 @@ class _DeliverNow:
 async def open_recall(
     staff: dict[str, Actor],
     officers: list[Actor],
-    solvent_lot: masterdata.MaterialLot,
+    solvent_lots: list[masterdata.MaterialLot],
     sender: notices.Sender | None,
 ) -> None:
-    """Propose, approve and run the recall of `solvent_lot`'s batches up to today; the
-    wholesalers' recall `officers` acknowledge the next morning."""
+    """Propose, approve and run the recall of the first solvent lot's batches up to today;
+    the wholesalers' recall `officers` acknowledge the next morning; five days in, the
+    second lot's batches are added; on the seventh day PBF Jakarta destroys stock."""
+    solvent_lot = solvent_lots[0]
     ordered_on = clock.today() - timedelta(days=ORDER_DAYS_AGO)
     proposal = recalls.RecallProposal(
         reason=f"Ethylene glycol above the limit in propylene glycol lot {solvent_lot.lot_no} "
@@ -101,6 +105,75 @@ async def open_recall(
     await _report(staff["qa"], recall.id, "bpom", _local(ordered_on + timedelta(days=3), 15))
     # The FDA's initial report was due within 24 hours of the order: this one is late.
     await _report(staff["qa"], recall.id, "fda", _local(ordered_on + timedelta(days=3), 16))
+    await _amend(staff, recall.id, solvent_lots[1], ordered_on + timedelta(days=5), sender)
+    await _destroy(staff["qa"], recall.id, ordered_on + timedelta(days=7))
+
+
+async def _amend(
+    staff: dict[str, Actor],
+    recall_id: int,
+    solvent_lot: masterdata.MaterialLot,
+    day: date,
+    sender: notices.Sender | None,
+) -> None:
+    """BPOM's list grows: the batches made with the second solvent lot join the recall under
+    the QA manager's signature; new consignees get notices, those reached an update."""
+    amendment = await _at(
+        _local(day, 9),
+        lambda: recalls.propose_amendment(
+            staff["qa"],
+            recall_id,
+            f"BPOM's follow-up letter names propylene glycol lot {solvent_lot.lot_no} too "
+            "(same falsified certificate).",
+            material_lot_id=solvent_lot.id,
+        ),
+    )
+    approved_at = _local(day, 11)
+    await _at(
+        approved_at,
+        lambda: recalls.approve_amendment(
+            staff["manager"], recall_id, amendment.id, "demo", "Approved: scope per BPOM letter"
+        ),
+    )
+    if sender is not None:
+        await _at(approved_at + timedelta(minutes=4), lambda: outbox.relay(_DeliverNow(sender)))
+
+
+async def _destroy(qa: Actor, recall_id: int, day: date) -> None:
+    """PBF Jakarta's returned-to-quarantine stock destroyed by a licensed contractor, witnessed
+    by Balai Besar POM di Jakarta and the provincial health office (berita acara)."""
+    batches = (await recalls.get_recall(recall_id)).batches
+    witnesses = (
+        recalls.Witness("Dra. Ratna Kusumawati, Apt.", "Balai Besar POM di Jakarta"),
+        recalls.Witness("dr. Hendra Gunawan", "Dinas Kesehatan Provinsi DKI Jakarta"),
+    )
+    await _at(
+        _local(day, 14),
+        lambda: recalls.record_destruction(
+            qa,
+            recall_id,
+            batch_no=batches[0].batch_no,
+            quantity=1_200,
+            method="Insinerasi (insinerator berizin KLHK)",
+            place="PT Wastec Internasional, Cileungsi, Bogor",
+            witness="",
+            destroyed_on=day,
+            consignee_code="PBF-JKT-001",
+            document_no=f"BA-PM/001/QA/{day:%m}/{day:%Y}",
+            executor="PT Wastec Internasional",
+            witnesses=witnesses,
+        ),
+    )
+
+
+async def hold_batch(qa: Actor, batch: masterdata.Batch) -> None:
+    """A tablet batch held two days ago while its dissolution result is retested."""
+    await _at(
+        clock.now() - timedelta(days=2),
+        lambda: masterdata.hold_batch(
+            qa, batch.id, "Out-of-specification dissolution at 30 minutes; retest under way."
+        ),
+    )
 
 
 async def _acknowledge(recall_id: int, officers: list[Actor], first: datetime) -> None:

@@ -9,7 +9,7 @@ import pytest
 from recall import db, demo, masterdata
 from recall.settings import get_settings
 from tests.factories import approved_recall, headers_for
-from tests.workers.delivery_setup import deliver_over_the_network
+from tests.workers.delivery_setup import FakeSender, deliver_over_the_network
 
 
 @pytest.mark.usefixtures("public_webhooks_only")
@@ -35,3 +35,21 @@ async def test_an_approved_demo_recall_reaches_every_sample_consignee(client):
     alerts = await client.get("/api/alerts", headers=await headers_for("qa"))
     assert alerts.status_code == 200
     assert [a for a in alerts.json()["items"] if a["kind"] == "delivery_failed"] == []
+
+
+async def test_the_demo_recall_grew_destroyed_stock_and_a_tablet_batch_is_held(client):
+    assert await demo.load(FakeSender())
+    qa = await headers_for("qa")
+    [listed] = (await client.get("/api/recalls", headers=qa)).json()["items"]
+    recall = (await client.get(f"/api/recalls/{listed['id']}", headers=qa)).json()
+    [amendment] = recall["amendments"]
+    assert amendment["status"] == "approved" and amendment["signature"]
+    # Both solvent lots' syrups: two batches of each of three syrups per lot.
+    assert len(recall["batches"]) == 12
+    updates = await db.fetch("SELECT status FROM delivery WHERE message = 'update'")
+    assert updates and {row["status"] for row in updates} == {"delivered"}
+    destroyed = await client.get(f"/api/recalls/{listed['id']}/destructions", headers=qa)
+    [record] = destroyed.json()["items"]
+    assert record["document_no"] and record["witnesses"][0]["agency"].startswith("Balai Besar POM")
+    held = await db.fetch("SELECT batch_no FROM batch WHERE status = 'on_hold'")
+    assert [row["batch_no"][:3] for row in held] == ["PCT"]
