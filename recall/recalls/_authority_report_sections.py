@@ -168,17 +168,18 @@ class Sheet:
         words, pdf = self.words, self.pdf
         pdf.heading(words("s.batches"))
         total = self.report.totals
+        # The NIE stands in the products table: the product's name gets the room here.
         rows = [
-            [b.batch_no, b.product_name, b.nie, words.day(b.expires_on),
+            [b.batch_no, b.product_name, words.day(b.expires_on),
              words.counted(b.figures.quantity_produced),
              words.counted(b.figures.quantity_distributed)]
             for b in self.report.batches
         ]  # fmt: skip
-        rows.append([words("f.total"), "", "", "", words.counted(total.quantity_produced),
+        rows.append([words("f.total"), "", "", words.counted(total.quantity_produced),
                      words.counted(total.quantity_distributed)])  # fmt: skip
         pdf.grid(
-            self.columns(("f.batch", 24), ("f.product", 46), ("f.nie", 30), ("f.expiry", 22),
-                         ("f.produced", 34, True), ("f.distributed", 34, True)),
+            self.columns(("f.batch", 26), ("f.product", 76), ("f.expiry", 24),
+                         ("f.produced", 32, True), ("f.distributed", 32, True)),
             rows,
             bold=frozenset({len(rows) - 1}),
         )  # fmt: skip
