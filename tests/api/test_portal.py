@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from recall import db, notices
+from recall import db, masterdata, notices
 from recall.clock import today
 from tests.factories import (
     approved_recall,
@@ -163,6 +163,18 @@ async def test_returns_through_the_form_as_quantities_or_scans(client, portal):
     shown = await client.get(response.headers["location"])
     assert "1 repeated scan" in shown.text
     assert await trail(client, portal["notice_id"]) == ["returns_recorded"] * 3
+
+
+async def test_returns_scanned_from_bpom_2d_barcodes_carrying_only_the_nie(client, portal):
+    second = portal["second"]
+    nie = (await masterdata.get_product(second.product_id)).nie
+    scans = "\n".join(
+        f"(90){nie}(10){second.batch_no}(17){second.expires_on:%y%m%d}(21){serial}"
+        for serial in ("N1", "N2")
+    )
+    response = await client.post(f"{portal['url']}/returns", data={"scans": scans})
+    assert response.status_code == 303, response.text
+    assert (await lines(portal["notice_id"]))[second.batch_no]["returned"] == 2
 
 
 @pytest.mark.parametrize(
