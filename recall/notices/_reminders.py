@@ -248,8 +248,11 @@ async def progress_by_level(recall_id: int, countries: Sequence[str] = ()) -> li
             f"CASE WHEN consignee IN (SELECT id FROM consignee WHERE country IN ({listed})) "
             "THEN (SELECT c.country FROM consignee c WHERE c.id = n.consignee) END"
         )
+    # Grouped by the level's truth value, not by a text CASE: the planner knows a boolean
+    # has two values and hashes a handful of groups even on stale statistics, where a CASE
+    # was taken for thousands of groups and the whole recall's notices were sorted.
     rows = await db.fetch(
-        f"SELECT CASE WHEN {_WHOLESALE_LEVEL} THEN 'wholesale' ELSE 'retail' END AS level, "
+        f"SELECT {_WHOLESALE_LEVEL} AS wholesale, "
         f"{country} AS country, COUNT(*) AS notices, COUNT(notified_at) AS notified, "
         "COUNT(responded_at) AS responded, MAX(notified_at) AS last_notified_at, "
         "MAX(responded_at) AS last_responded_at, amendment AS amendment "
@@ -259,7 +262,7 @@ async def progress_by_level(recall_id: int, countries: Sequence[str] = ()) -> li
     )
     return [
         LevelProgress(
-            level=row["level"],
+            level="wholesale" if row["wholesale"] else "retail",
             country=row["country"],
             notices=int(row["notices"]),
             notified=int(row["notified"]),
