@@ -1,8 +1,9 @@
 """The intake benchmark's yardstick: a bare Litestar endpoint that decodes a complaint like
 the service's and stores it with one asyncpg INSERT, with no auth, audit or rules.
 
-Served by uvicorn exactly as `recall serve` serves the real app (`bare_intake:create_app`,
-factory); the table comes from `BARE_TABLE`, created by the benchmark beforehand.
+Served by uvicorn with the options `recall serve` passes it (tests/benchmarks/served.py:
+no uvicorn access log, the same proxy and lifespan settings); the table comes from
+`BARE_TABLE`, created by the benchmark beforehand.
 """
 
 from __future__ import annotations

@@ -1,143 +1,166 @@
-"""Benchmark: `POST /api/complaints` against a bare Litestar endpoint doing one INSERT.
+"""Benchmark: `POST /api/complaints` of `recall serve` against a bare Litestar endpoint doing
+one INSERT (tests/benchmarks/bare_intake.py).
 
-Both run under uvicorn with the options `recall serve` uses, one after the other on a free
-port, each driven by the same load generator (tests/benchmarks/load.py, its own process)
-with the same connections for the same time. The real service answers a signed-in
-customer-service user, every complaint naming one batch (as when a batch harms patients),
-so duplicate detection, the audit chain and the reference counter all work as in production.
-Run with `python -m tests.benchmarks.intake`.
+The service runs as production runs it (`recall serve`: production mode, default log level,
+its JSON access log written to a file); the bare endpoint runs under uvicorn with the same
+options. One load generator (tests/benchmarks/load.py, its own process) drives either with
+the same connections for the same time: 32 customer-service users, each signed in and
+sending on its own connection, the complaints naming 50 products' batches in turn (so no
+single user, product or batch is read from a warm cache). The sides alternate, bare first,
+each measured ROUNDS times, each run in a freshly started server; the figures are medians.
+Afterwards the complaint references must run 1..N without a gap in every year, and
+`recall audit verify` must pass; else the benchmark fails.
+
+Run with `python -m tests.benchmarks.intake [seconds per run] [rounds]`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
+import statistics
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from typing import Any
 
 from tests.benchmarks.scratch import migrate, report, scratch_environment
+from tests.benchmarks.served import (
+    ROOT,
+    free_port,
+    private_data_dir,
+    recall_command,
+    recall_serve,
+    served,
+)
 
 # Enough requests in flight to keep either server busy through loopback and database waits
 # (the bare endpoint needs about 16), and more than the pool's 20 connections, so the
 # service's own queueing (pool, audit chain) shows in its latency as it would under load.
 CONNECTIONS = 32
-USERNAME = "cs-bench"
+PRODUCTS = 50
 SECONDS = 15
-ROOT = Path(__file__).resolve().parents[2]
+ROUNDS = 3
+BARE_APP = "tests.benchmarks.bare_intake:create_app"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def served(app: str, port: int) -> Iterator[str]:
-    """`app` (a factory) under uvicorn as `recall serve` runs it; its base URL."""
-    options = (
-        f"factory=True, host='127.0.0.1', port={port}, log_level='warning', "
-        "access_log=False, proxy_headers=True, lifespan='on'"
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-c", f"import uvicorn; uvicorn.run({app!r}, {options})"],
-        cwd=ROOT,
-        env=os.environ.copy(),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit(f"{app} did not start") from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(30)
-
-
-def load(url: str, body: bytes, headers: list[str]) -> dict[str, float]:
-    """The load generator's figures for one target."""
+def load(url: str, plan: dict[str, Any], seconds: float) -> dict[str, float]:
+    """The load generator's figures for one run against `url`."""
     finished = subprocess.run(
-        [sys.executable, "-m", "tests.benchmarks.load", url, str(SECONDS), str(CONNECTIONS),
-         *headers],
+        [sys.executable, "-m", "tests.benchmarks.load", url, str(seconds), str(CONNECTIONS)],
         cwd=ROOT,
-        input=body,
+        input=json.dumps(plan).encode(),
         capture_output=True,
         check=True,
-    )  # fmt: skip
+    )
     figures: dict[str, float] = json.loads(finished.stdout)
     if figures["failures"]:
         raise SystemExit(f"{url}: {figures['failures']} answers were not 201")
     return figures
 
 
-async def prepare() -> tuple[str, bytes]:
-    """A customer-service user's password, and a complaint about one real batch."""
+def complaint(gtin: str, batch_no: str, number: int) -> dict[str, Any]:
+    return {
+        "channel": "phone",
+        "reporter": {"name": "Ani Wijaya", "kind": "pharmacist", "contact": "+62 812 555 0101"},
+        "gtin": gtin,
+        "batch_no": batch_no,
+        "description": f"The syrup is cloudy and smells odd; {number % 5 + 1} bottles affected.",
+        "adverse_event": False,
+        "sample_available": True,
+    }
+
+
+async def prepare() -> dict[str, Any]:
+    """The load plan: a complaint about each of PRODUCTS batches, and the bearer header of
+    each of CONNECTIONS signed-in customer-service users."""
     from recall import db
     from tests.benchmarks.bare_intake import BARE_TABLE
-    from tests.factories import PASSWORD, make_batch, make_product, make_user
+    from tests.factories import headers_of, make_batch, make_product, make_user
 
     await migrate()
     await db.connect()
     try:
         await db.fetch(BARE_TABLE)
-        batch = await make_batch((await make_product(name="Paracetamol Sirup")).gtin)
-        await make_user("cs", username=USERNAME)
+        bodies = []
+        for number in range(PRODUCTS):
+            product = await make_product(name=f"Paracetamol Sirup {number}")
+            batch = await make_batch(product.gtin)
+            bodies.append(complaint(batch.gtin, batch.batch_no, number))
+        headers = []
+        for number in range(CONNECTIONS):
+            signed_in = await headers_of(await make_user("cs", username=f"cs-bench-{number}"))
+            headers.append([f"authorization: {signed_in['Authorization']}"])
     finally:
         await db.disconnect()
-    body = {
-        "channel": "phone",
-        "reporter": {"name": "Ani Wijaya", "kind": "pharmacist", "contact": "+62 812 555 0101"},
-        "gtin": batch.gtin,
-        "batch_no": batch.batch_no,
-        "description": "The syrup is cloudy and smells odd; two bottles affected.",
-        "adverse_event": False,
-        "sample_available": True,
-    }
-    return PASSWORD, json.dumps(body).encode()
+    return {"bodies": bodies, "headers": headers}
 
 
-def token(base: str, password: str) -> str:
-    import httpx
+def alternate(plan: dict[str, Any], seconds: float, rounds: int) -> tuple[list[dict], list[dict]]:
+    """`rounds` runs of each side, bare then service, each in a fresh server."""
+    bare: list[dict[str, float]] = []
+    service: list[dict[str, float]] = []
+    for round_number in range(1, rounds + 1):
+        with served(BARE_APP, free_port()) as base:
+            bare.append(load(f"{base}/complaints", plan, seconds))
+        with recall_serve() as base:
+            service.append(load(f"{base}/api/complaints", plan, seconds))
+        print(
+            f"round {round_number}: bare {bare[-1]['rps']:,} req/s (p99 {bare[-1]['p99_ms']} ms), "
+            f"service {service[-1]['rps']:,} req/s (p99 {service[-1]['p99_ms']} ms)",
+            flush=True,
+        )
+    return bare, service
 
-    answer = httpx.post(f"{base}/api/auth/login", json={"username": USERNAME, "password": password})
-    answer.raise_for_status()
-    return str(answer.json()["token"])
+
+async def reference_gaps() -> list[str]:
+    """Every year's complaint references must number 1..N: what is wrong, if anything."""
+    from recall import db
+
+    await db.connect()
+    try:
+        rows = await db.fetch("SELECT reference FROM complaint")
+    finally:
+        await db.disconnect()
+    years: dict[str, list[int]] = {}
+    for row in rows:
+        counter, number = str(row["reference"]).rsplit("-", 1)
+        years.setdefault(counter, []).append(int(number))
+    problems = []
+    for counter, numbers in sorted(years.items()):
+        numbers.sort()
+        if numbers != list(range(1, len(numbers) + 1)):
+            missing = sorted(set(range(1, numbers[-1] + 1)) - set(numbers))[:10]
+            problems.append(f"{counter}: {len(numbers):,} references, missing {missing}")
+        else:
+            print(f"{counter}: {len(numbers):,} references, 1..{len(numbers):,} without a gap")
+    return problems
 
 
-def benchmark() -> dict[str, float]:
-    password, body = asyncio.run(prepare())
-    with served("tests.benchmarks.bare_intake:create_app", free_port()) as base:
-        bare = load(f"{base}/complaints", body, [])
-    print(f"bare Litestar + asyncpg INSERT: {bare['rps']:,} req/s, p99 {bare['p99_ms']} ms")
-    with served("web.app:create_app", free_port()) as base:
-        bearer = f"authorization: Bearer {token(base, password)}"
-        service = load(f"{base}/api/complaints", body, [bearer])
-    print(f"POST /api/complaints: {service['rps']:,} req/s, p99 {service['p99_ms']} ms")
+def median(runs: list[dict[str, float]], key: str) -> float:
+    return round(statistics.median(run[key] for run in runs), 1)
+
+
+def benchmark(seconds: float, rounds: int) -> dict[str, float]:
+    plan = asyncio.run(prepare())
+    bare, service = alternate(plan, seconds, rounds)
+    problems = asyncio.run(reference_gaps())
+    if problems:
+        raise SystemExit("complaint references have gaps: " + "; ".join(problems))
+    print(recall_command("audit", "verify"), flush=True)
     return {
-        "intake_rps": service["rps"],
-        "intake_p99_ms": service["p99_ms"],
-        "intake_ratio": round(service["rps"] / bare["rps"], 2),
-        "intake_bare_rps": bare["rps"],
-        "intake_bare_p99_ms": bare["p99_ms"],
+        "intake_rps": median(service, "rps"),
+        "intake_p99_ms": median(service, "p99_ms"),
+        "intake_ratio": round(median(service, "rps") / median(bare, "rps"), 2),
+        "intake_bare_rps": median(bare, "rps"),
+        "intake_bare_p99_ms": median(bare, "p99_ms"),
     }
 
 
 def main() -> None:
-    with scratch_environment():
-        report(benchmark())
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else SECONDS
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else ROUNDS
+    with scratch_environment(), private_data_dir():
+        report(benchmark(seconds, rounds))
 
 
 if __name__ == "__main__":
