@@ -1,5 +1,5 @@
-"""The worker's Sender: webhooks over httpx clients shared by every job, e-mail through
-aiosmtplib.
+"""The worker's Sender: webhooks over one guarded connection pool shared by every job,
+e-mail through aiosmtplib.
 
 Without an SMTP server (RECALL_SMTP_HOST unset) e-mail cannot be sent. In production that
 is a permanent delivery failure ("SMTP not configured"): the notice fails if it had no
@@ -11,18 +11,19 @@ counts as delivered, so the demo works without a mail server.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import re
+import socket
 import ssl
-import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from email.message import EmailMessage
 from pathlib import Path
 
+import aiohttp
 import aiosmtplib
-import httpcore
 import httpx
+from aiohttp.abc import AbstractResolver, ResolveResult
+from httpx_aiohttp import AiohttpTransport
 
 from recall import outbound
 from recall.notices import DeliveryError
@@ -32,11 +33,7 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = "Recall-Webhooks/1"
 CONNECT_TIMEOUT_SECONDS = 5.0
-# Webhooks are spread over this many clients in turn. httpcore's pool scans all its
-# connections and waiting requests at every step: one pool of 500 connections spent
-# milliseconds of CPU per request (26 notices a second in the national fan-out benchmark).
-# 100 pools of 5 sent 8,000 requests ~15 % faster than 32 of 16 or 250 of 2.
-CLIENTS = 100
+KEEPALIVE_SECONDS = 30.0
 # Answer bodies are not needed; read this much so the connection can be reused.
 MAX_ANSWER_BYTES = 64 * 1024
 # Mail servers limit connections per client; a few in parallel is plenty.
@@ -45,149 +42,130 @@ SMTP_TIMEOUT_SECONDS = 30.0
 SMTPS_PORT = 465
 
 
-def connections_per_client(settings: Settings) -> int:
-    """Connections (and requests in flight) per client: the concurrency over the clients."""
-    return max(1, -(-settings.delivery.concurrency // CLIENTS))
+class GuardedResolver(AbstractResolver):
+    """Resolves webhook hosts for aiohttp and refuses names whose addresses the destination
+    rule does not allow (recall.outbound).
 
-
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Opens connections only to addresses the destination rule allows (recall.outbound).
-
-    The host is resolved here and the socket connects to the very address that was checked,
-    so a name cannot resolve to a public address for a check and to an internal one for the
-    connection (DNS rebinding). TLS still verifies the certificate against the host name:
-    httpcore hands the name to start_tls itself.
+    The connector connects to the very addresses returned here, so a name cannot resolve to
+    a public address for a check and to an internal one for the connection (DNS rebinding).
+    TLS still verifies the certificate against the host name.
     """
 
     def __init__(self, rule: outbound.Destinations) -> None:
         self.rule = rule
-        self._network = httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        deadline = None if timeout is None else time.monotonic() + timeout
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         addresses = outbound.literal_addresses(host)
         if addresses is None:
             try:
-                addresses = tuple(await asyncio.wait_for(outbound.resolve(host, port), timeout))
-            except TimeoutError as exc:
-                raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
-            except (OSError, UnicodeError) as exc:  # no such name, DNS unreachable
-                raise httpcore.ConnectError(f"{host}: {exc}") from exc
+                addresses = tuple(await outbound.resolve(host, port))
+            except (OSError, UnicodeError, TimeoutError) as exc:  # no such name, DNS down
+                raise OSError(f"{host}: {_describe(exc)}") from exc
         refused = outbound.first_refused(addresses, self.rule)
         if refused is not None or not addresses:
             raise outbound.DestinationNotAllowed(host, str(refused) if refused else None)
-        failure: httpcore.ConnectError | None = None
-        for address in addresses:  # in the resolver's order, as a plain connect would
-            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-            try:
-                return await self._network.connect_tcp(
-                    str(address), port, left, local_address, socket_options
-                )
-            except httpcore.ConnectError as exc:
-                failure = exc
-        assert failure is not None
-        raise failure
+        return [
+            ResolveResult(
+                hostname=host,
+                host=str(address),
+                port=port,
+                family=socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for address in addresses  # in the resolver's order, as a plain connect would
+        ]
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise outbound.DestinationNotAllowed(path)  # webhooks go over TCP only
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+    async def close(self) -> None:
+        return None
 
 
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport with its connection pool on a GuardedBackend; no proxy from the
-    environment (a proxy would connect on our behalf, past the check)."""
+def webhook_transport(settings: Settings, verify: ssl.SSLContext | None = None) -> AiohttpTransport:
+    """The worker's webhook transport: httpx's request and answer types over aiohttp's
+    connection pool (keep-alive per receiving host), every connection through a
+    GuardedResolver, no proxy from the environment (a proxy would connect past the check).
 
-    def __init__(
-        self, rule: outbound.Destinations, *, verify: ssl.SSLContext, limits: httpx.Limits
-    ) -> None:
-        super().__init__(verify=verify, limits=limits, trust_env=False)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=verify,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedBackend(rule),
-        )
-
-
-def http_clients(settings: Settings) -> list[httpx.AsyncClient]:
-    """The HTTP clients of a worker process, taken in turn by its webhooks; every one
-    connects through a GuardedBackend."""
-    delivery = settings.delivery
-    connections = connections_per_client(settings)
-    verify = httpx.create_ssl_context()  # the CA bundle is loaded once, for every client
+    httpcore's pool scans every connection and waiting request at each step; with hundreds
+    of requests in flight that cost about a millisecond of CPU per webhook.
+    """
     rule = outbound.Destinations.of(settings.webhook_allowed_networks)
-    limits = httpx.Limits(
-        max_connections=connections,
-        max_keepalive_connections=connections,
-        keepalive_expiry=30,
-    )
-    return [
-        httpx.AsyncClient(
-            transport=GuardedTransport(rule, verify=verify, limits=limits),
-            timeout=httpx.Timeout(
-                delivery.webhook_timeout_seconds,
-                connect=min(CONNECT_TIMEOUT_SECONDS, delivery.webhook_timeout_seconds),
-                # Waiting for a free connection counts against the job, not the consignee.
-                pool=delivery.job_timeout_seconds,
-            ),
-            follow_redirects=False,  # a moved webhook must be fixed in master data, not guessed
-            headers={"user-agent": USER_AGENT},
+    verify = verify or ssl.create_default_context()  # the CA bundle is loaded once per process
+
+    def session() -> aiohttp.ClientSession:  # made on first use: aiohttp needs the running loop
+        connector = aiohttp.TCPConnector(
+            resolver=GuardedResolver(rule),
+            ssl=verify,
+            limit=settings.delivery.concurrency,
+            limit_per_host=0,  # many consignees' webhooks may live on one provider's host
+            keepalive_timeout=KEEPALIVE_SECONDS,
         )
-        for _ in range(CLIENTS)
-    ]
+        return aiohttp.ClientSession(connector=connector, trust_env=False)
+
+    return AiohttpTransport(client=session, trust_env=False)
+
+
+def request_timeouts(settings: Settings) -> dict[str, float | None]:
+    delivery = settings.delivery
+    return httpx.Timeout(
+        delivery.webhook_timeout_seconds,
+        connect=min(CONNECT_TIMEOUT_SECONDS, delivery.webhook_timeout_seconds),
+        # Waiting for a free connection counts against the job, not the consignee.
+        pool=delivery.job_timeout_seconds,
+    ).as_dict()
 
 
 class NetworkSender:
     """Delivers over the network; one per worker process."""
 
-    def __init__(self, clients: Sequence[httpx.AsyncClient], settings: Settings) -> None:
-        self.clients = list(clients)
+    def __init__(self, transport: httpx.AsyncBaseTransport, settings: Settings) -> None:
+        self.transport = transport
         self.settings = settings
-        # Requests wait for their client here, not in its pool's queue (scanned at every step).
-        self._client_slots = [
-            asyncio.Semaphore(connections_per_client(settings)) for _ in self.clients
-        ]
-        self._turn = itertools.count()
+        self._rule = outbound.Destinations.of(settings.webhook_allowed_networks)
+        self._timeouts = request_timeouts(settings)
         self._smtp_slots = asyncio.Semaphore(SMTP_CONNECTIONS)
 
+    @classmethod
+    def of(cls, settings: Settings) -> NetworkSender:
+        return cls(webhook_transport(settings), settings)
+
     async def aclose(self) -> None:
-        for client in self.clients:
-            await client.aclose()
+        await self.transport.aclose()
 
     async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
-        # In turn, not by host: many consignees' webhooks may live on one provider's host.
-        which = next(self._turn) % len(self.clients)
         try:
-            async with (
-                self._client_slots[which],
-                self.clients[which].stream("POST", url, content=body, headers=headers) as answer,
-            ):
+            request = httpx.Request(
+                "POST",
+                url,
+                content=body,
+                headers={"user-agent": USER_AGENT, **headers},
+                extensions={"timeout": self._timeouts},
+            )
+            self._check_literal(request.url.host)
+            answer = await self.transport.handle_async_request(request)
+            try:
                 await _skim(answer)
-                return answer.status_code
+            finally:
+                await answer.aclose()
+            return answer.status_code
         except outbound.DestinationNotAllowed as exc:
             log.warning("webhook not sent: %s", exc)
             raise DeliveryError(outbound.NOT_ALLOWED, retryable=False) from exc
-        except httpx.TimeoutException as exc:
-            raise DeliveryError(f"timed out ({type(exc).__name__})", retryable=True) from exc
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise DeliveryError(f"unusable webhook URL: {exc}", retryable=False) from exc
-        except httpx.HTTPError as exc:  # connection refused or reset, DNS, protocol errors
-            raise DeliveryError(_describe(exc), retryable=True) from exc
+        except httpx.HTTPError as exc:  # timeouts, refused or reset, DNS, TLS, protocol
+            raise DeliveryError(_network_trouble(exc), retryable=True) from exc
+
+    def _check_literal(self, host: str) -> None:
+        """An address written in the URL is checked here: aiohttp connects to it directly,
+        without asking the resolver."""
+        addresses = outbound.literal_addresses(host)
+        if addresses is None:
+            return
+        refused = outbound.first_refused(addresses, self._rule)
+        if refused is not None or not addresses:
+            raise outbound.DestinationNotAllowed(host, str(refused) if refused else None)
 
     async def mail(self, message: EmailMessage) -> None:
         smtp = self.settings.smtp
@@ -229,6 +207,15 @@ async def _skim(answer: httpx.Response) -> None:
         read += len(piece)
         if read > MAX_ANSWER_BYTES:
             return
+
+
+def _network_trouble(exc: httpx.HTTPError) -> str:
+    """What went wrong, for QA: the transport's own error where it translated one (its
+    translation calls a refused TLS certificate a connect timeout)."""
+    cause = exc.__cause__ or exc
+    if isinstance(cause, TimeoutError | httpx.TimeoutException):
+        return f"timed out ({type(cause).__name__})"
+    return _describe(cause)
 
 
 def _smtp_error(code: int, text: str) -> DeliveryError:

@@ -17,7 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from recall import alerts, db, masterdata, notices
 from recall.settings import get_settings
 from workers import jobs
-from workers.senders import NetworkSender, http_clients
+from workers.senders import NetworkSender
 
 # Jobs retry through arq's Retry until the domain gives up (its own attempt limit).
 MAX_TRIES = 10_000
@@ -45,7 +45,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     await db.connect()
     if "sender" not in ctx:
         settings = get_settings()
-        ctx["sender"] = NetworkSender(http_clients(settings), settings)
+        ctx["sender"] = NetworkSender.of(settings)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

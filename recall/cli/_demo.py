@@ -120,11 +120,11 @@ async def _migrate_quietly() -> None:
 async def _load_demo_data() -> list[tuple[str, str]]:
     from recall import demo
     from recall.settings import get_settings
-    from workers.senders import NetworkSender, http_clients
+    from workers.senders import NetworkSender
 
     settings = get_settings()
     # The running recall's notices are delivered when it was approved, as the worker would.
-    sender = NetworkSender(http_clients(settings), settings)
+    sender = NetworkSender.of(settings)
     try:
         async with _database():
             await demo.load(sender)

@@ -27,7 +27,7 @@ from tests.factories import (
 from tests.faults.receivers import Faults, receivers
 from tests.reads import my_notices, recall_read, reconciliation
 from tests.workers.delivery_setup import FakeSender
-from workers.senders import NetworkSender, http_clients
+from workers.senders import NetworkSender
 
 
 async def scope_world(client, hook: str | None = None) -> dict:
@@ -232,7 +232,7 @@ async def test_the_update_reaches_the_consignee_under_a_new_webhook_id(client):
         approved = await sign(client, world, amendment["id"])
         assert approved.status_code == 200, approved.text
         settings = get_settings()
-        sender = NetworkSender(http_clients(settings), settings)
+        sender = NetworkSender.of(settings)
         try:
             for row in await db.fetch("SELECT id FROM outbox WHERE job = {}", notices.DELIVER_JOB):
                 await notices.deliver(int(row["id"]), sender)

@@ -106,10 +106,10 @@ async def deliver_jobs() -> list[int]:
 async def deliver_over_the_network() -> None:
     """Send every queued notice delivery through the real sender (HTTP and SMTP clients)."""
     from recall.settings import get_settings
-    from workers.senders import NetworkSender, http_clients
+    from workers.senders import NetworkSender
 
     settings = get_settings()
-    sender = NetworkSender(http_clients(settings), settings)
+    sender = NetworkSender.of(settings)
     try:
         for outbox_id in await deliver_jobs():
             await notices.deliver(outbox_id, sender)

@@ -11,7 +11,6 @@ import ssl
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 import pytest_asyncio
 from cryptography import x509
@@ -29,7 +28,7 @@ from tests.factories import (
     ship,
 )
 from tests.workers.delivery_setup import deliver_over_the_network
-from workers.senders import GuardedBackend, GuardedTransport, NetworkSender, http_clients
+from workers.senders import GuardedResolver, NetworkSender, webhook_transport
 
 NAME = "rebind.attacker.example"
 PUBLIC_AT_ENTRY = "93.184.216.34"
@@ -151,13 +150,16 @@ async def test_the_same_delivery_goes_through_when_the_network_is_admitted(clien
     assert (await webhook_delivery(notice_id))["status"] == "delivered"
 
 
-def test_every_client_of_the_worker_connects_through_the_guard():
-    clients = http_clients(Settings(webhook_allowed_networks=("10.9.0.0/16",)))
-    for client in clients:
-        backend = client._transport._pool._network_backend  # where httpcore opens sockets
-        assert isinstance(backend, GuardedBackend)
-        assert backend.rule == outbound.Destinations.of(["10.9.0.0/16"])
-        assert not client._mounts  # no proxy taken from the environment
+async def test_every_connection_of_the_worker_goes_through_the_guard():
+    transport = webhook_transport(Settings(webhook_allowed_networks=("10.9.0.0/16",)))
+    session = transport.get_client()  # what the transport opens on first use
+    try:
+        resolver = session.connector._resolver  # where aiohttp turns names into addresses
+        assert isinstance(resolver, GuardedResolver)
+        assert resolver.rule == outbound.Destinations.of(["10.9.0.0/16"])
+        assert not session.trust_env  # no proxy taken from the environment
+    finally:
+        await session.close()
 
 
 def certificate_for(name: str, directory) -> tuple[str, str]:
@@ -199,25 +201,21 @@ async def test_https_is_verified_against_the_host_name_not_the_checked_address(d
     port = server.sockets[0].getsockname()[1]
     dns[NAME] = "127.0.0.1"
     trusting = ssl.create_default_context(cafile=cert_file)
-    limits = httpx.Limits(max_connections=1)
-    rule = outbound.Destinations.of(["127.0.0.0/8"])
+    settings = Settings(webhook_allowed_networks=("127.0.0.0/8",))
+    sender = NetworkSender(webhook_transport(settings, verify=trusting), settings)
     try:
-        async with httpx.AsyncClient(
-            transport=GuardedTransport(rule, verify=trusting, limits=limits)
-        ) as client:
-            answer = await client.post(f"https://{NAME}:{port}/hook", content=b"{}")
-            assert answer.status_code == 204
-            with pytest.raises(httpx.ConnectError, match=r"CERTIFICATE_VERIFY_FAILED"):
-                await client.post(f"https://127.0.0.1:{port}/hook", content=b"{}")
+        assert await sender.post(f"https://{NAME}:{port}/hook", b"{}", {}) == 204
+        with pytest.raises(notices.DeliveryError, match=r"CERTIFICATE_VERIFY_FAILED"):
+            await sender.post(f"https://127.0.0.1:{port}/hook", b"{}", {})
     finally:
+        await sender.aclose()
         server.close()
         await server.wait_closed()
     assert len(receiver.requests) == 1
 
 
 async def test_a_refused_destination_is_final(dns):
-    settings = Settings()
-    sender = NetworkSender(http_clients(settings), settings)
+    sender = NetworkSender.of(Settings())
     try:
         for url in ("http://127.1:9/x", f"http://{NAME}:9/", "http://[::ffff:10.0.0.1]:9/"):
             dns[NAME] = "10.0.0.7"

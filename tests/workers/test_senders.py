@@ -12,13 +12,11 @@ from aiosmtpd.controller import Controller
 
 from recall.notices import DeliveryError
 from recall.settings import Settings, Smtp, get_settings
-from workers.senders import CLIENTS, NetworkSender, connections_per_client, http_clients
+from workers.senders import KEEPALIVE_SECONDS, NetworkSender
 
 
 def sender_with(handler, settings: Settings | None = None) -> NetworkSender:
-    settings = settings or get_settings()
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler), follow_redirects=False)
-    return NetworkSender([client], settings)
+    return NetworkSender(httpx.MockTransport(handler), settings or get_settings())
 
 
 async def test_the_status_is_returned_and_the_body_and_headers_are_sent_as_given():
@@ -64,7 +62,7 @@ async def test_network_trouble_is_worth_another_try(error):
 
 
 async def test_an_unusable_url_is_final():
-    sender = NetworkSender(http_clients(get_settings()), get_settings())
+    sender = NetworkSender.of(get_settings())
     try:
         with pytest.raises(DeliveryError) as caught:
             await sender.post("ftp://hooks.example/a", b"{}", {})
@@ -73,36 +71,36 @@ async def test_an_unusable_url_is_final():
     assert not caught.value.retryable
 
 
-def test_the_clients_share_the_concurrency_and_have_explicit_timeouts():
+async def test_one_pool_holds_the_concurrency_whatever_the_host_and_timeouts_are_explicit():
+    # Thousands of pharmacies may share one provider's host: it may take every connection.
     settings = get_settings()
-    clients = http_clients(settings)
-    assert len(clients) == CLIENTS
-    per_client = connections_per_client(settings)
-    assert per_client * CLIENTS >= settings.delivery.concurrency
-    for client in clients:
-        pool = client._transport._pool  # httpx keeps the limits on the transport's pool
-        assert pool._max_connections == pool._max_keepalive_connections == per_client
-        assert client.timeout.read == settings.delivery.webhook_timeout_seconds
-        assert client.timeout.connect <= 5
-        assert not client.follow_redirects
+    sender = NetworkSender.of(settings)
+    session = sender.transport.get_client()  # what the transport opens on first use
+    try:
+        connector = session.connector  # aiohttp's pool
+        assert connector is not None
+        assert connector.limit == settings.delivery.concurrency
+        assert connector.limit_per_host == 0
+        assert connector._keepalive_timeout == KEEPALIVE_SECONDS
+        timeouts = sender._timeouts
+        assert timeouts["read"] == settings.delivery.webhook_timeout_seconds
+        assert timeouts["connect"] <= 5
+        assert timeouts["pool"] == settings.delivery.job_timeout_seconds
+    finally:
+        await session.close()
 
 
-async def test_webhooks_take_the_clients_in_turn_whatever_their_host():
-    # Thousands of pharmacies may share one provider's host: it must get every client.
-    used = []
+async def test_a_request_carries_the_timeouts_and_the_user_agent():
+    seen = []
 
-    def handler_for(n):
-        def handler(request: httpx.Request) -> httpx.Response:
-            used.append(n)
-            return httpx.Response(204)
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
 
-        return handler
-
-    clients = [httpx.AsyncClient(transport=httpx.MockTransport(handler_for(n))) for n in range(8)]
-    sender = NetworkSender(clients, get_settings())
-    for path in range(16):
-        assert await sender.post(f"https://hooks.example/{path}", b"{}", {}) == 204
-    assert sorted(used) == sorted(list(range(8)) * 2)
+    sender = sender_with(handler)
+    assert await sender.post("https://hooks.example/a", b"{}", {}) == 204
+    assert seen[0].extensions["timeout"] == sender._timeouts
+    assert seen[0].headers["user-agent"].startswith("Recall-Webhooks/")
 
 
 # Mail ---------------------------------------------------------------------------------------
