@@ -44,7 +44,13 @@ class _DeliverNow:
     def __init__(self, sender: notices.Sender) -> None:
         self.sender = sender
 
-    async def enqueue_job(self, function: str, *args: Any, _job_id: str | None = None) -> None:
+    async def enqueue_job(
+        self,
+        function: str,
+        *args: Any,
+        _job_id: str | None = None,
+        _defer_until: datetime | None = None,
+    ) -> None:
         if function == notices.DELIVER_JOB:
             await notices.deliver(int(args[0]), self.sender)
 

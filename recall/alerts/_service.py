@@ -44,7 +44,7 @@ async def raise_alert(
         ),
     )  # fmt: skip
     if get_settings().qa_alert_email:
-        await outbox.add(MAIL_JOB, {"alert_id": alert_id})
+        await outbox.add(MAIL_JOB, {"alert_id": alert_id}, priority=outbox.Priority.URGENT)
     return alert_id
 
 

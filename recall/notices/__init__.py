@@ -32,6 +32,7 @@ from recall.notices._delivery_send import (
     webhook_outcome,
 )
 from recall.notices._idempotency import IdempotencyKey, StoredAnswer
+from recall.notices._in_flight import InFlightLimit
 from recall.notices._links import portal_token
 from recall.notices._models import (
     DEPTH_REACHES,
@@ -87,6 +88,7 @@ __all__ = [
     "DeliveryStatus",
     "DuplicateScan",
     "IdempotencyKey",
+    "InFlightLimit",
     "LevelProgress",
     "Message",
     "NamedLine",

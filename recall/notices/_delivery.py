@@ -7,16 +7,15 @@ The parts: queueing (_delivery_schedule), sending (_delivery_send), recording ou
 
 from __future__ import annotations
 
-import asyncio
-
 from recall import clock, db, outbox
 from recall.notices._delivery_attempts import _record, _remaining
-from recall.notices._delivery_send import Sender, _due, _Result, _send_all, _shared_limit
+from recall.notices._delivery_send import Sender, _due, _Result, _send_all
+from recall.notices._in_flight import InFlightLimit, shared_limit
 from recall.settings import get_settings
 
 
 async def deliver(
-    outbox_id: int, sender: Sender, *, limit: asyncio.Semaphore | None = None
+    outbox_id: int, sender: Sender, *, limit: InFlightLimit | None = None
 ) -> float | None:
     """Send the chunk of deliveries of outbox row `outbox_id` that are due; record outcomes.
 
@@ -35,7 +34,7 @@ async def deliver(
     due = await _due(delivery_ids, clock.now())
     results: list[_Result] = []
     if due:
-        limit = limit or _shared_limit(settings.delivery.concurrency)
+        limit = limit or shared_limit(settings.delivery.concurrency)
         results = await _send_all(due, sender, limit, settings)
     async with db.transaction():
         await _record(results, settings)

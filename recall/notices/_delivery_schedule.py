@@ -18,6 +18,8 @@ DELIVERY_COLUMNS = (
     ("next_attempt_at", "timestamptz"), ("created_at", "timestamptz"),
 )  # fmt: skip
 UNREACHABLE_LISTED = 50
+# A class I recall's deliveries go before a class II's, and both before a class III's.
+PRIORITY_OF_CLASS = {"I": outbox.Priority.URGENT, "II": outbox.Priority.HIGH}
 
 
 class Channel(StrEnum):
@@ -64,8 +66,10 @@ async def schedule(
     per_job = get_settings().delivery.notices_per_job
     planned: list[tuple[int, str, str, int]] = []  # notice, channel, message id, sequence
     unreachable: list[tuple[int, str, int]] = []  # notice, consignee code, recall
+    priority: dict[int, outbox.Priority] = {}  # per notice, from its recall's class
     rows = await db.fetch_in(
         "SELECT n.id AS id, n.recall AS recall, r.reference AS reference, c.code AS code, "
+        "r.recall_class AS recall_class, "
         "c.webhook_url AS webhook_url, c.email AS email FROM notice n "
         "JOIN consignee c ON c.id = n.consignee JOIN recall r ON r.id = n.recall "
         "WHERE n.id IN (*)",
@@ -73,6 +77,9 @@ async def schedule(
     )
     for row in sorted(rows, key=lambda row: int(row["id"])):
         number = numbers[int(row["id"])]
+        priority[int(row["id"])] = PRIORITY_OF_CLASS.get(
+            row["recall_class"], outbox.Priority.ROUTINE
+        )
         mid = message_id(row["reference"], int(row["id"]), message, number)
         channels = [
             channel
@@ -96,8 +103,10 @@ async def schedule(
         delivery_ids.setdefault(int(row["notice"]), []).append(int(row["id"]))
     notices = sorted(delivery_ids)
     for start in range(0, len(notices), per_job):
-        ids = [d for notice_id in notices[start : start + per_job] for d in delivery_ids[notice_id]]
-        await outbox.add(DELIVER_JOB, {"delivery_ids": ids})
+        chunk = notices[start : start + per_job]
+        ids = [d for notice_id in chunk for d in delivery_ids[notice_id]]
+        urgency = max(priority[notice_id] for notice_id in chunk)
+        await outbox.add(DELIVER_JOB, {"delivery_ids": ids}, priority=urgency)
     if unreachable:
         await _unreachable(unreachable, message)
     return sum(len(ids) for ids in delivery_ids.values())

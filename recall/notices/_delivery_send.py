@@ -7,7 +7,6 @@ import asyncio
 import logging
 import random
 import time
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -20,7 +19,13 @@ from standardwebhooks import Webhook
 from recall import clock, db, masterdata
 from recall.notices import _links as links
 from recall.notices import _messages as messages
-from recall.notices._delivery_schedule import Channel, DeliveryStatus, Message
+from recall.notices._delivery_schedule import (
+    PRIORITY_OF_CLASS,
+    Channel,
+    DeliveryStatus,
+    Message,
+)
+from recall.notices._in_flight import InFlightLimit
 from recall.notices._service import RESPOND_BY
 from recall.settings import Settings
 
@@ -106,20 +111,6 @@ class _Result:
     status_code: int | None
     error: str | None
     duration_ms: int
-
-
-_limits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _shared_limit(size: int) -> asyncio.Semaphore:
-    """One bound on messages in flight per process (per event loop), shared by all jobs."""
-    loop = asyncio.get_running_loop()
-    limit = _limits.get(loop)
-    if limit is None:
-        limit = _limits[loop] = asyncio.Semaphore(size)
-    return limit
 
 
 _DUE_SQL = (
@@ -235,7 +226,7 @@ async def _batches(recall_ids: list[int]) -> dict[int, tuple[masterdata.BatchVie
 
 
 async def _send_all(
-    due: list[_Due], sender: Sender, limit: asyncio.Semaphore, settings: Settings
+    due: list[_Due], sender: Sender, limit: InFlightLimit, settings: Settings
 ) -> list[_Result]:
     cut_off: list[_Result] = []
     tasks = [asyncio.create_task(_send(item, sender, limit, settings, cut_off)) for item in due]
@@ -258,11 +249,11 @@ async def _send_all(
 async def _send(
     item: _Due,
     sender: Sender,
-    limit: asyncio.Semaphore,
+    limit: InFlightLimit,
     settings: Settings,
     cut_off: list[_Result],
 ) -> _Result:
-    async with limit:
+    async with limit.slot(PRIORITY_OF_CLASS.get(item.notification.recall_class, 0)):
         attempted_at = clock.now()
         started = time.perf_counter()
         status_code: int | None = None

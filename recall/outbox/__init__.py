@@ -2,6 +2,7 @@
 
 from recall.outbox._service import (
     JobQueue,
+    Priority,
     add,
     job_id,
     mark_done,
@@ -10,4 +11,4 @@ from recall.outbox._service import (
     relay,
 )
 
-__all__ = ["JobQueue", "add", "job_id", "mark_done", "payload", "pending", "relay"]
+__all__ = ["JobQueue", "Priority", "add", "job_id", "mark_done", "payload", "pending", "relay"]

@@ -1,6 +1,6 @@
 """The transactional outbox: background work written in the transaction that causes it."""
 
-from piccolo.columns import Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import Integer, Serial, SmallInt, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -15,4 +15,7 @@ class Outbox(Table, tablename="outbox"):
     available_at = Timestamptz(index=True)
     relayed_at = Timestamptz(null=True, default=None)
     relays = Integer(default=0)
+    # Relayed and run before lower numbers: a class I recall's work is never queued behind
+    # a class III recall's (see outbox.Priority).
+    priority = SmallInt(default=0)
     done_at = Timestamptz(null=True, default=None, index=True)

@@ -324,7 +324,7 @@ async def test_sends_in_flight_are_bounded_by_the_shared_limit():
     sender = FakeSender(delay=0.05)
     [job] = await deliver_jobs()
 
-    assert await notices.deliver(job, sender, limit=asyncio.Semaphore(2)) is None
+    assert await notices.deliver(job, sender, limit=notices.InFlightLimit(2)) is None
 
     assert len(sender.posts) == 6
     assert sender.most_in_flight == 2
