@@ -36,6 +36,10 @@ class Recall(Table, tablename="recall"):
     approved_by = Integer(null=True)
     # How long building the consignee list took at approval (drills report it).
     trace_ms = Integer(null=True, default=None)
+    # Notices the approval planned, and when the last of them was opened: a national recall
+    # opens its tier-1 notices in the approval and the rest right after, in chunks.
+    notices_planned = Integer(default=0)
+    notices_opened_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
     closed_by = Integer(null=True, default=None)
     closure_justification = Text(null=True, default=None)
