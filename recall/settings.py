@@ -9,6 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
+# none: straight to PostgreSQL (or a pooler in session mode); pgbouncer: transaction mode.
+DATABASE_POOLERS = ("none", "pgbouncer")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ class Delivery:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///.recall/recall.sqlite3"
+    # "pgbouncer" when RECALL_DATABASE_URL reaches PostgreSQL through a pooler in transaction
+    # mode: no statement prepared on one server connection is reused on another.
+    database_pooler: str = "none"
+    database_pool_size: int = 20  # connections each web or worker process opens at most
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: str = DEFAULT_SECRET_KEY
     mode: str = "development"  # production | development | demo | test
@@ -115,6 +121,15 @@ class Settings:
             raise ConfigurationError(
                 "RECALL_DATABASE_URL must start with sqlite:///, postgres:// or postgresql://"
             )
+        if self.database_pooler not in DATABASE_POOLERS:
+            raise ConfigurationError(
+                f"RECALL_DATABASE_POOLER must be one of {', '.join(DATABASE_POOLERS)}, "
+                f"not {self.database_pooler!r}"
+            )
+        if self.database_pooler != "none" and self.is_sqlite:
+            raise ConfigurationError("RECALL_DATABASE_POOLER applies to PostgreSQL only")
+        if self.database_pool_size < 1:
+            raise ConfigurationError("RECALL_DATABASE_POOL_SIZE must be at least 1")
         delivery = self.delivery
         if delivery.attempts < 1 or delivery.concurrency < 1 or delivery.notices_per_job < 1:
             raise ConfigurationError(
@@ -209,6 +224,8 @@ def load_settings() -> Settings:
     port = _env_int("PORT", 8000)
     return Settings(
         database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'recall.sqlite3'}"),
+        database_pooler=_env("DATABASE_POOLER", "").strip().lower() or "none",
+        database_pool_size=_env_int("DATABASE_POOL_SIZE", 20),
         redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/0"),
         secret_key=_env("SECRET_KEY", DEFAULT_SECRET_KEY),
         mode=_env("MODE", "production"),

@@ -189,11 +189,15 @@ async def ping() -> None:
     await execute("SELECT 1 AS ok")
 
 
-async def connect(max_size: int = 20) -> None:
-    """Start the PostgreSQL pool (a no-op on SQLite, which has none)."""
+async def connect(max_size: int | None = None) -> None:
+    """Start the PostgreSQL pool of `max_size` connections, RECALL_DATABASE_POOL_SIZE unless
+    given (a no-op on SQLite, which has none)."""
     db = get_engine()
     if isinstance(db, PostgresEngine) and db.pool is None:
-        await db.start_connection_pool(min_size=1, max_size=max_size, reset=_keep_session)
+        from recall.settings import get_settings
+
+        size = max_size or get_settings().database_pool_size
+        await db.start_connection_pool(min_size=1, max_size=size, reset=_keep_session)
 
 
 async def _keep_session(connection: Any) -> None:

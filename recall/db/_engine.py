@@ -15,8 +15,8 @@ from recall.settings import Settings
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
-def postgres_config(url: str) -> dict[str, object]:
-    """asyncpg connection arguments from a postgres:// URL."""
+def postgres_config(url: str, pooler: str = "none") -> dict[str, object]:
+    """asyncpg connection arguments from a postgres:// URL, and for the pooler in between."""
     parts = urlsplit(url)
     config: dict[str, object] = {
         "host": parts.hostname or "127.0.0.1",
@@ -26,6 +26,11 @@ def postgres_config(url: str) -> dict[str, object]:
     }
     if parts.password:
         config["password"] = unquote(parts.password)
+    if pooler != "none":
+        # A pooler in transaction mode hands each transaction any server connection, where a
+        # statement asyncpg prepared and cached on another does not exist; with no cache,
+        # asyncpg sends each statement's text again with the values that run it.
+        config["statement_cache_size"] = 0
     return config
 
 
@@ -36,7 +41,7 @@ def build_engine(settings: Settings) -> Engine:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         enable_wal(path)
         return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
-    return PostgresEngine(config=postgres_config(settings.database_url))
+    return PostgresEngine(config=postgres_config(settings.database_url, settings.database_pooler))
 
 
 def enable_wal(path: str) -> None:
