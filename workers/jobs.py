@@ -8,9 +8,11 @@ from typing import Any
 from arq import Retry
 
 from recall import audit, clock, complaints, notices, outbox, recalls
+from recall.settings import get_settings
 
 HEARTBEAT_KEY = "recall:worker:heartbeat"
 HEARTBEAT_TTL_SECONDS = 300
+OPENING_BUDGET_SHARE = 0.5
 
 
 async def heartbeat(ctx: dict[str, Any]) -> str:
@@ -34,6 +36,21 @@ async def reach_late_shipments(ctx: dict[str, Any], outbox_id: int) -> None:
         await recalls.reach_late_shipments(job.get("shipment_ids", []))
         await outbox.mark_done(outbox_id)
         await outbox.relay(ctx["redis"])
+
+
+async def open_notices(ctx: dict[str, Any], outbox_id: int) -> None:
+    """Open the notices a national recall's approval left for later, chunk by chunk, each
+    chunk's deliveries handed to the queue as soon as it commits."""
+    job = await outbox.payload(outbox_id)
+    if job is None:
+        return
+    budget = get_settings().delivery.job_timeout_seconds * OPENING_BUDGET_SHARE
+    done = await recalls.open_remaining_notices(
+        job["recall_id"], budget, after_each_chunk=lambda: outbox.relay(ctx["redis"])
+    )
+    if not done:
+        raise Retry(defer=0)  # the rest in the next run: no run outlasts the job's time limit
+    await outbox.mark_done(outbox_id)
 
 
 async def mail_alert(ctx: dict[str, Any], outbox_id: int) -> None:

@@ -14,7 +14,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from recall import alerts, db, masterdata, notices
+from recall import alerts, db, masterdata, notices, recalls
 from recall.settings import get_settings
 from workers import jobs
 from workers.senders import NetworkSender
@@ -77,15 +77,24 @@ class WorkerSettings:
         _job(jobs.deliver_notices, notices.DELIVER_JOB),
         _job(jobs.mail_alert, alerts.MAIL_JOB),
         _job(jobs.reach_late_shipments, masterdata.LATE_SHIPMENTS_JOB),
+        _job(jobs.open_notices, recalls.OPEN_NOTICES_JOB),
     ]
+    # Each run time's job id (arq names it by the time) keeps its result for the interval:
+    # a worker reaching that time late sees the id taken instead of running it again.
     cron_jobs: Sequence[CronJob] = [
-        cron(jobs.heartbeat, name="heartbeat", second=0, run_at_startup=True),
+        cron(
+            jobs.heartbeat,
+            name="heartbeat",
+            second=0,
+            run_at_startup=True,
+            keep_result=60,
+        ),
         cron(
             jobs.relay_outbox,
             name="relay_outbox",
             second=set(range(0, 60, RELAY_EVERY_SECONDS)),
             run_at_startup=True,
-            keep_result=0,
+            keep_result=RELAY_EVERY_SECONDS,
         ),
         cron(
             jobs.follow_up,
@@ -93,15 +102,21 @@ class WorkerSettings:
             minute=set(range(0, 60, FOLLOW_UP_EVERY_MINUTES)),
             second=30,
             run_at_startup=True,
-            keep_result=0,
+            keep_result=FOLLOW_UP_EVERY_MINUTES * 60,
         ),
-        cron(jobs.file_status_reports, name="file_status_reports", minute=7, second=45),
+        cron(
+            jobs.file_status_reports,
+            name="file_status_reports",
+            minute=7,
+            second=45,
+            keep_result=3600,
+        ),
         cron(
             jobs.alert_due_obligations,
             name="alert_due_obligations",
             minute=set(range(2, 60, OBLIGATION_ALERTS_EVERY_MINUTES)),
             second=15,
-            keep_result=0,
+            keep_result=OBLIGATION_ALERTS_EVERY_MINUTES * 60,
         ),
         # Nightly full re-hash (started in the background, see the job). Its job id names the
         # minute and its result is kept for hours: however many workers enqueue it, one runs it.

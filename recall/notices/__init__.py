@@ -22,7 +22,13 @@ from recall.notices._consignee import (
     list_own_notices,
 )
 from recall.notices._delivery import deliver
-from recall.notices._delivery_schedule import DELIVER_JOB, Channel, DeliveryStatus, Message
+from recall.notices._delivery_schedule import (
+    DELIVER_JOB,
+    Channel,
+    DeliveryStatus,
+    Message,
+    priority_of,
+)
 from recall.notices._delivery_schedule import schedule as schedule_deliveries
 from recall.notices._delivery_send import (
     DeliveryError,
@@ -135,6 +141,7 @@ __all__ = [
     "notice_by_token",
     "open_at_deadline",
     "portal_token",
+    "priority_of",
     "progress",
     "progress_by_level",
     "reached_consignees",

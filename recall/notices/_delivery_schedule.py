@@ -22,6 +22,11 @@ UNREACHABLE_LISTED = 50
 PRIORITY_OF_CLASS = {"I": outbox.Priority.URGENT, "II": outbox.Priority.HIGH}
 
 
+def priority_of(recall_class: str) -> outbox.Priority:
+    """How urgent a recall's work is, by its class."""
+    return PRIORITY_OF_CLASS.get(recall_class, outbox.Priority.ROUTINE)
+
+
 class Channel(StrEnum):
     WEBHOOK = "webhook"
     EMAIL = "email"
@@ -77,9 +82,7 @@ async def schedule(
     )
     for row in sorted(rows, key=lambda row: int(row["id"])):
         number = numbers[int(row["id"])]
-        priority[int(row["id"])] = PRIORITY_OF_CLASS.get(
-            row["recall_class"], outbox.Priority.ROUTINE
-        )
+        priority[int(row["id"])] = priority_of(row["recall_class"])
         mid = message_id(row["reference"], int(row["id"]), message, number)
         channels = [
             channel

@@ -20,10 +20,10 @@ from recall import clock, db, masterdata
 from recall.notices import _links as links
 from recall.notices import _messages as messages
 from recall.notices._delivery_schedule import (
-    PRIORITY_OF_CLASS,
     Channel,
     DeliveryStatus,
     Message,
+    priority_of,
 )
 from recall.notices._in_flight import InFlightLimit
 from recall.notices._service import RESPOND_BY
@@ -253,7 +253,7 @@ async def _send(
     settings: Settings,
     cut_off: list[_Result],
 ) -> _Result:
-    async with limit.slot(PRIORITY_OF_CLASS.get(item.notification.recall_class, 0)):
+    async with limit.slot(priority_of(item.notification.recall_class)):
         attempted_at = clock.now()
         started = time.perf_counter()
         status_code: int | None = None

@@ -36,12 +36,15 @@ async def create_notices(
     created_at: datetime,
     via_notice: int | None = None,
     amendment: int | None = None,
+    skip_opened: bool = False,
 ) -> list[int]:
     """Insert one pending notice per planned consignee, with its lines; run inside a transaction.
 
     Each notice gets its own unguessable portal token (stored hashed and sealed);
     `via_notice` is the notice of the consignee that named these as its customers
-    (cascade); `amendment` the scope amendment that reached them. Returns the new notice ids.
+    (cascade); `amendment` the scope amendment that reached them. With `skip_opened`, a
+    consignee that has a notice of the recall already is left out instead of refused.
+    Returns the new notice ids.
     """
     if not db.in_transaction():
         raise RuntimeError("create_notices must run inside the transaction that approves")
@@ -56,7 +59,8 @@ async def create_notices(
              created_at, via_notice, 0, 1, market.get(notice.consignee_id), amendment)
             for notice, (hashed, sealed) in zip(planned, tokens, strict=True)
         ],
-        "RETURNING id, consignee",
+        ("ON CONFLICT (recall, consignee) DO NOTHING " if skip_opened else "")
+        + "RETURNING id, consignee",
     )  # fmt: skip
     notice_of = {int(row["consignee"]): int(row["id"]) for row in rows}
     await insert_lines(
@@ -64,6 +68,7 @@ async def create_notices(
             (notice_of[notice.consignee_id], recall_id, notice.tier, line.batch_id,
              line.quantity_distributed)
             for notice in planned
+            if notice.consignee_id in notice_of
             for line in notice.lines
         ],
         amendment,

@@ -69,6 +69,7 @@ from recall.recalls._models import (
     signed_record,
     transition,
 )
+from recall.recalls._opening import OPEN_NOTICES_JOB, open_remaining_notices
 from recall.recalls._override import override_deadline
 from recall.recalls._overview import batches_by_recall
 from recall.recalls._preview import RecallPreview, preview_recall, recalled_batches
@@ -102,6 +103,7 @@ from recall.recalls._submissions import (
 
 __all__ = [
     "DEPTH_REACHES",
+    "OPEN_NOTICES_JOB",
     "TRANSITIONS",
     "Amendment",
     "AmendmentStatus",
@@ -165,6 +167,7 @@ __all__ = [
     "list_status_reports",
     "list_submissions",
     "may_approve",
+    "open_remaining_notices",
     "override_deadline",
     "plan_notices",
     "preview_amendment",

@@ -19,11 +19,10 @@ from recall.recalls._models import (
     Amendment,
     AmendmentStatus,
     DeadlineBasis,
-    Reached,
     RecallStatus,
     may_approve,
-    plan_notices,
 )
+from recall.recalls._opening import refuse_while_opening, trace_plan
 from recall.recalls._orders import profiles_of
 from recall.recalls._service import (
     MEANING_MAX,
@@ -59,16 +58,6 @@ async def _covered_ids(recall_id: int) -> set[int]:
     return {int(row["batch"]) for row in rows}
 
 
-async def trace_plan(depth: str, batch_ids: Sequence[int]) -> list[notices.PlannedNotice]:
-    """One planned notice per consignee the batches reach within the depth (every tier)."""
-    trace = await masterdata.trace_batches(list(batch_ids))
-    reached = [
-        Reached(line.consignee_id, line.kind, line.tier, line.batch_id, line.quantity)
-        for line in trace.consignees
-    ]
-    return plan_notices(depth, reached)
-
-
 async def _new_consignees(recall_id: int, planned: Sequence[notices.PlannedNotice]) -> int:
     reached = await notices.reached_consignees(recall_id, [p.consignee_id for p in planned])
     return sum(1 for notice in planned if notice.consignee_id not in reached)
@@ -80,6 +69,7 @@ def _running(row: Mapping[str, Any]) -> None:
             f"recall {row['reference']} is {row['status']}: only a recall in progress can "
             "have its scope amended"
         )
+    refuse_while_opening(row, "amended")
 
 
 async def propose_amendment(

@@ -9,6 +9,7 @@ from recall import audit, auth, clock, db
 from recall.actors import Actor
 from recall.errors import Conflict
 from recall.recalls._models import TEXT_MAX, Recall, RecallStatus, transition
+from recall.recalls._opening import refuse_while_opening
 from recall.recalls._reconciliation import Reconciliation, ReconciliationLine, reconcile
 from recall.recalls._service import get_recall, recall_row, refusal_audited
 from recall.rules import required_text, text
@@ -62,6 +63,7 @@ async def close_recall(
     justification = text(justification, "justification", TEXT_MAX, required=False)
     row = await recall_row(recall_id)
     transition(row["status"], RecallStatus.CLOSED)
+    refuse_while_opening(row, "closed")
     closed_at = clock.now().astimezone(UTC)
     async with refusal_audited(actor, recall_id), db.transaction():
         changed = await db.fetch(

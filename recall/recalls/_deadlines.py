@@ -86,11 +86,18 @@ async def progress_met(
             profiles[0] if level.country is None else regulatory.market_of(profiles, level.country)
         )
         scopes.setdefault((market, level.amendment), []).append(level)
+    opening = await db.fetch(
+        "SELECT notices_opened_at FROM recall WHERE id = {} AND approved_at IS NOT NULL",
+        recall_id,
+    )
+    # While the approval's notices are still being opened, the approved scope is not done.
+    still_opening = bool(opening) and opening[0]["notices_opened_at"] is None
     met: dict[tuple[str, str, int | None], datetime | None] = {}
     for (profile, amendment), levels in scopes.items():
         for key, (level_name, count) in PROGRESS_MET.items():
             counted = [level for level in levels if level_name in (None, level.level)]
-            met[(key, profile, amendment)] = _done(counted, count, started.get(amendment))
+            done = _done(counted, count, started.get(amendment))
+            met[(key, profile, amendment)] = None if still_opening and amendment is None else done
     return met
 
 

@@ -6,6 +6,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC
 from typing import Any
 
@@ -34,6 +35,7 @@ from recall.recalls._models import (
     signed_record,
     transition,
 )
+from recall.recalls._opening import open_at_approval
 from recall.recalls._orders import (
     checked_order,
     checked_profiles,
@@ -288,7 +290,7 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
             for line in trace.consignees
         ]
         planned = plan_notices(row["depth"], reached)
-        created = await notices.create_notices(recall_id, planned, approved_at)
+        created = await open_at_approval(recall_id, row["recall_class"], planned, approved_at)
         trace_ms = round((time.perf_counter() - started) * 1000)
         await db.fetch("UPDATE recall SET trace_ms = {} WHERE id = {}", trace_ms, recall_id)
         await notices.schedule_deliveries(created)
@@ -297,7 +299,8 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
             "approved_at": approved_at.isoformat(),
             "signature_hash": signature.record_hash,
             "meaning": meaning,
-            "notices": len(created),
+            "notices": len(planned),
+            "notices_opened": len(created),  # the rest open right after (see _opening)
             "trace_ms": trace_ms,
             "deadlines": [
                 {
@@ -327,6 +330,10 @@ async def get_recall(recall_id: int) -> Recall:
     signatures = await auth.signatures_of("recall", recall_id)
     approved_at = db.as_utc(row["approved_at"]) if row["approved_at"] else None
     progress = await notices.progress(recall_id, clock.now())
+    if row["approved_at"] is not None and row["notices_opened_at"] is None:
+        # Still opening: the total is the approval's plan, so nobody counts as all notified.
+        total = max(progress.consignees_total, int(row["notices_planned"]))
+        progress = replace(progress, consignees_total=total)
     to_trace, to_notify = readiness(row["trace_ms"], approved_at, progress)
     batches = await _recalled_batches(recall_id)
     return Recall(
