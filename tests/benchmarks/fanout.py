@@ -28,6 +28,7 @@ import asyncio
 import functools
 import json
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -223,6 +224,12 @@ def fresh_copy(template: str) -> Iterator[dict[str, str]]:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def stop_on_terminate() -> None:
+    """SIGTERM (a time limit) ends the benchmark through its clean-up: processes stopped,
+    scratch databases dropped."""
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit("terminated"))
+
+
 def production_mode(workdir: Path) -> None:
     """Settings as production has them (password hashing, mail), files in `workdir`."""
     os.environ["RECALL_MODE"] = "production"
@@ -271,6 +278,7 @@ def figures(runs: dict[str, list], consignees: int) -> dict[str, float | int]:
 def prepared(wholesalers: int, outlets: int) -> Iterator[tuple[Receivers, Setup]]:
     """In production mode, a scratch database holding the distribution and the receivers
     verifying its consignees' signatures."""
+    stop_on_terminate()
     with (
         scratch_environment(),
         tempfile.TemporaryDirectory(prefix="fanout-") as directory,

@@ -90,18 +90,22 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
+def _last_lines(log: Path, count: int = 20) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-count:])
+
+
 def _wait_healthy(base_url: str, web: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if web.poll() is not None:
-            raise SystemExit(f"recall serve ended (exit {web.returncode}); see {log}")
+            raise SystemExit(f"recall serve ended (exit {web.returncode}):\n{_last_lines(log)}")
         try:
             if httpx.get(f"{base_url}/ready", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise SystemExit(f"recall serve not ready after 60 s; see {log}")
+    raise SystemExit(f"recall serve not ready after 60 s:\n{_last_lines(log)}")
 
 
 class Service:
@@ -133,4 +137,14 @@ def service(workers: int, logs: Path, environment: dict[str, str]) -> Iterator[S
         stack.callback(_stop, started)
         running = Service(web, started, base_url)
         stack.callback(running.stop_sampling)
-        yield running
+        try:
+            yield running
+        except BaseException:
+            _show_logs(logs)
+            raise
+
+
+def _show_logs(logs: Path) -> None:
+    """The last lines each process wrote, for a run that failed."""
+    for log in sorted(logs.glob("*.log")):
+        print(f"--- {log.name}\n{_last_lines(log)}", file=sys.stderr, flush=True)
