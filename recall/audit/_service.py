@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from recall import clock, db, keys
 from recall.audit._chain import GENESIS_HASH, entry_material, hmac_pads, keyed_hash
+from recall.audit._tally import entries_counted
 
 if TYPE_CHECKING:
     from recall.actors import Actor
@@ -205,7 +206,23 @@ async def find_entries(
     """Entries matching `selection`, newest first (or oldest first), and how many match."""
     where, values = _conditions(selection)
     order = "seq" if oldest_first else "seq DESC"
-    rows, total = await db.fetch_page(
-        _ENTRY_COLUMNS, "audit_entry" + where, order, values, limit, offset
+    if not _counted_by_kind(selection):
+        rows, total = await db.fetch_page(
+            _ENTRY_COLUMNS, "audit_entry" + where, order, values, limit, offset
+        )
+        return [_entry(row) for row in rows], total
+    rows = await db.fetch(
+        f"SELECT {_ENTRY_COLUMNS} FROM audit_entry{where} ORDER BY {order} LIMIT {{}} OFFSET {{}}",
+        *values,
+        limit,
+        offset,
     )
+    total = await entries_counted(selection.entity, selection.action)
     return [_entry(row) for row in rows], total
+
+
+def _counted_by_kind(selection: EntryFilter) -> bool:
+    # The whole trail, by record type or by action: from the counts kept (recall.audit._tally).
+    # A record's own entries are few; an actor's or a period's (the page's rarer filters)
+    # are counted as asked.
+    return not (selection.entity_id or selection.actor or selection.since or selection.until)
