@@ -7,7 +7,8 @@ The parts: queueing (_delivery_schedule), sending (_delivery_send), recording ou
 
 from __future__ import annotations
 
-from recall import clock, db, outbox
+from recall import audit, clock, db, outbox
+from recall.actors import SYSTEM
 from recall.notices._delivery_attempts import _record, _remaining
 from recall.notices._delivery_send import Sender, _due, _Result, _send_all
 from recall.notices._in_flight import InFlightLimit, shared_limit
@@ -37,5 +38,8 @@ async def deliver(
         limit = limit or shared_limit(settings.delivery.concurrency)
         results = await _send_all(due, sender, limit, settings)
     async with db.transaction():
-        await _record(results, settings)
-        return await _remaining(outbox_id, delivery_ids)
+        sent = await _record(results, settings)
+        wait = await _remaining(outbox_id, delivery_ids)
+        # Last: the audit chain's tip stays locked from the append until the commit.
+        await audit.record(SYSTEM, *sent)
+        return wait

@@ -23,10 +23,11 @@ _ATTEMPT_COLUMNS = (
 ALERTS_PER_CHUNK = 10
 
 
-async def _record(results: list[_Result], settings: Settings) -> None:
-    """Write the outcomes of one chunk: deliveries, their attempts, then the notices."""
+async def _record(results: list[_Result], settings: Settings) -> list[audit.Change]:
+    """Write the outcomes of one chunk: deliveries, their attempts, then the notices; the
+    notices sent, to audit last (see deliver)."""
     if not results:
-        return
+        return []
     now = clock.now()
     delays: dict[int, float] = {}
     groups: dict[tuple[Any, ...], list[_Result]] = {}
@@ -71,9 +72,10 @@ async def _record(results: list[_Result], settings: Settings) -> None:
         updated = {int(row["id"]) for row in rows}
         recorded += [member for member in members if member.due.id in updated]
     await _insert_attempts(recorded)
-    await _notices_delivered(recorded)
+    sent = await _notices_delivered(recorded)
     await _notices_failed(recorded)
     await _reminders_failed(recorded)
+    return sent
 
 
 async def _insert_attempts(recorded: list[_Result]) -> None:
@@ -97,51 +99,52 @@ def _notice_ids(recorded: list[_Result], outcome: Outcome) -> list[int]:
     )
 
 
-async def _notices_delivered(recorded: list[_Result]) -> None:
-    """The first delivered notice message: notified, and sent unless further along."""
+async def _notices_delivered(recorded: list[_Result]) -> list[audit.Change]:
+    """The first delivered notice message: notified, and sent unless further along; the
+    changes to audit."""
     ids = _notice_ids(recorded, Outcome.DELIVERED)
     if not ids:
-        return
-    await db.fetch_in(
-        "UPDATE notice SET notified_at = (SELECT MIN(a.attempted_at) FROM delivery_attempt a "
-        "JOIN delivery d ON d.id = a.delivery WHERE d.notice = notice.id AND d.message = {} "
-        "AND a.outcome = {}) WHERE id IN (*) AND notified_at IS NULL",
-        ids,
-        Message.NOTICE.value,
-        Outcome.DELIVERED.value,
-    )
+        return []
     movable = (NoticeStatus.PENDING.value, NoticeStatus.FAILED.value)
     before = await db.fetch_in(
         "SELECT id, status FROM notice WHERE id IN (*) AND status IN ({}, {})", ids, *movable
     )
-    if not before:
-        return
     old = {int(row["id"]): row["status"] for row in before}
+    # One statement, one new row version per notice: when it was first notified (its first
+    # delivered attempt) and, unless the consignee already answered, sent.
     changed = await db.fetch_in(
-        "UPDATE notice SET status = {}, version = version + 1 "
-        "WHERE id IN (*) AND status IN ({}, {}) RETURNING id, notified_at",
-        list(old),
+        "UPDATE notice SET notified_at = COALESCE(notified_at, (SELECT MIN(a.attempted_at) "
+        "FROM delivery_attempt a JOIN delivery d ON d.id = a.delivery "
+        "WHERE d.notice = notice.id AND d.message = {} AND a.outcome = {})), "
+        "status = CASE WHEN status IN ({}, {}) THEN {} ELSE status END, "
+        "version = version + CASE WHEN status IN ({}, {}) THEN 1 ELSE 0 END "
+        "WHERE id IN (*) AND (notified_at IS NULL OR status IN ({}, {})) "
+        "RETURNING id, notified_at, status",
+        ids,
+        Message.NOTICE.value,
+        Outcome.DELIVERED.value,
+        *movable,
         NoticeStatus.SENT.value,
         *movable,
+        *movable,
     )
-    await audit.record(
-        SYSTEM,
-        *[
-            audit.Change(
-                "notice",
-                int(row["id"]),
-                "sent",
-                old={"status": old[int(row["id"])]},
-                new={
-                    "status": NoticeStatus.SENT.value,
-                    "notified_at": db.as_utc(row["notified_at"]).isoformat()
-                    if row["notified_at"] is not None
-                    else None,
-                },
-            )
-            for row in sorted(changed, key=lambda row: int(row["id"]))
-        ],
-    )
+    return [
+        audit.Change(
+            "notice",
+            int(row["id"]),
+            "sent",
+            old={"status": old[int(row["id"])]},
+            new={
+                "status": NoticeStatus.SENT.value,
+                "notified_at": db.as_utc(row["notified_at"]).isoformat()
+                if row["notified_at"] is not None
+                else None,
+            },
+        )
+        for row in sorted(changed, key=lambda row: int(row["id"]))
+        # Moved by this statement: pending or failed before, sent now (not answered meanwhile).
+        if int(row["id"]) in old and row["status"] == NoticeStatus.SENT.value
+    ]
 
 
 async def _channel_errors(notice_ids: list[int], message: Message) -> list[Mapping[str, Any]]:
