@@ -19,8 +19,8 @@ from workers.jobs import relay_outbox
 ROUTINE_CONSIGNEES = 20_000
 URGENT_CONSIGNEES = 100
 # Receivers answer after this long, so the class III fan-out takes a while at the worker's
-# concurrency (500 in flight: at least 20 s) and is still running when class I is done.
-RECEIVER_SECONDS = 0.5
+# concurrency (500 in flight: at least 40 s) and is still running when class I is done.
+RECEIVER_SECONDS = 1.0
 
 
 async def notified(recall_id: int) -> int:
