@@ -7,7 +7,7 @@ from typing import Any
 
 from arq import Retry
 
-from recall import audit, clock, complaints, notices, outbox, recalls
+from recall import audit, clock, complaints, exports, notices, outbox, recalls
 from recall.settings import get_settings
 
 HEARTBEAT_KEY = "recall:worker:heartbeat"
@@ -58,6 +58,19 @@ async def mail_alert(ctx: dict[str, Any], outbox_id: int) -> None:
     wait = await notices.mail_alert(outbox_id, ctx["sender"], ctx.get("job_try", 1))
     if wait is not None:
         raise Retry(defer=wait)
+
+
+async def make_export(ctx: dict[str, Any], outbox_id: int) -> None:
+    """Make one asked-for document (a table or a report) into its file."""
+    job = await outbox.payload(outbox_id)
+    if job is not None:
+        await exports.make_export(job["export_id"])
+        await outbox.mark_done(outbox_id)
+
+
+async def remove_expired_exports(ctx: dict[str, Any]) -> int:
+    """Remove the files of exports past their retention."""
+    return await exports.remove_expired()
 
 
 async def relay_outbox(ctx: dict[str, Any]) -> int:

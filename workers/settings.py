@@ -14,7 +14,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from recall import alerts, db, masterdata, notices, recalls
+from recall import alerts, db, exports, masterdata, notices, recalls
 from recall.settings import get_settings
 from workers import jobs
 from workers.senders import NetworkSender
@@ -78,6 +78,7 @@ class WorkerSettings:
         _job(jobs.mail_alert, alerts.MAIL_JOB),
         _job(jobs.reach_late_shipments, masterdata.LATE_SHIPMENTS_JOB),
         _job(jobs.open_notices, recalls.OPEN_NOTICES_JOB),
+        _job(jobs.make_export, exports.EXPORT_JOB),
     ]
     # Each run time's job id (arq names it by the time) keeps its result for the interval:
     # a worker reaching that time late sees the id taken instead of running it again.
@@ -109,6 +110,13 @@ class WorkerSettings:
             name="file_status_reports",
             minute=7,
             second=45,
+            keep_result=3600,
+        ),
+        cron(
+            jobs.remove_expired_exports,
+            name="remove_expired_exports",
+            minute=37,
+            second=20,
             keep_result=3600,
         ),
         cron(

@@ -10,6 +10,7 @@ from recall.auth.tables import ApiKey, RevokedToken, Signature, User
 from recall.complaints.tables import Complaint, ComplaintObligation, ComplaintReply
 from recall.db.tables import Counter
 from recall.evidence.tables import Attachment
+from recall.exports.tables import ExportJob
 from recall.investigations.tables import Capa, CapaEffectiveness, Investigation, InvestigationBatch
 from recall.masterdata.tables import (
     Batch,
@@ -86,6 +87,7 @@ APP_CONFIG = AppConfig(
         AuthoritySubmission,
         PublicWarning,
         Attachment,
+        ExportJob,
     ],
     migration_dependencies=[],
     commands=[],

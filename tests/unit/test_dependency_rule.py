@@ -27,6 +27,7 @@ CONTEXTS = (
     "audit",
     "auth",
     "complaints",
+    "exports",
     "investigations",
     "masterdata",
     "notices",

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from functools import partial
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
+from litestar.response import File
 
-from recall import evidence, recalls
+from recall import exports, recalls
 from recall.actors import Actor
+from recall.errors import Unavailable
+from recall.exports import Document, ExportStatus
 from web.api.recalls import INVALID, NOT_FOUND, NOT_IN_PROGRESS, RecallId
 from web.api.schemas import ErrorRead, Limit, Offset, Page, read_model
+from web.exports import file_response, prepared
 from web.security import QA_ONLY, QUALITY_READ
+
+# The answer waits this long for a worker to make the document, then says to ask again.
+WAIT_SECONDS = 300
+MADE_BY_WORKER = (
+    "\n\nThe document is made by a worker (or by this process when no worker is running) "
+    f"while the request waits; after {WAIT_SECONDS} s without it the answer is 503."
+)
+STILL_MAKING = {
+    503: ResponseSpec(ErrorRead, description=f"Not made within {WAIT_SECONDS} s; ask again"),
+}
 
 
 class StatusReportRead(msgspec.Struct):
@@ -72,33 +84,33 @@ class RecallReportController(Controller):
         media_type="application/pdf",
         description=(
             "The recall report as PDF: final once closed, interim while in progress. "
-            "Text is searchable; drills are marked DRILL / LATIHAN."
+            "Text is searchable; drills are marked DRILL / LATIHAN." + MADE_BY_WORKER
         ),
-        responses=NOT_FOUND,
+        responses={**NOT_FOUND, **STILL_MAKING},
     )
-    async def get_report_pdf(
-        self, recall_id: RecallId, request: Request[Actor, Any, Any]
-    ) -> Response[bytes]:
-        files = destruction_files(request.user)
-        return pdf_response(await recalls.recall_report_pdf(recall_id, files))
+    async def get_report_pdf(self, recall_id: RecallId, request: Request[Actor, Any, Any]) -> File:
+        return await made_document(request, Document.RECALL_REPORT, recall_id, {})
 
 
-def destruction_files(
-    actor: Actor,
-) -> Callable[[int], Awaitable[list[evidence.Attachment]]] | None:
-    """What the reports list of a destruction record's evidence files: the reader's view
-    (none when the reader may not see them)."""
-    if not evidence.may_read(actor, "destruction"):
-        return None
-    return partial(evidence.list_attachments, actor, "destruction")
-
-
-def pdf_response(report: recalls.ReportPdf) -> Response[bytes]:
-    """A PDF shown in the browser under its file name."""
-    return Response(
-        report.content,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{report.filename}"'},
+async def made_document(
+    request: Request[Actor, Any, Any],
+    document: Document,
+    recall_id: int,
+    parameters: dict[str, Any],
+) -> File:
+    """The PDF as a worker made it for this reader, once made: the request waits."""
+    export = await exports.request_export(request.user, document, recall_id, "pdf", parameters)
+    export = await prepared(request, export, WAIT_SECONDS)
+    if export.status is ExportStatus.READY:
+        return file_response(export)
+    refused = export.error()
+    if refused is not None:
+        raise refused
+    if export.status is ExportStatus.FAILED:
+        raise RuntimeError(f"export {export.id}: {export.reason}")
+    raise Unavailable(
+        f"the document is still being made after {WAIT_SECONDS} s; ask again shortly "
+        "(the same request is answered from the same export)"
     )
 
 
@@ -121,9 +133,11 @@ class AuthorityReportController(Controller):
             "recall's profiles (by default its first). BPOM: the Laporan Awal / Perkembangan / "
             "Akhir Penarikan Obat letter, copied to the regional offices of the provinces "
             "reached; FDA: a recall status report with the items of 21 CFR 7.53(b)."
+            + MADE_BY_WORKER
         ),
         responses={
             **NOT_FOUND,
+            **STILL_MAKING,
             **INVALID,
             409: ResponseSpec(ErrorRead, description="The recall is only proposed"),
         },
@@ -135,7 +149,6 @@ class AuthorityReportController(Controller):
         kind: ReportChoice = None,
         lang: ReportChoice = None,
         profile: ReportChoice = None,
-    ) -> Response[bytes]:
-        files = destruction_files(request.user)
-        report = await recalls.authority_report_pdf(recall_id, kind, lang, profile, files)
-        return pdf_response(report)
+    ) -> File:
+        parameters = {"kind": kind, "lang": lang, "profile": profile}
+        return await made_document(request, Document.AUTHORITY_REPORT, recall_id, parameters)

@@ -1,22 +1,32 @@
-"""Recall pages: the downloads — consignee table, reconciliation, PDF report."""
+"""Recall pages: the downloads — consignee table, reconciliation, PDF reports.
+
+A click asks for an export (made by a worker, see web.exports). A small file ready within
+READY_WITHIN seconds is answered at once; otherwise the reader goes to the export's page
+(/recalls/<id>/exports/<export id>),
+which shows how far it got, refreshes itself, and answers with the file once it is made.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC
+import dataclasses
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.params import FromPath
+from litestar.response import File, Template
 
-from recall import clock, recalls
+from recall import exports
 from recall.actors import Actor
-from recall.notices import NoticeStatus, consignee_rows
+from recall.errors import NotFound
+from recall.exports import Document, Export, ExportStatus
+from recall.notices import NoticeStatus
+from recall.settings import get_settings
 from web.api.recalls import RecallId
-from web.api.reports import destruction_files
-from web.pages._recall_display import Query, _channels, _filter
-from web.pages.export import FormatParameter, download
-from web.pages.labels import CONSIGNEE_KIND_NAMES, NOTICE_STATUS_NAMES, label
-from web.pages.render import HEADERS, N_, gettext_for
+from web.exports import file_response, prepared
+from web.pages._recall_display import Query, _filter
+from web.pages.export import FormatParameter
+from web.pages.labels import CONSIGNEE_KIND_NAMES, NOTICE_CHANNEL_NAMES, NOTICE_STATUS_NAMES
+from web.pages.render import HEADERS, N_, gettext_for, local_time, page, see_other
 from web.pages.session import signed_in
 from web.security import QUALITY_READ
 
@@ -29,13 +39,48 @@ RECONCILIATION_COLUMNS = (
     N_("Level"), N_("Batch"), N_("GTIN"), N_("Product"), N_("Produced"), N_("Distributed"),
     N_("On hand"), N_("Returned"), N_("Destroyed"), N_("Unaccounted"),
 )  # fmt: skip
+DOCUMENT_NAMES = {
+    Document.CONSIGNEES: N_("Consignee table"),
+    Document.RECONCILIATION: N_("Reconciliation"),
+    Document.RECALL_REPORT: N_("Recall report"),
+    Document.AUTHORITY_REPORT: N_("Report to the authority"),
+}
+EXPORT_STATUS_NAMES = {
+    ExportStatus.QUEUED: N_("Waiting to start"),
+    ExportStatus.RUNNING: N_("Being prepared"),
+    ExportStatus.READY: N_("Ready"),
+    ExportStatus.FAILED: N_("Failed"),
+}
+# Most files are made in well under this: they come at once, without the waiting page.
+READY_WITHIN = 2.0
+REFRESH_SECONDS = 2
+GUARDS = [signed_in, QUALITY_READ]
+# No page CSP on a PDF: it would stop the browser's PDF viewer from drawing the file.
+PDF_HEADERS = {key: value for key, value in HEADERS.items() if key != "Content-Security-Policy"}
 
 
-@get(
-    "/recalls/{recall_id:int}/consignees/export",
-    guards=[signed_in, QUALITY_READ],
-    include_in_schema=False,
-)
+def _file(export: Export) -> File:
+    return file_response(export, PDF_HEADERS if export.format == "pdf" else HEADERS)
+
+
+async def _asked(
+    request: Request[Actor, Any, Any],
+    document: Document,
+    recall_id: int,
+    format: str,
+    parameters: dict[str, Any],
+) -> File | Response[Any]:
+    export = await exports.request_export(request.user, document, recall_id, format, parameters)
+    export = await prepared(request, export, READY_WITHIN)
+    if export.status is ExportStatus.READY:
+        return _file(export)
+    refused = export.error()
+    if refused is not None:
+        raise refused  # a bad choice or a state that refuses it, answered as before
+    return see_other(progress_path(export))
+
+
+@get("/recalls/{recall_id:int}/consignees/export", guards=GUARDS, include_in_schema=False)
 async def export_consignees(
     request: Request[Actor, Any, Any],
     recall_id: RecallId,
@@ -44,106 +89,85 @@ async def export_consignees(
     tier: Query = None,
     overdue: Query = None,
     q: Query = None,
-) -> Response[bytes]:
-    recall = await recalls.get_recall(recall_id)
+) -> File | Response[Any]:
     _ = gettext_for(request)
-    rows, _total = await consignee_rows(
-        recall_id, _filter(status, tier, overdue, q), clock.now().astimezone(UTC), limit=None
-    )
-    table = (
-        [
-            row.code,
-            row.name,
-            label(_, CONSIGNEE_KIND_NAMES, row.kind),
-            row.tier,
-            _channels(row, _),
-            _(NOTICE_STATUS_NAMES[NoticeStatus(row.status)]),
-            _("Overdue") if row.overdue else "",
-            row.respond_by,
-            row.notified_at,
-            row.acknowledged_at,
-            row.last_contact_at,
-            row.quantity_distributed,
-            row.quantity_on_hand,
-            row.quantity_returned,
-            row.quantity_destroyed,
-            row.quantity_unaccounted,
-        ]
-        for row in rows
-    )
-    headers = [_(text) for text in CONSIGNEE_COLUMNS]
-    # Tens of thousands of rows take seconds to write: not on the event loop.
-    name = f"{recall.reference}-consignees"
-    return await asyncio.to_thread(download, name, format, headers, list(table))
+    words = {
+        "headers": [_(text) for text in CONSIGNEE_COLUMNS],
+        "kinds": {str(kind): _(text) for kind, text in CONSIGNEE_KIND_NAMES.items()},
+        "statuses": {str(state): _(NOTICE_STATUS_NAMES[state]) for state in NoticeStatus},
+        "channels": {name: _(text) for name, text in NOTICE_CHANNEL_NAMES.items()},
+        "phone_only": _("Phone only"),
+        "overdue": _("Overdue"),
+    }
+    shown = dataclasses.asdict(_filter(status, tier, overdue, q))
+    parameters = {"filter": shown, "words": words}
+    return await _asked(request, Document.CONSIGNEES, recall_id, format.value, parameters)
 
 
-@get(
-    "/recalls/{recall_id:int}/reconciliation/export",
-    guards=[signed_in, QUALITY_READ],
-    include_in_schema=False,
-)
+@get("/recalls/{recall_id:int}/reconciliation/export", guards=GUARDS, include_in_schema=False)
 async def export_reconciliation(
     request: Request[Actor, Any, Any], recall_id: RecallId, format: FormatParameter
-) -> Response[bytes]:
-    recall = await recalls.get_recall(recall_id)
-    found = await recalls.reconcile(recall_id)
+) -> File | Response[Any]:
     _ = gettext_for(request)
-
-    def lines(level: str, batches: list[recalls.ReconciliationLine], total: Any) -> list[Any]:
-        shown = [(line.batch_no, line.gtin, line.product_name, line) for line in batches]
-        shown.append((_("Total"), "", "", total))
-        return [
-            [
-                level,
-                batch_no,
-                gtin,
-                name,
-                line.quantity_produced,
-                line.quantity_distributed,
-                line.quantity_on_hand,
-                line.quantity_returned,
-                line.quantity_destroyed,
-                line.quantity_unaccounted,
-            ]
-            for batch_no, gtin, name, line in shown
-        ]
-
-    table = lines(_("Left the plant"), found.batches, found.totals)
-    for tier in found.tiers:
-        table += lines(_("Tier %(tier)s") % {"tier": tier.tier}, tier.batches, tier.totals)
-    headers = [_(text) for text in RECONCILIATION_COLUMNS]
-    return download(f"{recall.reference}-reconciliation", format, headers, table)
+    words = {
+        "headers": [_(text) for text in RECONCILIATION_COLUMNS],
+        "plant": _("Left the plant"),
+        "tier": _("Tier %(tier)s"),
+        "total": _("Total"),
+    }
+    parameters = {"words": words}
+    return await _asked(request, Document.RECONCILIATION, recall_id, format.value, parameters)
 
 
-def _pdf(report: recalls.ReportPdf) -> Response[bytes]:
-    # No page CSP here: it would stop the browser's PDF viewer from drawing the file.
-    headers = {key: value for key, value in HEADERS.items() if key != "Content-Security-Policy"}
-    return Response(
-        report.content,
-        media_type="application/pdf",
-        headers={**headers, "Content-Disposition": f'inline; filename="{report.filename}"'},
-    )
+@get("/recalls/{recall_id:int}/report.pdf", guards=GUARDS, include_in_schema=False)
+async def report_pdf(
+    request: Request[Actor, Any, Any], recall_id: RecallId
+) -> File | Response[Any]:
+    return await _asked(request, Document.RECALL_REPORT, recall_id, "pdf", {})
 
 
-@get(
-    "/recalls/{recall_id:int}/report.pdf", guards=[signed_in, QUALITY_READ], include_in_schema=False
-)
-async def report_pdf(request: Request[Actor, Any, Any], recall_id: RecallId) -> Response[bytes]:
-    return _pdf(await recalls.recall_report_pdf(recall_id, destruction_files(request.user)))
-
-
-@get(
-    "/recalls/{recall_id:int}/authority-report.pdf",
-    guards=[signed_in, QUALITY_READ],
-    include_in_schema=False,
-)
+@get("/recalls/{recall_id:int}/authority-report.pdf", guards=GUARDS, include_in_schema=False)
 async def authority_report_pdf(
     request: Request[Actor, Any, Any],
     recall_id: RecallId,
     kind: Query = None,
     lang: Query = None,
     profile: Query = None,
-) -> Response[bytes]:
+) -> File | Response[Any]:
     """The report to an authority (initial, progress, final), as the API serves it."""
-    files = destruction_files(request.user)
-    return _pdf(await recalls.authority_report_pdf(recall_id, kind, lang, profile, files))
+    parameters = {"kind": kind, "lang": lang, "profile": profile}
+    return await _asked(request, Document.AUTHORITY_REPORT, recall_id, "pdf", parameters)
+
+
+def progress_path(export: Export) -> str:
+    return f"/recalls/{export.recall_id}/exports/{export.id}"
+
+
+@get("/recalls/{recall_id:int}/exports/{export_id:int}", guards=GUARDS, include_in_schema=False)
+async def export_progress(
+    request: Request[Actor, Any, Any], recall_id: RecallId, export_id: FromPath[int]
+) -> File | Template:
+    """An export being made, refreshing itself; its file once made; why it failed."""
+    export = await exports.get_export(request.user, export_id)
+    if export.recall_id != recall_id:
+        raise NotFound(f"export {export_id} not found")
+    export = await prepared(request, export, 0)
+    if export.status is ExportStatus.READY:
+        return _file(export)
+    _ = gettext_for(request)
+    percent = None
+    if export.rows_total:
+        percent = min(100, round(100 * export.rows_done / export.rows_total))
+    return page(
+        request,
+        "exports/prepared.html",
+        {
+            "export": export,
+            "document_name": _(DOCUMENT_NAMES[export.document]),
+            "status_name": _(EXPORT_STATUS_NAMES[export.status]),
+            "state": "bad" if export.status is ExportStatus.FAILED else "warn",
+            "requested": local_time(export.requested_at, get_settings().time_zone),
+            "percent": percent,
+            "refresh": None if export.finished else REFRESH_SECONDS,
+        },
+    )

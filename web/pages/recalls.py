@@ -48,6 +48,7 @@ from web.pages._recall_display import (
 from web.pages._recall_downloads import (
     authority_report_pdf,
     export_consignees,
+    export_progress,
     export_reconciliation,
     report_pdf,
 )
@@ -273,6 +274,7 @@ ROUTES: list[Any] = [
     export_reconciliation,
     report_pdf,
     authority_report_pdf,
+    export_progress,
     approval_form,
     approve,
     closure_form,
