@@ -185,6 +185,7 @@ async def approve_and_deliver(
     approved = await approve(api, proposed["id"], approver, meaning="Approved for execution")
     approve_seconds = time.perf_counter() - started
     assert approved.status_code == 200, approved.text
+    print(f"  approved in {approve_seconds:.1f} s", flush=True)
     await until_delivered(arrivals, database_url, proposed["id"], setup.consignees, started)
     return time.perf_counter() - started, approve_seconds
 

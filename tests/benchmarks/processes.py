@@ -141,6 +141,8 @@ def service(workers: int, logs: Path, environment: dict[str, str]) -> Iterator[S
             yield running
         except BaseException:
             _show_logs(logs)
+            print(f"peak PSS so far: recall serve {running.web_pss.peak_mb} MB, workers "
+                  f"{running.worker_pss.peak_mb} MB", file=sys.stderr, flush=True)  # fmt: skip
             raise
 
 
