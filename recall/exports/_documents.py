@@ -104,12 +104,16 @@ async def _write_table(
 ) -> None:
     done = 0
     await told(done, len(lines))
-    for start in range(0, len(lines), ROWS_PER_STEP):
-        step = lines[start : start + ROWS_PER_STEP]
-        # Rows become cells in the thread too: 43,501 of them take a while.
-        await asyncio.to_thread(table.add, map(to_row, step))
-        done += len(step)
-        await told(done, len(lines))
+    try:
+        for start in range(0, len(lines), ROWS_PER_STEP):
+            step = lines[start : start + ROWS_PER_STEP]
+            # Rows become cells in the thread too: 43,501 of them take a while.
+            await asyncio.to_thread(table.add, map(to_row, step))
+            done += len(step)
+            await told(done, len(lines))
+    except BaseException:
+        table.discard()
+        raise
     await asyncio.to_thread(table.finish)
 
 

@@ -103,6 +103,13 @@ class TableFile:
         else:
             self._csv.writerows([cell_text(value) for value in row] for row in rows)
 
+    def discard(self) -> None:
+        """Stop a table that will not be finished (its sheet's temporary file is closed)."""
+        if self.format is TableFormat.XLSX:
+            self._sheet.close()
+        else:
+            self._text.detach()
+
     def finish(self) -> None:
         if self.format is TableFormat.XLSX:
             self._workbook.save(self.target)
