@@ -7,12 +7,13 @@ from typing import Any
 
 from arq import Retry
 
-from recall import audit, clock, complaints, exports, notices, outbox, recalls
+from recall import audit, clock, complaints, exports, masterdata, notices, outbox, recalls
 from recall.settings import get_settings
 
 HEARTBEAT_KEY = "recall:worker:heartbeat"
 HEARTBEAT_TTL_SECONDS = 300
-OPENING_BUDGET_SHARE = 0.5
+# An opening run stops well inside the job's time limit; the next run traces the scope again.
+OPENING_BUDGET_SHARE = 0.75
 
 
 async def heartbeat(ctx: dict[str, Any]) -> str:
@@ -58,6 +59,15 @@ async def mail_alert(ctx: dict[str, Any], outbox_id: int) -> None:
     wait = await notices.mail_alert(outbox_id, ctx["sender"], ctx.get("job_try", 1))
     if wait is not None:
         raise Retry(defer=wait)
+
+
+async def import_shipment_file(ctx: dict[str, Any], outbox_id: int) -> None:
+    """Import one uploaded shipments file, and queue the late shipments it recorded."""
+    job = await outbox.payload(outbox_id)
+    if job is not None:
+        await masterdata.run_uploaded_import(job["import_id"])
+        await outbox.mark_done(outbox_id)
+        await outbox.relay(ctx["redis"])
 
 
 async def make_export(ctx: dict[str, Any], outbox_id: int) -> None:

@@ -79,6 +79,7 @@ class WorkerSettings:
         _job(jobs.reach_late_shipments, masterdata.LATE_SHIPMENTS_JOB),
         _job(jobs.open_notices, recalls.OPEN_NOTICES_JOB),
         _job(jobs.make_export, exports.EXPORT_JOB),
+        _job(jobs.import_shipment_file, masterdata.IMPORT_JOB),
     ]
     # Each run time's job id (arq names it by the time) keeps its result for the interval:
     # a worker reaching that time late sees the id taken instead of running it again.

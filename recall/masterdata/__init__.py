@@ -19,6 +19,7 @@ from recall.masterdata._distribution import (
     record_shipment,
 )
 from recall.masterdata._imports import (
+    IMPORT_JOB,
     ImportStatus,
     ShipmentImport,
     earlier_imports,
@@ -26,6 +27,7 @@ from recall.masterdata._imports import (
     import_errors,
     list_shipment_imports,
     run_shipment_import,
+    run_uploaded_import,
     start_shipment_import,
 )
 from recall.masterdata._markets import check_country, check_province, consignee_markets
@@ -83,6 +85,7 @@ from recall.masterdata._webhook_secrets import (
 
 __all__ = [
     "BATCH_VIEW_COLUMNS",
+    "IMPORT_JOB",
     "LATE_SHIPMENTS_JOB",
     "MAX_TIERS",
     "NAME_MAX",
@@ -149,6 +152,7 @@ __all__ = [
     "reseal_webhook_secrets",
     "retain_until",
     "run_shipment_import",
+    "run_uploaded_import",
     "seal_webhook_secret",
     "shipment_refused",
     "start_shipment_import",

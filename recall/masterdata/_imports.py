@@ -1,7 +1,9 @@
 """Shipment files imported in the background, with their progress kept in the database.
 
-An upload is stored first (`start_shipment_import`), then imported by `run_shipment_import`
-in any process; every process can show how far it got (`get_shipment_import`). The import
+An upload is stored first (`start_shipment_import`, with an outbox row for a worker), then
+imported by `run_shipment_import` in any process (a worker's `run_uploaded_import`, or the
+web process when no worker runs); every process can show how far it got
+(`get_shipment_import`). The import
 itself is `import_shipments`, the same as the API's: all lines or none, the first MAX_ERRORS
 bad lines kept and all of them counted.
 """
@@ -18,7 +20,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from recall import clock, db
+from recall import clock, db, outbox
 from recall.actors import Actor
 from recall.errors import Conflict, InvalidInput, NotFound
 from recall.masterdata._distribution import import_shipments
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 # A running import not heard from for this long died with its process (nothing was stored:
 # the shipments and the "done" mark commit together).
 SILENT_FOR = timedelta(minutes=5)
+IMPORT_JOB = "import_shipment_file"
 FILE_NAME_MAX = 255
 
 
@@ -154,6 +157,7 @@ async def start_shipment_import(
     }
     async with db.transaction():
         import_id = await db.insert("shipment_import", row)
+        await outbox.add(IMPORT_JOB, {"import_id": import_id})
     return await get_shipment_import(import_id)
 
 
@@ -267,3 +271,20 @@ async def run_shipment_import(actor: Actor, import_id: int) -> ShipmentImport:
         elif result.imported == 0:
             await watched.written(0)  # a header and no lines: done, nothing to store
     return await get_shipment_import(import_id)
+
+
+async def run_uploaded_import(import_id: int) -> ShipmentImport | None:
+    """Import a stored file as the person who uploaded it (a worker's side); None for an
+    unknown id. Safe to call twice, like `run_shipment_import`."""
+    rows = await db.fetch(
+        "SELECT uploaded_by_id, uploaded_by, uploaded_by_name FROM shipment_import WHERE id = {}",
+        import_id,
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    # The import checks no role (the upload did); the audit names the uploader.
+    uploader = Actor(
+        row["uploaded_by_id"], row["uploaded_by"], row["uploaded_by_name"], frozenset()
+    )
+    return await run_shipment_import(uploader, import_id)

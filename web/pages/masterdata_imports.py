@@ -1,7 +1,8 @@
 """Pages: a shipments CSV file uploaded, imported in the background, watched while it runs.
 
-The upload is stored and its import started as a task of this process; the import writes
-its progress to the database, so any web process can show it. The progress page refreshes
+The upload is stored with an outbox row and a worker imports it (this process starts the
+import as its own task when no worker is running); the import writes its progress to the
+database, so any web process can show it. The progress page refreshes
 itself every two seconds (no JavaScript) until the import is done or has failed, then shows
 the count imported or the bad lines (the first 1,000) with their number and column.
 """
@@ -25,11 +26,13 @@ from recall.actors import Actor
 from recall.errors import InvalidInput
 from recall.masterdata import ImportStatus, LineError, ShipmentImport
 from recall.settings import get_settings
+from web.exports import worker_running
 from web.pages.export import FormatParameter, download
 from web.pages.forms import FormState, form_action
 from web.pages.labels import IMPORT_COLUMN_NAMES, IMPORT_STATUS_NAMES, label
 from web.pages.render import N_, gettext_for, local_time, page, see_other
 from web.pages.session import signed_in
+from web.queue import kick
 from web.security import MASTER_DATA_WRITE
 
 log = logging.getLogger(__name__)
@@ -140,12 +143,16 @@ async def upload(request: Request[Actor, Any, Any]) -> Response[Any]:
         content = await chosen.read()
         await chosen.close()
         repeat = form.get("again") == "true"
-        return await masterdata.start_shipment_import(
+        item = await masterdata.start_shipment_import(
             request.user, chosen.filename, content, again=repeat
         )
+        if await worker_running(request.app.state.redis):
+            await kick(request)
+        else:
+            _start(request.user, item.id)
+        return item
 
     def started(item: ShipmentImport) -> Redirect:
-        _start(request.user, item.id)
         return see_other(f"/masterdata/imports/{item.id}")
 
     async def again(state: FormState, *, status_code: int, conflict: str | None = None) -> Template:
