@@ -127,8 +127,13 @@ async def _count_updates(notice_ids: list[int]) -> dict[int, int]:
     return {int(row["id"]): int(row["updates_sent"]) for row in rows}
 
 
-async def reached_consignees(recall_id: int, consignee_ids: Sequence[int]) -> set[int]:
-    """Which of these consignees already have a notice of the recall."""
+async def reached_consignees(
+    recall_id: int, consignee_ids: Sequence[int] | None = None
+) -> set[int]:
+    """Which of these consignees (None: all) already have a notice of the recall."""
+    if consignee_ids is None:
+        rows = await db.fetch("SELECT consignee FROM notice WHERE recall = {}", recall_id)
+        return {int(row["consignee"]) for row in rows}
     rows = await db.fetch_in(
         "SELECT consignee FROM notice WHERE consignee IN (*) AND recall = {}",
         sorted(set(consignee_ids)),

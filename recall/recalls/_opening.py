@@ -85,7 +85,7 @@ async def open_remaining_notices(
         for row in await db.fetch("SELECT batch FROM recall_batch WHERE recall = {}", recall_id)
     ]
     planned = await trace_plan(rows[0]["depth"], batch_ids)
-    opened = await notices.reached_consignees(recall_id, [p.consignee_id for p in planned])
+    opened = await notices.reached_consignees(recall_id)
     waiting = [p for p in planned if p.consignee_id not in opened]
     while waiting:
         chunk, waiting = waiting[:CHUNK], waiting[CHUNK:]
