@@ -14,6 +14,7 @@ chunk is in, no deadline counts as met by progress and the recall cannot be amen
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
@@ -29,6 +30,7 @@ OPEN_NOTICES_JOB = "open_notices"
 OPEN_AT_APPROVAL = 5_000
 # Notices per chunk opened after the approval: each chunk is one short transaction.
 CHUNK = 5_000
+PLAN_IN_THREAD_FROM = 20_000  # consignee lines
 
 
 async def trace_plan(depth: str, batch_ids: Sequence[int]) -> list[notices.PlannedNotice]:
@@ -38,7 +40,10 @@ async def trace_plan(depth: str, batch_ids: Sequence[int]) -> list[notices.Plann
         Reached(line.consignee_id, line.kind, line.tier, line.batch_id, line.quantity)
         for line in trace.consignees
     ]
-    return plan_notices(depth, reached)
+    if len(reached) < PLAN_IN_THREAD_FROM:
+        return plan_notices(depth, reached)
+    # Seconds of work for a national scope: off the event loop, so a worker's sends go on.
+    return await asyncio.to_thread(plan_notices, depth, reached)
 
 
 async def open_at_approval(
