@@ -18,6 +18,7 @@ from litestar.response import File
 from redis.exceptions import RedisError
 
 from recall import exports
+from recall.errors import NotFound
 from recall.exports import Export, ExportStatus
 from web.queue import kick
 
@@ -65,8 +66,13 @@ async def prepared(request: Request[Any, Any, Any], export: Export, wait_seconds
 
 def file_response(export: Export, headers: Mapping[str, str] | None = None) -> File:
     """A ready export's file, streamed: PDFs shown in the browser, tables downloaded."""
+    path = exports.file_of(export)
+    if not path.is_file():
+        # Removed after its retention, or written where this process cannot see (the
+        # exports folder must be shared by web and worker processes).
+        raise NotFound(f"the file of export {export.id} is not kept here; ask for it again")
     return File(
-        exports.file_of(export),
+        path,
         filename=export.file_name or "",
         media_type=export.content_type,
         content_disposition_type="inline" if export.format == "pdf" else "attachment",

@@ -199,3 +199,13 @@ async def test_exports_and_their_files_go_after_a_day(client, frozen_clock):
     frozen_clock[0] += timedelta(minutes=2)
     assert await exports.remove_expired() == len(files)
     assert not any(path.exists() for path in files)
+
+
+async def test_a_file_no_longer_kept_is_not_found(client):
+    recall_id = (await two_tier_recall(client))["recall"]["id"]
+    await signed_in_as(client, "qa")
+    assert (await client.get(f"/recalls/{recall_id}/report.pdf")).status_code == 200
+    (export_id,) = [row["id"] for row in await db.fetch("SELECT id FROM export_job")]
+    (get_settings().data_dir / "exports" / f"{export_id}.pdf").unlink()
+    gone = await client.get(f"/recalls/{recall_id}/exports/{export_id}", headers=EN)
+    assert gone.status_code == 404
