@@ -22,7 +22,9 @@ from recall.errors import NotFound
 from recall.exports import Export, ExportStatus
 from web.queue import kick
 
-PICKUP_SECONDS = 15
+# A worker busy with a fan-out may not take the export for a while; the reader waits this
+# long for one before this process makes it (in threads: the loop keeps serving).
+PICKUP_SECONDS = 30
 POLL_SECONDS = 0.2
 WORKER_HEALTH_KEY = default_queue_name + health_check_key_suffix
 
