@@ -27,6 +27,7 @@ from recall.notices.tables import (
     IdempotentResponse,
     Notice,
     NoticeLine,
+    NoticeTally,
     ReturnScan,
 )
 from recall.outbox.tables import Outbox
@@ -74,6 +75,7 @@ APP_CONFIG = AppConfig(
         RecallDeadline,
         Notice,
         NoticeLine,
+        NoticeTally,
         IdempotentResponse,
         ReturnScan,
         Delivery,

@@ -71,16 +71,11 @@ from recall.notices._overview import (
     response_counts,
 )
 from recall.notices._portal import PortalLink, notice_by_token
-from recall.notices._reminders import (
-    LevelProgress,
-    OpenNotices,
-    open_at_deadline,
-    progress_by_level,
-    send_due_reminders,
-)
+from recall.notices._progress import LevelProgress, progress, progress_by_level
+from recall.notices._reminders import OpenNotices, open_at_deadline, send_due_reminders
 from recall.notices._rotation import Resealed, reseal_secrets
 from recall.notices._scope import NoticesExtended, extend_notices, reached_consignees
-from recall.notices._service import create_notices, list_notices, progress
+from recall.notices._service import create_notices, list_notices
 
 __all__ = [
     "DELIVER_JOB",

@@ -14,6 +14,7 @@ from typing import Any
 from recall import db
 from recall.notices._delivery_schedule import DeliveryStatus, Message
 from recall.notices._models import NoticeStatus, is_overdue
+from recall.notices._progress import tier_progress
 from recall.notices._service import RESPOND_BY, deadlines_passed
 from recall.rules import choice
 
@@ -140,11 +141,22 @@ async def consignee_rows(
         "ORDER BY n.tier, c.code, n.id",
         *values,
     )
+    return [_row(row, now) for row in rows], await _matching(recall_id, shown, now, where, values)
+
+
+async def _matching(
+    recall_id: int, shown: ConsigneeFilter, now: datetime, where: str, values: list[Any]
+) -> int:
+    """How many notices the filter matches: by tier and overdue from the recall's counters,
+    by status or name counted."""
+    if not shown.status and not (shown.search or "").strip():
+        tiers = [t for t in await tier_progress(recall_id, now) if shown.tier in (None, t.tier)]
+        return sum(t.overdue if shown.overdue_only else t.consignees_total for t in tiers)
     total = await db.fetch(
         f"SELECT COUNT(*) AS n FROM notice n JOIN consignee c ON c.id = n.consignee WHERE {where}",
         *values,
     )
-    return [_row(row, now) for row in rows], int(total[0]["n"])
+    return int(total[0]["n"])
 
 
 def _row(row: Mapping[str, Any], now: datetime) -> ConsigneeRow:

@@ -1,6 +1,6 @@
 """Recall notices: one per consignee within the recall's depth, with its quantities."""
 
-from piccolo.columns import Boolean, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
@@ -109,3 +109,32 @@ class DeliveryAttempt(Table, tablename="delivery_attempt"):
     status_code = Integer(null=True, default=None)
     error = Text(null=True, default=None)
     duration_ms = Integer()
+
+
+class NoticeTally(Table, tablename="notice_tally"):
+    """Changes to a recall's notices and lines, added up, for its dashboard.
+
+    Written only by the database's triggers on notice and notice_line (migration
+    notice_tally), in the transaction that changes them: each statement adds one row per
+    group it changed (PostgreSQL) or each changed row two (SQLite: minus as it was, plus as
+    it is). A recall's figures are the sums of its rows, which reads fold from time to time.
+    """
+
+    id: Serial
+    recall = Integer(index=True)  # no foreign key: the rows are derived, written in bulk
+    tier = Integer()
+    # Counted at the wholesale level (tier 1 or a PBF); null: a row of units only.
+    wholesale = Boolean(null=True, default=None)
+    country = Varchar(length=2, null=True, default=None)  # the consignee's
+    market = Varchar(length=20, null=True, default=None)
+    amendment = Integer(null=True, default=None)
+    notices = Integer(default=0)
+    notified = Integer(default=0)
+    acknowledged = Integer(default=0)
+    responded = Integer(default=0)
+    # The latest of the times set (they are set once, from null): max over the rows.
+    last_notified_at = Timestamptz(null=True, default=None)
+    last_responded_at = Timestamptz(null=True, default=None)
+    distributed = BigInt(default=0)
+    on_hand = BigInt(default=0)  # never reported counts as none
+    returned = BigInt(default=0)

@@ -9,6 +9,8 @@ import importlib.util
 import io
 from pathlib import Path
 
+from piccolo.engine.postgres import PostgresEngine
+
 from recall import clock, db
 
 MIGRATION = next(Path(__file__).parents[2].glob("recall/db/migrations/*_consignee_country.py"))
@@ -36,8 +38,24 @@ async def add_old_consignee(code: str, province: str | None) -> None:
     await db.insert("consignee", row)
 
 
+async def triggers_naming_country() -> list[str]:
+    """Set aside the triggers that name consignee.country; the statements that restore them.
+    SQLite refuses to drop a column a trigger names: its triggers are dropped. PostgreSQL's
+    would fail on the migration's UPDATE: consignee's are disabled."""
+    if isinstance(db.get_engine(), PostgresEngine):
+        await db.execute("ALTER TABLE consignee DISABLE TRIGGER USER")
+        return ["ALTER TABLE consignee ENABLE TRIGGER USER"]
+    rows = await db.fetch(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%country%'"
+    )
+    for row in rows:
+        await db.execute(f"DROP TRIGGER {row['name']}")
+    return [str(row["sql"]) for row in rows]
+
+
 async def test_existing_consignees_become_indonesian_with_official_provinces():
-    # The table as the first release made it: no country column.
+    # The table as the first release made it: no country column (nor the triggers since).
+    triggers = await triggers_naming_country()
     await db.execute("ALTER TABLE consignee DROP COLUMN country")
     try:
         await add_old_consignee("OLD-JKT", "Daerah Khusus Jakarta")
@@ -53,6 +71,8 @@ async def test_existing_consignees_become_indonesian_with_official_provinces():
             await db.execute(
                 "ALTER TABLE consignee ADD COLUMN country VARCHAR(2) NOT NULL DEFAULT 'ID'"
             )
+        for restore in triggers:
+            await db.execute(restore)
     rows = await db.fetch("SELECT code, country, province FROM consignee ORDER BY code")
     assert [(row["code"], row["country"], row["province"]) for row in rows] == [
         ("OLD-JKT", "ID", "DKI Jakarta"),
