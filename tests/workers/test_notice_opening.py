@@ -63,9 +63,12 @@ async def test_the_rest_opens_in_chunks_that_resume_and_each_consignee_gets_one_
     await open_notices({"redis": queue}, await opening_job())  # the worker's job resumes
     opened = await consignees_with_notices(recall_id)
     assert len(opened) == len(set(opened)) == WHOLESALERS + OUTLETS
-    assert await db.fetch(
-        "SELECT id FROM outbox WHERE job = {} AND done_at IS NULL", recalls.OPEN_NOTICES_JOB
-    ) == []
+    assert (
+        await db.fetch(
+            "SELECT id FROM outbox WHERE job = {} AND done_at IS NULL", recalls.OPEN_NOTICES_JOB
+        )
+        == []
+    )
     # Every notice's deliveries are queued, and the audit trail names each chunk.
     delivered = await db.fetch("SELECT DISTINCT notice FROM delivery")
     assert len(delivered) == WHOLESALERS + OUTLETS
