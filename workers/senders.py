@@ -11,6 +11,7 @@ counts as delivered, so the demo works without a mail server.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import socket
@@ -137,7 +138,7 @@ class NetworkSender:
         try:
             request = httpx.Request(
                 "POST",
-                url,
+                _parsed(url),
                 content=body,
                 headers={"user-agent": USER_AGENT, **headers},
                 extensions={"timeout": self._timeouts},
@@ -160,7 +161,7 @@ class NetworkSender:
     def _check_literal(self, host: str) -> None:
         """An address written in the URL is checked here: aiohttp connects to it directly,
         without asking the resolver."""
-        addresses = outbound.literal_addresses(host)
+        addresses = _literal_addresses(host)
         if addresses is None:
             return
         refused = outbound.first_refused(addresses, self._rule)
@@ -207,6 +208,17 @@ async def _skim(answer: httpx.Response) -> None:
         read += len(piece)
         if read > MAX_ANSWER_BYTES:
             return
+
+
+# A fan-out posts to tens of thousands of webhook URLs, each parsed and checked once.
+@functools.lru_cache(maxsize=100_000)
+def _parsed(url: str) -> httpx.URL:
+    return httpx.URL(url)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _literal_addresses(host: str) -> tuple[outbound.IPAddress, ...] | None:
+    return outbound.literal_addresses(host)
 
 
 def _network_trouble(exc: httpx.HTTPError) -> str:

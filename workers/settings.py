@@ -144,6 +144,9 @@ class WorkerSettings:
     # arq's default is an hour; a dead worker should show up within a minute.
     health_check_interval = 30
     max_jobs = 20
+    # arq's default is half a second: a worker whose jobs all finished would sit idle that
+    # long before taking the next ones (a fan-out's chunks finish in waves).
+    poll_delay = 0.05
     # arq holds a job's in-progress lock for the longest timeout + 10 s: a job whose worker
     # was killed is taken over by another worker after that.
     job_timeout = get_settings().delivery.job_timeout_seconds
