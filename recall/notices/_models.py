@@ -34,13 +34,13 @@ def within_depth(depth: str, tier: int, kind: str) -> bool:
     return kinds is None or kind in kinds
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedLine:
     batch_id: int
     quantity_distributed: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedNotice:
     """A notice to create: one consignee, the tier it is reached at, what it received."""
 

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from itertools import groupby
+from operator import attrgetter
 
 from recall.actors import Actor
 from recall.errors import Conflict
@@ -85,7 +87,7 @@ def transition(current: str, target: RecallStatus) -> RecallStatus:
     return target
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a national trace makes hundreds of thousands
 class Reached:
     """Units of one batch one consignee received at one tier (a line of the trace)."""
 
@@ -100,28 +102,25 @@ def plan_notices(depth: str, reached: Iterable[Reached]) -> list[PlannedNotice]:
     """One notice per consignee within the depth, at the lowest tier it is reached.
 
     Its lines count what it received at that tier, so tier-1 lines add up to exactly what
-    left the plant and nothing is counted twice across tiers.
+    left the plant and nothing is counted twice across tiers. The lines are walked in
+    consignee order, with no table of every consignee's batches: a national recall plans
+    hundreds of thousands of notices.
     """
-    eligible = [line for line in reached if within_depth(depth, line.tier, line.kind)]
-    lowest: dict[int, int] = {}
-    for line in eligible:
-        lowest[line.consignee_id] = min(line.tier, lowest.get(line.consignee_id, line.tier))
-    quantities: dict[int, dict[int, int]] = {}
-    for line in eligible:
-        if line.tier == lowest[line.consignee_id]:
-            batches = quantities.setdefault(line.consignee_id, {})
-            batches[line.batch_id] = batches.get(line.batch_id, 0) + line.quantity
-    return [
-        PlannedNotice(
-            consignee_id=consignee_id,
-            tier=tier,
-            lines=tuple(
-                PlannedLine(batch_id, quantity)
-                for batch_id, quantity in sorted(quantities[consignee_id].items())
-            ),
-        )
-        for consignee_id, tier in sorted(lowest.items(), key=lambda item: (item[1], item[0]))
-    ]
+    eligible = sorted(
+        (line for line in reached if within_depth(depth, line.tier, line.kind)),
+        key=attrgetter("consignee_id", "tier"),
+    )
+    planned = []
+    for consignee_id, lines in groupby(eligible, key=attrgetter("consignee_id")):
+        first, *others = lines
+        units = {first.batch_id: first.quantity}
+        for line in others:
+            if line.tier == first.tier:  # the lowest tier: the walk is sorted by tier
+                units[line.batch_id] = units.get(line.batch_id, 0) + line.quantity
+        lines_planned = tuple(PlannedLine(batch, units[batch]) for batch in sorted(units))
+        planned.append(PlannedNotice(consignee_id, first.tier, lines_planned))
+    planned.sort(key=attrgetter("tier", "consignee_id"))
+    return planned
 
 
 def signed_record(
