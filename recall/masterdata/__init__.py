@@ -71,8 +71,10 @@ from recall.masterdata._service import (
 )
 from recall.masterdata._trace import (
     MAX_TIERS,
+    Reach,
     Trace,
     TracedConsignee,
+    reach_of_batches,
     trace_batch,
     trace_batches,
     trace_material_lot,
@@ -103,6 +105,7 @@ __all__ = [
     "MaterialLot",
     "NamedCustomer",
     "Product",
+    "Reach",
     "Shipment",
     "ShipmentImport",
     "Trace",
@@ -146,6 +149,7 @@ __all__ = [
     "open_webhook_secret",
     "product_by_gtin",
     "product_by_nie",
+    "reach_of_batches",
     "recall_batches",
     "record_shipment",
     "release_batch",

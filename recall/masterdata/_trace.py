@@ -75,6 +75,41 @@ async def trace_batches(batch_ids: list[int]) -> Trace:
     return await _trace("SELECT id AS batch FROM batch WHERE id IN (*)", *ids)
 
 
+class Reach(NamedTuple):
+    """Units of one batch one consignee received at one tier, and the consignee's kind:
+    what planning notices needs, without names or places (a national recall reaches
+    hundreds of thousands)."""
+
+    consignee_id: int
+    kind: str
+    tier: int
+    batch_id: int
+    quantity: int
+
+
+async def reach_of_batches(batch_ids: list[int]) -> list[Reach]:
+    """Every consignee, at every tier, that received any of these batches, as `Reach` lines."""
+    ids = sorted({batch_id for batch_id in batch_ids if is_valid_id(batch_id)})
+    if not ids:
+        return []
+    rows = await db.fetch_in(
+        "SELECT batch, consignee, sender, quantity FROM shipment WHERE batch IN (*)", ids
+    )
+    received = walk((r["batch"], r["consignee"], r["sender"], r["quantity"]) for r in rows)
+    del rows
+    kinds = {
+        int(row["id"]): row["kind"]
+        for row in await db.fetch_in(
+            "SELECT id, kind FROM consignee WHERE id IN (*)",
+            sorted({consignee for _, consignee, _ in received}),
+        )
+    }
+    return [
+        Reach(consignee, kinds[consignee], tier, batch, quantity)
+        for (batch, consignee, tier), quantity in received.items()
+    ]
+
+
 # (batch, consignee, sender, quantity) of one shipment; sender None: shipped by us.
 Shipped = tuple[int, int, int | None, int]
 # (batch, consignee, tier): a consignee's units of one batch at one tier.

@@ -11,7 +11,7 @@ from operator import attrgetter
 
 from recall.actors import Actor
 from recall.errors import Conflict
-from recall.masterdata import BatchView, MaterialLot
+from recall.masterdata import BatchView, MaterialLot, Reach
 from recall.notices import (
     NO_PROGRESS,
     PlannedLine,
@@ -87,15 +87,8 @@ def transition(current: str, target: RecallStatus) -> RecallStatus:
     return target
 
 
-@dataclass(frozen=True, slots=True)  # a national trace makes hundreds of thousands
-class Reached:
-    """Units of one batch one consignee received at one tier (a line of the trace)."""
-
-    consignee_id: int
-    kind: str
-    tier: int
-    batch_id: int
-    quantity: int
+# Units of one batch one consignee received at one tier, with its kind (a line of the trace).
+Reached = Reach
 
 
 def plan_notices(depth: str, reached: Iterable[Reached]) -> list[PlannedNotice]:

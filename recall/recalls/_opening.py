@@ -23,7 +23,7 @@ from typing import Any
 from recall import audit, clock, db, masterdata, notices, outbox
 from recall.actors import SYSTEM
 from recall.errors import Conflict
-from recall.recalls._models import Reached, plan_notices
+from recall.recalls._models import plan_notices
 
 OPEN_NOTICES_JOB = "open_notices"
 # Up to this many notices open in the approval itself (a regional recall stays one step).
@@ -35,11 +35,7 @@ PLAN_IN_THREAD_FROM = 20_000  # consignee lines
 
 async def trace_plan(depth: str, batch_ids: Sequence[int]) -> list[notices.PlannedNotice]:
     """One planned notice per consignee the batches reach within the depth (every tier)."""
-    trace = await masterdata.trace_batches(list(batch_ids))
-    reached = [
-        Reached(line.consignee_id, line.kind, line.tier, line.batch_id, line.quantity)
-        for line in trace.consignees
-    ]
+    reached = await masterdata.reach_of_batches(list(batch_ids))
     if len(reached) < PLAN_IN_THREAD_FROM:
         return plan_notices(depth, reached)
     # Seconds of work for a national scope: off the event loop, so a worker's sends go on.

@@ -22,7 +22,6 @@ from recall.recalls._models import (
     REFERENCES,
     TEXT_MAX,
     Depth,
-    Reached,
     Recall,
     RecallClass,
     RecallProposal,
@@ -31,11 +30,10 @@ from recall.recalls._models import (
     RecallType,
     SignatureShown,
     may_approve,
-    plan_notices,
     signed_record,
     transition,
 )
-from recall.recalls._opening import open_at_approval
+from recall.recalls._opening import open_at_approval, trace_plan
 from recall.recalls._orders import (
     checked_order,
     checked_profiles,
@@ -284,12 +282,7 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
                 actor, [batch.id for batch in batches], approved_at, row["reference"]
             )
         started = time.perf_counter()
-        trace = await masterdata.trace_batches([batch.id for batch in batches])
-        reached = [
-            Reached(line.consignee_id, line.kind, line.tier, line.batch_id, line.quantity)
-            for line in trace.consignees
-        ]
-        planned = plan_notices(row["depth"], reached)
+        planned = await trace_plan(row["depth"], [batch.id for batch in batches])
         created = await open_at_approval(recall_id, row["recall_class"], planned, approved_at)
         trace_ms = round((time.perf_counter() - started) * 1000)
         await db.fetch("UPDATE recall SET trace_ms = {} WHERE id = {}", trace_ms, recall_id)
