@@ -31,7 +31,6 @@ pytestmark = [pytest.mark.slow, ON_SERVERS]
 
 WHOLESALERS, OUTLETS = 20, 280
 CONSIGNEES = WHOLESALERS + OUTLETS
-# A scheduled cron run starts this soon after its run time (arq polls twice a second).
 
 
 async def until(check: Any, seconds: float, what: str) -> Any:
