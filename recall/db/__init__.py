@@ -22,6 +22,7 @@ from recall.db._dialect import (
     for_update,
     has_stored_functions,
     in_transaction,
+    rows_table,
     utc_month,
     words_in,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "next_reference",
     "ping",
     "refresh_statistics",
+    "rows_table",
     "run_migrations",
     "snapshot",
     "transaction",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from piccolo.engine.postgres import PostgresEngine
 
 from recall.db._queries import get_engine
@@ -51,3 +54,21 @@ def words_in(q: str | None, *columns: str, most: int = 5) -> tuple[str, list[str
     any_column = "(" + " OR ".join(f"{column} {like} {{}}" for column in columns) + ")"
     values = [f"%{word}%" for word in words for _ in columns]
     return " AND ".join([any_column] * len(words)), values
+
+
+def rows_table(
+    name: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]
+) -> tuple[str, list[Any]]:
+    """`rows` as a table named `name` to join in a statement (`UPDATE … FROM`), with its
+    values: typed arrays through unnest on PostgreSQL, a VALUES list on SQLite. `columns`
+    are (name, PostgreSQL type), as for insert_many."""
+    names = ", ".join(column for column, _ in columns)
+    if _postgres():
+        arrays = ", ".join(f"{{}}::{kind}[]" for _, kind in columns)
+        values = [list(column) for column in zip(*rows, strict=True)]
+        return f"unnest({arrays}) AS {name}({names})", values
+    marks = "(" + ", ".join("{}" for _ in columns) + ")"
+    renamed = ", ".join(f"column{n} AS {column}" for n, (column, _) in enumerate(columns, 1))
+    listed = ", ".join([marks] * len(rows))
+    flat = [value for row in rows for value in row]
+    return f"(SELECT {renamed} FROM (VALUES {listed})) AS {name}", flat

@@ -4,7 +4,7 @@ notices (sent, failed) with their audit entries, and alerts to QA where nobody w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from recall import alerts, audit, clock, db, outbox
@@ -110,22 +110,29 @@ async def _notices_delivered(recorded: list[_Result]) -> list[audit.Change]:
         "SELECT id, status FROM notice WHERE id IN (*) AND status IN ({}, {})", ids, *movable
     )
     old = {int(row["id"]): row["status"] for row in before}
-    # One statement, one new row version per notice: when it was first notified (its first
-    # delivered attempt) and, unless the consignee already answered, sent.
-    changed = await db.fetch_in(
-        "UPDATE notice SET notified_at = COALESCE(notified_at, (SELECT MIN(a.attempted_at) "
-        "FROM delivery_attempt a JOIN delivery d ON d.id = a.delivery "
-        "WHERE d.notice = notice.id AND d.message = {} AND a.outcome = {})), "
-        "status = CASE WHEN status IN ({}, {}) THEN {} ELSE status END, "
-        "version = version + CASE WHEN status IN ({}, {}) THEN 1 ELSE 0 END "
-        "WHERE id IN (*) AND (notified_at IS NULL OR status IN ({}, {})) "
-        "RETURNING id, notified_at, status",
-        ids,
-        Message.NOTICE.value,
-        Outcome.DELIVERED.value,
+    # Notified when its first delivered attempt began: all of a notice's channels are in
+    # one chunk, so the earliest of this chunk's, unless an earlier run already set it.
+    first: dict[int, datetime] = {}
+    for r in recorded:
+        if r.outcome is Outcome.DELIVERED and r.due.notification.message == Message.NOTICE.value:
+            at = first.get(r.due.notice_id)
+            first[r.due.notice_id] = r.attempted_at if at is None else min(at, r.attempted_at)
+    delivered, values = db.rows_table(
+        "delivered", (("id", "int"), ("at", "timestamptz")), sorted(first.items())
+    )
+    # One statement, one new row version per notice: notified and, unless the consignee
+    # already answered, sent.
+    changed = await db.fetch(
+        f"UPDATE notice SET notified_at = COALESCE(notice.notified_at, delivered.at), "
+        "status = CASE WHEN notice.status IN ({}, {}) THEN {} ELSE notice.status END, "
+        "version = notice.version + CASE WHEN notice.status IN ({}, {}) THEN 1 ELSE 0 END "
+        f"FROM {delivered} WHERE notice.id = delivered.id "
+        "AND (notice.notified_at IS NULL OR notice.status IN ({}, {})) "
+        "RETURNING notice.id AS id, notice.notified_at AS notified_at, notice.status AS status",
         *movable,
         NoticeStatus.SENT.value,
         *movable,
+        *values,
         *movable,
     )
     return [

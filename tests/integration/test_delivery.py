@@ -87,6 +87,13 @@ async def test_notices_go_out_signed_by_webhook_and_by_mail():
         row = await notice_of(code)
         assert row["status"] == "sent"
         assert row["notified_at"] is not None
+    # Notified when the first of its channels' delivered attempts began.
+    [first] = await db.fetch(
+        "SELECT MIN(a.attempted_at) AS at FROM delivery_attempt a "
+        "JOIN delivery d ON d.id = a.delivery JOIN notice n ON n.id = d.notice "
+        "JOIN consignee c ON c.id = n.consignee WHERE c.code = 'PBF-A' AND a.outcome = 'delivered'"
+    )
+    assert db.as_utc((await notice_of("PBF-A"))["notified_at"]) == db.as_utc(first["at"])
     listed = await recalls.get_recall(recall_id)
     assert listed.progress.notified == 2
     assert await deliver_jobs() == []
