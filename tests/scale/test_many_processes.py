@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -31,6 +32,8 @@ pytestmark = [pytest.mark.slow, ON_SERVERS]
 
 WHOLESALERS, OUTLETS = 20, 280
 CONSIGNEES = WHOLESALERS + OUTLETS
+# A cron run due at a run time starts this soon after it (the workers poll every 50 ms).
+ON_TIME_SECONDS = 2.0
 
 
 async def until(check: Any, seconds: float, what: str) -> Any:
@@ -181,11 +184,17 @@ async def test_a_browser_session_is_served_and_ended_by_either_web_process(fleet
 async def test_each_cron_run_time_runs_on_one_worker_only(fleet):
     # Long enough for both workers to have come to several of the relay's run times.
     await asyncio.sleep(max(0.0, fleet.started + 3 * RELAY_EVERY_SECONDS - time.time()))
-    came = int(time.time() // RELAY_EVERY_SECONDS) - int(fleet.started // RELAY_EVERY_SECONDS)
     starts = scheduled_starts(fleet, "relay_outbox")
-    assert came >= 2 and starts, fleet.worker_logs()[-3000:]
-    # Counted, not matched to run times: a loaded machine may start a run seconds late.
-    assert len(starts) <= came, (came, starts)
+    assert starts, fleet.worker_logs()[-3000:]
+    # Two workers come to a run time together: two runs of one would both start on time.
+    # Starts later than that are left out: a loaded machine's late run, or a run other
+    # tests queued by hand (arq logs a cron run by its function's name alone).
+    on_time = Counter(
+        int(start // RELAY_EVERY_SECONDS)
+        for start in starts
+        if start % RELAY_EVERY_SECONDS < ON_TIME_SECONDS
+    )
+    assert {run: count for run, count in on_time.items() if count > 1} == {}, starts
 
 
 # A run time taken by one worker stays taken only while the job is queued or running: the
