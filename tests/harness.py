@@ -27,6 +27,22 @@ from recall.embedded import EmbeddedRedis, start_redis
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def wait_until_healthy(
+    process: subprocess.Popen[bytes], url: str, log: Path, seconds: float = 60
+) -> None:
+    """Wait for a started `recall serve` to answer /health; its log when it dies or is late."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None, log.read_text(errors="replace")
+        assert time.monotonic() < deadline, log.read_text(errors="replace")
+        time.sleep(0.2)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

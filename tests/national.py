@@ -147,3 +147,11 @@ async def propose_for(api: httpx.AsyncClient, distribution: Distribution) -> int
 async def approve(api: httpx.AsyncClient, recall_id: int) -> httpx.Response:
     """The QA manager's signed approval of the recall, for execution."""
     return await factories.approve(api, recall_id, meaning="Approved for execution")
+
+
+async def open_every_notice(recall_id: int) -> None:
+    """Open the notices a national recall's approval left for the worker, as its job would."""
+    from recall import recalls
+
+    while not await recalls.open_remaining_notices(recall_id, budget_seconds=3600):
+        pass

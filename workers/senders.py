@@ -64,9 +64,7 @@ class GuardedResolver(AbstractResolver):
                 addresses = tuple(await outbound.resolve(host, port))
             except (OSError, UnicodeError, TimeoutError) as exc:  # no such name, DNS down
                 raise OSError(f"{host}: {_describe(exc)}") from exc
-        refused = outbound.first_refused(addresses, self.rule)
-        if refused is not None or not addresses:
-            raise outbound.DestinationNotAllowed(host, str(refused) if refused else None)
+        _refuse_unless_allowed(host, addresses, self.rule)
         return [
             ResolveResult(
                 hostname=host,
@@ -162,11 +160,8 @@ class NetworkSender:
         """An address written in the URL is checked here: aiohttp connects to it directly,
         without asking the resolver."""
         addresses = _literal_addresses(host)
-        if addresses is None:
-            return
-        refused = outbound.first_refused(addresses, self._rule)
-        if refused is not None or not addresses:
-            raise outbound.DestinationNotAllowed(host, str(refused) if refused else None)
+        if addresses is not None:
+            _refuse_unless_allowed(host, addresses, self._rule)
 
     async def mail(self, message: EmailMessage) -> None:
         smtp = self.settings.smtp
@@ -219,6 +214,15 @@ def _parsed(url: str) -> httpx.URL:
 @functools.lru_cache(maxsize=100_000)
 def _literal_addresses(host: str) -> tuple[outbound.IPAddress, ...] | None:
     return outbound.literal_addresses(host)
+
+
+def _refuse_unless_allowed(
+    host: str, addresses: tuple[outbound.IPAddress, ...], rule: outbound.Destinations
+) -> None:
+    """DestinationNotAllowed unless the host means at least one address, all of them allowed."""
+    refused = outbound.first_refused(addresses, rule)
+    if refused is not None or not addresses:
+        raise outbound.DestinationNotAllowed(host, str(refused) if refused else None)
 
 
 def _network_trouble(exc: httpx.HTTPError) -> str:

@@ -35,9 +35,9 @@ async def national_recall(base: str, consignees: int) -> int:
     """The approved recall of a national distribution, in mixed states; its id."""
     import httpx
 
-    from recall import db, recalls
+    from recall import db
     from tests.factories import headers_for
-    from tests.national import approve, distribute_nationally, propose_for
+    from tests.national import approve, distribute_nationally, open_every_notice, propose_for
 
     distribution = await distribute_nationally(
         ["http://127.0.0.1:9/h"], WHOLESALERS, consignees - WHOLESALERS
@@ -48,7 +48,7 @@ async def national_recall(base: str, consignees: int) -> int:
         approved = await approve(api, recall_id)
         assert approved.status_code == 200, approved.text
     # The approval opened the tier-1 notices; the rest open here, as the worker's job would.
-    assert await recalls.open_remaining_notices(recall_id, budget_seconds=3600)
+    await open_every_notice(recall_id)
     # Mixed states: a third acknowledged, a sixth answered with stock and returns.
     await db.fetch(
         "UPDATE notice SET status = 'acknowledged', acknowledged_at = now() "

@@ -157,7 +157,8 @@ def recall_worker() -> Iterator[None]:
 
 
 async def benchmark(consignees: int) -> dict[str, float]:
-    from recall import db, recalls
+    from recall import db
+    from tests.national import open_every_notice
 
     await migrate()
     await db.connect()
@@ -166,8 +167,7 @@ async def benchmark(consignees: int) -> dict[str, float]:
             recall_id = await national_recall(base, consignees)
             # The approval left the notices past tier 1 for a worker: open them here, and
             # mark every delivery done: the exports are measured, not a fan-out.
-            while not await recalls.open_remaining_notices(recall_id, 60):
-                pass
+            await open_every_notice(recall_id)
             await db.fetch("UPDATE outbox SET done_at = now() WHERE done_at IS NULL")
             opened = await db.fetch("SELECT COUNT(*) AS n FROM notice WHERE recall = {}", recall_id)
             assert opened[0]["n"] == consignees, opened

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from recall.settings import get_settings
-from tests.harness import ROOT, forget_sign_in_counts, free_port
+from tests.harness import ROOT, forget_sign_in_counts, free_port, wait_until_healthy
 
 LIMIT = get_settings().login_attempts_per_minute
 
@@ -34,16 +34,7 @@ def served(tmp_path: Path, **env: str) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, log.read_text(errors="replace")
-            time.sleep(0.2)
+        wait_until_healthy(process, url, log)
         yield url
     finally:
         process.terminate()

@@ -12,11 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import SERVER_DATABASE_URL, SERVER_REDIS_URL
-from tests.harness import ROOT, WorkerProcess, free_port
+from tests.harness import ROOT, WorkerProcess, free_port, wait_until_healthy
 
 # SQLite and the embedded Redis belong to one process tree: nothing to share.
 ON_SERVERS = pytest.mark.skipif(
@@ -67,19 +66,6 @@ def _served(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], st
     return process, f"http://127.0.0.1:{port}"
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None, log.read_text(errors="replace")
-        assert time.monotonic() < deadline, log.read_text(errors="replace")
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     logs = tmp_path_factory.mktemp("scale")
@@ -99,7 +85,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
         worker.start()
     try:
         for n, (process, url) in enumerate(servers):
-            _wait_until_up(process, url, logs / f"serve-{n}.log")
+            wait_until_healthy(process, url, logs / f"serve-{n}.log", START_SECONDS)
         yield Fleet(
             web=[url for _, url in servers],
             workers=workers,
