@@ -79,6 +79,13 @@ async def test_the_page_shows_the_export_being_prepared_then_gives_the_file(
         f"/recalls/{recall_id}/consignees/export", params={"format": "csv"}, headers=EN
     )
     assert again.headers["location"] == progress
+    # Under way, in Indonesian: rows written with the language's own thousands separator.
+    await db.fetch(
+        "UPDATE export_job SET status = 'running', rows_total = 43501, rows_done = 12000"
+    )
+    running = await client.get(progress, headers={"Accept-Language": "id"})
+    assert "12.000" in running.text and "43.501" in running.text, running.text
+    await db.fetch("UPDATE export_job SET status = 'queued', rows_total = NULL, rows_done = 0")
 
     await run_worker(queue, FakeSender())
     assert await statuses() == ["ready"]  # made by the worker, not by the page

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from babel.numbers import format_decimal
 from litestar import Request, Response, get
 from litestar.params import FromPath
 from litestar.response import File, Template
@@ -23,6 +24,7 @@ from recall.notices import NoticeStatus
 from recall.settings import get_settings
 from web.api.recalls import RecallId
 from web.exports import file_response, prepared
+from web.i18n import language_of
 from web.pages._recall_display import Query, _filter
 from web.pages.export import FormatParameter
 from web.pages.labels import CONSIGNEE_KIND_NAMES, NOTICE_CHANNEL_NAMES, NOTICE_STATUS_NAMES
@@ -168,6 +170,7 @@ async def export_progress(
             "state": "bad" if export.status is ExportStatus.FAILED else "warn",
             "requested": local_time(export.requested_at, get_settings().time_zone),
             "percent": percent,
+            "number": lambda amount: format_decimal(amount, locale=language_of(request)),
             "refresh": None if export.finished else REFRESH_SECONDS,
         },
     )
