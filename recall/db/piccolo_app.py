@@ -41,6 +41,7 @@ from recall.recalls.tables import (
     RecallAmendment,
     RecallBatch,
     RecallDeadline,
+    RecallPlanLine,
     StatusReport,
 )
 
@@ -72,6 +73,7 @@ APP_CONFIG = AppConfig(
         Recall,
         RecallBatch,
         RecallAmendment,
+        RecallPlanLine,
         RecallDeadline,
         Notice,
         NoticeLine,

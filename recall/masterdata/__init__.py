@@ -71,10 +71,9 @@ from recall.masterdata._service import (
 )
 from recall.masterdata._trace import (
     MAX_TIERS,
-    Reach,
     Trace,
     TracedConsignee,
-    reach_of_batches,
+    reach_ctes,
     trace_batch,
     trace_batches,
     trace_material_lot,
@@ -105,7 +104,6 @@ __all__ = [
     "MaterialLot",
     "NamedCustomer",
     "Product",
-    "Reach",
     "Shipment",
     "ShipmentImport",
     "Trace",
@@ -149,7 +147,7 @@ __all__ = [
     "open_webhook_secret",
     "product_by_gtin",
     "product_by_nie",
-    "reach_of_batches",
+    "reach_ctes",
     "recall_batches",
     "record_shipment",
     "release_batch",

@@ -1,8 +1,9 @@
 """Traceability: who received a batch (or every batch made with a material lot), at every tier.
 
 Tier 1 is a consignee we shipped to; tier n+1 received from a consignee first reached at
-tier n. The traced batches' shipments are read in one indexed pass and walked here, level
-by level from our own shipments: a million-row table is never walked row by row in SQL.
+tier n. For a trace page the traced batches' shipments are read in one indexed pass and
+walked here, level by level from our own shipments; planning a recall's notices walks the
+same way in the database (`reach_ctes`), so a national scope never sits in one process.
 A depth limit stops the walk in cycles.
 """
 
@@ -75,39 +76,37 @@ async def trace_batches(batch_ids: list[int]) -> Trace:
     return await _trace("SELECT id AS batch FROM batch WHERE id IN (*)", *ids)
 
 
-class Reach(NamedTuple):
-    """Units of one batch one consignee received at one tier, and the consignee's kind:
-    what planning notices needs, without names or places (a national recall reaches
-    hundreds of thousands)."""
+def reach_ctes(traced: str) -> str:
+    """Common table expressions, for a statement that begins WITH RECURSIVE, ending in
+    `reach(consignee, kind, tier, batch, quantity)`: the `Reach` lines of the batches in the
+    table `traced` (column `batch`), walked by the database exactly as `walk` does.
 
-    consignee_id: int
-    kind: str
-    tier: int
-    batch_id: int
-    quantity: int
-
-
-async def reach_of_batches(batch_ids: list[int]) -> list[Reach]:
-    """Every consignee, at every tier, that received any of these batches, as `Reach` lines."""
-    ids = sorted({batch_id for batch_id in batch_ids if is_valid_id(batch_id)})
-    if not ids:
-        return []
-    rows = await db.fetch_in(
-        "SELECT batch, consignee, sender, quantity FROM shipment WHERE batch IN (*)", ids
-    )
-    received = walk((r["batch"], r["consignee"], r["sender"], r["quantity"]) for r in rows)
-    del rows
-    kinds = {
-        int(row["id"]): row["kind"]
-        for row in await db.fetch_in(
-            "SELECT id, kind FROM consignee WHERE id IN (*)",
-            sorted({consignee for _, consignee, _ in received}),
-        )
-    }
-    return [
-        Reach(consignee, kinds[consignee], tier, batch, quantity)
-        for (batch, consignee, tier), quantity in received.items()
-    ]
+    Why in SQL: a national recall reaches hundreds of thousands of consignees, and planning
+    its notices must not hold them all in one process. A consignee's tier per batch is its
+    nearest distance from our shipments (paths longer than MAX_TIERS are not followed); each
+    shipment counts once, one tier below its sender's nearest tier.
+    """
+    return f"""
+        reached(batch, consignee, tier) AS (
+            SELECT s.batch, s.consignee, 1 FROM shipment s JOIN {traced} t ON t.batch = s.batch
+            WHERE s.sender IS NULL
+            UNION
+            SELECT s.batch, s.consignee, r.tier + 1 FROM reached r
+            JOIN shipment s ON s.batch = r.batch AND s.sender = r.consignee
+            WHERE r.tier < {MAX_TIERS}
+        ),
+        nearest AS (
+            SELECT batch, consignee, MIN(tier) AS tier FROM reached GROUP BY batch, consignee
+        ),
+        reach AS (
+            SELECT s.consignee AS consignee, c.kind AS kind, COALESCE(n.tier, 0) + 1 AS tier,
+                s.batch AS batch, SUM(s.quantity) AS quantity
+            FROM shipment s JOIN {traced} t ON t.batch = s.batch
+            JOIN consignee c ON c.id = s.consignee
+            LEFT JOIN nearest n ON n.batch = s.batch AND n.consignee = s.sender
+            WHERE s.sender IS NULL OR n.tier < {MAX_TIERS}
+            GROUP BY s.consignee, c.kind, COALESCE(n.tier, 0) + 1, s.batch
+        )"""
 
 
 # (batch, consignee, sender, quantity) of one shipment; sender None: shipped by us.

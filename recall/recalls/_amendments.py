@@ -22,8 +22,9 @@ from recall.recalls._models import (
     RecallStatus,
     may_approve,
 )
-from recall.recalls._opening import refuse_while_opening, trace_plan
+from recall.recalls._opening import refuse_while_opening
 from recall.recalls._orders import profiles_of
+from recall.recalls._plan import trace_plan
 from recall.recalls._service import (
     MEANING_MAX,
     batches_by_id,

@@ -9,7 +9,7 @@ from typing import Any
 from recall import audit, clock, db, notices
 from recall.actors import SYSTEM
 from recall.recalls._models import RecallStatus
-from recall.recalls._opening import trace_plan
+from recall.recalls._plan import trace_plan
 from recall.rules import is_valid_id
 
 

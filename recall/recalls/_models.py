@@ -6,18 +6,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from itertools import groupby
-from operator import attrgetter
 
 from recall.actors import Actor
 from recall.errors import Conflict
-from recall.masterdata import BatchView, MaterialLot, Reach
+from recall.masterdata import BatchView, MaterialLot
 from recall.notices import (
     NO_PROGRESS,
-    PlannedLine,
-    PlannedNotice,
     Progress,
-    within_depth,
 )
 from recall.rules import ReferenceScheme
 
@@ -85,35 +80,6 @@ def transition(current: str, target: RecallStatus) -> RecallStatus:
     if target not in TRANSITIONS[source]:
         raise Conflict(f"a {source.value} recall cannot become {target.value}")
     return target
-
-
-# Units of one batch one consignee received at one tier, with its kind (a line of the trace).
-Reached = Reach
-
-
-def plan_notices(depth: str, reached: Iterable[Reached]) -> list[PlannedNotice]:
-    """One notice per consignee within the depth, at the lowest tier it is reached.
-
-    Its lines count what it received at that tier, so tier-1 lines add up to exactly what
-    left the plant and nothing is counted twice across tiers. The lines are walked in
-    consignee order, with no table of every consignee's batches: a national recall plans
-    hundreds of thousands of notices.
-    """
-    eligible = sorted(
-        (line for line in reached if within_depth(depth, line.tier, line.kind)),
-        key=attrgetter("consignee_id", "tier"),
-    )
-    planned = []
-    for consignee_id, lines in groupby(eligible, key=attrgetter("consignee_id")):
-        first, *others = lines
-        units = {first.batch_id: first.quantity}
-        for line in others:
-            if line.tier == first.tier:  # the lowest tier: the walk is sorted by tier
-                units[line.batch_id] = units.get(line.batch_id, 0) + line.quantity
-        lines_planned = tuple(PlannedLine(batch, units[batch]) for batch in sorted(units))
-        planned.append(PlannedNotice(consignee_id, first.tier, lines_planned))
-    planned.sort(key=attrgetter("tier", "consignee_id"))
-    return planned
 
 
 def signed_record(

@@ -1,6 +1,6 @@
 """What a proposed recall would reach, shown before it is proposed.
 
-The same trace and notice plan as approval (`masterdata.trace_batches`, `plan_notices`),
+The same notice plan as approval (`trace_plan`), named from the trace (`masterdata.trace_batches`),
 summed per tier so that a trace of thousands of consignees stays quick to show.
 """
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from recall import masterdata
-from recall.recalls._models import Depth, Reached, plan_notices
+from recall.recalls._models import Depth
+from recall.recalls._plan import trace_plan
 from recall.recalls._service import batches_by_id, covered_batches
 from recall.rules import choice, is_valid_id
 
@@ -58,11 +59,7 @@ async def preview_recall(
     checked_depth = choice(Depth, depth, "depth").value
     batches, lot = await covered_batches(batch_ids, material_lot_id)
     trace = await masterdata.trace_batches([batch.id for batch in batches])
-    reached = [
-        Reached(line.consignee_id, line.kind, line.tier, line.batch_id, line.quantity)
-        for line in trace.consignees
-    ]
-    planned = plan_notices(checked_depth, reached)
+    planned = await trace_plan(checked_depth, [batch.id for batch in batches])
     named = {line.consignee_id: line for line in trace.consignees}
     tiers: dict[int, dict[int, int]] = {}
     counts: dict[int, int] = {}

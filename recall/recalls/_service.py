@@ -33,7 +33,7 @@ from recall.recalls._models import (
     signed_record,
     transition,
 )
-from recall.recalls._opening import open_at_approval, trace_plan
+from recall.recalls._opening import open_at_approval
 from recall.recalls._orders import (
     checked_order,
     checked_profiles,
@@ -282,8 +282,9 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
                 actor, [batch.id for batch in batches], approved_at, row["reference"]
             )
         started = time.perf_counter()
-        planned = await trace_plan(row["depth"], [batch.id for batch in batches])
-        created = await open_at_approval(recall_id, row["recall_class"], planned, approved_at)
+        planned, created = await open_at_approval(
+            recall_id, row["recall_class"], row["depth"], [b.id for b in batches], approved_at
+        )
         trace_ms = round((time.perf_counter() - started) * 1000)
         await db.fetch("UPDATE recall SET trace_ms = {} WHERE id = {}", trace_ms, recall_id)
         await notices.schedule_deliveries(created)
@@ -292,7 +293,7 @@ async def approve_recall(actor: Actor, recall_id: int, password: str, meaning: s
             "approved_at": approved_at.isoformat(),
             "signature_hash": signature.record_hash,
             "meaning": meaning,
-            "notices": len(planned),
+            "notices": planned,
             "notices_opened": len(created),  # the rest open right after (see _opening)
             "trace_ms": trace_ms,
             "deadlines": [

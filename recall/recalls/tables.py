@@ -54,6 +54,18 @@ class RecallBatch(Table, tablename="recall_batch"):
     amendment = Integer(null=True, default=None)
 
 
+class RecallPlanLine(Table, tablename="recall_plan_line"):
+    """A planned notice's line, staged by the approval until its notice is opened (the
+    database plans a national recall here rather than in a process's memory)."""
+
+    id: Serial
+    recall = Integer()
+    consignee = Integer()
+    tier = Integer()
+    batch = Integer()
+    quantity = Integer()
+
+
 class RecallAmendment(Table, tablename="recall_amendment"):
     """A change of a running recall's scope: batches (or a material lot's batches) added."""
 

@@ -7,13 +7,10 @@ import pytest
 from recall.auth import record_hash
 from recall.errors import Conflict, InvalidInput
 from recall.masterdata import BatchView
-from recall.notices import PlannedLine, PlannedNotice
 from recall.recalls import (
     DEPTH_REACHES,
     Depth,
-    Reached,
     RecallStatus,
-    plan_notices,
     signed_record,
     transition,
     within_depth,
@@ -47,39 +44,6 @@ def test_depth_reaches_kinds_beyond_tier_one(depth, kind, expected):
 
 def test_every_depth_is_described_as_data():
     assert set(DEPTH_REACHES) == set(Depth)
-
-
-def test_plan_keeps_one_notice_per_consignee_at_its_lowest_tier():
-    reached = [
-        Reached(consignee_id=1, kind="pbf", tier=1, batch_id=10, quantity=1000),
-        Reached(consignee_id=1, kind="pbf", tier=1, batch_id=11, quantity=200),
-        # Consignee 1 also bought from consignee 2: counted where it was first reached only.
-        Reached(consignee_id=1, kind="pbf", tier=3, batch_id=10, quantity=5),
-        Reached(consignee_id=2, kind="pbf", tier=2, batch_id=10, quantity=300),
-        Reached(consignee_id=3, kind="pharmacy", tier=2, batch_id=10, quantity=40),
-        Reached(consignee_id=4, kind="hospital", tier=1, batch_id=11, quantity=50),
-    ]
-    assert plan_notices("retail", reached) == [
-        PlannedNotice(1, 1, (PlannedLine(10, 1000), PlannedLine(11, 200))),
-        PlannedNotice(4, 1, (PlannedLine(11, 50),)),
-        PlannedNotice(2, 2, (PlannedLine(10, 300),)),
-        PlannedNotice(3, 2, (PlannedLine(10, 40),)),
-    ]
-
-
-def test_wholesale_plan_leaves_out_pharmacies_beyond_tier_one():
-    reached = [
-        Reached(1, "pbf", 1, 10, 1000),
-        Reached(2, "pbf", 2, 10, 300),
-        Reached(3, "pharmacy", 2, 10, 40),
-        Reached(4, "pharmacy", 1, 10, 20),
-    ]
-    planned = plan_notices("wholesale", reached)
-    assert [(notice.consignee_id, notice.tier) for notice in planned] == [(1, 1), (4, 1), (2, 2)]
-
-
-def test_plan_of_nothing_is_empty():
-    assert plan_notices("consumer", []) == []
 
 
 def test_only_a_proposed_recall_can_be_approved():
