@@ -14,10 +14,6 @@ from enum import StrEnum
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-
 from recall.settings import get_settings
 
 
@@ -81,6 +77,11 @@ class TableFile:
         self.target = target
         self._zone = ZoneInfo(get_settings().time_zone)
         if format is TableFormat.XLSX:
+            # openpyxl (~16 MB) loads in the first process that writes a spreadsheet.
+            from openpyxl import Workbook
+            from openpyxl.cell import WriteOnlyCell
+            from openpyxl.styles import Font
+
             self._workbook = Workbook(write_only=True)
             self._sheet = self._workbook.create_sheet(title=title[:31] or "Sheet")
             bold = Font(bold=True)

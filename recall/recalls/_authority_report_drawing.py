@@ -1,20 +1,15 @@
-"""Reports to authorities as PDF, ready to sign and send: BPOM's initial, progress and final
-drug recall reports (a letter to the head of Badan POM, copied to the regional offices of the
-provinces the batches reached), and for an authority writing English (FDA) a recall status
-report with the items of 21 CFR 7.53(b). Data first (_authority_report_data), then drawn in a
-thread (_authority_report_sections)."""
+"""Drawing reports to authorities (synchronous: run in a thread, see _authority_report):
+BPOM's letter and the FDA-style status report, from the sections of
+_authority_report_sections."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
-from recall.recalls._authority_report_data import AuthorityReport, authority_report
+from recall.recalls._authority_report_data import AuthorityReport
 from recall.recalls._authority_report_sections import Sheet
 from recall.recalls._authority_report_text import Words
-from recall.recalls._destruction import FilesOf
-from recall.recalls._report_pdf import ReportPdf
 from recall.regulatory import country_name
 
 
@@ -155,19 +150,3 @@ def sheet_title(report: AuthorityReport) -> str:
 def render_authority_report(report: AuthorityReport) -> bytes:
     """Draw the report (synchronous, CPU-bound: run it in a thread)."""
     return _letter(report) if report.rules.language == "id" else _status_report(report)
-
-
-async def authority_report_pdf(
-    recall_id: int,
-    kind: str | None,
-    language: str | None = None,
-    profile: str | None = None,
-    files_of: FilesOf | None = None,
-) -> ReportPdf:
-    """The `kind` (initial, progress, final) report to `profile`'s authority as PDF, in
-    `language` (id, en; by default the authority's); `files_of` reads a destruction record's
-    evidence files for the reader."""
-    report = await authority_report(recall_id, kind, language, profile, files_of)
-    content = await asyncio.to_thread(render_authority_report, report)
-    name = f"{report.recall.reference}-{report.rules.name}-{report.kind}-{report.language}.pdf"
-    return ReportPdf(name, content)

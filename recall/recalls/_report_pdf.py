@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from recall.recalls._destruction import FilesOf
 from recall.recalls._models import RecallStatus
 from recall.recalls._report_data import recall_report
-from recall.recalls._report_drawing import render_report
 
 
 @dataclass(frozen=True)
@@ -25,6 +24,9 @@ class ReportPdf:
 async def recall_report_pdf(recall_id: int, files_of: FilesOf | None = None) -> ReportPdf:
     """The recall report as PDF bytes, drawn in a worker thread from data gathered first;
     `files_of` reads a destruction record's evidence files for the reader."""
+    # The PDF library (fpdf2 and its fonts, ~45 MB) loads in the first process that draws.
+    from recall.recalls._report_drawing import render_report
+
     report = await recall_report(recall_id, files_of)
     content = await asyncio.to_thread(render_report, report)
     suffix = "final" if report.recall.status == RecallStatus.CLOSED else "interim"
