@@ -136,7 +136,7 @@ class NetworkSender:
         try:
             request = httpx.Request(
                 "POST",
-                _parsed(url),
+                url,  # parsed per send: each consignee's URL is used once per fan-out
                 content=body,
                 headers={"user-agent": USER_AGENT, **headers},
                 extensions={"timeout": self._timeouts},
@@ -205,13 +205,8 @@ async def _skim(answer: httpx.Response) -> None:
             return
 
 
-# A fan-out posts to tens of thousands of webhook URLs, each parsed and checked once.
-@functools.lru_cache(maxsize=100_000)
-def _parsed(url: str) -> httpx.URL:
-    return httpx.URL(url)
-
-
-@functools.lru_cache(maxsize=100_000)
+# Checked once per receiving host: a fan-out posts to few hosts, many times each.
+@functools.lru_cache(maxsize=4096)
 def _literal_addresses(host: str) -> tuple[outbound.IPAddress, ...] | None:
     return outbound.literal_addresses(host)
 
