@@ -40,11 +40,18 @@ def leaks(text: str, stored_name: str, notice_id: int) -> list[str]:
     found = []
     if stored_name in text:
         found.append(f"name {stored_name!r}")
-    # Whole numbers only: notice 3 must not be found in a link to notice 30.
+    # Whole ids only: notice 3 is not in a link to notice 30, nor notice 2 in a portal link
+    # whose random token happens to start with "2x".
     compact = text.replace(" ", "")
-    if re.search(rf'"notice_id":{notice_id}(?!\d)|/notices/{notice_id}(?!\d)', compact):
+    if re.search(rf'"notice_id":{notice_id}(?!\d)|/notices/{notice_id}(?![\w-])', compact):
         found.append(f"notice id {notice_id}")
     return found
+
+
+def test_a_portal_token_starting_with_a_notice_id_is_not_that_notice():
+    # A random portal token may begin with the rival's id and a letter (about 1 run in 75).
+    assert leaks('<form action="/portal/notices/2Gq-7x/acknowledge">', "PBF Lain", 2) == []
+    assert leaks('<a href="/notices/2">', "PBF Lain", 2) == ["notice id 2"]
 
 
 async def test_naming_another_distributor_echoes_only_what_was_sent(client, chain):
